@@ -1,0 +1,18 @@
+from marketflow.errors import ConflictError, NotFoundError
+
+
+class ApplicationNotFoundError(NotFoundError):
+    default_message = "Application not found."
+
+
+class ApplicationAlreadyOpenError(ConflictError):
+    code = "application_already_open"
+    default_message = (
+        "You already have an open application to this market. "
+        "You will hear from the organizer once it has been reviewed."
+    )
+
+
+class MarketNotAcceptingApplicationsError(ConflictError):
+    code = "market_not_accepting_applications"
+    default_message = "This market is not accepting applications."

@@ -1,0 +1,88 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from marketflow.models import BaseModel
+from vendors.models import validate_product_categories
+
+
+class Application(BaseModel):
+    """A vendor's request to sell at a market, and the organizer's decision on it.
+
+    What the vendor submitted (business name, categories, ...) is kept here as it was sent,
+    because an application from a known e-mail never rewrites the vendor's stored profile.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+        WAITLISTED = "waitlisted", _("Waitlisted")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    OPEN_STATUSES = (Status.PENDING, Status.WAITLISTED, Status.ACCEPTED)
+
+    market = models.ForeignKey(
+        "marketflow.Market",
+        on_delete=models.CASCADE,
+        related_name="applications",
+        db_index=False,  # led by the (market, status, id) and (market, id) indexes
+    )
+    vendor = models.ForeignKey(
+        "vendors.Vendor",
+        on_delete=models.CASCADE,
+        related_name="applications",
+        db_index=False,  # led by the (vendor, id) index
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    message = models.TextField(max_length=2000, blank=True)
+    decision_reason = models.TextField(max_length=2000, blank=True)
+    reviewed_by = models.ForeignKey(
+        "marketflow.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reviewed_applications",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    # The profile as submitted with this application.
+    business_name = models.CharField(max_length=200)
+    contact_name = models.CharField(max_length=200)
+    phone = models.CharField(max_length=30, blank=True)
+    product_categories = models.JSONField(default=list, validators=[validate_product_categories])
+    description = models.TextField(max_length=2000, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["vendor", "market"],
+                condition=models.Q(status__in=["pending", "waitlisted", "accepted"]),
+                name="application_one_open_per_vendor_market",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["market", "status", "id"], name="application_market_status"),
+            models.Index(fields=["market", "id"], name="application_market_id"),
+            models.Index(fields=["vendor", "id"], name="application_vendor_id"),
+        ]
+
+    def __str__(self):
+        return f"{self.business_name} → {self.market_id} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+
+Status = Application.Status
+
+# The review workflow as data: services consult this map and name both states on refusal.
+TRANSITIONS: dict[str, set[str]] = {
+    Status.PENDING: {Status.ACCEPTED, Status.REJECTED, Status.WAITLISTED, Status.WITHDRAWN},
+    Status.WAITLISTED: {Status.ACCEPTED, Status.REJECTED, Status.WITHDRAWN},
+    Status.ACCEPTED: {Status.WITHDRAWN},
+    Status.REJECTED: set(),
+    Status.WITHDRAWN: set(),
+}

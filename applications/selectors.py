@@ -1,0 +1,78 @@
+"""Reads of applications, scoped to a market (organizers) or a vendor (the portal)."""
+
+from uuid import UUID
+
+from django.db import connection
+from django.db.models import QuerySet
+
+from applications.errors import ApplicationNotFoundError
+from applications.models import Application
+from marketflow.models import Market
+from vendors.models import Vendor
+
+
+def application_list(
+    *, market: Market, status: str | None = None, category: str | None = None
+) -> QuerySet[Application]:
+    applications = Application.objects.filter(market=market).select_related("vendor")
+    if status:
+        applications = applications.filter(status=status)
+    if category:
+        applications = application_filter_category(applications, category)
+    return applications
+
+
+def application_filter_category(
+    applications: QuerySet[Application], category: str
+) -> QuerySet[Application]:
+    if connection.vendor == "postgresql":
+        return applications.filter(product_categories__contains=[category])
+    # SQLite (the embedded demo database) has no JSON containment; the category is one of
+    # the validated choices, so matching its quoted form in the JSON text is exact.
+    return applications.filter(product_categories__icontains=f'"{category}"')
+
+
+def application_get(*, market: Market, application_id: UUID | str) -> Application:
+    try:
+        return Application.objects.select_related("vendor", "market", "reviewed_by").get(
+            pk=application_id, market=market
+        )
+    except (Application.DoesNotExist, ValueError, TypeError):
+        raise ApplicationNotFoundError() from None
+
+
+def application_get_for_update(*, market: Market, application_id: UUID | str) -> Application:
+    try:
+        return Application.objects.select_for_update(no_key=True).get(
+            pk=application_id, market=market
+        )
+    except (Application.DoesNotExist, ValueError, TypeError):
+        raise ApplicationNotFoundError() from None
+
+
+def vendor_application_list(*, vendor: Vendor) -> QuerySet[Application]:
+    return Application.objects.filter(vendor=vendor).select_related("market")
+
+
+def vendor_application_get(*, vendor: Vendor, application_id: UUID | str) -> Application:
+    try:
+        return Application.objects.select_related("market").get(pk=application_id, vendor=vendor)
+    except (Application.DoesNotExist, ValueError, TypeError):
+        raise ApplicationNotFoundError() from None
+
+
+def accepted_vendor_count(*, market: Market) -> int:
+    return Application.objects.filter(market=market, status=Application.Status.ACCEPTED).count()
+
+
+def application_is_accepted(*, market: Market, vendor_id: UUID | str) -> bool:
+    return Application.objects.filter(
+        market=market, vendor_id=vendor_id, status=Application.Status.ACCEPTED
+    ).exists()
+
+
+def active_vendor_list(*, market: Market) -> QuerySet[Vendor]:
+    """Vendors with an accepted application to ``market``."""
+    return Vendor.objects.filter(
+        applications__market=market, applications__status=Application.Status.ACCEPTED
+    )

@@ -1,0 +1,90 @@
+from rest_framework import serializers
+
+from applications.models import Application
+from vendors.serializers import VendorCreateSerializer
+
+
+class ApplicationVendorSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    business_name = serializers.CharField(read_only=True)
+    email = serializers.EmailField(read_only=True)
+
+
+class ApplicationReadSerializer(serializers.ModelSerializer):
+    """An application as the market's organizer sees it: what was submitted, and the review."""
+
+    vendor = ApplicationVendorSerializer(read_only=True)
+
+    class Meta:
+        model = Application
+        fields = [
+            "id",
+            "market_id",
+            "vendor",
+            "status",
+            "business_name",
+            "contact_name",
+            "phone",
+            "product_categories",
+            "description",
+            "message",
+            "decision_reason",
+            "reviewed_by_id",
+            "reviewed_at",
+            "withdrawn_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class ApplicationSubmitSerializer(VendorCreateSerializer):
+    message = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class ApplicationReceiptSerializer(serializers.ModelSerializer):
+    """What the public applicant gets back: no one else's data."""
+
+    class Meta:
+        model = Application
+        fields = [
+            "id",
+            "market_id",
+            "status",
+            "business_name",
+            "contact_name",
+            "phone",
+            "product_categories",
+            "description",
+            "message",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class ApplicationDecisionSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class VendorApplicationSerializer(serializers.ModelSerializer):
+    """An application as its vendor sees it in the portal."""
+
+    market_name = serializers.CharField(source="market.name", read_only=True)
+    market_slug = serializers.CharField(source="market.slug", read_only=True)
+
+    class Meta:
+        model = Application
+        fields = [
+            "id",
+            "market_id",
+            "market_name",
+            "market_slug",
+            "status",
+            "message",
+            "decision_reason",
+            "reviewed_at",
+            "withdrawn_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields

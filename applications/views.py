@@ -1,0 +1,160 @@
+"""API views of applications: the public apply endpoint and the organizer's review."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from applications import selectors, services
+from applications.filters import ApplicationFilter
+from applications.models import Application
+from applications.serializers import (
+    ApplicationDecisionSerializer,
+    ApplicationReadSerializer,
+    ApplicationReceiptSerializer,
+    ApplicationSubmitSerializer,
+    VendorApplicationSerializer,
+)
+from marketflow.views import OrganizerAPIView
+from vendors.models import Vendor
+from vendors.serializers import VendorReadSerializer
+from vendors.views import VendorAPIView
+
+
+class PublicApplyView(APIView):
+    """Apply to an active market: no account needed. An e-mail already known attaches the
+    application to that vendor without changing the stored profile."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "public_apply"
+    error_statuses = {"POST": (404, 409)}
+
+    @extend_schema(
+        request=ApplicationSubmitSerializer,
+        responses={201: ApplicationReceiptSerializer},
+        auth=[],
+        description="Conflict code: `application_already_open`.",
+    )
+    def post(self, request, market_id):
+        serializer = ApplicationSubmitSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        application = services.application_submit(market_id=market_id, **serializer.validated_data)
+        return Response(
+            ApplicationReceiptSerializer(application).data, status=status.HTTP_201_CREATED
+        )
+
+
+class ApplicationListView(OrganizerAPIView):
+    queryset = Application.objects.none()  # the schema's model; requests use get_queryset()
+    serializer_class = ApplicationReadSerializer
+    filterset_class = ApplicationFilter
+    cursor_ordering = "-id"
+
+    def get_queryset(self):
+        return selectors.application_list(market=self.get_market())
+
+    @extend_schema(responses=ApplicationReadSerializer(many=True))
+    def get(self, request, market_id):
+        return self.list_response(
+            self.filter_queryset(self.get_queryset()), ApplicationReadSerializer
+        )
+
+
+class ApplicationDetailView(OrganizerAPIView):
+    serializer_class = ApplicationReadSerializer
+
+    def get(self, request, market_id, application_id):
+        application = selectors.application_get(
+            market=self.get_market(), application_id=application_id
+        )
+        return Response(ApplicationReadSerializer(application).data)
+
+
+class ApplicationDecisionView(OrganizerAPIView):
+    serializer_class = ApplicationReadSerializer
+    decide = None  # the service
+    error_statuses = {"POST": (409,)}
+
+    def post(self, request, market_id, application_id):
+        serializer = ApplicationDecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        application = type(self).decide(
+            user=request.user,
+            market_id=market_id,
+            application_id=application_id,
+            **serializer.validated_data,
+        )
+        application = selectors.application_get(
+            market=application.market, application_id=application.pk
+        )
+        return Response(ApplicationReadSerializer(application).data)
+
+
+class ApplicationAcceptView(ApplicationDecisionView):
+    decide = services.application_accept
+    error_statuses = {"POST": (402, 409)}
+
+    @extend_schema(
+        request=ApplicationDecisionSerializer,
+        responses=ApplicationReadSerializer,
+        description="Accept a pending or waitlisted application. Conflict code "
+        "`invalid_transition`; `plan_limit_reached` (402) when a free "
+        "market already has 20 active vendors.",
+    )
+    def post(self, request, market_id, application_id):
+        return super().post(request, market_id, application_id)
+
+
+class ApplicationRejectView(ApplicationDecisionView):
+    decide = services.application_reject
+
+    @extend_schema(
+        request=ApplicationDecisionSerializer,
+        responses=ApplicationReadSerializer,
+        description="Reject a pending or waitlisted application, with an optional "
+        "reason. Conflict code `invalid_transition`.",
+    )
+    def post(self, request, market_id, application_id):
+        return super().post(request, market_id, application_id)
+
+
+class ApplicationWaitlistView(ApplicationDecisionView):
+    decide = services.application_waitlist
+
+    @extend_schema(
+        request=ApplicationDecisionSerializer,
+        responses=ApplicationReadSerializer,
+        description="Waitlist a pending application. Conflict code `invalid_transition`.",
+    )
+    def post(self, request, market_id, application_id):
+        return super().post(request, market_id, application_id)
+
+
+class MarketVendorListView(OrganizerAPIView):
+    """The market's active vendors: those with an accepted application."""
+
+    queryset = Vendor.objects.none()
+    serializer_class = VendorReadSerializer
+    cursor_ordering = "business_name"
+
+    def get_queryset(self):
+        return selectors.active_vendor_list(market=self.get_market())
+
+    @extend_schema(responses=VendorReadSerializer(many=True))
+    def get(self, request, market_id):
+        return self.list_response(self.get_queryset(), VendorReadSerializer)
+
+
+class MeApplicationListView(VendorAPIView):
+    queryset = Application.objects.none()
+    serializer_class = VendorApplicationSerializer
+    cursor_ordering = "-id"
+
+    @extend_schema(responses=VendorApplicationSerializer(many=True))
+    def get(self, request):
+        applications = selectors.vendor_application_list(vendor=self.get_vendor())
+        return self.list_response(applications, VendorApplicationSerializer)

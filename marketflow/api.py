@@ -1,0 +1,96 @@
+"""The one translation from errors to HTTP for the API: ``{"code", "detail", "extra"}``."""
+
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DatabaseError, InterfaceError, OperationalError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+from marketflow import errors
+from marketflow.validation import validation_error_fields
+
+logger = logging.getLogger(__name__)
+
+DOMAIN_STATUS: list[tuple[type[errors.DomainError], int]] = [
+    (errors.ValidationFailedError, status.HTTP_400_BAD_REQUEST),
+    (errors.NotFoundError, status.HTTP_404_NOT_FOUND),
+    (errors.PermissionDeniedError, status.HTTP_403_FORBIDDEN),
+    (errors.ConflictError, status.HTTP_409_CONFLICT),
+    (errors.PlanLimitReachedError, status.HTTP_402_PAYMENT_REQUIRED),
+    (errors.ServiceUnavailableError, status.HTTP_503_SERVICE_UNAVAILABLE),
+]
+
+
+def domain_error_status(error: errors.DomainError) -> int:
+    for family, http_status in DOMAIN_STATUS:
+        if isinstance(error, family):
+            return http_status
+    return status.HTTP_400_BAD_REQUEST
+
+
+def error_body(code: str, detail: str, extra: dict | None = None) -> dict:
+    return {"code": code, "detail": detail, "extra": extra or {}}
+
+
+def _flatten(detail) -> dict | list:
+    """DRF's nested ErrorDetail structure as plain strings."""
+    if isinstance(detail, dict):
+        return {str(key): _flatten(value) for key, value in detail.items()}
+    if isinstance(detail, list):
+        return [_flatten(item) for item in detail]
+    return str(detail)
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, errors.DomainError):
+        set_rollback()
+        return Response(
+            error_body(exc.code, exc.message, exc.extra), status=domain_error_status(exc)
+        )
+
+    if isinstance(exc, DjangoValidationError):
+        exc = errors.ValidationFailedError(fields=validation_error_fields(exc))
+        set_rollback()
+        return Response(error_body(exc.code, exc.message, exc.extra), status=400)
+
+    if isinstance(exc, OperationalError | InterfaceError) or (
+        isinstance(exc, DatabaseError) and "connection" in str(exc).lower()
+    ):
+        logger.error("Database unavailable: %s", exc)
+        error = errors.ServiceUnavailableError()
+        response = Response(error_body(error.code, error.message), status=503)
+        response["Retry-After"] = "5"
+        return response
+
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    if not isinstance(exc, exceptions.APIException):
+        return None  # a real bug: let Django log it and answer 500
+
+    set_rollback()
+    headers = {}
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header
+    if getattr(exc, "wait", None):
+        headers["Retry-After"] = str(int(exc.wait))
+
+    if isinstance(exc, exceptions.ValidationError):
+        fields = _flatten(exc.detail)
+        if not isinstance(fields, dict):
+            fields = {"non_field_errors": fields}
+        body = error_body("invalid", "The submitted data is not valid.", {"fields": fields})
+    else:
+        code = exc.get_codes()
+        code = code if isinstance(code, str) else exc.default_code
+        body = error_body(
+            code,
+            str(exc.detail) if not isinstance(exc.detail, list | dict) else str(exc.default_detail),
+        )
+    return Response(body, status=exc.status_code, headers=headers)

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class MarketflowConfig(AppConfig):
+    name = "marketflow"
+    verbose_name = "Marketflow"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,115 @@
+"""The domain error tree. Services raise these; one handler per face translates them.
+
+Every error has a stable snake_case ``code`` (API contract), a human ``message`` and an
+``extra`` dict of machine-readable details. Families map to HTTP statuses in
+``marketflow.api.exception_handler``.
+"""
+
+from typing import Any
+
+
+class DomainError(Exception):
+    code = "error"
+    default_message = "The request could not be completed."
+
+    def __init__(self, message: str | None = None, *, extra: dict[str, Any] | None = None):
+        self.message = message or self.default_message
+        self.extra = extra or {}
+        super().__init__(self.message)
+
+
+class ValidationFailedError(DomainError):
+    """Input that breaks a rule; ``extra["fields"]`` maps field names to messages."""
+
+    code = "invalid"
+    default_message = "The submitted data is not valid."
+
+    def __init__(self, message=None, *, fields: dict[str, list[str]] | None = None, extra=None):
+        extra = dict(extra or {})
+        if fields:
+            extra["fields"] = fields
+        super().__init__(message, extra=extra)
+
+
+class NotFoundError(DomainError):
+    """Missing, or belongs to another organizer: the two must look the same."""
+
+    code = "not_found"
+    default_message = "Not found."
+
+
+class PermissionDeniedError(DomainError):
+    code = "permission_denied"
+    default_message = "You do not have permission to do this."
+
+
+class ConflictError(DomainError):
+    code = "conflict"
+    default_message = "The request conflicts with the current state."
+
+
+class InvalidTransitionError(ConflictError):
+    code = "invalid_transition"
+    default_message = "This status change is not allowed."
+
+    def __init__(self, *, current: str, target: str, message: str | None = None):
+        super().__init__(
+            message or f"Cannot change status from “{current}” to “{target}”.",
+            extra={"current": current, "target": target},
+        )
+
+
+class PlanLimitReachedError(DomainError):
+    code = "plan_limit_reached"
+    default_message = "Your plan's limit has been reached. Upgrade to the paid plan to go on."
+
+
+class ServiceUnavailableError(DomainError):
+    code = "service_unavailable"
+    default_message = "The service is temporarily unavailable. Please try again shortly."
+
+
+# Errors of the platform core.
+
+
+class MarketNotFoundError(NotFoundError):
+    default_message = "Market not found."
+
+
+class MarketDayNotFoundError(NotFoundError):
+    default_message = "Market day not found."
+
+
+class NotAnOrganizerError(PermissionDeniedError):
+    code = "not_an_organizer"
+    default_message = "Only organizers can manage markets."
+
+
+class MarketSlugTakenError(ConflictError):
+    code = "market_slug_taken"
+    default_message = "Another market already uses this slug."
+
+
+class MarketDayDateTakenError(ConflictError):
+    code = "market_day_date_taken"
+    default_message = "This market already has a market day on that date."
+
+
+class MarketDayInPastError(ConflictError):
+    code = "market_day_in_past"
+    default_message = "This market day is in the past."
+
+
+class MarketDayCancelledError(ConflictError):
+    code = "market_day_cancelled"
+    default_message = "This market day is cancelled."
+
+
+class MarketHasBookingsError(ConflictError):
+    code = "market_has_bookings"
+    default_message = "This market has bookings; deactivate it instead of deleting it."
+
+
+class MarketDayHasBookingsError(ConflictError):
+    code = "market_day_has_bookings"
+    default_message = "This market day has bookings; cancel it instead of deleting it."

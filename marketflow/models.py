@@ -1,0 +1,174 @@
+import zoneinfo
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from uuid_utils.compat import uuid7
+
+from marketflow.currencies import ISO_4217_CODES
+
+
+def new_id():
+    """UUIDv7: time ordered, so new rows land at the end of the primary-key index."""
+    return uuid7()
+
+
+class BaseModel(models.Model):
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+def normalize_email(email: str) -> str:
+    """E-mail is an identity here: compared and stored trimmed and lower-cased."""
+    return (email or "").strip().lower()
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=normalize_email(email), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+    def get_by_natural_key(self, username):
+        return self.get(email=normalize_email(username))
+
+
+class User(BaseModel, AbstractBaseUser, PermissionsMixin):
+    """A person who signs in: an organizer, a vendor with an account, or platform staff."""
+
+    class Plan(models.TextChoices):
+        FREE = "free", _("Free")
+        PAID = "paid", _("Paid")
+
+    email = models.EmailField(_("e-mail"), max_length=254, unique=True)
+    full_name = models.CharField(max_length=200, blank=True)
+    is_organizer = models.BooleanField(
+        default=False, help_text=_("Organizers own markets and manage them.")
+    )
+    plan = models.CharField(max_length=10, choices=Plan.choices, default=Plan.FREE)
+    is_staff = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(email=Lower("email")), name="user_email_lowercase"
+            ),
+        ]
+
+    def __str__(self):
+        return self.email
+
+    def clean(self):
+        super().clean()
+        self.email = normalize_email(self.email)
+
+    @property
+    def has_paid_plan(self) -> bool:
+        return self.plan == self.Plan.PAID
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("“%(value)s” is not an IANA time zone."), params={"value": value})
+
+
+def validate_currency(value: str) -> None:
+    if value not in ISO_4217_CODES:
+        raise ValidationError(
+            _("“%(value)s” is not an ISO 4217 currency code."), params={"value": value}
+        )
+
+
+slug_validator = RegexValidator(
+    r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+    _("Use lower-case letters, digits and single hyphens."),
+)
+
+
+class Market(BaseModel):
+    organizer = models.ForeignKey(
+        "marketflow.User",
+        on_delete=models.PROTECT,
+        related_name="markets",
+        db_index=False,  # led by the (organizer, name) index
+    )
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True, validators=[slug_validator])
+    description = models.TextField(max_length=2000, blank=True)
+    location = models.CharField(max_length=300, blank=True)
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    currency = models.CharField(max_length=3, default="USD", validators=[validate_currency])
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [models.Index(fields=["organizer", "name"], name="market_organizer_name")]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    def today(self):
+        """The calendar date at the market right now, in the market's own time zone."""
+        return timezone.now().astimezone(self.tz).date()
+
+
+class MarketDay(BaseModel):
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    market = models.ForeignKey(Market, on_delete=models.CASCADE, related_name="market_days")
+    date = models.DateField()
+    start_time = models.TimeField()
+    end_time = models.TimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["market", "date"], name="market_day_unique_date"),
+            models.CheckConstraint(
+                condition=models.Q(start_time__lt=models.F("end_time")),
+                name="market_day_starts_before_end",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.market} – {self.date:%Y-%m-%d}"

@@ -1,0 +1,52 @@
+"""OpenAPI: every operation documents the error responses it can give, in the one body shape."""
+
+from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework.permissions import AllowAny
+
+from marketflow.serializers import ErrorSerializer
+
+ERROR_DESCRIPTIONS = {
+    400: "Invalid input: `code` is `invalid`, field messages in `extra.fields`.",
+    401: "No or bad credentials: `code` is `not_authenticated` or `authentication_failed`.",
+    402: "Plan limit reached: `code` is `plan_limit_reached`.",
+    403: "Not allowed: `code` is `permission_denied` (or a more specific code).",
+    404: "Not found, or belongs to another organizer: `code` is `not_found`.",
+    409: "Conflicts with the current state (see the operation for codes).",
+    429: "Too many requests: `code` is `throttled`.",
+    503: "Database unavailable: `code` is `service_unavailable`.",
+}
+
+
+class AutoSchema(BaseAutoSchema):
+    def get_override_parameters(self):
+        return super().get_override_parameters()
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        for status_code in sorted(self._error_statuses()):
+            key = str(status_code)
+            if key not in responses:
+                responses[key] = self._get_response_for_code(
+                    OpenApiResponse(
+                        response=ErrorSerializer, description=ERROR_DESCRIPTIONS[status_code]
+                    ),
+                    key,
+                    direction=direction,
+                )
+        return responses
+
+    def _error_statuses(self) -> set[int]:
+        statuses = {503}
+        method = self.method.upper()
+        if method in {"POST", "PUT", "PATCH"}:
+            statuses.add(400)
+        requires_auth = not any(isinstance(p, AllowAny) for p in self.view.get_permissions())
+        if requires_auth:
+            statuses |= {401, 403}
+        if "{" in self.path:
+            statuses.add(404)
+        statuses |= set(getattr(self.view, "error_statuses", {}).get(method, ()))
+        if getattr(self.view, "throttle_classes", None):
+            statuses.add(429)
+        return statuses

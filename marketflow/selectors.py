@@ -1,0 +1,83 @@
+"""Reads of the platform core. Everything an organizer reaches is scoped by a query."""
+
+from uuid import UUID
+
+from django.db.models import QuerySet
+
+from marketflow.errors import MarketDayNotFoundError, MarketNotFoundError
+from marketflow.models import Market, MarketDay, User
+
+
+def market_list(*, user: User) -> QuerySet[Market]:
+    """The markets ``user`` manages: their own, or every market for platform superusers."""
+    markets = Market.objects.all()
+    if user.is_superuser:
+        return markets
+    if not user.is_authenticated or not user.is_organizer:
+        return markets.none()
+    return markets.filter(organizer=user)
+
+
+def market_get(*, user: User, market_id: UUID | str) -> Market:
+    """One of ``user``'s markets; another organizer's market is not found, never forbidden."""
+    try:
+        return market_list(user=user).get(pk=market_id)
+    except (Market.DoesNotExist, ValueError, TypeError):
+        raise MarketNotFoundError() from None
+
+
+def market_get_for_update(*, user: User, market_id: UUID | str) -> Market:
+    """Like ``market_get``, with the market row locked until the transaction ends."""
+    try:
+        return market_list(user=user).select_for_update(no_key=True).get(pk=market_id)
+    except (Market.DoesNotExist, ValueError, TypeError):
+        raise MarketNotFoundError() from None
+
+
+def market_lock(*, market_id: UUID) -> Market:
+    """Lock a market row already known to be in scope (plan limits count under it)."""
+    return Market.objects.select_for_update(no_key=True).get(pk=market_id)
+
+
+def public_market_get(*, market_id: UUID | str) -> Market:
+    """An active market, as anyone may see it."""
+    try:
+        return Market.objects.get(pk=market_id, is_active=True)
+    except (Market.DoesNotExist, ValueError, TypeError):
+        raise MarketNotFoundError() from None
+
+
+def public_market_get_by_slug(*, slug: str) -> Market:
+    try:
+        return Market.objects.get(slug=slug, is_active=True)
+    except Market.DoesNotExist:
+        raise MarketNotFoundError() from None
+
+
+def market_day_list(*, market: Market) -> QuerySet[MarketDay]:
+    return MarketDay.objects.filter(market=market)
+
+
+def upcoming_market_day_list(*, market: Market) -> QuerySet[MarketDay]:
+    return MarketDay.objects.filter(
+        market=market, date__gte=market.today(), status=MarketDay.Status.SCHEDULED
+    ).order_by("date")
+
+
+def market_day_get(*, market: Market, market_day_id: UUID | str) -> MarketDay:
+    """A day of ``market``; a day of any other market is not found."""
+    try:
+        return MarketDay.objects.select_related("market").get(pk=market_day_id, market=market)
+    except (MarketDay.DoesNotExist, ValueError, TypeError):
+        raise MarketDayNotFoundError() from None
+
+
+def market_day_get_for_update(*, market: Market, market_day_id: UUID | str) -> MarketDay:
+    try:
+        return (
+            MarketDay.objects.select_for_update(no_key=True, of=("self",))
+            .select_related("market")
+            .get(pk=market_day_id, market=market)
+        )
+    except (MarketDay.DoesNotExist, ValueError, TypeError):
+        raise MarketDayNotFoundError() from None

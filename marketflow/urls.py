@@ -1,0 +1,93 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from applications import views as application_views
+from marketflow import views as core_views
+from stalls import views as stall_views
+from vendors import views as vendor_views
+
+market_patterns = [
+    path("", core_views.MarketDetailView.as_view(), name="market-detail"),
+    path("stalls/", stall_views.StallListCreateView.as_view(), name="stall-list"),
+    path("stalls/<uuid:stall_id>/", stall_views.StallDetailView.as_view(), name="stall-detail"),
+    path("market-days/", core_views.MarketDayListCreateView.as_view(), name="market-day-list"),
+    path(
+        "market-days/<uuid:market_day_id>/",
+        core_views.MarketDayDetailView.as_view(),
+        name="market-day-detail",
+    ),
+    path(
+        "market-days/<uuid:market_day_id>/board/",
+        stall_views.StallBoardView.as_view(),
+        name="market-day-board",
+    ),
+    path(
+        "market-days/<uuid:market_day_id>/bookings/",
+        stall_views.BookingListCreateView.as_view(),
+        name="booking-list",
+    ),
+    path(
+        "market-days/<uuid:market_day_id>/bookings/<uuid:booking_id>/",
+        stall_views.BookingDetailView.as_view(),
+        name="booking-detail",
+    ),
+    path("applications/", application_views.ApplicationListView.as_view(), name="application-list"),
+    path(
+        "applications/<uuid:application_id>/",
+        application_views.ApplicationDetailView.as_view(),
+        name="application-detail",
+    ),
+    path(
+        "applications/<uuid:application_id>/accept/",
+        application_views.ApplicationAcceptView.as_view(),
+        name="application-accept",
+    ),
+    path(
+        "applications/<uuid:application_id>/reject/",
+        application_views.ApplicationRejectView.as_view(),
+        name="application-reject",
+    ),
+    path(
+        "applications/<uuid:application_id>/waitlist/",
+        application_views.ApplicationWaitlistView.as_view(),
+        name="application-waitlist",
+    ),
+    path("vendors/", application_views.MarketVendorListView.as_view(), name="market-vendor-list"),
+]
+
+api_patterns = [
+    path("auth/token/", core_views.TokenView.as_view(), name="auth-token"),
+    path(
+        "public/markets/<uuid:market_id>/",
+        core_views.PublicMarketView.as_view(),
+        name="public-market",
+    ),
+    path(
+        "public/markets/<uuid:market_id>/apply/",
+        application_views.PublicApplyView.as_view(),
+        name="public-apply",
+    ),
+    path("markets/", core_views.MarketListCreateView.as_view(), name="market-list"),
+    path("markets/<uuid:market_id>/", include(market_patterns)),
+    path("me/vendor/", vendor_views.MeVendorView.as_view(), name="me-vendor"),
+    path(
+        "me/applications/",
+        application_views.MeApplicationListView.as_view(),
+        name="me-application-list",
+    ),
+    path(
+        "me/applications/<uuid:application_id>/withdraw/",
+        stall_views.MeApplicationWithdrawView.as_view(),
+        name="me-application-withdraw",
+    ),
+    path("me/bookings/", stall_views.MeBookingListView.as_view(), name="me-booking-list"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", include((api_patterns, "api"))),
+]

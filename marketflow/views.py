@@ -1,0 +1,188 @@
+"""API views of the platform core: token, markets, market days, the public market page."""
+
+from django.contrib.auth import authenticate
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from marketflow import selectors, services
+from marketflow.models import MarketDay
+from marketflow.permissions import IsOrganizer
+from marketflow.serializers import (
+    MarketCreateSerializer,
+    MarketDayCreateSerializer,
+    MarketDayReadSerializer,
+    MarketDayUpdateSerializer,
+    MarketReadSerializer,
+    MarketUpdateSerializer,
+    PublicMarketSerializer,
+    TokenRequestSerializer,
+    TokenResponseSerializer,
+)
+
+
+class TokenView(APIView):
+    """Exchange an e-mail and password for an API token."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "token"
+
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={200: TokenResponseSerializer},
+        auth=[],
+        operation_id="auth_token_create",
+    )
+    def post(self, request):
+        serializer = TokenRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = authenticate(
+            request,
+            email=serializer.validated_data["email"].strip().lower(),
+            password=serializer.validated_data["password"],
+        )
+        if user is None:
+            raise AuthenticationFailed("Wrong e-mail or password.")
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+class ListResponseMixin:
+    def list_response(self, queryset, serializer_class):
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(serializer_class(page, many=True).data)
+
+
+class OrganizerAPIView(ListResponseMixin, generics.GenericAPIView):
+    """Base for organizer endpoints: ``get_market()`` is one of the user's own markets."""
+
+    permission_classes = [IsAuthenticated, IsOrganizer]
+
+    def get_market(self):
+        if not hasattr(self, "_market"):
+            self._market = selectors.market_get(
+                user=self.request.user, market_id=self.kwargs["market_id"]
+            )
+        return self._market
+
+
+class MarketListCreateView(OrganizerAPIView):
+    serializer_class = MarketReadSerializer
+    cursor_ordering = "-id"
+    error_statuses = {"POST": (402, 409)}
+
+    def get_queryset(self):
+        return selectors.market_list(user=self.request.user)
+
+    @extend_schema(responses=MarketReadSerializer(many=True))
+    def get(self, request):
+        return self.list_response(self.get_queryset(), MarketReadSerializer)
+
+    @extend_schema(request=MarketCreateSerializer, responses={201: MarketReadSerializer})
+    def post(self, request):
+        serializer = MarketCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        market = services.market_create(organizer=request.user, **serializer.validated_data)
+        return Response(MarketReadSerializer(market).data, status=status.HTTP_201_CREATED)
+
+
+class MarketDetailView(OrganizerAPIView):
+    serializer_class = MarketReadSerializer
+    error_statuses = {"PATCH": (409,), "PUT": (409,), "DELETE": (409,)}
+
+    def get(self, request, market_id):
+        return Response(MarketReadSerializer(self.get_market()).data)
+
+    @extend_schema(request=MarketUpdateSerializer, responses=MarketReadSerializer)
+    def patch(self, request, market_id):
+        serializer = MarketUpdateSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        market = services.market_update(
+            user=request.user, market_id=market_id, **serializer.validated_data
+        )
+        return Response(MarketReadSerializer(market).data)
+
+    @extend_schema(request=MarketCreateSerializer, responses=MarketReadSerializer)
+    def put(self, request, market_id):
+        serializer = MarketCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        market = services.market_update(
+            user=request.user, market_id=market_id, **serializer.validated_data
+        )
+        return Response(MarketReadSerializer(market).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, market_id):
+        services.market_delete(user=request.user, market_id=market_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MarketDayListCreateView(OrganizerAPIView):
+    queryset = MarketDay.objects.none()  # the schema's model; requests use get_queryset()
+    serializer_class = MarketDayReadSerializer
+    cursor_ordering = "date"
+    error_statuses = {"POST": (409,)}
+
+    def get_queryset(self):
+        return selectors.market_day_list(market=self.get_market())
+
+    @extend_schema(responses=MarketDayReadSerializer(many=True))
+    def get(self, request, market_id):
+        return self.list_response(self.get_queryset(), MarketDayReadSerializer)
+
+    @extend_schema(request=MarketDayCreateSerializer, responses={201: MarketDayReadSerializer})
+    def post(self, request, market_id):
+        serializer = MarketDayCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        market_day = services.market_day_create(
+            user=request.user, market_id=market_id, **serializer.validated_data
+        )
+        return Response(MarketDayReadSerializer(market_day).data, status=status.HTTP_201_CREATED)
+
+
+class MarketDayDetailView(OrganizerAPIView):
+    serializer_class = MarketDayReadSerializer
+    error_statuses = {"PATCH": (409,), "DELETE": (409,)}
+
+    def get(self, request, market_id, market_day_id):
+        market_day = selectors.market_day_get(market=self.get_market(), market_day_id=market_day_id)
+        return Response(MarketDayReadSerializer(market_day).data)
+
+    @extend_schema(request=MarketDayUpdateSerializer, responses=MarketDayReadSerializer)
+    def patch(self, request, market_id, market_day_id):
+        serializer = MarketDayUpdateSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        market_day = services.market_day_update(
+            user=request.user,
+            market_id=market_id,
+            market_day_id=market_day_id,
+            **serializer.validated_data,
+        )
+        return Response(MarketDayReadSerializer(market_day).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, market_id, market_day_id):
+        services.market_day_delete(
+            user=request.user, market_id=market_id, market_day_id=market_day_id
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PublicMarketView(APIView):
+    """An active market as anyone sees it, with its upcoming market days."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=PublicMarketSerializer, auth=[])
+    def get(self, request, market_id):
+        market = selectors.public_market_get(market_id=market_id)
+        days = selectors.upcoming_market_day_list(market=market)[:52]
+        return Response(PublicMarketSerializer(market, context={"upcoming_market_days": days}).data)

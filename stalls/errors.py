@@ -1,0 +1,41 @@
+from marketflow.errors import ConflictError, NotFoundError
+
+
+class StallNotFoundError(NotFoundError):
+    default_message = "Stall not found."
+
+
+class BookingNotFoundError(NotFoundError):
+    default_message = "Booking not found."
+
+
+class StallLabelTakenError(ConflictError):
+    code = "stall_label_taken"
+    default_message = "This market already has a stall with that label."
+
+
+class StallHasBookingsError(ConflictError):
+    code = "stall_has_bookings"
+    default_message = "This stall has bookings and cannot be deleted."
+
+
+class StallAlreadyBookedError(ConflictError):
+    code = "stall_already_booked"
+    default_message = "This stall is already booked on that day."
+
+
+class VendorAlreadyBookedError(ConflictError):
+    code = "vendor_already_booked"
+    default_message = "This vendor already has a stall on that day."
+
+
+class VendorNotAcceptedError(ConflictError):
+    code = "vendor_not_accepted"
+    default_message = "Only vendors with an accepted application to this market can be booked."
+
+
+class BookingPaidError(ConflictError):
+    code = "booking_paid"
+    default_message = (
+        "This booking is paid. Record the refund (set it to unpaid) before cancelling it."
+    )

@@ -1,0 +1,88 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from marketflow.models import BaseModel
+
+
+class Stall(BaseModel):
+    market = models.ForeignKey(
+        "marketflow.Market", on_delete=models.CASCADE, related_name="stalls", db_index=True
+    )
+    label = models.CharField(max_length=50)
+    size_category = models.CharField(max_length=20, blank=True)
+    price_per_day = models.PositiveIntegerField(
+        null=True, blank=True, help_text=_("In cents of the market's currency.")
+    )
+    assigned_vendor = models.ForeignKey(
+        "vendors.Vendor",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="regular_stalls",
+        help_text=_("The stall's regular vendor."),
+    )
+    notes = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["label"]
+        constraints = [
+            models.UniqueConstraint(fields=["market", "label"], name="stall_unique_label"),
+            models.CheckConstraint(
+                condition=models.Q(price_per_day__gte=0) | models.Q(price_per_day__isnull=True),
+                name="stall_price_not_negative",
+            ),
+        ]
+
+    def __str__(self):
+        return self.label
+
+
+class Booking(BaseModel):
+    """One vendor on one stall on one market day."""
+
+    class PaymentStatus(models.TextChoices):
+        UNPAID = "unpaid", _("Unpaid")
+        PAID = "paid", _("Paid")
+        WAIVED = "waived", _("Waived")
+
+    market_day = models.ForeignKey(
+        "marketflow.MarketDay",
+        on_delete=models.PROTECT,
+        related_name="bookings",
+        db_index=False,  # led by the (market_day, stall) unique index
+    )
+    stall = models.ForeignKey(Stall, on_delete=models.PROTECT, related_name="bookings")
+    vendor = models.ForeignKey(
+        "vendors.Vendor",
+        on_delete=models.PROTECT,
+        related_name="bookings",
+        db_index=False,  # led by the (vendor, market_day) index
+    )
+    fee_cents = models.PositiveIntegerField(default=0)
+    payment_status = models.CharField(
+        max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.UNPAID
+    )
+    paid_at = models.DateTimeField(null=True, blank=True)
+    booked_by = models.ForeignKey(
+        "marketflow.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["market_day", "stall"], name="booking_unique_stall_per_day"
+            ),
+            models.UniqueConstraint(
+                fields=["market_day", "vendor"], name="booking_unique_vendor_per_day"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["vendor", "market_day"], name="booking_vendor_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.stall} on {self.market_day}"

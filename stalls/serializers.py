@@ -1,0 +1,137 @@
+from rest_framework import serializers
+
+from stalls.models import Booking, Stall
+
+
+class StallReadSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Stall
+        fields = [
+            "id",
+            "market_id",
+            "label",
+            "size_category",
+            "price_per_day",
+            "assigned_vendor_id",
+            "notes",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class StallCreateSerializer(serializers.Serializer):
+    label = serializers.CharField(max_length=50)
+    size_category = serializers.CharField(
+        max_length=20, required=False, allow_blank=True, default=""
+    )
+    price_per_day = serializers.IntegerField(
+        min_value=0,
+        max_value=2_147_483_647,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="In cents of the market's currency.",
+    )
+    assigned_vendor_id = serializers.UUIDField(required=False, allow_null=True, default=None)
+    notes = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class StallUpdateSerializer(StallCreateSerializer):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = False
+            field.default = serializers.empty
+
+
+class BookingVendorSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    business_name = serializers.CharField(read_only=True)
+
+
+class BookingReadSerializer(serializers.ModelSerializer):
+    vendor = BookingVendorSerializer(read_only=True)
+    stall_label = serializers.CharField(source="stall.label", read_only=True)
+
+    class Meta:
+        model = Booking
+        fields = [
+            "id",
+            "market_day_id",
+            "stall_id",
+            "stall_label",
+            "vendor",
+            "fee_cents",
+            "payment_status",
+            "paid_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class BookingCreateSerializer(serializers.Serializer):
+    stall_id = serializers.UUIDField()
+    vendor_id = serializers.UUIDField()
+
+
+class BookingUpdateSerializer(serializers.Serializer):
+    payment_status = serializers.ChoiceField(choices=Booking.PaymentStatus.choices)
+
+
+class BoardBookingSerializer(serializers.ModelSerializer):
+    vendor = BookingVendorSerializer(read_only=True)
+
+    class Meta:
+        model = Booking
+        fields = ["id", "vendor", "fee_cents", "payment_status", "paid_at"]
+        read_only_fields = fields
+
+
+class BoardStallSerializer(serializers.ModelSerializer):
+    booking = BoardBookingSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Stall
+        fields = ["id", "label", "size_category", "price_per_day", "assigned_vendor_id", "booking"]
+        read_only_fields = fields
+
+
+class StallBoardSerializer(serializers.Serializer):
+    market_day_id = serializers.UUIDField(source="market_day.id")
+    date = serializers.DateField(source="market_day.date")
+    status = serializers.CharField(source="market_day.status")
+    booked_count = serializers.IntegerField()
+    free_count = serializers.IntegerField()
+    fees_due_cents = serializers.IntegerField()
+    fees_paid_cents = serializers.IntegerField()
+    stalls = BoardStallSerializer(many=True)
+
+
+class VendorBookingSerializer(serializers.ModelSerializer):
+    """A booking as its vendor sees it in the portal."""
+
+    date = serializers.DateField(source="market_day.date", read_only=True)
+    start_time = serializers.TimeField(source="market_day.start_time", read_only=True)
+    end_time = serializers.TimeField(source="market_day.end_time", read_only=True)
+    market_id = serializers.UUIDField(source="market_day.market_id", read_only=True)
+    market_name = serializers.CharField(source="market_day.market.name", read_only=True)
+    currency = serializers.CharField(source="market_day.market.currency", read_only=True)
+    stall_label = serializers.CharField(source="stall.label", read_only=True)
+
+    class Meta:
+        model = Booking
+        fields = [
+            "id",
+            "date",
+            "start_time",
+            "end_time",
+            "market_id",
+            "market_name",
+            "stall_label",
+            "fee_cents",
+            "currency",
+            "payment_status",
+        ]
+        read_only_fields = fields

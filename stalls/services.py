@@ -1,0 +1,202 @@
+"""Writes of stalls and bookings.
+
+A booking is made under a lock on its market day row, so bookings of one day serialize;
+the unique constraints on (day, stall) and (day, vendor) are the final guarantee.
+"""
+
+from uuid import UUID
+
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
+from django.utils import timezone
+
+from applications.selectors import application_is_accepted
+from applications.services import application_withdraw
+from marketflow.errors import MarketDayCancelledError, MarketDayInPastError
+from marketflow.models import MarketDay, User
+from marketflow.selectors import market_day_get_for_update, market_get
+from marketflow.validation import full_clean
+from stalls.errors import (
+    BookingPaidError,
+    StallAlreadyBookedError,
+    StallHasBookingsError,
+    StallLabelTakenError,
+    VendorAlreadyBookedError,
+    VendorNotAcceptedError,
+)
+from stalls.models import Booking, Stall
+from stalls.selectors import booking_get_for_update, stall_get, stall_get_for_update
+
+STALL_EDITABLE_FIELDS = ("label", "size_category", "price_per_day", "assigned_vendor_id", "notes")
+
+
+def _save_stall(stall: Stall) -> None:
+    try:
+        with transaction.atomic():
+            stall.save()
+    except IntegrityError:
+        raise StallLabelTakenError(extra={"label": stall.label}) from None
+
+
+def _check_stall(stall: Stall) -> None:
+    full_clean(stall, exclude=["market", "assigned_vendor"])
+    vendor_id = stall.assigned_vendor_id
+    if vendor_id is not None and not application_is_accepted(
+        market=stall.market, vendor_id=vendor_id
+    ):
+        raise VendorNotAcceptedError(
+            "A stall's regular vendor must have an accepted application to the market.",
+            extra={"vendor_id": str(vendor_id)},
+        )
+
+
+def _stall_fields(fields: dict) -> dict:
+    if "assigned_vendor" in fields:
+        vendor = fields.pop("assigned_vendor")
+        fields["assigned_vendor_id"] = vendor.pk if vendor is not None else None
+    unknown = set(fields) - set(STALL_EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"Unexpected fields: {', '.join(sorted(unknown))}")
+    return fields
+
+
+@transaction.atomic
+def stall_create(*, user: User, market_id: UUID | str, label: str, **fields) -> Stall:
+    """Add a stall to a market. Raises StallLabelTakenError, VendorNotAcceptedError."""
+    market = market_get(user=user, market_id=market_id)
+    stall = Stall(market=market, label=label, **_stall_fields(fields))
+    _check_stall(stall)
+    _save_stall(stall)
+    return stall
+
+
+@transaction.atomic
+def stall_update(*, user: User, market_id: UUID | str, stall_id: UUID | str, **fields) -> Stall:
+    """Change a stall. Booked fees keep the price they were booked at. Locks the stall."""
+    market = market_get(user=user, market_id=market_id)
+    stall = stall_get_for_update(market=market, stall_id=stall_id)
+    for name, value in _stall_fields(fields).items():
+        setattr(stall, name, value)
+    _check_stall(stall)
+    _save_stall(stall)
+    return stall
+
+
+@transaction.atomic
+def stall_delete(*, user: User, market_id: UUID | str, stall_id: UUID | str) -> None:
+    """Remove a stall that has never been booked. Raises StallHasBookingsError."""
+    market = market_get(user=user, market_id=market_id)
+    stall = stall_get_for_update(market=market, stall_id=stall_id)
+    try:
+        stall.delete()
+    except ProtectedError:
+        raise StallHasBookingsError() from None
+
+
+def _check_day_open(market_day: MarketDay) -> None:
+    if market_day.status == MarketDay.Status.CANCELLED:
+        raise MarketDayCancelledError(extra={"date": str(market_day.date)})
+    if market_day.date < market_day.market.today():
+        raise MarketDayInPastError(extra={"date": str(market_day.date)})
+
+
+@transaction.atomic
+def booking_create(
+    *,
+    user: User,
+    market_id: UUID | str,
+    market_day_id: UUID | str,
+    stall_id: UUID | str,
+    vendor_id: UUID | str,
+) -> Booking:
+    """Book an accepted vendor onto a free stall for one market day.
+
+    Locks the market day row; the fee is copied from the stall's current price. Raises
+    MarketNotFoundError, MarketDayNotFoundError, StallNotFoundError, MarketDayCancelledError,
+    MarketDayInPastError, VendorNotAcceptedError, StallAlreadyBookedError,
+    VendorAlreadyBookedError.
+    """
+    market = market_get(user=user, market_id=market_id)
+    market_day = market_day_get_for_update(market=market, market_day_id=market_day_id)
+    stall = stall_get(market=market, stall_id=stall_id)
+    _check_day_open(market_day)
+    if not application_is_accepted(market=market, vendor_id=vendor_id):
+        raise VendorNotAcceptedError(extra={"vendor_id": str(vendor_id)})
+    conflict_extra = {"stall": stall.label, "date": str(market_day.date)}
+    if Booking.objects.filter(market_day=market_day, stall=stall).exists():
+        raise StallAlreadyBookedError(extra=conflict_extra)
+    if Booking.objects.filter(market_day=market_day, vendor_id=vendor_id).exists():
+        raise VendorAlreadyBookedError(
+            extra={"vendor_id": str(vendor_id), "date": str(market_day.date)}
+        )
+    try:
+        with transaction.atomic():  # savepoint, so the outer transaction survives
+            booking = Booking.objects.create(
+                market_day=market_day,
+                stall=stall,
+                vendor_id=vendor_id,
+                fee_cents=stall.price_per_day or 0,
+                booked_by=user,
+            )
+    except IntegrityError:
+        # The constraints are the last word: find out which one a concurrent writer hit.
+        if Booking.objects.filter(market_day=market_day, stall=stall).exists():
+            raise StallAlreadyBookedError(extra=conflict_extra) from None
+        if Booking.objects.filter(market_day=market_day, vendor_id=vendor_id).exists():
+            raise VendorAlreadyBookedError(
+                extra={"vendor_id": str(vendor_id), "date": str(market_day.date)}
+            ) from None
+        raise
+    return booking
+
+
+@transaction.atomic
+def booking_update_payment(
+    *,
+    user: User,
+    market_id: UUID | str,
+    market_day_id: UUID | str,
+    booking_id: UUID | str,
+    payment_status: str,
+) -> Booking:
+    """Record that a booking's fee was paid, waived, or is unpaid again. Locks the booking."""
+    market = market_get(user=user, market_id=market_id)
+    market_day = market_day_get_for_update(market=market, market_day_id=market_day_id)
+    booking = booking_get_for_update(market_day=market_day, booking_id=booking_id)
+    booking.payment_status = payment_status
+    booking.paid_at = timezone.now() if payment_status == Booking.PaymentStatus.PAID else None
+    full_clean(booking, exclude=["market_day", "stall", "vendor", "booked_by"])
+    booking.save(update_fields=["payment_status", "paid_at", "updated_at"])
+    return booking
+
+
+@transaction.atomic
+def booking_delete(
+    *, user: User, market_id: UUID | str, market_day_id: UUID | str, booking_id: UUID | str
+) -> None:
+    """Cancel a booking on a day still to come. Raises MarketDayInPastError, BookingPaidError."""
+    market = market_get(user=user, market_id=market_id)
+    market_day = market_day_get_for_update(market=market, market_day_id=market_day_id)
+    booking = booking_get_for_update(market_day=market_day, booking_id=booking_id)
+    if market_day.date < market.today():
+        raise MarketDayInPastError(
+            "Bookings of past market days are kept as records.",
+            extra={"date": str(market_day.date)},
+        )
+    if booking.payment_status == Booking.PaymentStatus.PAID:
+        raise BookingPaidError()
+    booking.delete()
+
+
+@transaction.atomic
+def vendor_withdraw_application(*, user: User, application_id: UUID | str):
+    """The vendor withdraws an application; their bookings on the market's days still to
+    come are released, so the organizer can give the stalls to someone else."""
+    application = application_withdraw(user=user, application_id=application_id)
+    today = application.market.today()
+    Booking.objects.filter(
+        vendor_id=application.vendor_id,
+        market_day__market_id=application.market_id,
+        market_day__date__gte=today,
+    ).exclude(payment_status=Booking.PaymentStatus.PAID).delete()
+    return application
