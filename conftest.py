@@ -1,10 +1,15 @@
 """Fixtures for a tenant-first graph: organizer → market → stall / day → vendor → application."""
 
+from contextlib import contextmanager
+
 import pytest
+from django.apps import apps
+from django.test import Client
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from applications.tests.factories import AcceptedApplicationFactory, ApplicationFactory
+from marketflow.errors import DomainError
 from marketflow.tests.factories import (
     MarketDayFactory,
     MarketFactory,
@@ -93,3 +98,61 @@ def other_organizer_client(other_organizer):
 @pytest.fixture
 def vendor_client(vendor_user):
     return token_client(vendor_user)
+
+
+DOMAIN_APPS = ("marketflow", "vendors", "applications", "stalls")
+
+
+def domain_snapshot() -> dict[str, list[dict]]:
+    """Every row of every domain table, so a test can prove that nothing changed."""
+    return {
+        model._meta.label: list(model.objects.order_by("pk").values())
+        for app_label in DOMAIN_APPS
+        for model in apps.get_app_config(app_label).get_models()
+    }
+
+
+@pytest.fixture
+def refused(db):
+    """``with refused("code") as excinfo:`` the block raises a DomainError with that code and
+    leaves every domain row exactly as it was."""
+
+    @contextmanager
+    def check(code: str):
+        before = domain_snapshot()
+        with pytest.raises(DomainError) as excinfo:
+            yield excinfo
+        assert excinfo.value.code == code, excinfo.value
+        assert domain_snapshot() == before
+
+    return check
+
+
+# -- the admin site (signed-in browser sessions) ---------------------------------------------
+
+
+def admin_session(user):
+    """A test client signed in as ``user``, for the admin site."""
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(email="platform@example.com", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def organizer_admin(organizer):
+    return admin_session(organizer)
+
+
+@pytest.fixture
+def other_organizer_admin(other_organizer):
+    return admin_session(other_organizer)
+
+
+@pytest.fixture
+def superuser_admin(superuser):
+    return admin_session(superuser)

@@ -1,8 +1,9 @@
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from marketflow.models import BaseModel
-from vendors.models import validate_product_categories
+from vendors.models import PRODUCT_CATEGORIES_ERROR_MESSAGES, validate_product_categories
 
 
 class Application(BaseModel):
@@ -34,8 +35,10 @@ class Application(BaseModel):
         db_index=False,  # led by the (vendor, id) index
     )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
-    message = models.TextField(max_length=2000, blank=True)
-    decision_reason = models.TextField(max_length=2000, blank=True)
+    message = models.TextField(max_length=2000, blank=True, validators=[MaxLengthValidator(2000)])
+    decision_reason = models.TextField(
+        max_length=2000, blank=True, validators=[MaxLengthValidator(2000)]
+    )
     reviewed_by = models.ForeignKey(
         "marketflow.User",
         null=True,
@@ -45,13 +48,25 @@ class Application(BaseModel):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    documents = models.ManyToManyField(
+        "vendors.VendorDocument",
+        blank=True,
+        related_name="applications",
+        help_text=_("The vendor's documents submitted with this application."),
+    )
 
     # The profile as submitted with this application.
     business_name = models.CharField(max_length=200)
     contact_name = models.CharField(max_length=200)
     phone = models.CharField(max_length=30, blank=True)
-    product_categories = models.JSONField(default=list, validators=[validate_product_categories])
-    description = models.TextField(max_length=2000, blank=True)
+    product_categories = models.JSONField(
+        default=list,
+        validators=[validate_product_categories],
+        error_messages=PRODUCT_CATEGORIES_ERROR_MESSAGES,
+    )
+    description = models.TextField(
+        max_length=2000, blank=True, validators=[MaxLengthValidator(2000)]
+    )
 
     class Meta:
         ordering = ["-id"]
@@ -69,7 +84,7 @@ class Application(BaseModel):
         ]
 
     def __str__(self):
-        return f"{self.business_name} → {self.market_id} ({self.status})"
+        return f"{self.business_name} ({self.get_status_display()})"
 
     @property
     def is_open(self) -> bool:

@@ -2,13 +2,15 @@
 
 from uuid import UUID
 
+from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from applications.errors import ApplicationNotFoundError
 from applications.models import Application
-from marketflow.models import Market
-from vendors.models import Vendor
+from marketflow.models import Market, User
+from vendors.errors import DocumentNotFoundError
+from vendors.models import Vendor, VendorDocument
 
 
 def application_list(
@@ -37,7 +39,7 @@ def application_get(*, market: Market, application_id: UUID | str) -> Applicatio
         return Application.objects.select_related("vendor", "market", "reviewed_by").get(
             pk=application_id, market=market
         )
-    except (Application.DoesNotExist, ValueError, TypeError):
+    except (Application.DoesNotExist, ValidationError, ValueError, TypeError):
         raise ApplicationNotFoundError() from None
 
 
@@ -46,7 +48,7 @@ def application_get_for_update(*, market: Market, application_id: UUID | str) ->
         return Application.objects.select_for_update(no_key=True).get(
             pk=application_id, market=market
         )
-    except (Application.DoesNotExist, ValueError, TypeError):
+    except (Application.DoesNotExist, ValidationError, ValueError, TypeError):
         raise ApplicationNotFoundError() from None
 
 
@@ -57,7 +59,7 @@ def vendor_application_list(*, vendor: Vendor) -> QuerySet[Application]:
 def vendor_application_get(*, vendor: Vendor, application_id: UUID | str) -> Application:
     try:
         return Application.objects.select_related("market").get(pk=application_id, vendor=vendor)
-    except (Application.DoesNotExist, ValueError, TypeError):
+    except (Application.DoesNotExist, ValidationError, ValueError, TypeError):
         raise ApplicationNotFoundError() from None
 
 
@@ -71,8 +73,54 @@ def application_is_accepted(*, market: Market, vendor_id: UUID | str) -> bool:
     ).exists()
 
 
+def accepted_application_get_for_update(
+    *, market: Market, vendor_id: UUID | str
+) -> Application | None:
+    """The vendor's accepted application to ``market``, locked until the transaction ends (so
+    it cannot be withdrawn meanwhile), or None."""
+    return (
+        Application.objects.select_for_update(no_key=True)
+        .filter(market=market, vendor_id=vendor_id, status=Application.Status.ACCEPTED)
+        .first()
+    )
+
+
+def accepted_vendor_ids_lock(*, market: Market, vendor_ids: set) -> set:
+    """Of ``vendor_ids``, those accepted at ``market``, their applications locked in pk order
+    until the transaction ends (so none can be withdrawn meanwhile)."""
+    return set(
+        Application.objects.select_for_update(no_key=True)
+        .filter(market=market, vendor_id__in=vendor_ids, status=Application.Status.ACCEPTED)
+        .order_by("pk")
+        .values_list("vendor_id", flat=True)
+    )
+
+
 def active_vendor_list(*, market: Market) -> QuerySet[Vendor]:
     """Vendors with an accepted application to ``market``."""
     return Vendor.objects.filter(
         applications__market=market, applications__status=Application.Status.ACCEPTED
     )
+
+
+def application_document_list(*, application: Application) -> QuerySet[VendorDocument]:
+    """The documents submitted with ``application`` (already scoped to the organizer)."""
+    return application.documents.all()
+
+
+def document_get_for_user(*, user: User, document_id: UUID | str) -> VendorDocument:
+    """A document ``user`` may download: their own as its vendor, or one submitted with an
+    application to a market they organize (platform superusers: any). Anything else is not
+    found, never forbidden."""
+    documents = VendorDocument.objects.all()
+    if not user.is_authenticated:
+        documents = documents.none()
+    elif not user.is_superuser:
+        submitted_to_their_market = Application.documents.through.objects.filter(
+            vendordocument_id=OuterRef("pk"), application__market__organizer=user
+        )
+        documents = documents.filter(Q(vendor__user=user) | Exists(submitted_to_their_market))
+    try:
+        return documents.get(pk=document_id)
+    except (VendorDocument.DoesNotExist, ValidationError, ValueError, TypeError):
+        raise DocumentNotFoundError() from None

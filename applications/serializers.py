@@ -1,16 +1,19 @@
+from django.urls import reverse
 from rest_framework import serializers
 
 from applications.models import Application
+from marketflow.representation import FastRepresentationMixin
+from vendors.models import VendorDocument
 from vendors.serializers import VendorCreateSerializer
 
 
-class ApplicationVendorSerializer(serializers.Serializer):
+class ApplicationVendorSerializer(FastRepresentationMixin, serializers.Serializer):
     id = serializers.UUIDField(read_only=True)
     business_name = serializers.CharField(read_only=True)
     email = serializers.EmailField(read_only=True)
 
 
-class ApplicationReadSerializer(serializers.ModelSerializer):
+class ApplicationReadSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     """An application as the market's organizer sees it: what was submitted, and the review."""
 
     vendor = ApplicationVendorSerializer(read_only=True)
@@ -42,7 +45,7 @@ class ApplicationSubmitSerializer(VendorCreateSerializer):
     message = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class ApplicationReceiptSerializer(serializers.ModelSerializer):
+class ApplicationReceiptSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     """What the public applicant gets back: no one else's data."""
 
     class Meta:
@@ -66,7 +69,7 @@ class ApplicationDecisionSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class VendorApplicationSerializer(serializers.ModelSerializer):
+class VendorApplicationSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     """An application as its vendor sees it in the portal."""
 
     market_name = serializers.CharField(source="market.name", read_only=True)
@@ -88,3 +91,29 @@ class VendorApplicationSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+
+class ApplicationDocumentSerializer(serializers.ModelSerializer):
+    """A document submitted with an application, with the link that streams it (to the
+    vendor and to the market's organizer only; a token or a session authenticates it)."""
+
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = VendorDocument
+        fields = [
+            "id",
+            "document_type",
+            "original_filename",
+            "content_type",
+            "size",
+            "expires_on",
+            "created_at",
+            "download_url",
+        ]
+        read_only_fields = fields
+
+    def get_download_url(self, document) -> str:
+        path = reverse("document-download", kwargs={"document_id": document.pk})
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path

@@ -4,11 +4,14 @@ Lock order, everywhere: market row, then application row. Accepting counts the m
 active vendors under the market lock, so the free plan's limit holds under concurrency.
 """
 
+from collections.abc import Sequence
+from functools import partial
 from uuid import UUID
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from applications import tasks
 from applications.errors import ApplicationAlreadyOpenError
 from applications.models import TRANSITIONS, Application
 from applications.selectors import (
@@ -16,13 +19,19 @@ from applications.selectors import (
     application_get_for_update,
     vendor_application_get,
 )
-from marketflow.errors import InvalidTransitionError, PlanLimitReachedError
-from marketflow.models import User
+from marketflow.errors import InvalidTransitionError, PlanLimitReachedError, ValidationFailedError
+from marketflow.models import DocumentType, User, normalize_email
 from marketflow.selectors import market_get_for_update, market_lock, public_market_get
 from marketflow.services import FREE_PLAN_MAX_ACTIVE_VENDORS
 from marketflow.validation import full_clean
-from vendors.selectors import vendor_for_user, vendor_lock
-from vendors.services import vendor_get_or_create
+from vendors.selectors import vendor_for_user, vendor_get_by_email, vendor_lock
+from vendors.services import (
+    DocumentUpload,
+    vendor_documents_check,
+    vendor_documents_store,
+    vendor_get_or_create,
+)
+from vendors.tasks import send_vendor_activation
 
 Status = Application.Status
 
@@ -38,15 +47,20 @@ def application_submit(
     phone: str = "",
     description: str = "",
     message: str = "",
+    documents: Sequence[DocumentUpload] = (),
 ) -> Application:
     """A public application to an active market, from anyone, with no account.
 
     An e-mail that already belongs to a vendor attaches the application to that vendor and
     leaves the stored profile as it is; what was submitted is kept on the application.
-    Locks the vendor row, so identical concurrent submissions yield one open application.
-    Raises MarketNotFoundError, ValidationFailedError, ApplicationAlreadyOpenError.
+    ``documents`` are stored as the vendor's and listed on the application; the market's
+    required document types must be among them. Locks the vendor row, so identical
+    concurrent submissions yield one open application. On commit, the vendor and the
+    organizer are e-mailed. Raises MarketNotFoundError, ValidationFailedError (document
+    errors under the document type), ApplicationAlreadyOpenError.
     """
     market = public_market_get(market_id=market_id)
+    _check_documents(market, documents)
     submitted = {
         "business_name": business_name,
         "contact_name": contact_name,
@@ -67,7 +81,41 @@ def application_submit(
             application.save()
     except IntegrityError:
         raise ApplicationAlreadyOpenError(extra={"market_id": str(market.pk)}) from None
+    if documents:
+        application.documents.set(vendor_documents_store(vendor=vendor, uploads=documents))
+    application_id = str(application.pk)
+    _on_commit_send(tasks.send_application_received, application_id=application_id)
+    _on_commit_send(tasks.send_new_application, application_id=application_id)
     return application
+
+
+def _check_documents(market, documents: Sequence[DocumentUpload]) -> None:
+    """Files are checked before anything is written; required types must all be present."""
+    vendor_documents_check(uploads=documents)
+    application_required_documents_check(
+        market=market, document_types={upload.document_type for upload in documents}
+    )
+
+
+def application_required_documents_check(*, market, document_types: set[str]) -> None:
+    """Every document type ``market`` requires is among ``document_types``. Raises
+    ValidationFailedError with a message under each missing type. (The apply form calls it
+    too, so a person sees every problem at once.)"""
+    missing = [kind for kind in market.required_document_types if kind not in document_types]
+    if missing:
+        raise ValidationFailedError(
+            "This market requires documents that are missing.",
+            fields={
+                kind: [f"This market requires your {DocumentType(kind).label.lower()}."]
+                for kind in missing
+            },
+        )
+
+
+def _on_commit_send(send_task, **kwargs) -> None:
+    """Enqueue an e-mail once the transaction commits. ``robust``: a failure to enqueue is
+    logged and never turns a committed write into an error response."""
+    transaction.on_commit(partial(send_task.enqueue, **kwargs), robust=True)
 
 
 def _transition(application: Application, target: str) -> None:
@@ -102,6 +150,9 @@ def _decide(
     full_clean(application, exclude=["market", "vendor", "reviewed_by"])
     application.save(
         update_fields=["status", "decision_reason", "reviewed_by", "reviewed_at", "updated_at"]
+    )
+    _on_commit_send(
+        tasks.send_application_decision, application_id=str(application.pk), status=str(target)
     )
     return application
 
@@ -167,3 +218,16 @@ def application_withdraw(*, user: User, application_id: UUID | str) -> Applicati
     application.withdrawn_at = timezone.now()
     application.save(update_fields=["status", "withdrawn_at", "updated_at"])
     return application
+
+
+@transaction.atomic
+def vendor_activation_request(*, email: str) -> None:
+    """Send a fresh one-time activation link (on commit) when ``email`` belongs to a vendor
+    with an accepted application and no account. Otherwise nothing happens; the caller says
+    the same either way, so the page does not reveal who is a vendor."""
+    vendor = vendor_get_by_email(email=normalize_email(email))
+    if vendor is None or vendor.user_id is not None:
+        return
+    if not Application.objects.filter(vendor=vendor, status=Status.ACCEPTED).exists():
+        return
+    _on_commit_send(send_vendor_activation, vendor_id=str(vendor.pk))

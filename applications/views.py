@@ -12,13 +12,14 @@ from applications.filters import ApplicationFilter
 from applications.models import Application
 from applications.serializers import (
     ApplicationDecisionSerializer,
+    ApplicationDocumentSerializer,
     ApplicationReadSerializer,
     ApplicationReceiptSerializer,
     ApplicationSubmitSerializer,
     VendorApplicationSerializer,
 )
 from marketflow.views import OrganizerAPIView
-from vendors.models import Vendor
+from vendors.models import Vendor, VendorDocument
 from vendors.serializers import VendorReadSerializer
 from vendors.views import VendorAPIView
 
@@ -132,6 +133,26 @@ class ApplicationWaitlistView(ApplicationDecisionView):
     )
     def post(self, request, market_id, application_id):
         return super().post(request, market_id, application_id)
+
+
+class ApplicationDocumentListView(OrganizerAPIView):
+    """The documents submitted with one application to the organizer's market."""
+
+    queryset = VendorDocument.objects.none()  # the schema's model; requests use get_queryset()
+    serializer_class = ApplicationDocumentSerializer
+    cursor_ordering = "-id"
+
+    def get_queryset(self):
+        application = selectors.application_get(
+            market=self.get_market(), application_id=self.kwargs["application_id"]
+        )
+        return selectors.application_document_list(application=application)
+
+    @extend_schema(responses=ApplicationDocumentSerializer(many=True))
+    def get(self, request, market_id, application_id):
+        page = self.paginate_queryset(self.get_queryset())
+        serializer = ApplicationDocumentSerializer(page, many=True, context={"request": request})
+        return self.get_paginated_response(serializer.data)
 
 
 class MarketVendorListView(OrganizerAPIView):

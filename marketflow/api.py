@@ -5,7 +5,8 @@ import logging
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views.defaults import page_not_found
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -34,6 +35,14 @@ def domain_error_status(error: errors.DomainError) -> int:
 
 def error_body(code: str, detail: str, extra: dict | None = None) -> dict:
     return {"code": code, "detail": detail, "extra": extra or {}}
+
+
+def not_found(request, exception=None):
+    """``handler404``: a URL under ``/api/`` that matches no route (an id that is not a UUID,
+    say) answers in the API's error shape; any other path gets the 404 page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body("not_found", "Not found."), status=404)
+    return page_not_found(request, exception)
 
 
 def _flatten(detail) -> dict | list:

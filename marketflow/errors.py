@@ -113,3 +113,10 @@ class MarketHasBookingsError(ConflictError):
 class MarketDayHasBookingsError(ConflictError):
     code = "market_day_has_bookings"
     default_message = "This market day has bookings; cancel it instead of deleting it."
+
+
+class LinkInvalidError(ValidationFailedError):
+    """A one-time link from an e-mail that is malformed, expired or already used."""
+
+    code = "link_invalid"
+    default_message = "This link is invalid, has expired or has already been used."

@@ -3,7 +3,7 @@ import zoneinfo
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -111,6 +111,33 @@ def validate_currency(value: str) -> None:
         )
 
 
+class DocumentType(models.TextChoices):
+    """Kinds of vendor documents; a market may require some of them with each application."""
+
+    INSURANCE = "insurance", _("Insurance certificate")
+    HEALTH_PERMIT = "health_permit", _("Health permit")
+    BUSINESS_LICENSE = "business_license", _("Business license")
+    PRODUCT_PHOTO = "product_photo", _("Product photo")
+    OTHER = "other", _("Other document")
+
+
+def validate_document_types(value) -> None:
+    """A list of distinct document types (a market's required documents)."""
+    if not isinstance(value, list | tuple) or not all(isinstance(item, str) for item in value):
+        raise ValidationError(_("Give a list of document types."), code="document_types_not_a_list")
+    unknown = [item for item in value if item not in DocumentType.values]
+    if unknown:
+        raise ValidationError(
+            _("Unknown document type: %(unknown)s. Choose from: %(known)s."),
+            code="document_type_unknown",
+            params={"unknown": ", ".join(unknown), "known": ", ".join(DocumentType.values)},
+        )
+    if len(set(value)) != len(value):
+        raise ValidationError(
+            _("Each document type may appear only once."), code="document_type_duplicate"
+        )
+
+
 slug_validator = RegexValidator(
     r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
     _("Use lower-case letters, digits and single hyphens."),
@@ -126,11 +153,19 @@ class Market(BaseModel):
     )
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True, validators=[slug_validator])
-    description = models.TextField(max_length=2000, blank=True)
+    description = models.TextField(
+        max_length=2000, blank=True, validators=[MaxLengthValidator(2000)]
+    )
     location = models.CharField(max_length=300, blank=True)
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     currency = models.CharField(max_length=3, default="USD", validators=[validate_currency])
     is_active = models.BooleanField(default=True)
+    required_document_types = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_document_types],
+        help_text=_("Documents every application to this market must include."),
+    )
 
     class Meta:
         ordering = ["name", "id"]

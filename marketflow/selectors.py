@@ -2,6 +2,7 @@
 
 from uuid import UUID
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from marketflow.errors import MarketDayNotFoundError, MarketNotFoundError
@@ -22,7 +23,7 @@ def market_get(*, user: User, market_id: UUID | str) -> Market:
     """One of ``user``'s markets; another organizer's market is not found, never forbidden."""
     try:
         return market_list(user=user).get(pk=market_id)
-    except (Market.DoesNotExist, ValueError, TypeError):
+    except (Market.DoesNotExist, ValidationError, ValueError, TypeError):
         raise MarketNotFoundError() from None
 
 
@@ -30,7 +31,7 @@ def market_get_for_update(*, user: User, market_id: UUID | str) -> Market:
     """Like ``market_get``, with the market row locked until the transaction ends."""
     try:
         return market_list(user=user).select_for_update(no_key=True).get(pk=market_id)
-    except (Market.DoesNotExist, ValueError, TypeError):
+    except (Market.DoesNotExist, ValidationError, ValueError, TypeError):
         raise MarketNotFoundError() from None
 
 
@@ -43,7 +44,7 @@ def public_market_get(*, market_id: UUID | str) -> Market:
     """An active market, as anyone may see it."""
     try:
         return Market.objects.get(pk=market_id, is_active=True)
-    except (Market.DoesNotExist, ValueError, TypeError):
+    except (Market.DoesNotExist, ValidationError, ValueError, TypeError):
         raise MarketNotFoundError() from None
 
 
@@ -68,7 +69,17 @@ def market_day_get(*, market: Market, market_day_id: UUID | str) -> MarketDay:
     """A day of ``market``; a day of any other market is not found."""
     try:
         return MarketDay.objects.select_related("market").get(pk=market_day_id, market=market)
-    except (MarketDay.DoesNotExist, ValueError, TypeError):
+    except (MarketDay.DoesNotExist, ValidationError, ValueError, TypeError):
+        raise MarketDayNotFoundError() from None
+
+
+def market_day_get_for_user(*, user: User, market_day_id: UUID | str) -> MarketDay:
+    """A day of one of ``user``'s markets (any market for superusers); others are not found."""
+    try:
+        return MarketDay.objects.select_related("market").get(
+            pk=market_day_id, market__in=market_list(user=user)
+        )
+    except (MarketDay.DoesNotExist, ValidationError, ValueError, TypeError):
         raise MarketDayNotFoundError() from None
 
 
@@ -79,5 +90,5 @@ def market_day_get_for_update(*, market: Market, market_day_id: UUID | str) -> M
             .select_related("market")
             .get(pk=market_day_id, market=market)
         )
-    except (MarketDay.DoesNotExist, ValueError, TypeError):
+    except (MarketDay.DoesNotExist, ValidationError, ValueError, TypeError):
         raise MarketDayNotFoundError() from None

@@ -1,9 +1,10 @@
 from rest_framework import serializers
 
 from marketflow.models import Market, MarketDay
+from marketflow.representation import FastRepresentationMixin
 
 
-class MarketReadSerializer(serializers.ModelSerializer):
+class MarketReadSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     class Meta:
         model = Market
         fields = [
@@ -34,7 +35,7 @@ class MarketUpdateSerializer(MarketCreateSerializer):
         extra_kwargs["slug"] = {"required": False, "validators": []}
 
 
-class PublicMarketSerializer(serializers.ModelSerializer):
+class PublicMarketSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     upcoming_market_days = serializers.SerializerMethodField()
 
     class Meta:
@@ -56,14 +57,14 @@ class PublicMarketSerializer(serializers.ModelSerializer):
         return PublicMarketDaySerializer(days, many=True).data
 
 
-class PublicMarketDaySerializer(serializers.ModelSerializer):
+class PublicMarketDaySerializer(FastRepresentationMixin, serializers.ModelSerializer):
     class Meta:
         model = MarketDay
         fields = ["date", "start_time", "end_time"]
         read_only_fields = fields
 
 
-class MarketDayReadSerializer(serializers.ModelSerializer):
+class MarketDayReadSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     class Meta:
         model = MarketDay
         fields = [

@@ -1,12 +1,18 @@
 """Writes of the platform core: markets and market days."""
 
 import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import partial
 from uuid import UUID
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
+from marketflow import tasks
 from marketflow.errors import (
+    LinkInvalidError,
     MarketDayDateTakenError,
     MarketDayHasBookingsError,
     MarketDayInPastError,
@@ -16,9 +22,10 @@ from marketflow.errors import (
     PlanLimitReachedError,
     ValidationFailedError,
 )
-from marketflow.models import Market, MarketDay, User
+from marketflow.models import Market, MarketDay, User, normalize_email
 from marketflow.selectors import market_day_get_for_update, market_get_for_update
-from marketflow.validation import full_clean
+from marketflow.tokens import decode_id, email_verification_token
+from marketflow.validation import full_clean, validate_new_password
 
 FREE_PLAN_MAX_MARKETS = 1
 FREE_PLAN_MAX_ACTIVE_VENDORS = 20
@@ -31,6 +38,7 @@ MARKET_EDITABLE_FIELDS = (
     "timezone",
     "currency",
     "is_active",
+    "required_document_types",
 )
 MARKET_DAY_EDITABLE_FIELDS = ("date", "start_time", "end_time", "status", "note")
 
@@ -43,7 +51,14 @@ def organizer_create(
         raise ValidationFailedError(
             fields={"plan": [f"Choose one of {', '.join(User.Plan.values)}."]}
         )
-    user = User(email=email, full_name=full_name, is_organizer=True, is_staff=True, plan=plan)
+    user = User(
+        # Normalized before validation: field validators run before ``User.clean``.
+        email=normalize_email(email),
+        full_name=full_name,
+        is_organizer=True,
+        is_staff=True,
+        plan=plan,
+    )
     full_clean(user, exclude=["password"])
     user.set_password(password)
     try:
@@ -193,3 +208,108 @@ def market_day_delete(*, user: User, market_id: UUID, market_day_id: UUID) -> No
         market_day.delete()
     except ProtectedError:
         raise MarketDayHasBookingsError() from None
+
+
+MAX_WEEKLY_SCHEDULE_DAYS = 366
+
+
+@dataclass(frozen=True)
+class WeeklySchedule:
+    created: list[MarketDay]
+    skipped_dates: list[datetime.date]  # dates the market already had a day on
+
+
+@transaction.atomic
+def market_day_create_weekly(
+    *,
+    user: User,
+    market_id: UUID | str,
+    start_date: datetime.date,
+    end_date: datetime.date,
+    weekdays: Iterable[int],
+    start_time: datetime.time,
+    end_time: datetime.time,
+    note: str = "",
+) -> WeeklySchedule:
+    """Schedule a market day on each chosen weekday (0 = Monday) from ``start_date`` to
+    ``end_date`` inclusive, skipping dates the market already has a day on.
+
+    Locks the market: every market-day write locks it first, so the existing dates read here
+    cannot change before the insert. Raises MarketNotFoundError, ValidationFailedError,
+    MarketDayInPastError (a start before today at the market), MarketDayDateTakenError.
+    """
+    market = market_get_for_update(user=user, market_id=market_id)
+    weekdays = sorted(set(weekdays))
+    problems: dict[str, list[str]] = {}
+    if end_date < start_date:
+        problems["end_date"] = ["The end date must not be before the start date."]
+    elif (end_date - start_date).days >= MAX_WEEKLY_SCHEDULE_DAYS:
+        problems["end_date"] = [f"Schedule at most {MAX_WEEKLY_SCHEDULE_DAYS} days at once."]
+    if not weekdays or not all(day in range(7) for day in weekdays):
+        problems["weekdays"] = ["Choose at least one weekday (0 = Monday to 6 = Sunday)."]
+    if start_time >= end_time:
+        problems["end_time"] = ["The end time must be after the start."]
+    if problems:
+        raise ValidationFailedError(fields=problems)
+    if start_date < market.today():
+        raise MarketDayInPastError(
+            "Market days cannot be scheduled in the past.", extra={"date": str(start_date)}
+        )
+    span = (end_date - start_date).days + 1
+    dates = [
+        date
+        for date in (start_date + datetime.timedelta(days=offset) for offset in range(span))
+        if date.weekday() in weekdays
+    ]
+    existing = set(
+        MarketDay.objects.filter(market=market, date__in=dates).values_list("date", flat=True)
+    )
+    new_days = [
+        MarketDay(market=market, date=date, start_time=start_time, end_time=end_time, note=note)
+        for date in dates
+        if date not in existing
+    ]
+    for market_day in new_days:
+        _check_market_day(market_day)
+    try:
+        with transaction.atomic():
+            MarketDay.objects.bulk_create(new_days)
+    except IntegrityError:
+        raise MarketDayDateTakenError() from None
+    return WeeklySchedule(created=new_days, skipped_dates=sorted(existing))
+
+
+@transaction.atomic
+def organizer_sign_up(*, email: str, password: str, full_name: str = "") -> User:
+    """A self-service organizer account, inactive until the e-mail address is verified.
+
+    The password must pass Django's configured validators. The verification e-mail is
+    enqueued on commit. Raises ValidationFailedError (``email`` taken, ``password`` weak).
+    """
+    validate_new_password(password, user=User(email=normalize_email(email), full_name=full_name))
+    user = organizer_create(email=email, password=password, full_name=full_name)
+    user.is_active = False
+    user.save(update_fields=["is_active", "updated_at"])
+    transaction.on_commit(
+        partial(tasks.send_organizer_verification.enqueue, user_id=str(user.pk)), robust=True
+    )
+    return user
+
+
+@transaction.atomic
+def organizer_verify_email(*, uidb64: str, token: str) -> User:
+    """Follow the verification link: activate the organizer, who can then sign in to the
+    admin site. The token signs the inactive state, so it works once. Locks the user row.
+    Raises LinkInvalidError."""
+    user_id = decode_id(uidb64)
+    try:
+        user = User.objects.select_for_update(no_key=True).get(
+            pk=user_id, is_organizer=True, is_active=False
+        )
+    except (User.DoesNotExist, ValidationError, ValueError, TypeError):
+        raise LinkInvalidError() from None
+    if not email_verification_token.check_token(user, token):
+        raise LinkInvalidError()
+    user.is_active = True
+    user.save(update_fields=["is_active", "updated_at"])
+    return user

@@ -1,6 +1,10 @@
 """Test overrides: the real PostgreSQL, a fast hasher, in-memory e-mail."""
 
+import atexit
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("DJANGO_DEBUG", "false")
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key")
@@ -20,3 +24,8 @@ REST_FRAMEWORK = {
         "token": "10000/minute",
     },
 }
+# Tasks (e-mails) run at once, in the test's own process; uploads go to a throwaway folder.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="marketflow-test-media-"))
+atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)
+MARKETFLOW_BASE_URL = "http://testserver"

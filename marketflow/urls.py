@@ -53,6 +53,11 @@ market_patterns = [
         application_views.ApplicationWaitlistView.as_view(),
         name="application-waitlist",
     ),
+    path(
+        "applications/<uuid:application_id>/documents/",
+        application_views.ApplicationDocumentListView.as_view(),
+        name="application-document-list",
+    ),
     path("vendors/", application_views.MarketVendorListView.as_view(), name="market-vendor-list"),
 ]
 
@@ -84,10 +89,19 @@ api_patterns = [
     path("me/bookings/", stall_views.MeBookingListView.as_view(), name="me-booking-list"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path(
+        "redoc/",
+        # The stock template links Google Fonts; ours loads nothing from another host.
+        SpectacularRedocView.as_view(url_name="api:schema", template_name="api/redoc.html"),
+        name="redoc",
+    ),
 ]
+
+# The API answers an unknown URL in its own error shape, the pages with the 404 page.
+handler404 = "marketflow.api.not_found"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include((api_patterns, "api"))),
+    path("", include("marketflow.pages_urls")),
 ]

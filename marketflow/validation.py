@@ -1,5 +1,6 @@
 """Model validation shared by every write service, so pages, admin and API obey one rule set."""
 
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -21,3 +22,11 @@ def full_clean(instance: models.Model, *, exclude: list[str] | None = None) -> N
         instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
     except ValidationError as error:
         raise ValidationFailedError(fields=validation_error_fields(error)) from None
+
+
+def validate_new_password(password: str, *, user) -> None:
+    """Django's configured password validators, as a domain error on the ``password`` field."""
+    try:
+        password_validation.validate_password(password, user=user)
+    except ValidationError as error:
+        raise ValidationFailedError(fields={"password": list(error.messages)}) from None

@@ -33,6 +33,12 @@ class TokenView(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "token"
+    error_statuses = {"POST": (401,)}
+
+    def get_authenticate_header(self, request):
+        # Wrong credentials are a 401 with a challenge; with no authentication classes DRF
+        # would otherwise turn them into a 403.
+        return "Token"
 
     @extend_schema(
         request=TokenRequestSerializer,

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
 
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
@@ -21,14 +22,14 @@ def stall_get(*, market: Market, stall_id: UUID | str) -> Stall:
     """A stall of ``market``; a stall of any other market is not found."""
     try:
         return Stall.objects.get(pk=stall_id, market=market)
-    except (Stall.DoesNotExist, ValueError, TypeError):
+    except (Stall.DoesNotExist, ValidationError, ValueError, TypeError):
         raise StallNotFoundError() from None
 
 
 def stall_get_for_update(*, market: Market, stall_id: UUID | str) -> Stall:
     try:
         return Stall.objects.select_for_update(no_key=True).get(pk=stall_id, market=market)
-    except (Stall.DoesNotExist, ValueError, TypeError):
+    except (Stall.DoesNotExist, ValidationError, ValueError, TypeError):
         raise StallNotFoundError() from None
 
 
@@ -41,7 +42,7 @@ def booking_get(*, market_day: MarketDay, booking_id: UUID | str) -> Booking:
         return Booking.objects.select_related("stall", "vendor", "market_day").get(
             pk=booking_id, market_day=market_day
         )
-    except (Booking.DoesNotExist, ValueError, TypeError):
+    except (Booking.DoesNotExist, ValidationError, ValueError, TypeError):
         raise BookingNotFoundError() from None
 
 
@@ -50,7 +51,7 @@ def booking_get_for_update(*, market_day: MarketDay, booking_id: UUID | str) -> 
         return Booking.objects.select_for_update(no_key=True).get(
             pk=booking_id, market_day=market_day
         )
-    except (Booking.DoesNotExist, ValueError, TypeError):
+    except (Booking.DoesNotExist, ValidationError, ValueError, TypeError):
         raise BookingNotFoundError() from None
 
 

@@ -1,9 +1,10 @@
 from rest_framework import serializers
 
+from marketflow.representation import FastRepresentationMixin
 from stalls.models import Booking, Stall
 
 
-class StallReadSerializer(serializers.ModelSerializer):
+class StallReadSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     class Meta:
         model = Stall
         fields = [
@@ -45,12 +46,12 @@ class StallUpdateSerializer(StallCreateSerializer):
             field.default = serializers.empty
 
 
-class BookingVendorSerializer(serializers.Serializer):
+class BookingVendorSerializer(FastRepresentationMixin, serializers.Serializer):
     id = serializers.UUIDField(read_only=True)
     business_name = serializers.CharField(read_only=True)
 
 
-class BookingReadSerializer(serializers.ModelSerializer):
+class BookingReadSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     vendor = BookingVendorSerializer(read_only=True)
     stall_label = serializers.CharField(source="stall.label", read_only=True)
 
@@ -80,7 +81,7 @@ class BookingUpdateSerializer(serializers.Serializer):
     payment_status = serializers.ChoiceField(choices=Booking.PaymentStatus.choices)
 
 
-class BoardBookingSerializer(serializers.ModelSerializer):
+class BoardBookingSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     vendor = BookingVendorSerializer(read_only=True)
 
     class Meta:
@@ -89,7 +90,7 @@ class BoardBookingSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class BoardStallSerializer(serializers.ModelSerializer):
+class BoardStallSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     booking = BoardBookingSerializer(read_only=True, allow_null=True)
 
     class Meta:
@@ -98,7 +99,7 @@ class BoardStallSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class StallBoardSerializer(serializers.Serializer):
+class StallBoardSerializer(FastRepresentationMixin, serializers.Serializer):
     market_day_id = serializers.UUIDField(source="market_day.id")
     date = serializers.DateField(source="market_day.date")
     status = serializers.CharField(source="market_day.status")
@@ -109,7 +110,7 @@ class StallBoardSerializer(serializers.Serializer):
     stalls = BoardStallSerializer(many=True)
 
 
-class VendorBookingSerializer(serializers.ModelSerializer):
+class VendorBookingSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     """A booking as its vendor sees it in the portal."""
 
     date = serializers.DateField(source="market_day.date", read_only=True)

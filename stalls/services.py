@@ -4,13 +4,18 @@ A booking is made under a lock on its market day row, so bookings of one day ser
 the unique constraints on (day, stall) and (day, vendor) are the final guarantee.
 """
 
+from dataclasses import dataclass
 from uuid import UUID
 
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
-from applications.selectors import application_is_accepted
+from applications.selectors import (
+    accepted_application_get_for_update,
+    accepted_vendor_ids_lock,
+    application_is_accepted,
+)
 from applications.services import application_withdraw
 from marketflow.errors import MarketDayCancelledError, MarketDayInPastError
 from marketflow.models import MarketDay, User
@@ -38,11 +43,15 @@ def _save_stall(stall: Stall) -> None:
         raise StallLabelTakenError(extra={"label": stall.label}) from None
 
 
-def _check_stall(stall: Stall) -> None:
+def _check_stall(stall: Stall, *, vendor_changed: bool = True) -> None:
     full_clean(stall, exclude=["market", "assigned_vendor"])
     vendor_id = stall.assigned_vendor_id
-    if vendor_id is not None and not application_is_accepted(
-        market=stall.market, vendor_id=vendor_id
+    # Judged when the regular vendor is set: a regular who withdrew later must not block
+    # every other edit of the stall.
+    if (
+        vendor_changed
+        and vendor_id is not None
+        and not application_is_accepted(market=stall.market, vendor_id=vendor_id)
     ):
         raise VendorNotAcceptedError(
             "A stall's regular vendor must have an accepted application to the market.",
@@ -75,9 +84,10 @@ def stall_update(*, user: User, market_id: UUID | str, stall_id: UUID | str, **f
     """Change a stall. Booked fees keep the price they were booked at. Locks the stall."""
     market = market_get(user=user, market_id=market_id)
     stall = stall_get_for_update(market=market, stall_id=stall_id)
+    regular_before = stall.assigned_vendor_id
     for name, value in _stall_fields(fields).items():
         setattr(stall, name, value)
-    _check_stall(stall)
+    _check_stall(stall, vendor_changed=stall.assigned_vendor_id != regular_before)
     _save_stall(stall)
     return stall
 
@@ -111,7 +121,9 @@ def booking_create(
 ) -> Booking:
     """Book an accepted vendor onto a free stall for one market day.
 
-    Locks the market day row; the fee is copied from the stall's current price. Raises
+    Locks the market day row, then the vendor's accepted application (a withdrawal, which
+    releases the vendor's bookings, waits for us or we see it); the fee is copied from the
+    stall's current price. Raises
     MarketNotFoundError, MarketDayNotFoundError, StallNotFoundError, MarketDayCancelledError,
     MarketDayInPastError, VendorNotAcceptedError, StallAlreadyBookedError,
     VendorAlreadyBookedError.
@@ -120,7 +132,8 @@ def booking_create(
     market_day = market_day_get_for_update(market=market, market_day_id=market_day_id)
     stall = stall_get(market=market, stall_id=stall_id)
     _check_day_open(market_day)
-    if not application_is_accepted(market=market, vendor_id=vendor_id):
+    # Locked, not just read: a withdrawal committing before our insert would miss the booking.
+    if accepted_application_get_for_update(market=market, vendor_id=vendor_id) is None:
         raise VendorNotAcceptedError(extra={"vendor_id": str(vendor_id)})
     conflict_extra = {"stall": stall.label, "date": str(market_day.date)}
     if Booking.objects.filter(market_day=market_day, stall=stall).exists():
@@ -148,6 +161,67 @@ def booking_create(
             ) from None
         raise
     return booking
+
+
+@dataclass(frozen=True)
+class RegularsFill:
+    booked: list[Booking]
+    skipped: list[tuple[Stall, str]]  # a stall with a regular vendor left as it was, and why
+
+
+@transaction.atomic
+def booking_fill_from_regulars(
+    *, user: User, market_id: UUID | str, market_day_id: UUID | str
+) -> RegularsFill:
+    """Book each stall's regular vendor onto it for one market day, where the stall is free,
+    the vendor has an accepted application and no other stall that day.
+
+    Locks the market day row, as ``booking_create`` does, so the free stalls read here stay
+    free until the insert. Raises MarketNotFoundError, MarketDayNotFoundError,
+    MarketDayCancelledError, MarketDayInPastError.
+    """
+    market = market_get(user=user, market_id=market_id)
+    market_day = market_day_get_for_update(market=market, market_day_id=market_day_id)
+    _check_day_open(market_day)
+    day_bookings = list(
+        Booking.objects.filter(market_day=market_day).values_list("stall_id", "vendor_id")
+    )
+    booked_stall_ids = {stall_id for stall_id, _vendor_id in day_bookings}
+    booked_vendor_ids = {vendor_id for _stall_id, vendor_id in day_bookings}
+    regular_stalls = list(
+        Stall.objects.filter(market=market, assigned_vendor__isnull=False).order_by("label")
+    )
+    # Locked, as in booking_create: a withdrawal must either wait for us or be seen by us.
+    accepted_vendor_ids = accepted_vendor_ids_lock(
+        market=market, vendor_ids={stall.assigned_vendor_id for stall in regular_stalls}
+    )
+    new_bookings: list[Booking] = []
+    skipped: list[tuple[Stall, str]] = []
+    for stall in regular_stalls:
+        vendor_id = stall.assigned_vendor_id
+        if stall.pk in booked_stall_ids:
+            skipped.append((stall, "the stall is already booked"))
+        elif vendor_id not in accepted_vendor_ids:
+            skipped.append((stall, "its regular vendor has no accepted application"))
+        elif vendor_id in booked_vendor_ids:
+            skipped.append((stall, "its regular vendor already has a stall that day"))
+        else:
+            booked_vendor_ids.add(vendor_id)
+            new_bookings.append(
+                Booking(
+                    market_day=market_day,
+                    stall=stall,
+                    vendor_id=vendor_id,
+                    fee_cents=stall.price_per_day or 0,
+                    booked_by=user,
+                )
+            )
+    try:
+        with transaction.atomic():  # the constraints are the last word
+            Booking.objects.bulk_create(new_bookings)
+    except IntegrityError:
+        raise StallAlreadyBookedError(extra={"date": str(market_day.date)}) from None
+    return RegularsFill(booked=new_bookings, skipped=skipped)
 
 
 @transaction.atomic

@@ -1,18 +1,15 @@
 """Vendor input and output shapes. The field rules here serve the API, pages and admin."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from marketflow.models import normalize_email
-from vendors.models import MAX_PRODUCT_CATEGORIES, ProductCategory, Vendor
+from marketflow.representation import FastRepresentationMixin
+from vendors.models import MAX_PRODUCT_CATEGORIES, Vendor, validate_product_categories
 
 
 class ProductCategoriesField(serializers.ListField):
-    """1 to 10 known categories, no duplicates; an unknown one is named in the message."""
-
-    default_error_messages = {
-        "unknown": "Unknown product category: {unknown}. Choose from: {known}.",
-        "duplicate": "Each product category may appear only once.",
-    }
+    """1 to 10 known categories, no duplicates: the model's validator is the one rule."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("child", serializers.CharField(max_length=32))
@@ -23,19 +20,14 @@ class ProductCategoriesField(serializers.ListField):
 
     def to_internal_value(self, data):
         values = super().to_internal_value(data)
-        unknown = [value for value in values if value not in ProductCategory.values]
-        if unknown:
-            self.fail(
-                "unknown",
-                unknown=", ".join(f"“{value}”" for value in unknown),
-                known=", ".join(ProductCategory.values),
-            )
-        if len(set(values)) != len(values):
-            self.fail("duplicate")
+        try:
+            validate_product_categories(values)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from None
         return values
 
 
-class VendorReadSerializer(serializers.ModelSerializer):
+class VendorReadSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     class Meta:
         model = Vendor
         fields = [

@@ -1,12 +1,25 @@
 """Writes of vendor profiles. The e-mail is the vendor's identity: no update changes it."""
 
+import datetime
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import IntegrityError, transaction
 
-from marketflow.errors import ValidationFailedError
+from marketflow.errors import LinkInvalidError, ValidationFailedError
 from marketflow.models import User, normalize_email
-from marketflow.validation import full_clean
-from vendors.models import Vendor
-from vendors.selectors import vendor_for_user, vendor_get_by_email
+from marketflow.validation import full_clean, validate_new_password
+from vendors.errors import VendorAccountExistsError
+from vendors.models import Vendor, VendorDocument, validate_document_file
+from vendors.selectors import (
+    vendor_for_activation,
+    vendor_for_user,
+    vendor_get_by_email,
+    vendor_lock,
+)
 
 VENDOR_PROFILE_FIELDS = (
     "business_name",
@@ -59,3 +72,110 @@ def vendor_update(*, user: User, **fields) -> Vendor:
     full_clean(vendor, exclude=["user"])
     vendor.save()
     return vendor
+
+
+@dataclass(frozen=True)
+class DocumentUpload:
+    """One uploaded file and what it is, as a page (or another face) received it."""
+
+    document_type: str
+    file: File
+    expires_on: datetime.date | None = None
+
+
+def vendor_documents_check(*, uploads: Sequence[DocumentUpload], field: str | None = None) -> None:
+    """Each file must be a PDF, JPEG, PNG or WebP by its content, not empty, at most 10 MB.
+
+    Stores nothing. Raises ValidationFailedError with the messages under ``field``, or under
+    each upload's document type when ``field`` is None (the apply form names its file inputs
+    after the document types).
+    """
+    fields: dict[str, list[str]] = {}
+    for upload in uploads:
+        try:
+            validate_document_file(upload.file)
+        except ValidationError as error:
+            fields.setdefault(field or upload.document_type, []).extend(error.messages)
+    if fields:
+        raise ValidationFailedError(fields=fields)
+
+
+def vendor_documents_store(
+    *, vendor: Vendor, uploads: Sequence[DocumentUpload]
+) -> list[VendorDocument]:
+    """Store checked uploads through the default storage, under generated names, and record
+    them. Call inside the transaction that holds the vendor's lock. If anything fails, the
+    files stored so far are removed before the error goes on."""
+    documents: list[VendorDocument] = []
+    try:
+        for upload in uploads:
+            original_filename = os.path.basename(upload.file.name or "") or "document"
+            document = VendorDocument(
+                vendor=vendor,
+                document_type=upload.document_type,
+                original_filename=original_filename[-255:],
+                size=upload.file.size,
+                content_type=validate_document_file(upload.file),
+                expires_on=upload.expires_on,
+            )
+            full_clean(document, exclude=["vendor", "file"])
+            upload.file.seek(0)
+            document.file.save(original_filename, upload.file, save=False)
+            documents.append(document)
+            document.save()
+    except BaseException:
+        for document in documents:
+            document.file.delete(save=False)
+        raise
+    return documents
+
+
+@transaction.atomic
+def vendor_document_upload(
+    *, user: User, document_type: str, file: File, expires_on: datetime.date | None = None
+) -> VendorDocument:
+    """The signed-in vendor adds a document to their profile. Locks the vendor row.
+    Raises NotAVendorError, ValidationFailedError (the file under ``file``)."""
+    vendor = vendor_lock(vendor_id=vendor_for_user(user=user).pk)
+    upload = DocumentUpload(document_type=document_type, file=file, expires_on=expires_on)
+    vendor_documents_check(uploads=[upload], field="file")
+    return vendor_documents_store(vendor=vendor, uploads=[upload])[0]
+
+
+@transaction.atomic
+def vendor_account_activate(*, uidb64: str, token: str, password: str) -> User:
+    """Follow a one-time activation link: set a password and link the vendor to a user.
+
+    The user is created, or, when an account with the vendor's e-mail already exists, linked
+    and given the new password: the link proves control of the address, as a password reset
+    would. Locks the vendor row, so a link works once. Raises LinkInvalidError,
+    ValidationFailedError (``password``), VendorAccountExistsError.
+    """
+    vendor = vendor_for_activation(uidb64=uidb64, token=token)
+    if vendor is None:
+        raise LinkInvalidError()
+    vendor = vendor_lock(vendor_id=vendor.pk)
+    if vendor.user_id is not None:  # activated by a concurrent request
+        raise LinkInvalidError()
+    user = User.objects.select_for_update().filter(email=vendor.email).first()
+    validate_new_password(
+        password, user=user or User(email=vendor.email, full_name=vendor.contact_name)
+    )
+    if user is None:
+        user = User(email=vendor.email, full_name=vendor.contact_name)
+        user.set_password(password)
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError:
+            raise VendorAccountExistsError() from None
+    else:
+        user.set_password(password)
+        user.save(update_fields=["password", "updated_at"])
+    vendor.user = user
+    try:
+        with transaction.atomic():
+            vendor.save(update_fields=["user", "updated_at"])
+    except IntegrityError:  # that user is already another vendor's
+        raise VendorAccountExistsError() from None
+    return user

@@ -1,0 +1,71 @@
+# Marketflow: `make run` serves the demo on http://127.0.0.1:8000, `make test` runs the suite.
+# Only python3 (3.11+) is needed; the virtual environment is created on first use.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Re-install only when pyproject.toml changes.
+INSTALLED := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint format browser clean
+
+help:
+	@echo "make run      create .venv, migrate SQLite (db.sqlite3), load demo data, serve :8000"
+	@echo "make test     run the whole test suite against PostgreSQL (DATABASE_URL)"
+	@echo "make lint     ruff check + ruff format --check"
+	@echo "make format   ruff format + ruff check --fix"
+	@echo "make browser  install Debian's chromium for tests/browser (needs root)"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(INSTALLED): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+install: $(INSTALLED)
+
+# Development server on an embedded SQLite database (./db.sqlite3) unless DATABASE_URL is set.
+# DEBUG is on: WhiteNoise serves static files straight from the apps, so no collectstatic.
+run: export DJANGO_DEBUG = 1
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	@echo "API docs: http://127.0.0.1:8000/api/docs/   admin: http://127.0.0.1:8000/admin/"
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# The suite needs PostgreSQL; pytest-django creates and drops test_<name> itself.
+test: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/marketflow
+test: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Browser tests drive the distribution's chromium (Playwright's own download is not used).
+browser:
+	@if command -v chromium >/dev/null 2>&1; then \
+		echo "chromium is installed: $$(command -v chromium)"; \
+	else \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	fi
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache *.egg-info
+
+# Benchmark at platform scale on the local PostgreSQL (see bench/README.md): seeds its own
+# database (BENCH_DATABASE_URL, default .../marketflow_bench, kept between runs), prints the
+# table and writes bench/results.json. `make bench BENCH_ARGS="--rebuild"` reseeds.
+# wrk (Debian package) is the HTTP load generator; without it the HTTP part is skipped.
+.PHONY: bench
+bench: install
+	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } || \
+		echo "wrk could not be installed: the HTTP part will be skipped"
+	$(BIN)/python -m bench.run $(BENCH_ARGS)

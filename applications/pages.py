@@ -1,0 +1,167 @@
+"""Public pages of a market: its page, the QR code of its apply page, the application form and
+its confirmation; the vendor's request for a new activation link; document downloads."""
+
+import io
+import logging
+
+import segno
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.throttling import ScopedRateThrottle
+
+from applications import selectors, services
+from applications.forms import DOCUMENT_FIELDS, ActivationRequestForm, ApplicationForm
+from marketflow.models import DocumentType
+from marketflow.pages import domain_errors, page, posted
+from marketflow.selectors import public_market_get_by_slug, upcoming_market_day_list
+from vendors.models import ProductCategory
+
+logger = logging.getLogger(__name__)
+
+LAST_APPLICATION_SESSION_KEY = "last_application"
+
+
+@require_GET
+@page
+def market_page(request, slug: str):
+    market = public_market_get_by_slug(slug=slug)
+    return render(
+        request,
+        "pages/market.html",
+        {
+            "market": market,
+            "market_days": upcoming_market_day_list(market=market)[:12],
+            "categories": ProductCategory.labels,
+            "required_documents": [
+                DocumentType(kind).label for kind in market.required_document_types
+            ],
+        },
+    )
+
+
+@require_GET
+@cache_control(max_age=3600)
+@page
+def market_qr(request, slug: str):
+    """An SVG QR code of the apply page, for printing and taping to a market table."""
+    market = public_market_get_by_slug(slug=slug)
+    url = request.build_absolute_uri(reverse("market-apply", kwargs={"slug": market.slug}))
+    qr = segno.make(url, error="m")
+    # A standalone file needs the SVG namespace (svg_inline leaves it out), or browsers will
+    # not show it in an <img> or open it for printing.
+    buffer = io.BytesIO()
+    qr.save(buffer, kind="svg", scale=8, border=4, title=f"Apply to {market.name}")
+    svg = buffer.getvalue()
+    return HttpResponse(svg, content_type="image/svg+xml")
+
+
+def rate_limited(request, scope: str = "public_apply") -> bool:
+    """Count this POST against the client address's budget; True once it is used up.
+
+    The budget is the API's throttle rate of the same scope (``MARKETFLOW_APPLY_RATE``), the
+    address is found as DRF finds it (``NUM_PROXIES``), the count lives in Django's cache
+    (Redis when ``REDIS_URL`` is set, so all web processes share it).
+    """
+    rate = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][scope]
+    limit, seconds = ScopedRateThrottle().parse_rate(rate)
+    window = int(timezone.now().timestamp()) // seconds
+    key = f"page-rate:{scope}:{ScopedRateThrottle().get_ident(request)}:{window}"
+    cache.add(key, 0, timeout=seconds)
+    return cache.incr(key) > limit
+
+
+@page
+def apply(request, slug: str):
+    market = public_market_get_by_slug(slug=slug)
+    form = ApplicationForm(**posted(request), market=market)
+    if request.method == "POST":
+        if rate_limited(request):
+            form.add_error(None, "Too many applications from your connection. Try again later.")
+            return render(request, "pages/apply.html", _apply_context(market, form), status=429)
+        if form.is_bot:
+            logger.info("Apply form honeypot filled for market %s; nothing stored.", market.pk)
+            return redirect("market-apply-done", slug=market.slug)
+        if form.is_valid():
+            with domain_errors(form=form):
+                application = services.application_submit(market_id=market.pk, **form.submission())
+                request.session[LAST_APPLICATION_SESSION_KEY] = {
+                    "market": market.slug,
+                    "business_name": application.business_name,
+                    "email": application.vendor.email,
+                    "documents": len(form.uploads()),
+                }
+                return redirect("market-apply-done", slug=market.slug)
+    return render(request, "pages/apply.html", _apply_context(market, form))
+
+
+def _apply_context(market, form) -> dict:
+    return {
+        "market": market,
+        "form": form,
+        "document_fields": [form[name] for name in DOCUMENT_FIELDS],
+    }
+
+
+@require_GET
+@page
+def apply_done(request, slug: str):
+    market = public_market_get_by_slug(slug=slug)
+    last = request.session.get(LAST_APPLICATION_SESSION_KEY) or {}
+    return render(
+        request,
+        "pages/apply_done.html",
+        {"market": market, "application": last if last.get("market") == market.slug else None},
+    )
+
+
+def activation_request(request):
+    """Ask for a new one-time link to set a vendor password (the old one expired or is lost).
+    The answer is the same whether or not the e-mail belongs to an accepted vendor."""
+    form = ActivationRequestForm(**posted(request))
+    if request.method == "POST":
+        if rate_limited(request):
+            form.add_error(None, "Too many requests from your connection. Try again later.")
+            return render(request, "pages/activation_request.html", {"form": form}, status=429)
+        if form.is_valid():
+            services.vendor_activation_request(email=form.cleaned_data["email"])
+            return render(request, "pages/activation_request.html", {"sent": True})
+    return render(request, "pages/activation_request.html", {"form": form})
+
+
+def _user_of(request):
+    """The signed-in user, or one presenting an API token (the API's download links)."""
+    if request.user.is_authenticated:
+        return request.user
+    try:
+        authenticated = TokenAuthentication().authenticate(request)
+    except AuthenticationFailed:
+        return request.user
+    return authenticated[0] if authenticated else request.user
+
+
+@require_GET
+@page
+def document_download(request, document_id):
+    """Stream a document to its vendor or to the organizer of a market it was submitted to;
+    anyone else signed in gets 404, and a visitor is asked to sign in first."""
+    user = _user_of(request)
+    if not user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    document = selectors.document_get_for_user(user=user, document_id=document_id)
+    response = FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=document.original_filename,
+        content_type=document.content_type,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

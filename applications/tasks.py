@@ -1,0 +1,82 @@
+"""E-mails about applications, sent through Django's tasks API.
+
+Services enqueue these with ``transaction.on_commit``, passing ids: a rolled-back decision
+sends nothing, and a failed send (logged by the worker) never undoes a decision.
+"""
+
+from django.urls import reverse
+from django_tasks import task
+
+from applications.models import Application
+from marketflow.emails import absolute_url, send_templated_email
+from vendors.tasks import vendor_activation_url
+
+DECISION_TEMPLATES = {
+    Application.Status.ACCEPTED: "application_accepted",
+    Application.Status.REJECTED: "application_rejected",
+    Application.Status.WAITLISTED: "application_waitlisted",
+}
+
+
+def _application(application_id: str) -> Application:
+    return Application.objects.select_related("market", "market__organizer", "vendor").get(
+        pk=application_id
+    )
+
+
+@task()
+def send_application_received(*, application_id: str) -> None:
+    """To the vendor: we have your application, and what happens next."""
+    application = _application(application_id)
+    send_templated_email(
+        template="application_received",
+        to=[application.vendor.email],
+        context={
+            "application": application,
+            "market": application.market,
+            "market_url": absolute_url(
+                reverse("market-page", kwargs={"slug": application.market.slug})
+            ),
+        },
+    )
+
+
+@task()
+def send_new_application(*, application_id: str) -> None:
+    """To the organizer: a new application is waiting for review."""
+    application = _application(application_id)
+    send_templated_email(
+        template="new_application",
+        to=[application.market.organizer.email],
+        context={
+            "application": application,
+            "market": application.market,
+            "documents": list(application.documents.all()),
+            "review_url": absolute_url(
+                reverse("admin:applications_application_change", args=[application.pk])
+            ),
+        },
+    )
+
+
+@task()
+def send_application_decision(*, application_id: str, status: str) -> None:
+    """To the vendor: accepted (with a one-time link to set a password if they have no
+    account yet), rejected with the reason, or waitlisted. ``status`` is the decision made,
+    whatever has happened to the application since."""
+    application = _application(application_id)
+    vendor = application.vendor
+    accepted = status == Application.Status.ACCEPTED
+    send_templated_email(
+        template=DECISION_TEMPLATES[status],
+        to=[vendor.email],
+        context={
+            "application": application,
+            "market": application.market,
+            "vendor": vendor,
+            "activation_url": vendor_activation_url(vendor)
+            if accepted and vendor.user_id is None
+            else None,
+            "portal_url": absolute_url(reverse("vendor-portal")),
+        },
+    )

@@ -1,0 +1,136 @@
+"""The manager's admin site: Django's admin with a dashboard on the index page."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.contrib import admin
+from django.db.models import OuterRef
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from applications.models import Application
+from marketflow.admin_base import subquery_count
+from marketflow.models import Market, MarketDay, User
+from marketflow.selectors import market_list
+from marketflow.services import FREE_PLAN_MAX_ACTIVE_VENDORS
+from stalls.models import Booking, Stall
+
+DASHBOARD_MARKETS = 20
+DASHBOARD_DAYS = 8
+
+
+@dataclass(frozen=True)
+class MarketSummary:
+    market: Market
+    pending_count: int
+    active_vendor_count: int
+    vendor_limit: int | None  # None: the paid plan has no limit
+    pending_url: str
+
+    @property
+    def at_limit(self) -> bool:
+        return self.vendor_limit is not None and self.active_vendor_count >= self.vendor_limit
+
+
+@dataclass(frozen=True)
+class DaySummary:
+    market_day: MarketDay
+    booked_count: int
+    stall_count: int
+    board_url: str
+
+    @property
+    def fill_percent(self) -> int:
+        if not self.stall_count:
+            return 0
+        return round(100 * self.booked_count / self.stall_count)
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    markets: list[MarketSummary]
+    market_days: list[DaySummary]
+    pending_total: int
+    pending_url: str
+
+
+def vendor_limit_for(organizer: User) -> int | None:
+    if organizer.has_paid_plan or organizer.is_superuser:
+        return None
+    return FREE_PLAN_MAX_ACTIVE_VENDORS
+
+
+def dashboard(*, user: User, site_name: str) -> Dashboard:
+    """Pending applications, the next market days with their fill rate, active vendors
+    against the plan limit: two queries however many markets and days there are."""
+    applications_url = reverse("admin:applications_application_changelist", current_app=site_name)
+    markets = list(
+        market_list(user=user)
+        .filter(is_active=True)
+        .select_related("organizer")
+        .annotate(
+            pending_count=subquery_count(
+                Application.objects.filter(market=OuterRef("pk"), status=Application.Status.PENDING)
+            ),
+            active_vendor_count=subquery_count(
+                Application.objects.filter(
+                    market=OuterRef("pk"), status=Application.Status.ACCEPTED
+                )
+            ),
+        )
+        .order_by("-pending_count", "name")[:DASHBOARD_MARKETS]
+    )
+    # "Today" differs by market time zone; a day's margin keeps this to one query, and the
+    # board itself refuses changes to days that have passed.
+    since = timezone.now().date() - datetime.timedelta(days=1)
+    market_days = (
+        MarketDay.objects.filter(
+            market__in=market_list(user=user),
+            status=MarketDay.Status.SCHEDULED,
+            date__gte=since,
+        )
+        .select_related("market")
+        .annotate(
+            booked_count=subquery_count(Booking.objects.filter(market_day=OuterRef("pk"))),
+            stall_count=subquery_count(Stall.objects.filter(market=OuterRef("market"))),
+        )
+        .order_by("date", "market__name")[: DASHBOARD_DAYS * 2]
+    )
+    return Dashboard(
+        markets=[
+            MarketSummary(
+                market=market,
+                pending_count=market.pending_count,
+                active_vendor_count=market.active_vendor_count,
+                vendor_limit=vendor_limit_for(market.organizer),
+                pending_url=f"{applications_url}?status__exact=pending&market={market.pk}",
+            )
+            for market in markets
+        ],
+        market_days=[
+            DaySummary(
+                market_day=market_day,
+                booked_count=market_day.booked_count,
+                stall_count=market_day.stall_count,
+                board_url=reverse(
+                    "admin:stalls_booking_board", args=[market_day.pk], current_app=site_name
+                ),
+            )
+            for market_day in market_days
+            if market_day.date >= market_day.market.today()
+        ][:DASHBOARD_DAYS],
+        pending_total=sum(market.pending_count for market in markets),
+        pending_url=f"{applications_url}?status__exact=pending",
+    )
+
+
+class MarketflowAdminSite(admin.AdminSite):
+    site_header = _("Marketflow")
+    site_title = _("Marketflow admin")
+    index_title = _("Dashboard")
+    index_template = "marketflow_admin/index.html"
+
+    def index(self, request, extra_context=None):
+        context = {"dashboard": dashboard(user=request.user, site_name=self.name)}
+        return super().index(request, {**context, **(extra_context or {})})

@@ -1,0 +1,341 @@
+"""``manage.py seed_demo``: a demo organizer, market, stalls, market days, vendors and bookings.
+
+Everything is written through the domain services, so the demo obeys the same rules as the
+API. Idempotent: each piece is looked up by its natural key (e-mail, slug, label, date) and
+only what is missing is created, so a second run changes nothing and a run a week later only
+tops the calendar up to eight upcoming market days.
+"""
+
+import datetime
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.test.utils import override_settings
+
+from applications.models import Application
+from applications.services import (
+    application_accept,
+    application_reject,
+    application_submit,
+    application_waitlist,
+)
+from marketflow.models import Market, MarketDay, User
+from marketflow.services import market_create, market_day_create, organizer_create
+from marketflow.tokens import encode_id
+from stalls.models import Booking, Stall
+from stalls.services import (
+    booking_create,
+    booking_update_payment,
+    stall_create,
+    vendor_withdraw_application,
+)
+from vendors.models import Vendor
+from vendors.services import vendor_account_activate
+from vendors.tokens import vendor_activation_token
+
+ORGANIZER_EMAIL = "organizer@example.com"
+ORGANIZER_PASSWORD = "marketflow-demo"
+VENDOR_PASSWORD = "vendor-demo-pass"
+# The services' e-mails (application received, decisions, ...) are enqueued here and never
+# sent: the demo addresses are made up, and sixty e-mails would bury the printed logins.
+NO_TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+
+MARKET = {
+    "name": "Riverside Farmers Market",
+    "slug": "riverside-farmers-market",
+    "description": "Local produce, bread, crafts and street food every Saturday morning.",
+    "location": "Riverside Park, 1 Water Street",
+    "timezone": "America/New_York",
+    "currency": "USD",
+}
+
+# (label, size category, price per day in cents)
+STALLS = [
+    *[(f"A{n}", "small", 2500) for n in range(1, 7)],
+    *[(f"B{n}", "standard", 4000) for n in range(1, 5)],
+    ("C1", "corner", 6500),
+    ("C2", "corner", 6500),
+]
+
+MARKET_WEEKDAY = 5  # Saturday
+MARKET_DAY_COUNT = 8
+MARKET_HOURS = (datetime.time(8, 0), datetime.time(13, 0))
+BOOKED_VENDOR_COUNT = 10
+
+Status = Application.Status
+
+
+@dataclass(frozen=True)
+class DemoVendor:
+    business_name: str
+    contact_name: str
+    categories: tuple[str, ...]
+    status: str
+
+    @property
+    def email(self) -> str:
+        local = "".join(c if c.isalnum() else "-" for c in self.business_name.lower())
+        return f"{'-'.join(filter(None, local.split('-')))}@example.com"
+
+
+def _vendors(status: str, rows: list[tuple[str, str, tuple[str, ...]]]) -> list[DemoVendor]:
+    return [DemoVendor(name, contact, categories, status) for name, contact, categories in rows]
+
+
+# 30 vendors, every application status; 14 accepted keeps even a free plan under its limit of 20.
+VENDORS = [
+    *_vendors(
+        Status.ACCEPTED,
+        [
+            ("Green Acre Farm", "Maria Lopez", ("produce",)),
+            ("Sunrise Bakery", "Tom Becker", ("baked_goods",)),
+            ("Hillside Orchard", "Ann Walsh", ("produce", "beverages")),
+            ("Clay & Kiln", "Priya Shah", ("crafts",)),
+            ("Bee Happy Honey", "Sam Ortiz", ("other", "produce")),
+            ("Taco Rueda", "Luis Rueda", ("prepared_food",)),
+            ("Cold Brew Co", "Jess Park", ("beverages",)),
+            ("Wild Mushroom Guys", "Dan Frost", ("produce",)),
+            ("Knit Wit", "Olga Ivanova", ("crafts",)),
+            ("Pasta Nonna", "Giulia Rossi", ("prepared_food", "baked_goods")),
+            ("Cheese Cave", "Henri Dubois", ("other",)),
+            ("Flower Patch", "Lily Chen", ("other",)),
+            ("Kombucha Corner", "Ravi Patel", ("beverages",)),
+            ("Sourdough Society", "Eve Martin", ("baked_goods",)),
+        ],
+    ),
+    *_vendors(
+        Status.PENDING,
+        [
+            ("Berry Good", "Nora Quinn", ("produce",)),
+            ("Soap Story", "Ivy Brooks", ("crafts",)),
+            ("Dumpling House", "Wei Zhang", ("prepared_food",)),
+            ("Maple Ridge Syrup", "Carl Jensen", ("other",)),
+            ("Woodgrain Boards", "Ben Hale", ("crafts",)),
+            ("Lemonade Stand", "Zoe Adams", ("beverages",)),
+        ],
+    ),
+    *_vendors(
+        Status.WAITLISTED,
+        [
+            ("Pie in the Sky", "Rosa Diaz", ("baked_goods",)),
+            ("Herb Haven", "Ken Ito", ("produce",)),
+            ("Candle Light", "Meg Ryan", ("crafts",)),
+            ("Smokehouse BBQ", "Joe Turner", ("prepared_food",)),
+        ],
+    ),
+    *_vendors(
+        Status.REJECTED,
+        [
+            ("Plastic Trinkets Ltd", "Rick Vance", ("other",)),
+            ("Energy Drink Depot", "Kyle Moss", ("beverages",)),
+            ("Fast Fries", "Tina Lee", ("prepared_food",)),
+        ],
+    ),
+    *_vendors(
+        Status.WITHDRAWN,
+        [
+            ("Goat Milk Soaps", "Hana Novak", ("crafts",)),
+            ("Microgreens Lab", "Omar Aziz", ("produce",)),
+            ("Tea Leaf", "Sara Kim", ("beverages",)),
+        ],
+    ),
+]
+DEMO_VENDOR = VENDORS[0]  # an accepted vendor who has activated an account
+
+
+def _login(user: User, demo_password: str) -> str:
+    """E-mail and password, unless someone changed the password after the demo was loaded."""
+    if user.check_password(demo_password):
+        return f"{user.email} / {demo_password}"
+    return f"{user.email} (password changed since the demo was loaded)"
+
+
+class Command(BaseCommand):
+    help = "Load the demo market (idempotent) and print the demo logins."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Run even with DJANGO_DEBUG off (the demo accounts have published passwords).",
+        )
+
+    def handle(self, *args, force: bool, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "seed_demo creates accounts whose passwords are printed; it runs only with "
+                "DJANGO_DEBUG=1. Pass --force to load it anyway."
+            )
+        with override_settings(TASKS=NO_TASKS), transaction.atomic():
+            organizer = self._organizer()
+            market = self._market(organizer)
+            self._stalls(organizer, market)
+            days = self._market_days(organizer, market)
+            self._applications(organizer, market)
+            self._vendor_account(DEMO_VENDOR, VENDOR_PASSWORD)
+            self._bookings(organizer, market, days[0])
+        self._report(organizer, market, days[0])
+
+    def _organizer(self) -> User:
+        organizer = User.objects.filter(email=ORGANIZER_EMAIL).first()
+        if organizer is None:
+            # The paid plan: the demo should not stop at the free plan's limits when explored.
+            return organizer_create(
+                email=ORGANIZER_EMAIL,
+                password=ORGANIZER_PASSWORD,
+                plan=User.Plan.PAID,
+                full_name="Demo Organizer",
+            )
+        if not organizer.is_organizer:
+            raise CommandError(f"{ORGANIZER_EMAIL} exists and is not an organizer.")
+        return organizer
+
+    def _market(self, organizer: User) -> Market:
+        market = Market.objects.filter(slug=MARKET["slug"]).first()
+        if market is None:
+            return market_create(organizer=organizer, **MARKET)
+        if market.organizer_id != organizer.pk:
+            raise CommandError(f"The market “{MARKET['slug']}” belongs to another organizer.")
+        return market
+
+    def _stalls(self, organizer: User, market: Market) -> None:
+        existing = set(Stall.objects.filter(market=market).values_list("label", flat=True))
+        for label, size_category, price in STALLS:
+            if label not in existing:
+                stall_create(
+                    user=organizer,
+                    market_id=market.pk,
+                    label=label,
+                    size_category=size_category,
+                    price_per_day=price,
+                )
+
+    def _market_days(self, organizer: User, market: Market) -> list[MarketDay]:
+        """The next eight Saturdays, counted from today at the market (today included)."""
+        today = market.today()
+        first = today + datetime.timedelta(days=(MARKET_WEEKDAY - today.weekday()) % 7)
+        dates = [first + datetime.timedelta(weeks=week) for week in range(MARKET_DAY_COUNT)]
+        existing = {
+            day.date: day for day in MarketDay.objects.filter(market=market, date__in=dates)
+        }
+        start_time, end_time = MARKET_HOURS
+        return [
+            existing.get(date)
+            or market_day_create(
+                user=organizer,
+                market_id=market.pk,
+                date=date,
+                start_time=start_time,
+                end_time=end_time,
+            )
+            for date in dates
+        ]
+
+    def _applications(self, organizer: User, market: Market) -> None:
+        applied = set(
+            Application.objects.filter(market=market).values_list("vendor__email", flat=True)
+        )
+        for demo in VENDORS:
+            if demo.email in applied:
+                continue
+            application = application_submit(
+                market_id=market.pk,
+                email=demo.email,
+                business_name=demo.business_name,
+                contact_name=demo.contact_name,
+                product_categories=list(demo.categories),
+                message=f"{demo.business_name} would love a stall this season.",
+            )
+            self._decide(organizer, market, application, demo)
+
+    def _decide(
+        self, organizer: User, market: Market, application: Application, demo: DemoVendor
+    ) -> None:
+        decision = {"user": organizer, "market_id": market.pk, "application_id": application.pk}
+        if demo.status == Status.ACCEPTED:
+            application_accept(**decision)
+        elif demo.status == Status.WAITLISTED:
+            application_waitlist(**decision, reason="All stalls in this category are taken.")
+        elif demo.status == Status.REJECTED:
+            application_reject(**decision, reason="Only locally made goods are sold here.")
+        elif demo.status == Status.WITHDRAWN:
+            # Accepted, then withdrawn by the vendor through their account.
+            application_accept(**decision)
+            user = self._vendor_account(demo, password=secrets.token_urlsafe(16))
+            vendor_withdraw_application(user=user, application_id=application.pk)
+
+    def _vendor_account(self, demo: DemoVendor, password: str) -> User:
+        """The vendor's sign-in account, activated the way the e-mailed link does it."""
+        vendor = Vendor.objects.select_related("user").get(email=demo.email)
+        if vendor.user is not None:
+            return vendor.user
+        return vendor_account_activate(
+            uidb64=encode_id(vendor.pk),
+            token=vendor_activation_token.make_token(vendor),
+            password=password,
+        )
+
+    def _bookings(self, organizer: User, market: Market, market_day: MarketDay) -> None:
+        """The first ten accepted vendors on the first ten stalls of the next market day;
+        three of them have paid and one fee is waived."""
+        if market_day.status == MarketDay.Status.CANCELLED:  # cancelled since an earlier run
+            return
+        vendors = {
+            application.vendor.email: application.vendor_id
+            for application in Application.objects.filter(
+                market=market, status=Status.ACCEPTED
+            ).select_related("vendor")
+        }
+        stalls = list(Stall.objects.filter(market=market).order_by("label"))
+        booked_stalls = set(
+            Booking.objects.filter(market_day=market_day).values_list("stall_id", flat=True)
+        )
+        booked_vendors = set(
+            Booking.objects.filter(market_day=market_day).values_list("vendor_id", flat=True)
+        )
+        accepted = [demo for demo in VENDORS if demo.email in vendors]
+        payments = [Booking.PaymentStatus.PAID] * 3 + [Booking.PaymentStatus.WAIVED]
+        pairs = zip(accepted[:BOOKED_VENDOR_COUNT], stalls, strict=False)  # 14 vendors, 12 stalls
+        for index, (demo, stall) in enumerate(pairs):
+            vendor_id = vendors[demo.email]
+            if vendor_id in booked_vendors or stall.pk in booked_stalls:
+                continue
+            booking = booking_create(
+                user=organizer,
+                market_id=market.pk,
+                market_day_id=market_day.pk,
+                stall_id=stall.pk,
+                vendor_id=vendor_id,
+            )
+            if index < len(payments):
+                booking_update_payment(
+                    user=organizer,
+                    market_id=market.pk,
+                    market_day_id=market_day.pk,
+                    booking_id=booking.pk,
+                    payment_status=payments[index],
+                )
+
+    def _report(self, organizer: User, market: Market, next_day: MarketDay) -> None:
+        applications = Application.objects.filter(market=market)
+        by_status = ", ".join(
+            f"{status} {applications.filter(status=status).count()}" for status in Status.values
+        )
+        upcoming = MarketDay.objects.filter(market=market, date__gte=market.today()).count()
+        vendor_user = User.objects.get(email=DEMO_VENDOR.email)
+        lines = [
+            "Demo data is ready.",
+            f"  Market:       {market.name} (id {market.pk})",
+            f"  Stalls:       {Stall.objects.filter(market=market).count()}",
+            f"  Market days:  {upcoming} upcoming, the next on {next_day.date:%Y-%m-%d}",
+            f"  Vendors:      {applications.values('vendor').distinct().count()}",
+            f"  Applications: {by_status}",
+            f"  Bookings:     {Booking.objects.filter(market_day=next_day).count()} "
+            "on the next market day",
+            f"  Organizer login: {_login(organizer, ORGANIZER_PASSWORD)}",
+            f"  Vendor login:    {_login(vendor_user, VENDOR_PASSWORD)}",
+        ]
+        self.stdout.write("\n".join(lines))

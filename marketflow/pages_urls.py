@@ -1,0 +1,57 @@
+"""The public pages: market pages and applying, the vendor portal, accounts, documents."""
+
+from django.urls import path
+
+from applications import pages as application_pages
+from marketflow import pages as core_pages
+from stalls import pages as stall_pages
+from vendors import pages as vendor_pages
+
+urlpatterns = [
+    path("m/<slug:slug>/", application_pages.market_page, name="market-page"),
+    path("m/<slug:slug>/apply/", application_pages.apply, name="market-apply"),
+    path("m/<slug:slug>/apply/done/", application_pages.apply_done, name="market-apply-done"),
+    path("m/<slug:slug>/qr.svg", application_pages.market_qr, name="market-qr"),
+    path("signup/", core_pages.signup, name="signup"),
+    path("signup/done/", core_pages.signup_done, name="signup-done"),
+    path("signup/verify/<str:uidb64>/<str:token>/", core_pages.signup_verify, name="signup-verify"),
+    path("accounts/sign-in/", core_pages.SignInView.as_view(), name="login"),
+    path("accounts/sign-out/", core_pages.SignOutView.as_view(), name="logout"),
+    path("accounts/password-reset/", core_pages.password_reset, name="password-reset"),
+    path(
+        "accounts/password-reset/sent/",
+        core_pages.password_reset_done,
+        name="password-reset-done",
+    ),
+    path(
+        "accounts/password-reset/<str:uidb64>/<str:token>/",
+        core_pages.password_reset_confirm,
+        name="password-reset-confirm",
+    ),
+    path(
+        "accounts/password-reset/complete/",
+        core_pages.password_reset_complete,
+        name="password-reset-complete",
+    ),
+    path("vendor/", stall_pages.vendor_portal, name="vendor-portal"),
+    path("vendor/profile/", vendor_pages.profile_edit, name="vendor-profile"),
+    path("vendor/documents/new/", vendor_pages.document_upload, name="vendor-document-upload"),
+    path(
+        "vendor/applications/<uuid:application_id>/withdraw/",
+        stall_pages.application_withdraw,
+        name="vendor-application-withdraw",
+    ),
+    path(
+        "vendor/activate/",
+        application_pages.activation_request,
+        name="vendor-activation-request",
+    ),
+    path(
+        "vendor/activate/<str:uidb64>/<str:token>/", vendor_pages.activate, name="vendor-activate"
+    ),
+    path(
+        "documents/<uuid:document_id>/",
+        application_pages.document_download,
+        name="document-download",
+    ),
+]

@@ -1,0 +1,433 @@
+"""Admin of stalls and bookings, and the stall board: one market day, every stall with its
+booked vendor or "free", and the day's work (book, cancel, mark paid, fill from the regular
+vendors) done through ``stalls.services``."""
+
+import uuid
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from applications.selectors import active_vendor_list
+from marketflow.admin_base import (
+    ScopedModelAdmin,
+    adopt,
+    call_service,
+    csv_response,
+    format_money,
+    market_filter,
+    money_amount,
+)
+from marketflow.errors import DomainError, MarketDayNotFoundError
+from marketflow.models import MarketDay
+from marketflow.selectors import market_day_get_for_user
+from stalls import services
+from stalls.models import Booking, Stall
+from stalls.selectors import booking_list, stall_board
+
+PaymentStatus = Booking.PaymentStatus
+
+
+# -- stalls ------------------------------------------------------------------------------------
+
+
+@admin.register(Stall)
+class StallAdmin(ScopedModelAdmin):
+    list_display = ["label", "market", "size_category", "price", "assigned_vendor"]
+    list_filter = [market_filter("market"), ("assigned_vendor", admin.EmptyFieldListFilter)]
+    list_select_related = ["market", "assigned_vendor"]
+    search_fields = ["label", "assigned_vendor__business_name"]
+    ordering = ["market__name", "label"]
+    autocomplete_fields = ["assigned_vendor"]
+
+    def get_queryset(self, request):
+        # Set here, the changelist would skip list_select_related: one join list for both.
+        return super().get_queryset(request).select_related(*self.list_select_related)
+
+    def get_fields(self, request, obj=None):
+        return ["market", "label", "size_category", "price_per_day", "assigned_vendor", "notes"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["market"] if obj is not None else []  # a stall stays in its market
+
+    @admin.display(description=_("price per day"), ordering="price_per_day")
+    def price(self, stall):
+        return format_money(stall.price_per_day, stall.market.currency)
+
+    def save_model(self, request, obj, form, change):
+        data = {
+            name: form.cleaned_data[name]
+            for name in ("label", "size_category", "price_per_day", "assigned_vendor", "notes")
+            if not change or name in form.changed_data
+        }
+        if change:
+            stall = call_service(
+                services.stall_update,
+                user=request.user,
+                market_id=obj.market_id,
+                stall_id=obj.pk,
+                **data,
+            )
+        else:
+            stall = call_service(
+                services.stall_create,
+                user=request.user,
+                market_id=form.cleaned_data["market"].pk,
+                **data,
+            )
+        adopt(obj, stall)
+
+    def delete_model(self, request, obj):
+        call_service(
+            services.stall_delete, user=request.user, market_id=obj.market_id, stall_id=obj.pk
+        )
+
+    def get_deleted_objects(self, objs, request):
+        (stall,) = objs
+        bookings = stall.bookings.count()
+        protected = [_("%(count)d bookings") % {"count": bookings}] if bookings else []
+        return [str(stall)], {}, set(), protected
+
+
+# -- bookings ----------------------------------------------------------------------------------
+
+
+class UpcomingFilter(admin.SimpleListFilter):
+    title = _("market day")
+    parameter_name = "when"
+
+    def lookups(self, request, model_admin):
+        return [("upcoming", _("Upcoming")), ("past", _("Past"))]
+
+    def queryset(self, request, queryset):
+        today = timezone.now().date()
+        if self.value() == "upcoming":
+            return queryset.filter(market_day__date__gte=today)
+        if self.value() == "past":
+            return queryset.filter(market_day__date__lt=today)
+        return queryset
+
+
+@admin.register(Booking)
+class BookingAdmin(ScopedModelAdmin):
+    owner_path = "market_day__market__organizer"
+    list_display = ["market_day", "stall", "vendor", "fee", "payment_status", "paid_at"]
+    list_filter = [UpcomingFilter, market_filter("market_day__market"), "payment_status"]
+    list_select_related = ["market_day__market", "stall", "vendor"]
+    search_fields = ["vendor__business_name", "stall__label"]
+    ordering = ["-market_day__date", "stall__label"]
+    autocomplete_fields = ["vendor"]
+    actions = ["mark_paid", "mark_unpaid", "mark_waived", "cancel_bookings"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related(*self.list_select_related)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["market_day", "stall", "vendor"]
+        return ["market_day", "stall", "vendor", "fee", "payment_status", "paid_at", "booked_by"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return ["market_day", "stall", "vendor", "fee", "paid_at", "booked_by"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "market_day":
+            # Only days that can still be booked; the service refuses the others anyway.
+            today = timezone.now().date()
+            field.queryset = (
+                field.queryset.filter(status=MarketDay.Status.SCHEDULED, date__gte=today)
+                .select_related("market")
+                .order_by("date")
+            )
+        elif db_field.name == "stall":
+            field.queryset = field.queryset.select_related("market").order_by(
+                "market__name", "label"
+            )
+        return field
+
+    @admin.display(description=_("fee"), ordering="fee_cents")
+    def fee(self, booking):
+        return format_money(booking.fee_cents, booking.market_day.market.currency)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            if "payment_status" in form.changed_data:
+                booking = call_service(
+                    services.booking_update_payment,
+                    user=request.user,
+                    market_id=obj.market_day.market_id,
+                    market_day_id=obj.market_day_id,
+                    booking_id=obj.pk,
+                    payment_status=form.cleaned_data["payment_status"],
+                )
+                adopt(obj, booking)
+            return
+        market_day = form.cleaned_data["market_day"]
+        booking = call_service(
+            services.booking_create,
+            user=request.user,
+            market_id=market_day.market_id,
+            market_day_id=market_day.pk,
+            stall_id=form.cleaned_data["stall"].pk,
+            vendor_id=form.cleaned_data["vendor"].pk,
+        )
+        adopt(obj, booking)
+
+    def delete_model(self, request, obj):
+        call_service(
+            services.booking_delete,
+            user=request.user,
+            market_id=obj.market_day.market_id,
+            market_day_id=obj.market_day_id,
+            booking_id=obj.pk,
+        )
+
+    def get_deleted_objects(self, objs, request):
+        return [str(booking) for booking in objs], {}, set(), []
+
+    # -- bulk actions
+
+    def _set_payment_each(self, request, queryset, payment_status, done, not_done):
+        self.run_each(
+            request,
+            queryset,
+            lambda booking: services.booking_update_payment(
+                user=request.user,
+                market_id=booking.market_day.market_id,
+                market_day_id=booking.market_day_id,
+                booking_id=booking.pk,
+                payment_status=payment_status,
+            ),
+            done=done,
+            not_done=not_done,
+        )
+
+    @admin.action(description=_("Mark selected bookings paid"), permissions=["change"])
+    def mark_paid(self, request, queryset):
+        self._set_payment_each(
+            request,
+            queryset,
+            PaymentStatus.PAID,
+            _("Marked {count} booking(s) paid."),
+            _("{count} booking(s) not marked paid"),
+        )
+
+    @admin.action(description=_("Mark selected bookings unpaid"), permissions=["change"])
+    def mark_unpaid(self, request, queryset):
+        self._set_payment_each(
+            request,
+            queryset,
+            PaymentStatus.UNPAID,
+            _("Marked {count} booking(s) unpaid."),
+            _("{count} booking(s) not marked unpaid"),
+        )
+
+    @admin.action(description=_("Waive the fee of selected bookings"), permissions=["change"])
+    def mark_waived(self, request, queryset):
+        self._set_payment_each(
+            request,
+            queryset,
+            PaymentStatus.WAIVED,
+            _("Waived the fee of {count} booking(s)."),
+            _("{count} booking(s) not waived"),
+        )
+
+    @admin.action(description=_("Cancel selected bookings"), permissions=["delete"])
+    def cancel_bookings(self, request, queryset):
+        self.run_each(
+            request,
+            queryset,
+            lambda booking: services.booking_delete(
+                user=request.user,
+                market_id=booking.market_day.market_id,
+                market_day_id=booking.market_day_id,
+                booking_id=booking.pk,
+            ),
+            done=_("Cancelled {count} booking(s)."),
+            not_done=_("{count} booking(s) not cancelled"),
+        )
+
+    # -- the stall board and the day's CSV
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("board/<uuid:market_day_id>/", view(self.board_view), name="stalls_booking_board"),
+            path(
+                "board/<uuid:market_day_id>/bookings.csv",
+                view(self.board_csv_view),
+                name="stalls_booking_board_csv",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _market_day(self, request, market_day_id) -> MarketDay:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            return market_day_get_for_user(user=request.user, market_day_id=market_day_id)
+        except MarketDayNotFoundError:
+            raise Http404(_("No market day matches the given query.")) from None
+
+    def board_view(self, request, market_day_id):
+        market_day = self._market_day(request, market_day_id)
+        if request.method == "POST":
+            if not self.has_change_permission(request):
+                raise PermissionDenied
+            self._board_operation(request, market_day, request.POST)
+            return HttpResponseRedirect(request.path)
+        board = stall_board(market_day=market_day)
+        currency = market_day.market.currency
+        booked_vendor_ids = {stall.booking.vendor_id for stall in board.stalls if stall.booking}
+        bookable_vendors = [
+            vendor
+            for vendor in active_vendor_list(market=market_day.market).order_by("business_name")
+            if vendor.pk not in booked_vendor_ids
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Stall board: %(market)s, %(date)s")
+            % {"market": market_day.market.name, "date": market_day.date.strftime("%A %d %B %Y")},
+            "opts": self.opts,
+            "market_day": market_day,
+            "board": board,
+            "rows": [board_row(stall, currency) for stall in board.stalls],
+            "bookable_vendors": bookable_vendors,
+            "is_open": market_day.status == MarketDay.Status.SCHEDULED
+            and market_day.date >= market_day.market.today(),
+            "fees_due": format_money(board.fees_due_cents, currency),
+            "fees_paid": format_money(board.fees_paid_cents, currency),
+            "market_day_url": reverse("admin:marketflow_marketday_change", args=[market_day.pk]),
+            "csv_url": reverse("admin:stalls_booking_board_csv", args=[market_day.pk]),
+            "can_change": self.has_change_permission(request),
+            "payment_statuses": PaymentStatus.choices,
+        }
+        return TemplateResponse(request, "marketflow_admin/stall_board.html", context)
+
+    def _board_operation(self, request, market_day: MarketDay, data) -> None:
+        """One form on the board, one service call; a refusal is an error message."""
+        operation = data.get("operation")
+        scope = {
+            "user": request.user,
+            "market_id": market_day.market_id,
+            "market_day_id": market_day.pk,
+        }
+        try:
+            if operation == "book":
+                stall_id, vendor_id = parse_id(data.get("stall")), parse_id(data.get("vendor"))
+                if vendor_id is None:
+                    self.message_user(request, _("Choose a vendor to book."), messages.ERROR)
+                    return
+                booking = services.booking_create(stall_id=stall_id, vendor_id=vendor_id, **scope)
+                self.message_user(
+                    request,
+                    _("Booked %(vendor)s on stall %(stall)s.")
+                    % {"vendor": booking.vendor.business_name, "stall": booking.stall.label},
+                    messages.SUCCESS,
+                )
+            elif operation == "payment":
+                status = data.get("payment_status")
+                if status not in PaymentStatus.values:
+                    self.message_user(request, _("Choose a payment status."), messages.ERROR)
+                    return
+                booking = services.booking_update_payment(
+                    booking_id=parse_id(data.get("booking")), payment_status=status, **scope
+                )
+                self.message_user(
+                    request,
+                    _("Stall %(stall)s: %(status)s.")
+                    % {
+                        "stall": booking.stall.label,
+                        "status": booking.get_payment_status_display(),
+                    },
+                    messages.SUCCESS,
+                )
+            elif operation == "cancel":
+                services.booking_delete(booking_id=parse_id(data.get("booking")), **scope)
+                self.message_user(request, _("Booking cancelled."), messages.SUCCESS)
+            elif operation == "fill":
+                self._report_fill(request, services.booking_fill_from_regulars(**scope))
+            else:
+                self.message_user(request, _("Unknown operation."), messages.ERROR)
+        except DomainError as error:
+            self.message_user(request, error.message, messages.ERROR)
+
+    def _report_fill(self, request, fill: services.RegularsFill) -> None:
+        if fill.booked:
+            self.message_user(
+                request,
+                _("Booked %(count)d regular vendor(s): %(stalls)s.")
+                % {
+                    "count": len(fill.booked),
+                    "stalls": ", ".join(booking.stall.label for booking in fill.booked),
+                },
+                messages.SUCCESS,
+            )
+        for stall, reason in fill.skipped:
+            self.message_user(
+                request,
+                _("Stall %(stall)s left as it was: %(reason)s.")
+                % {"stall": stall.label, "reason": reason},
+                messages.WARNING,
+            )
+        if not fill.booked and not fill.skipped:
+            self.message_user(
+                request, _("No stall of this market has a regular vendor."), messages.WARNING
+            )
+
+    def board_csv_view(self, request, market_day_id):
+        market_day = self._market_day(request, market_day_id)
+        currency = market_day.market.currency
+        bookings = booking_list(market_day=market_day).order_by("stall__label")
+        header = [
+            "stall",
+            "size",
+            "business name",
+            "contact name",
+            "e-mail",
+            "phone",
+            f"fee ({currency})",
+            "payment status",
+            "paid at",
+        ]
+        rows = (
+            [
+                booking.stall.label,
+                booking.stall.size_category,
+                booking.vendor.business_name,
+                booking.vendor.contact_name,
+                booking.vendor.email,
+                booking.vendor.phone,
+                money_amount(booking.fee_cents, currency),
+                booking.payment_status,
+                booking.paid_at.isoformat() if booking.paid_at else "",
+            ]
+            for booking in bookings.iterator(chunk_size=500)
+        )
+        filename = f"bookings-{market_day.market.slug}-{market_day.date:%Y-%m-%d}.csv"
+        return csv_response(filename, header, rows)
+
+
+def parse_id(value) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def board_row(stall: Stall, currency: str) -> dict:
+    booking = stall.booking
+    return {
+        "stall": stall,
+        "booking": booking,
+        "price": format_money(stall.price_per_day, currency),
+        "fee": format_money(booking.fee_cents, currency) if booking else "",
+        "regular_vendor_id": stall.assigned_vendor_id,
+    }

@@ -1,0 +1,534 @@
+"""Service tests of stalls and bookings."""
+
+import datetime
+import uuid
+
+import pytest
+
+from applications.models import Application
+from applications.tests.factories import AcceptedApplicationFactory, ApplicationFactory
+from marketflow.models import MarketDay
+from marketflow.tests.factories import MarketDayFactory
+from stalls.models import Booking, Stall
+from stalls.services import (
+    booking_create,
+    booking_delete,
+    booking_update_payment,
+    stall_create,
+    stall_delete,
+    stall_update,
+    vendor_withdraw_application,
+)
+from stalls.tests.factories import BookingFactory, StallFactory
+from vendors.tests.factories import VendorFactory
+
+pytestmark = pytest.mark.django_db
+
+ONE_DAY = datetime.timedelta(days=1)
+Paid = Booking.PaymentStatus
+
+
+def past_day(market, days_ago=1):
+    return MarketDayFactory(market=market, date=market.today() - days_ago * ONE_DAY)
+
+
+def accepted_vendor(market):
+    return AcceptedApplicationFactory(market=market).vendor
+
+
+def book(organizer, market_day, stall, vendor):
+    return booking_create(
+        user=organizer,
+        market_id=market_day.market_id,
+        market_day_id=market_day.pk,
+        stall_id=stall.pk,
+        vendor_id=vendor.pk,
+    )
+
+
+# stall_create
+
+
+def test_stall_create_stores_the_stall(organizer, market, accepted_application):
+    stall = stall_create(
+        user=organizer,
+        market_id=market.pk,
+        label="B7",
+        size_category="3x6",
+        price_per_day=4500,
+        assigned_vendor=accepted_application.vendor,
+        notes="Near the fountain",
+    )
+
+    stall.refresh_from_db()
+    assert (stall.market, stall.label, stall.size_category, stall.price_per_day) == (
+        market,
+        "B7",
+        "3x6",
+        4500,
+    )
+    assert stall.assigned_vendor == accepted_application.vendor
+
+
+def test_stall_create_without_a_price(organizer, market):
+    stall = stall_create(user=organizer, market_id=market.pk, label="Free corner")
+
+    stall.refresh_from_db()
+    assert stall.price_per_day is None
+
+
+def test_stall_create_refuses_a_taken_label(refused, organizer, market, stall):
+    with refused("stall_label_taken") as excinfo:
+        stall_create(user=organizer, market_id=market.pk, label=stall.label)
+    assert excinfo.value.extra == {"label": stall.label}
+
+
+def test_a_label_is_free_in_another_market(organizer, market, other_market):
+    taken = StallFactory(market=other_market)
+
+    stall_create(user=organizer, market_id=market.pk, label=taken.label)
+
+
+@pytest.mark.parametrize(
+    "status", [Application.Status.PENDING, Application.Status.REJECTED, "unknown", "elsewhere"]
+)
+def test_a_regular_vendor_must_be_accepted_in_this_market(refused, organizer, market, status):
+    if status == "unknown":
+        vendor = VendorFactory.build()  # never saved: an id nobody has
+    elif status == "elsewhere":
+        vendor = AcceptedApplicationFactory().vendor
+    else:
+        vendor = ApplicationFactory(market=market, status=status).vendor
+
+    with refused("vendor_not_accepted") as excinfo:
+        stall_create(user=organizer, market_id=market.pk, label="C1", assigned_vendor=vendor)
+    assert excinfo.value.extra == {"vendor_id": str(vendor.pk)}
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("label", "x" * 51), ("label", ""), ("price_per_day", -1)]
+)
+def test_stall_create_refuses_invalid_fields(refused, organizer, market, field, value):
+    fields = {"label": "D1", field: value}
+
+    with refused("invalid") as excinfo:
+        stall_create(user=organizer, market_id=market.pk, **fields)
+    assert list(excinfo.value.extra["fields"]) == [field]
+
+
+def test_stall_create_in_another_organizers_market_is_not_found(refused, organizer, other_market):
+    with refused("not_found"):
+        stall_create(user=organizer, market_id=other_market.pk, label="Mine")
+
+
+# stall_update and stall_delete
+
+
+def test_stall_update_changes_the_given_fields(organizer, market, stall, accepted_application):
+    stall_update(
+        user=organizer,
+        market_id=market.pk,
+        stall_id=stall.pk,
+        price_per_day=3000,
+        assigned_vendor=accepted_application.vendor,
+    )
+
+    stall.refresh_from_db()
+    assert (stall.price_per_day, stall.assigned_vendor_id, stall.size_category) == (
+        3000,
+        accepted_application.vendor.pk,
+        "3x3",
+    )
+
+
+def test_stall_update_clears_the_regular_vendor(organizer, market, accepted_application):
+    stall = StallFactory(market=market, assigned_vendor=accepted_application.vendor)
+
+    stall_update(user=organizer, market_id=market.pk, stall_id=stall.pk, assigned_vendor=None)
+
+    stall.refresh_from_db()
+    assert stall.assigned_vendor is None
+
+
+def test_stall_update_refuses_a_taken_label(refused, organizer, market, stall):
+    other = StallFactory(market=market)
+
+    with refused("stall_label_taken"):
+        stall_update(user=organizer, market_id=market.pk, stall_id=other.pk, label=stall.label)
+
+
+def test_stall_update_refuses_a_regular_vendor_not_accepted(refused, organizer, market, stall):
+    pending = ApplicationFactory(market=market).vendor
+
+    with refused("vendor_not_accepted"):
+        stall_update(
+            user=organizer, market_id=market.pk, stall_id=stall.pk, assigned_vendor=pending
+        )
+
+
+def test_a_regular_vendor_who_withdrew_does_not_block_other_edits(
+    organizer, market, accepted_application
+):
+    stall = StallFactory(market=market, assigned_vendor=accepted_application.vendor)
+    Application.objects.filter(pk=accepted_application.pk).update(
+        status=Application.Status.WITHDRAWN
+    )
+
+    stall_update(user=organizer, market_id=market.pk, stall_id=stall.pk, price_per_day=1)
+
+    stall.refresh_from_db()
+    assert stall.price_per_day == 1
+
+
+def test_stall_update_of_a_stall_of_another_market_is_not_found(
+    refused, organizer, market, other_market
+):
+    foreign = StallFactory(market=other_market)
+
+    with refused("not_found"):
+        stall_update(user=organizer, market_id=market.pk, stall_id=foreign.pk, label="Mine")
+    with refused("not_found"):
+        stall_update(user=organizer, market_id=other_market.pk, stall_id=foreign.pk, label="Mine")
+
+
+def test_stall_delete_removes_a_stall_never_booked(organizer, market, stall):
+    stall_delete(user=organizer, market_id=market.pk, stall_id=stall.pk)
+
+    assert not Stall.objects.filter(pk=stall.pk).exists()
+
+
+def test_stall_delete_refuses_a_booked_stall(refused, organizer, market, stall, market_day):
+    BookingFactory(market_day=market_day, stall=stall)
+
+    with refused("stall_has_bookings"):
+        stall_delete(user=organizer, market_id=market.pk, stall_id=stall.pk)
+
+
+def test_stall_delete_in_another_organizers_market_is_not_found(refused, organizer, other_market):
+    foreign = StallFactory(market=other_market)
+
+    with refused("not_found"):
+        stall_delete(user=organizer, market_id=other_market.pk, stall_id=foreign.pk)
+
+
+# booking_create
+
+
+def test_booking_create_copies_the_stall_price_as_the_fee(
+    organizer, market, market_day, accepted_application
+):
+    stall = StallFactory(market=market, price_per_day=3750)
+
+    booking = book(organizer, market_day, stall, accepted_application.vendor)
+
+    booking.refresh_from_db()
+    assert (booking.market_day, booking.stall, booking.vendor) == (
+        market_day,
+        stall,
+        accepted_application.vendor,
+    )
+    assert (booking.fee_cents, booking.payment_status, booking.paid_at) == (3750, Paid.UNPAID, None)
+    assert booking.booked_by == organizer
+
+
+def test_a_later_price_change_keeps_the_booked_fee(
+    organizer, market, market_day, accepted_application
+):
+    stall = StallFactory(market=market, price_per_day=3750)
+    booking = book(organizer, market_day, stall, accepted_application.vendor)
+
+    stall_update(user=organizer, market_id=market.pk, stall_id=stall.pk, price_per_day=9900)
+
+    booking.refresh_from_db()
+    assert booking.fee_cents == 3750
+
+
+def test_a_stall_without_a_price_is_booked_for_nothing(
+    organizer, market, market_day, accepted_application
+):
+    stall = StallFactory(market=market, price_per_day=None)
+
+    booking = book(organizer, market_day, stall, accepted_application.vendor)
+
+    booking.refresh_from_db()
+    assert booking.fee_cents == 0
+
+
+def test_a_booking_is_allowed_today(organizer, market, stall, accepted_application):
+    today = MarketDayFactory(market=market, date=market.today())
+
+    book(organizer, today, stall, accepted_application.vendor)
+
+
+def test_booking_a_stall_of_another_market_is_not_found(
+    refused, organizer, market_day, accepted_application, other_market
+):
+    foreign_stall = StallFactory(market=other_market)
+
+    with refused("not_found"):
+        book(organizer, market_day, foreign_stall, accepted_application.vendor)
+
+
+def test_booking_on_a_day_of_another_market_is_not_found(
+    refused, organizer, market, stall, accepted_application, other_market
+):
+    foreign_day = MarketDayFactory(market=other_market)
+
+    with refused("not_found"):
+        booking_create(
+            user=organizer,
+            market_id=market.pk,
+            market_day_id=foreign_day.pk,
+            stall_id=stall.pk,
+            vendor_id=accepted_application.vendor_id,
+        )
+
+
+def test_booking_in_another_organizers_market_is_not_found(refused, organizer, other_market):
+    day = MarketDayFactory(market=other_market)
+    stall = StallFactory(market=other_market)
+    vendor = accepted_vendor(other_market)
+
+    with refused("not_found"):
+        book(organizer, day, stall, vendor)
+
+
+@pytest.mark.parametrize(
+    "status",
+    [
+        Application.Status.PENDING,
+        Application.Status.WAITLISTED,
+        Application.Status.REJECTED,
+        Application.Status.WITHDRAWN,
+        "unknown",
+        "elsewhere",
+        "no application",
+    ],
+)
+def test_only_a_vendor_accepted_in_this_market_can_be_booked(
+    refused, organizer, market, market_day, stall, status
+):
+    if status == "unknown":
+        vendor_id = uuid.uuid4()
+    elif status == "elsewhere":
+        vendor_id = AcceptedApplicationFactory().vendor_id
+    elif status == "no application":
+        vendor_id = VendorFactory().pk
+    else:
+        vendor_id = ApplicationFactory(market=market, status=status).vendor_id
+
+    with refused("vendor_not_accepted") as excinfo:
+        booking_create(
+            user=organizer,
+            market_id=market.pk,
+            market_day_id=market_day.pk,
+            stall_id=stall.pk,
+            vendor_id=vendor_id,
+        )
+    assert excinfo.value.extra == {"vendor_id": str(vendor_id)}
+
+
+def test_a_stall_is_booked_once_per_day(refused, organizer, market, market_day, stall):
+    book(organizer, market_day, stall, accepted_vendor(market))
+    second = accepted_vendor(market)
+
+    with refused("stall_already_booked") as excinfo:
+        book(organizer, market_day, stall, second)
+    assert excinfo.value.extra == {"stall": stall.label, "date": str(market_day.date)}
+
+
+def test_a_vendor_has_one_stall_per_day(refused, organizer, market, market_day, stall):
+    vendor = accepted_vendor(market)
+    book(organizer, market_day, stall, vendor)
+    other_stall = StallFactory(market=market)
+
+    with refused("vendor_already_booked") as excinfo:
+        book(organizer, market_day, other_stall, vendor)
+    assert excinfo.value.extra == {"vendor_id": str(vendor.pk), "date": str(market_day.date)}
+
+
+def test_the_same_stall_and_vendor_on_another_day(organizer, market, market_day, stall):
+    vendor = accepted_vendor(market)
+    book(organizer, market_day, stall, vendor)
+
+    book(organizer, MarketDayFactory(market=market), stall, vendor)
+
+    assert Booking.objects.filter(stall=stall, vendor=vendor).count() == 2
+
+
+def test_booking_a_day_in_the_past_is_refused(refused, organizer, market, stall):
+    day = past_day(market)
+    vendor = accepted_vendor(market)
+
+    with refused("market_day_in_past"):
+        book(organizer, day, stall, vendor)
+
+
+def test_booking_a_cancelled_day_is_refused(refused, organizer, market, stall):
+    day = MarketDayFactory(market=market, status=MarketDay.Status.CANCELLED)
+    vendor = accepted_vendor(market)
+
+    with refused("market_day_cancelled") as excinfo:
+        book(organizer, day, stall, vendor)
+    assert excinfo.value.extra == {"date": str(day.date)}
+
+
+# booking_update_payment
+
+
+def set_payment(organizer, booking, payment_status):
+    return booking_update_payment(
+        user=organizer,
+        market_id=booking.market_day.market_id,
+        market_day_id=booking.market_day_id,
+        booking_id=booking.pk,
+        payment_status=payment_status,
+    )
+
+
+@pytest.fixture
+def booking(market_day, stall):
+    return BookingFactory(market_day=market_day, stall=stall)
+
+
+def test_marking_paid_records_the_time_and_unpaid_clears_it(organizer, booking):
+    set_payment(organizer, booking, Paid.PAID)
+    booking.refresh_from_db()
+    assert booking.payment_status == Paid.PAID
+    assert booking.paid_at is not None
+
+    set_payment(organizer, booking, Paid.UNPAID)
+    booking.refresh_from_db()
+    assert (booking.payment_status, booking.paid_at) == (Paid.UNPAID, None)
+
+
+def test_a_waived_fee_has_no_payment_time(organizer, booking):
+    set_payment(organizer, booking, Paid.PAID)
+
+    set_payment(organizer, booking, Paid.WAIVED)
+
+    booking.refresh_from_db()
+    assert (booking.payment_status, booking.paid_at) == (Paid.WAIVED, None)
+
+
+def test_payment_of_a_past_day_can_still_be_recorded(organizer, market):
+    booking = BookingFactory(market_day=past_day(market))
+
+    set_payment(organizer, booking, Paid.PAID)
+
+    booking.refresh_from_db()
+    assert booking.payment_status == Paid.PAID
+
+
+def test_an_unknown_payment_status_is_refused(refused, organizer, booking):
+    with refused("invalid") as excinfo:
+        set_payment(organizer, booking, "refunded")
+    assert list(excinfo.value.extra["fields"]) == ["payment_status"]
+
+
+def test_payment_of_a_booking_of_another_day_is_not_found(
+    refused, organizer, market, booking, other_organizer
+):
+    other_day = MarketDayFactory(market=market)
+
+    with refused("not_found"):
+        booking_update_payment(
+            user=organizer,
+            market_id=market.pk,
+            market_day_id=other_day.pk,
+            booking_id=booking.pk,
+            payment_status=Paid.PAID,
+        )
+    with refused("not_found"):
+        set_payment(other_organizer, booking, Paid.PAID)
+
+
+# booking_delete
+
+
+def delete(organizer, booking):
+    booking_delete(
+        user=organizer,
+        market_id=booking.market_day.market_id,
+        market_day_id=booking.market_day_id,
+        booking_id=booking.pk,
+    )
+
+
+@pytest.mark.parametrize("payment_status", [Paid.UNPAID, Paid.WAIVED])
+def test_booking_delete_cancels_an_unpaid_booking(organizer, market_day, payment_status):
+    booking = BookingFactory(market_day=market_day, payment_status=payment_status)
+
+    delete(organizer, booking)
+
+    assert not Booking.objects.filter(pk=booking.pk).exists()
+
+
+def test_booking_delete_refuses_a_paid_booking(refused, organizer, market_day):
+    booking = BookingFactory(market_day=market_day, payment_status=Paid.PAID)
+
+    with refused("booking_paid"):
+        delete(organizer, booking)
+
+
+def test_booking_delete_keeps_the_bookings_of_past_days(refused, organizer, market):
+    booking = BookingFactory(market_day=past_day(market))
+
+    with refused("market_day_in_past"):
+        delete(organizer, booking)
+
+
+def test_booking_delete_in_another_organizers_market_is_not_found(
+    refused, booking, other_organizer
+):
+    with refused("not_found"):
+        delete(other_organizer, booking)
+
+
+# vendor_withdraw_application
+
+
+def test_withdrawal_releases_the_vendors_future_unpaid_bookings_only(
+    market, accepted_application, vendor_user
+):
+    vendor = accepted_application.vendor
+    next_week = BookingFactory(market_day=MarketDayFactory(market=market), vendor=vendor)
+    today = BookingFactory(
+        market_day=MarketDayFactory(market=market, date=market.today()), vendor=vendor
+    )
+    waived = BookingFactory(
+        market_day=MarketDayFactory(market=market), vendor=vendor, payment_status=Paid.WAIVED
+    )
+    paid = BookingFactory(
+        market_day=MarketDayFactory(market=market), vendor=vendor, payment_status=Paid.PAID
+    )
+    last_week = BookingFactory(market_day=past_day(market, days_ago=7), vendor=vendor)
+    elsewhere = BookingFactory(vendor=vendor)  # another market, where they stay accepted
+    someone_else = BookingFactory(market_day=next_week.market_day)
+
+    application = vendor_withdraw_application(
+        user=vendor_user, application_id=accepted_application.pk
+    )
+
+    assert application.status == Application.Status.WITHDRAWN
+    remaining = set(Booking.objects.values_list("pk", flat=True))
+    assert remaining == {paid.pk, last_week.pk, elsewhere.pk, someone_else.pk}
+    assert not {next_week.pk, today.pk, waived.pk} & remaining
+
+
+def test_a_refused_withdrawal_releases_nothing(refused, market, vendor, vendor_user):
+    rejected = ApplicationFactory(market=market, vendor=vendor, status=Application.Status.REJECTED)
+    BookingFactory(market_day=MarketDayFactory(market=market), vendor=vendor)
+
+    with refused("invalid_transition"):
+        vendor_withdraw_application(user=vendor_user, application_id=rejected.pk)
+
+
+def test_withdrawing_another_vendors_application_is_not_found(
+    refused, market, accepted_application, vendor_user
+):
+    someone_elses = AcceptedApplicationFactory(market=market)
+    BookingFactory(market_day=MarketDayFactory(market=market), vendor=someone_elses.vendor)
+
+    with refused("not_found"):
+        vendor_withdraw_application(user=vendor_user, application_id=someone_elses.pk)

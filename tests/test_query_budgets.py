@@ -1,0 +1,195 @@
+"""Query budgets: every list endpoint runs the same, fixed number of queries for 1 row and 50.
+
+Each row is built with every relation the response shows (vendor, stall, market, market day),
+so a serializer that reaches through a relation without a join or prefetch shows up here as a
+count that grows with the rows.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from applications.tests.factories import AcceptedApplicationFactory, ApplicationFactory
+from conftest import token_client
+from marketflow.tests.factories import MarketDayFactory, MarketFactory
+from stalls.tests.factories import BookingFactory, StallFactory
+from tests.api_contract import api_routes
+from vendors.models import VendorDocument
+
+pytestmark = pytest.mark.django_db
+
+ROWS = 50  # one full page
+
+
+@dataclass
+class Setting:
+    organizer: object
+    market: object
+    market_day: object
+    vendor: object
+    application: object
+
+
+def add_markets(s: Setting, n: int):
+    MarketFactory.create_batch(n, organizer=s.organizer)
+
+
+def add_market_days(s: Setting, n: int):
+    MarketDayFactory.create_batch(n, market=s.market)
+
+
+def add_stalls(s: Setting, n: int):
+    for _ in range(n):
+        StallFactory(
+            market=s.market, assigned_vendor=AcceptedApplicationFactory(market=s.market).vendor
+        )
+
+
+def add_booked_stalls(s: Setting, n: int):
+    for _ in range(n):
+        vendor = AcceptedApplicationFactory(market=s.market).vendor
+        BookingFactory(market_day=s.market_day, vendor=vendor)
+        StallFactory(market=s.market)  # and a free one, shown with booking null
+
+
+def add_applications(s: Setting, n: int):
+    for _ in range(n):
+        ApplicationFactory(market=s.market, reviewed_by=s.organizer, product_categories=["produce"])
+
+
+def add_active_vendors(s: Setting, n: int):
+    AcceptedApplicationFactory.create_batch(n, market=s.market)
+
+
+def add_my_applications(s: Setting, n: int):
+    for _ in range(n):
+        ApplicationFactory(vendor=s.vendor, market=MarketFactory())
+
+
+def add_my_bookings(s: Setting, n: int):
+    for _ in range(n):
+        BookingFactory(vendor=s.vendor, market_day=MarketDayFactory(market=MarketFactory()))
+
+
+def add_submitted_documents(s: Setting, n: int):
+    for _ in range(n):
+        s.application.documents.add(make_document(s.vendor))
+
+
+def make_document(vendor) -> VendorDocument:
+    return VendorDocument.objects.create(
+        vendor=vendor,
+        document_type="insurance",
+        file="documents/certificate.pdf",
+        original_filename="certificate.pdf",
+        size=1234,
+        content_type="application/pdf",
+    )
+
+
+def page_rows(body) -> int:
+    return len(body["results"])
+
+
+def board_rows(body) -> int:
+    return body["booked_count"]
+
+
+@dataclass
+class Budget:
+    path: str
+    add_rows: Callable[[Setting, int], None]
+    expected_queries: int
+    as_vendor: bool = False
+    params: dict | None = None
+    rows_in: Callable[[dict], int] = page_rows
+    fixture_rows: int = 0  # rows the fixtures already put in the list
+
+
+MARKET = "/api/markets/{market}/"
+DAY = MARKET + "market-days/{day}/"
+
+# Queries: 1 for the token (with its user), then the scoping rows (market, day or vendor),
+# then the list itself (one query; two for the board: stalls, then their bookings; the
+# documents list first reads its application).
+BUDGETS = {
+    "markets": Budget("/api/markets/", add_markets, 2, fixture_rows=1),
+    "market-days": Budget(MARKET + "market-days/", add_market_days, 3, fixture_rows=1),
+    "stalls": Budget(MARKET + "stalls/", add_stalls, 3),
+    "board": Budget(DAY + "board/", add_booked_stalls, 5, rows_in=board_rows),
+    "bookings": Budget(DAY + "bookings/", add_booked_stalls, 4),
+    "applications": Budget(MARKET + "applications/", add_applications, 3),
+    "applications?status": Budget(
+        MARKET + "applications/", add_applications, 3, params={"status": "pending"}
+    ),
+    "applications?category": Budget(
+        MARKET + "applications/", add_applications, 3, params={"category": "produce"}
+    ),
+    "applications?status&category": Budget(
+        MARKET + "applications/",
+        add_applications,
+        3,
+        params={"status": "pending", "category": "produce"},
+    ),
+    "market-vendors": Budget(MARKET + "vendors/", add_active_vendors, 3),
+    "application-documents": Budget(
+        MARKET + "applications/{application}/documents/", add_submitted_documents, 4
+    ),
+    "me/applications": Budget("/api/me/applications/", add_my_applications, 3, as_vendor=True),
+    "me/bookings": Budget("/api/me/bookings/", add_my_bookings, 3, as_vendor=True),
+}
+
+
+def measure(client, url: str, params: dict | None) -> tuple[int, dict]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, params or {})
+    assert response.status_code == 200, response.content
+    return len(queries), response.json()
+
+
+@pytest.mark.parametrize("name", list(BUDGETS))
+def test_list_endpoint_queries_do_not_grow_with_rows(
+    name, organizer, market, market_day, vendor, vendor_user
+):
+    budget = BUDGETS[name]
+    needs_application = "{application}" in budget.path
+    application = ApplicationFactory(market=market, vendor=vendor) if needs_application else None
+    setting = Setting(
+        organizer=organizer,
+        market=market,
+        market_day=market_day,
+        vendor=vendor,
+        application=application,
+    )
+    client = token_client(vendor_user if budget.as_vendor else organizer)
+    url = budget.path.format(
+        market=market.id, day=market_day.id, application=getattr(application, "id", None)
+    )
+
+    budget.add_rows(setting, 1 - budget.fixture_rows)
+    queries_for_one, body = measure(client, url, budget.params)
+    assert budget.rows_in(body) == 1
+
+    budget.add_rows(setting, ROWS - 1)
+    queries_for_fifty, body = measure(client, url, budget.params)
+    assert budget.rows_in(body) == ROWS
+
+    assert queries_for_one == queries_for_fifty == budget.expected_queries
+
+
+def test_every_list_endpoint_has_a_budget():
+    list_paths = {
+        template
+        for template, view in api_routes()
+        if getattr(view, "cursor_ordering", None) or template.endswith("/board/")
+    }
+    budgeted = {
+        budget.path.replace("{market}", "{market_id}")
+        .replace("{day}", "{market_day_id}")
+        .replace("{application}", "{application_id}")
+        for budget in BUDGETS.values()
+    }
+    assert list_paths == budgeted

@@ -1,0 +1,28 @@
+"""E-mails about vendor accounts, sent through Django's tasks API (enqueued on commit)."""
+
+from django.urls import reverse
+from django_tasks import task
+
+from marketflow.emails import absolute_url, send_templated_email
+from marketflow.tokens import encode_id
+from vendors.models import Vendor
+from vendors.tokens import vendor_activation_token
+
+
+def vendor_activation_url(vendor: Vendor) -> str:
+    token = vendor_activation_token.make_token(vendor)
+    path = reverse("vendor-activate", kwargs={"uidb64": encode_id(vendor.pk), "token": token})
+    return absolute_url(path)
+
+
+@task()
+def send_vendor_activation(*, vendor_id: str) -> None:
+    """A fresh one-time link to set a password, for a vendor who has no account yet."""
+    vendor = Vendor.objects.get(pk=vendor_id)
+    if vendor.user_id is not None:  # activated since the request: nothing to send
+        return
+    send_templated_email(
+        template="vendor_activation",
+        to=[vendor.email],
+        context={"vendor": vendor, "activation_url": vendor_activation_url(vendor)},
+    )

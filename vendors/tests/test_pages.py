@@ -1,0 +1,189 @@
+"""The vendor's pages: profile, document upload, and account activation from the e-mail."""
+
+import pytest
+from django.test import Client
+
+from marketflow.models import User
+from marketflow.tests.factories import UserFactory
+from marketflow.tokens import encode_id
+from vendors.models import VendorDocument
+from vendors.tests.factories import VendorFactory
+from vendors.tests.uploads import PDF, disguised, pdf
+from vendors.tokens import vendor_activation_token
+
+pytestmark = pytest.mark.django_db
+
+STRONG = "plum-orchard-42-lantern"
+
+
+@pytest.fixture
+def vendor_page(vendor_user) -> Client:
+    client = Client()
+    client.force_login(vendor_user)
+    return client
+
+
+def activation_link(vendor) -> str:
+    return f"/vendor/activate/{encode_id(vendor.pk)}/{vendor_activation_token.make_token(vendor)}/"
+
+
+@pytest.mark.parametrize("path", ["/vendor/profile/", "/vendor/documents/new/"])
+def test_vendor_pages_ask_a_visitor_to_sign_in(client, path):
+    response = client.get(path)
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/accounts/sign-in/?next={path}"
+
+
+@pytest.mark.parametrize("path", ["/vendor/profile/", "/vendor/documents/new/"])
+def test_vendor_pages_refuse_an_account_without_a_vendor(client, organizer, path):
+    client.force_login(organizer)
+
+    response = client.get(path)
+
+    assert response.status_code == 403
+    assert "This account is not linked to a vendor." in response.content.decode()
+
+
+# Profile.
+
+
+def test_profile_form_is_filled_in_with_the_profile(vendor_page, vendor):
+    response = vendor_page.get("/vendor/profile/")
+
+    assert response.status_code == 200
+    assert "pages/vendor_profile.html" in [t.name for t in response.templates]
+    html = response.content.decode()
+    assert f'value="{vendor.business_name}"' in html
+    assert 'value="produce" id="id_product_categories_0" checked' in html
+    assert vendor.email in html and 'name="email"' not in html
+
+
+def test_profile_update_goes_through_the_service(vendor_page, vendor):
+    response = vendor_page.post(
+        "/vendor/profile/",
+        {
+            "business_name": "Valley Bakery",
+            "contact_name": "Jo",
+            "phone": "",
+            "product_categories": ["baked_goods", "beverages"],
+            "description": "Sourdough.",
+            "email": "new@example.com",  # not a field of the form: ignored, never changed
+        },
+    )
+
+    assert response.status_code == 302 and response["Location"] == "/vendor/"
+    vendor.refresh_from_db()
+    assert vendor.business_name == "Valley Bakery"
+    assert vendor.product_categories == ["baked_goods", "beverages"]
+    assert vendor.email.startswith("vendor")
+
+
+def test_profile_errors_come_back_next_to_their_fields(vendor_page, vendor):
+    response = vendor_page.post(
+        "/vendor/profile/",
+        {"business_name": "", "contact_name": "Jo", "product_categories": ["fireworks"]},
+    )
+
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert errors["business_name"] == ["This field is required."]
+    assert "fireworks" in errors["product_categories"][0]
+    vendor.refresh_from_db()
+    assert vendor.business_name.startswith("Green Acres")
+
+
+# Documents.
+
+
+def test_upload_page_offers_the_document_types_and_a_file_input(vendor_page):
+    response = vendor_page.get("/vendor/documents/new/")
+
+    assert response.status_code == 200
+    assert "pages/vendor_document_upload.html" in [t.name for t in response.templates]
+    html = response.content.decode()
+    assert 'enctype="multipart/form-data"' in html and 'type="file" name="file"' in html
+    assert '<option value="health_permit">Health permit</option>' in html
+
+
+def test_upload_page_stores_a_document_with_its_expiry(vendor_page, vendor):
+    response = vendor_page.post(
+        "/vendor/documents/new/",
+        {"document_type": "insurance", "file": pdf("cover.pdf"), "expires_on": "2031-03-31"},
+    )
+
+    assert response.status_code == 302 and response["Location"] == "/vendor/"
+    document = VendorDocument.objects.get(vendor=vendor)
+    assert (document.original_filename, str(document.expires_on)) == ("cover.pdf", "2031-03-31")
+    with document.file.open("rb") as stored:
+        assert stored.read() == PDF
+
+
+def test_upload_page_refuses_a_disguised_file(vendor_page):
+    response = vendor_page.post(
+        "/vendor/documents/new/", {"document_type": "insurance", "file": disguised()}
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["file"] == ["Upload a PDF, JPEG, PNG or WebP file."]
+    assert not VendorDocument.objects.exists()
+
+
+# Activation.
+
+
+def test_activation_link_shows_the_password_form(client, vendor):
+    response = client.get(activation_link(vendor))
+
+    assert response.status_code == 200
+    assert "pages/vendor_activate.html" in [t.name for t in response.templates]
+    assert vendor.email in response.content.decode()
+
+
+def test_activation_creates_the_user_links_the_vendor_and_signs_in(client, vendor):
+    link = activation_link(vendor)
+
+    response = client.post(link, {"password": STRONG, "password_again": STRONG})
+
+    assert response.status_code == 302 and response["Location"] == "/vendor/"
+    vendor.refresh_from_db()
+    assert vendor.user.email == vendor.email and vendor.user.check_password(STRONG)
+    assert not vendor.user.is_staff
+    assert client.get("/vendor/").status_code == 200
+    assert Client().login(email=vendor.email, password=STRONG)
+    assert client.get(link).status_code == 400  # one time only
+
+
+def test_activation_links_an_existing_account_with_the_same_address(client, vendor):
+    existing = UserFactory(email=vendor.email)
+
+    client.post(activation_link(vendor), {"password": STRONG, "password_again": STRONG})
+
+    vendor.refresh_from_db()
+    assert vendor.user == existing and User.objects.count() == 1
+
+
+def test_activation_refuses_a_weak_password(client, vendor):
+    response = client.post(activation_link(vendor), {"password": "1234", "password_again": "1234"})
+
+    assert response.status_code == 200
+    assert any("too short" in e for e in response.context["form"].errors["password"])
+    vendor.refresh_from_db()
+    assert vendor.user is None
+
+
+def test_a_wrong_activation_link_is_refused(client, vendor):
+    other = VendorFactory()
+    wrong = f"/vendor/activate/{encode_id(vendor.pk)}/{vendor_activation_token.make_token(other)}/"
+
+    for link in [wrong, "/vendor/activate/%%%/token/"]:
+        response = client.post(link, {"password": STRONG, "password_again": STRONG})
+        assert response.status_code == 400
+        assert "Get a new link" in response.content.decode()
+    assert not User.objects.exists()
+
+
+def test_an_activation_link_of_a_vendor_with_an_account_is_refused(client, vendor_user):
+    response = client.get(activation_link(vendor_user.vendor))
+
+    assert response.status_code == 400
