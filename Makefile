@@ -8,12 +8,13 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format browser clean
+.PHONY: help install run test lint format browser clean check-deploy
 
 help:
 	@echo "make run      create .venv, migrate SQLite (db.sqlite3), load demo data, serve :8000"
 	@echo "make test     run the whole test suite against PostgreSQL (DATABASE_URL)"
 	@echo "make lint     ruff check + ruff format --check"
+	@echo "make check-deploy  Django's deployment checks on the production settings"
 	@echo "make format   ruff format + ruff check --fix"
 	@echo "make browser  install Debian's chromium for tests/browser (needs root)"
 
@@ -47,6 +48,15 @@ lint: install
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Django's deployment checklist (HTTPS redirect, HSTS, secure cookies, no debug, ...) on the
+# production settings, with throwaway values for what production must set; any warning fails.
+check-deploy: install
+	DJANGO_SETTINGS_MODULE=marketflow.settings DJANGO_DEBUG=0 \
+	DJANGO_SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+	DJANGO_ALLOWED_HOSTS=example.com \
+	DATABASE_URL="$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/marketflow}" \
+	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 # Browser tests drive the distribution's chromium (Playwright's own download is not used).
 browser:

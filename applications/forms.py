@@ -70,6 +70,13 @@ class ApplicationForm(VendorProfileForm):
     def __init__(self, *args, market: Market, **kwargs):
         super().__init__(*args, **kwargs)
         self.market = market
+        # Offer only what this market accepts; the service refuses anything else anyway.
+        categories = self.fields["product_categories"]
+        categories.choices = [
+            (value, label)
+            for value, label in categories.choices
+            if value in market.accepted_categories
+        ]
         for kind in DOCUMENT_FIELDS:
             field = self.fields[kind]
             # Whether a document is required is the service's rule; the form only says so.

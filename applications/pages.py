@@ -40,7 +40,7 @@ def market_page(request, slug: str):
         {
             "market": market,
             "market_days": upcoming_market_day_list(market=market)[:12],
-            "categories": ProductCategory.labels,
+            "categories": [ProductCategory(c).label for c in market.accepted_categories],
             "required_documents": [
                 DocumentType(kind).label for kind in market.required_document_types
             ],

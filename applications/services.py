@@ -19,8 +19,9 @@ from applications.selectors import (
     application_get_for_update,
     vendor_application_get,
 )
+from marketflow.audit import audit_record
 from marketflow.errors import InvalidTransitionError, PlanLimitReachedError, ValidationFailedError
-from marketflow.models import DocumentType, User, normalize_email
+from marketflow.models import DocumentType, ProductCategory, User, normalize_email
 from marketflow.selectors import market_get_for_update, market_lock, public_market_get
 from marketflow.services import FREE_PLAN_MAX_ACTIVE_VENDORS
 from marketflow.validation import full_clean
@@ -76,6 +77,7 @@ def application_submit(
         raise ApplicationAlreadyOpenError(extra={"market_id": str(market.pk)})
     application = Application(market=market, vendor=vendor, message=message, **submitted)
     full_clean(application, exclude=["market", "vendor", "reviewed_by"])
+    application_categories_check(market=market, product_categories=application.product_categories)
     try:
         with transaction.atomic():
             application.save()
@@ -87,6 +89,23 @@ def application_submit(
     _on_commit_send(tasks.send_application_received, application_id=application_id)
     _on_commit_send(tasks.send_new_application, application_id=application_id)
     return application
+
+
+def application_categories_check(*, market, product_categories) -> None:
+    """Every submitted category is one ``market`` accepts. Raises ValidationFailedError
+    naming the refused categories and the accepted ones."""
+    refused = [c for c in product_categories if c not in market.accepted_categories]
+    if refused:
+        names = ", ".join(ProductCategory(c).label.lower() for c in refused)
+        accepted = ", ".join(ProductCategory(c).label.lower() for c in market.accepted_categories)
+        raise ValidationFailedError(
+            "This market does not accept some of these product categories.",
+            fields={
+                "product_categories": [
+                    f"This market does not accept {names}. It accepts: {accepted}."
+                ]
+            },
+        )
 
 
 def _check_documents(market, documents: Sequence[DocumentUpload]) -> None:
@@ -137,6 +156,7 @@ def _decide(
     market = market_get_for_update(user=user, market_id=market_id)
     application = application_get_for_update(market=market, application_id=application_id)
     _transition(application, target)
+    previous = application.get_status_display()
     if target == Status.ACCEPTED and _active_vendor_limit_reached(market):
         raise PlanLimitReachedError(
             f"The free plan includes {FREE_PLAN_MAX_ACTIVE_VENDORS} active vendors "
@@ -150,6 +170,12 @@ def _decide(
     full_clean(application, exclude=["market", "vendor", "reviewed_by"])
     application.save(
         update_fields=["status", "decision_reason", "reviewed_by", "reviewed_at", "updated_at"]
+    )
+    message = f"{application.get_status_display()} (was {previous.lower()})."
+    audit_record(
+        user=user,
+        obj=application,
+        message=f"{message} Reason: {reason}" if reason else message,
     )
     _on_commit_send(
         tasks.send_application_decision, application_id=str(application.pk), status=str(target)
@@ -214,9 +240,15 @@ def application_withdraw(*, user: User, application_id: UUID | str) -> Applicati
     market = market_lock(market_id=application.market_id)
     application = application_get_for_update(market=market, application_id=application.pk)
     _transition(application, Status.WITHDRAWN)
+    previous = application.get_status_display()
     application.status = Status.WITHDRAWN
     application.withdrawn_at = timezone.now()
     application.save(update_fields=["status", "withdrawn_at", "updated_at"])
+    audit_record(
+        user=user,
+        obj=application,
+        message=f"Withdrawn by the vendor (was {previous.lower()}).",
+    )
     return application
 
 

@@ -1,13 +1,14 @@
 """E-mails about applications, sent through Django's tasks API.
 
 Services enqueue these with ``transaction.on_commit``, passing ids: a rolled-back decision
-sends nothing, and a failed send (logged by the worker) never undoes a decision.
+sends nothing, and a failed send never undoes a decision: it is logged and retried
+(``@email_task``, marketflow/email_tasks.py).
 """
 
 from django.urls import reverse
-from django_tasks import task
 
 from applications.models import Application
+from marketflow.email_tasks import email_task
 from marketflow.emails import absolute_url, send_templated_email
 from vendors.tasks import vendor_activation_url
 
@@ -24,7 +25,7 @@ def _application(application_id: str) -> Application:
     )
 
 
-@task()
+@email_task
 def send_application_received(*, application_id: str) -> None:
     """To the vendor: we have your application, and what happens next."""
     application = _application(application_id)
@@ -41,7 +42,7 @@ def send_application_received(*, application_id: str) -> None:
     )
 
 
-@task()
+@email_task
 def send_new_application(*, application_id: str) -> None:
     """To the organizer: a new application is waiting for review."""
     application = _application(application_id)
@@ -59,7 +60,7 @@ def send_new_application(*, application_id: str) -> None:
     )
 
 
-@task()
+@email_task
 def send_application_decision(*, application_id: str, status: str) -> None:
     """To the vendor: accepted (with a one-time link to set a password if they have no
     account yet), rejected with the reason, or waitlisted. ``status`` is the decision made,

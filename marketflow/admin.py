@@ -30,7 +30,7 @@ from marketflow.admin_base import (
 )
 from marketflow.currencies import ISO_4217_CODES
 from marketflow.errors import DomainError
-from marketflow.models import DocumentType, Market, MarketDay, User
+from marketflow.models import DocumentType, Market, MarketDay, ProductCategory, User
 from marketflow.selectors import market_list
 from stalls import services as stall_services
 from stalls.models import Booking, Stall
@@ -65,6 +65,12 @@ class MarketAdminForm(forms.ModelForm):
     )
     currency = forms.ChoiceField(
         choices=[(code, code) for code in sorted(ISO_4217_CODES)], initial="USD"
+    )
+    accepted_categories = forms.MultipleChoiceField(
+        choices=ProductCategory.choices,
+        initial=list(ProductCategory.values),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Product categories this market accepts applications for."),
     )
     required_document_types = forms.MultipleChoiceField(
         choices=DocumentType.choices,
@@ -126,7 +132,8 @@ class StallInlineForm(forms.ModelForm):
         widgets = {
             "label": forms.TextInput(attrs={"size": 8}),
             "size_category": forms.TextInput(attrs={"size": 8}),
-            "price_per_day": forms.NumberInput(attrs={"style": "width: 7em"}),
+            # A class, not a style attribute: the Content-Security-Policy allows no inline styles.
+            "price_per_day": forms.NumberInput(attrs={"class": "mf-price"}),
             "notes": forms.TextInput(attrs={"size": 24}),
         }
 

@@ -4,7 +4,6 @@ import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from django.views.defaults import page_not_found
 from rest_framework import exceptions, status
@@ -12,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from marketflow import errors
+from marketflow.faults import is_database_unavailable
 from marketflow.validation import validation_error_fields
 
 logger = logging.getLogger(__name__)
@@ -66,9 +66,7 @@ def exception_handler(exc, context):
         set_rollback()
         return Response(error_body(exc.code, exc.message, exc.extra), status=400)
 
-    if isinstance(exc, OperationalError | InterfaceError) or (
-        isinstance(exc, DatabaseError) and "connection" in str(exc).lower()
-    ):
+    if is_database_unavailable(exc):
         logger.error("Database unavailable: %s", exc)
         error = errors.ServiceUnavailableError()
         response = Response(error_body(error.code, error.message), status=503)

@@ -5,3 +5,6 @@ class MarketflowConfig(AppConfig):
     name = "marketflow"
     verbose_name = "Marketflow"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from marketflow import checks  # noqa: F401  (registers the deployment checks)

@@ -138,6 +138,52 @@ def validate_document_types(value) -> None:
         )
 
 
+MAX_PRODUCT_CATEGORIES = 10
+
+
+class ProductCategory(models.TextChoices):
+    PRODUCE = "produce", _("Produce")
+    BAKED_GOODS = "baked_goods", _("Baked goods")
+    CRAFTS = "crafts", _("Crafts")
+    PREPARED_FOOD = "prepared_food", _("Prepared food")
+    BEVERAGES = "beverages", _("Beverages")
+    OTHER = "other", _("Other")
+
+
+# A model field replaces a validator's message when the code is one of its own error codes
+# ("invalid", "invalid_choice", ...), so these codes are deliberately distinct.
+def validate_product_categories(value) -> None:
+    """1 to 10 known categories, no duplicates. Shared by the model, API, pages and admin."""
+    if not isinstance(value, list | tuple) or not all(isinstance(item, str) for item in value):
+        raise ValidationError(_("Give a list of product categories."), code="categories_not_a_list")
+    if not value:
+        raise ValidationError(_("Choose at least one product category."), code="categories_empty")
+    if len(value) > MAX_PRODUCT_CATEGORIES:
+        raise ValidationError(
+            _("Choose at most %(max)d product categories."),
+            code="categories_too_many",
+            params={"max": MAX_PRODUCT_CATEGORIES},
+        )
+    unknown = [item for item in value if item not in ProductCategory.values]
+    if unknown:
+        raise ValidationError(
+            _("Unknown product category: %(unknown)s. Choose from: %(known)s."),
+            code="category_unknown",
+            params={
+                "unknown": ", ".join(f"“{item}”" for item in unknown),
+                "known": ", ".join(ProductCategory.values),
+            },
+        )
+    if len(set(value)) != len(value):
+        raise ValidationError(
+            _("Each product category may appear only once."), code="category_duplicate"
+        )
+
+
+def all_product_categories() -> list[str]:
+    return list(ProductCategory.values)
+
+
 slug_validator = RegexValidator(
     r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
     _("Use lower-case letters, digits and single hyphens."),
@@ -160,6 +206,12 @@ class Market(BaseModel):
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     currency = models.CharField(max_length=3, default="USD", validators=[validate_currency])
     is_active = models.BooleanField(default=True)
+    accepted_categories = models.JSONField(
+        default=all_product_categories,
+        validators=[validate_product_categories],
+        help_text=_("Product categories this market accepts applications for."),
+        error_messages={"blank": _("Choose at least one product category.")},
+    )
     required_document_types = models.JSONField(
         default=list,
         blank=True,

@@ -2,6 +2,7 @@
 
 from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
 from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
 from marketflow.serializers import ErrorSerializer
@@ -13,14 +14,31 @@ ERROR_DESCRIPTIONS = {
     403: "Not allowed: `code` is `permission_denied` (or a more specific code).",
     404: "Not found, or belongs to another organizer: `code` is `not_found`.",
     409: "Conflicts with the current state (see the operation for codes).",
+    415: "A body in a format the operation does not read: `code` is `unsupported_media_type`.",
     429: "Too many requests: `code` is `throttled`.",
     503: "Database unavailable: `code` is `service_unavailable`.",
+}
+
+
+# A market's times are wall-clock times in its timezone ("08:00:00"). OpenAPI's "time" format
+# is RFC 3339's full-time, which carries a UTC offset: validators would refuse our values.
+TIME_SCHEMA = {
+    "type": "string",
+    "format": "partial-time",
+    "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$",
+    "example": "08:00:00",
 }
 
 
 class AutoSchema(BaseAutoSchema):
     def get_override_parameters(self):
         return super().get_override_parameters()
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if isinstance(field, serializers.TimeField) and schema.get("format") == "time":
+            schema = {**schema, **TIME_SCHEMA}
+        return schema
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
@@ -41,6 +59,8 @@ class AutoSchema(BaseAutoSchema):
         method = self.method.upper()
         if method in {"POST", "PUT", "PATCH"}:
             statuses.add(400)
+            if self.get_request_serializer() is not None:
+                statuses.add(415)  # a body without a JSON, form or multipart content type
         requires_auth = not any(isinstance(p, AllowAny) for p in self.view.get_permissions())
         if requires_auth:
             statuses |= {401, 403}

@@ -1,7 +1,51 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from marketflow.models import Market, MarketDay
+from marketflow.models import (
+    MAX_PRODUCT_CATEGORIES,
+    DocumentType,
+    Market,
+    MarketDay,
+    validate_document_types,
+    validate_product_categories,
+)
 from marketflow.representation import FastRepresentationMixin
+
+
+class ProductCategoriesField(serializers.ListField):
+    """1 to 10 known categories, no duplicates: the model's validator is the one rule."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("child", serializers.CharField(max_length=32))
+        kwargs.setdefault("min_length", 1)
+        kwargs.setdefault("max_length", MAX_PRODUCT_CATEGORIES)
+        kwargs.setdefault("allow_empty", False)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        values = super().to_internal_value(data)
+        try:
+            validate_product_categories(values)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from None
+        return values
+
+
+class DocumentTypesField(serializers.ListField):
+    """Distinct document types, e.g. the documents a market requires with each application."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("child", serializers.ChoiceField(choices=DocumentType.choices))
+        kwargs.setdefault("max_length", len(DocumentType.values))
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        values = super().to_internal_value(data)
+        try:
+            validate_document_types(values)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from None
+        return values
 
 
 class MarketReadSerializer(FastRepresentationMixin, serializers.ModelSerializer):
@@ -16,6 +60,8 @@ class MarketReadSerializer(FastRepresentationMixin, serializers.ModelSerializer)
             "timezone",
             "currency",
             "is_active",
+            "accepted_categories",
+            "required_document_types",
             "created_at",
             "updated_at",
         ]
@@ -23,9 +69,26 @@ class MarketReadSerializer(FastRepresentationMixin, serializers.ModelSerializer)
 
 
 class MarketCreateSerializer(serializers.ModelSerializer):
+    accepted_categories = ProductCategoriesField(
+        required=False, help_text="Categories the market accepts; all of them when left out."
+    )
+    required_document_types = DocumentTypesField(
+        required=False, help_text="Documents every application must include."
+    )
+
     class Meta:
         model = Market
-        fields = ["name", "slug", "description", "location", "timezone", "currency", "is_active"]
+        fields = [
+            "name",
+            "slug",
+            "description",
+            "location",
+            "timezone",
+            "currency",
+            "is_active",
+            "accepted_categories",
+            "required_document_types",
+        ]
         extra_kwargs = {"slug": {"validators": []}}  # uniqueness: the service, under the DB
 
 
@@ -48,6 +111,8 @@ class PublicMarketSerializer(FastRepresentationMixin, serializers.ModelSerialize
             "location",
             "timezone",
             "currency",
+            "accepted_categories",
+            "required_document_types",
             "upcoming_market_days",
         ]
         read_only_fields = fields

@@ -38,6 +38,7 @@ MARKET_EDITABLE_FIELDS = (
     "timezone",
     "currency",
     "is_active",
+    "accepted_categories",
     "required_document_types",
 )
 MARKET_DAY_EDITABLE_FIELDS = ("date", "start_time", "end_time", "status", "note")

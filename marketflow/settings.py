@@ -1,9 +1,11 @@
 """Marketflow settings, driven by environment variables only (see `.env.example`)."""
 
+import datetime
 import os
 from pathlib import Path
 
 import dj_database_url
+from csp import constants as csp_constants
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -27,6 +29,7 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+CSRF_FAILURE_VIEW = "marketflow.security.csrf_failure"  # our page, with the CSP nonce
 
 INSTALLED_APPS = [
     "marketflow.admin_apps.MarketflowAdminConfig",  # django.contrib.admin with our site
@@ -43,6 +46,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_tasks",
     "django_tasks_db",
+    "axes",  # counts failed sign-ins and locks out (marketflow/security.py)
+    "csp",  # the Content-Security-Policy header
     "marketflow",
     "vendors",
     "applications",
@@ -51,6 +56,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -58,6 +64,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so it sees the response of a sign-in view that axes refused.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "marketflow.urls"
@@ -104,12 +112,50 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_boo
     }
 
 AUTH_USER_MODEL = "marketflow.User"
+# OWASP ASVS 5.0 (V6.2): at least 8 characters, common and context-specific passwords refused,
+# up to 128 characters accepted, and no composition rules, so no NumericPasswordValidator
+# (a long all-digit passphrase is fine; "12345678" is refused as a common password).
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 8},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "marketflow.security.MaximumLengthValidator", "OPTIONS": {"max_length": 128}},
 ]
+# Argon2id for new hashes; the others only verify (and upgrade on sign-in) older hashes.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+
+# Brute force (django-axes, see marketflow/security.py). After AXES_FAILURE_LIMIT failed
+# sign-ins within the cool-off, the e-mail address (from any client) and the client address
+# (for any e-mail) are each locked out until the cool-off has passed since the last failure.
+# A success does not reset the count: signing in to one's own account between guesses would
+# otherwise reset the client address's count and allow password spraying.
+AUTHENTICATION_BACKENDS = [
+    "marketflow.security.LoginLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = True
+AXES_VERBOSE = False  # no start-up banner in every management command
+AXES_FAILURE_LIMIT = int(os.environ.get("MARKETFLOW_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = datetime.timedelta(
+    minutes=int(os.environ.get("MARKETFLOW_LOGIN_COOLOFF_MINUTES", "15"))
+)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = False
+AXES_USERNAME_CALLABLE = "marketflow.security.login_username"
+AXES_CLIENT_IP_CALLABLE = "marketflow.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "marketflow.security.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+# How many reverse proxies (load balancer, nginx) sit in front of the app. Only the
+# X-Forwarded-For entries they appended are trusted; with 0 the socket address is the client.
+MARKETFLOW_TRUSTED_PROXY_COUNT = int(os.environ.get("MARKETFLOW_TRUSTED_PROXY_COUNT", "0"))
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -155,6 +201,12 @@ if _tasks_backend not in TASKS_BACKENDS:
         f"not {_tasks_backend!r}."
     )
 TASKS = {"default": {"BACKEND": TASKS_BACKENDS[_tasks_backend]}}
+# A failed e-mail send is retried (marketflow/email_tasks.py): this many attempts in all, the
+# database queue waiting this long before the second, twice as long before each next one.
+MARKETFLOW_EMAIL_MAX_ATTEMPTS = int(os.environ.get("MARKETFLOW_EMAIL_MAX_ATTEMPTS", "5"))
+MARKETFLOW_EMAIL_RETRY_DELAY_SECONDS = int(
+    os.environ.get("MARKETFLOW_EMAIL_RETRY_DELAY_SECONDS", "60")
+)
 
 # Links in e-mails are absolute: tasks run without a request to build them from.
 MARKETFLOW_BASE_URL = os.environ.get("MARKETFLOW_BASE_URL", "http://localhost:8000").rstrip("/")
@@ -177,6 +229,8 @@ REST_FRAMEWORK = {
     # DRF's JSON output, encoded by orjson (see marketflow/renderers.py and `make bench`).
     "DEFAULT_RENDERER_CLASSES": ["marketflow.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
+    # Throttling identifies clients as the lockout does: a forged X-Forwarded-For is ignored.
+    "NUM_PROXIES": MARKETFLOW_TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
         "public_apply": os.environ.get("MARKETFLOW_APPLY_RATE", "30/hour"),
         "token": os.environ.get("MARKETFLOW_TOKEN_RATE", "20/minute"),
@@ -202,6 +256,7 @@ SPECTACULAR_SETTINGS = {
         "PaymentStatusEnum": "stalls.models.Booking.PaymentStatus",
         "MarketDayStatusEnum": "marketflow.models.MarketDay.Status",
         "ProductCategoryEnum": "vendors.models.ProductCategory",
+        "DocumentTypeEnum": "marketflow.models.DocumentType",
     },
 }
 
@@ -219,6 +274,24 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+}
+
+# Content-Security-Policy (django-csp): everything from our own origin, no inline script at
+# all, inline <style> only with the per-response nonce (`{{ request.csp_nonce }}`). The API
+# docs pages widen style-src for themselves only (marketflow/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp_constants.SELF],
+        "script-src": [csp_constants.SELF],
+        "style-src": [csp_constants.SELF, csp_constants.NONCE],
+        "img-src": [csp_constants.SELF],
+        "font-src": [csp_constants.SELF],
+        "connect-src": [csp_constants.SELF],
+        "object-src": [csp_constants.NONE],
+        "base-uri": [csp_constants.NONE],
+        "form-action": [csp_constants.SELF],
+        "frame-ancestors": [csp_constants.NONE],
+    }
 }
 
 if not DEBUG:

@@ -1,14 +1,14 @@
 """E-mails about organizer accounts, sent through Django's tasks API (enqueued on commit)."""
 
 from django.urls import reverse
-from django_tasks import task
 
+from marketflow.email_tasks import email_task
 from marketflow.emails import absolute_url, send_templated_email
 from marketflow.models import User
 from marketflow.tokens import email_verification_token, encode_id
 
 
-@task()
+@email_task
 def send_organizer_verification(*, user_id: str) -> None:
     """The link that confirms a new organizer's e-mail address and activates the account."""
     user = User.objects.get(pk=user_id)

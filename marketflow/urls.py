@@ -1,3 +1,5 @@
+from csp.constants import NONCE, SELF, UNSAFE_INLINE
+from csp.decorators import csp_replace
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
@@ -6,6 +8,18 @@ from applications import views as application_views
 from marketflow import views as core_views
 from stalls import views as stall_views
 from vendors import views as vendor_views
+
+# Swagger UI and ReDoc style their pages with inline styles and show data: images (ReDoc also
+# runs its search in a blob: worker). Allowed on these two pages only; scripts stay 'self'
+# plus the one start-up script that carries the response's nonce.
+docs_csp = csp_replace(
+    {
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "worker-src": [SELF, "blob:"],
+    }
+)
 
 market_patterns = [
     path("", core_views.MarketDetailView.as_view(), name="market-detail"),
@@ -88,17 +102,31 @@ api_patterns = [
     ),
     path("me/bookings/", stall_views.MeBookingListView.as_view(), name="me-booking-list"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path(
+        "docs/",
+        # Our template gives Swagger UI's inline start-up script the CSP nonce.
+        docs_csp(
+            SpectacularSwaggerView.as_view(
+                url_name="api:schema", template_name="api/swagger_ui.html"
+            )
+        ),
+        name="docs",
+    ),
     path(
         "redoc/",
         # The stock template links Google Fonts; ours loads nothing from another host.
-        SpectacularRedocView.as_view(url_name="api:schema", template_name="api/redoc.html"),
+        docs_csp(
+            SpectacularRedocView.as_view(url_name="api:schema", template_name="api/redoc.html")
+        ),
         name="redoc",
     ),
 ]
 
 # The API answers an unknown URL in its own error shape, the pages with the 404 page.
 handler404 = "marketflow.api.not_found"
+
+# Every uncaught error: a 503 when the database is unreachable, our error body under /api/.
+handler500 = "marketflow.faults.server_error"
 
 urlpatterns = [
     path("admin/", admin.site.urls),

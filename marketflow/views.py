@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from marketflow import selectors, services
 from marketflow.models import MarketDay
 from marketflow.permissions import IsOrganizer
+from marketflow.security import LoginLockedOut
 from marketflow.serializers import (
     MarketCreateSerializer,
     MarketDayCreateSerializer,
@@ -33,7 +34,7 @@ class TokenView(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "token"
-    error_statuses = {"POST": (401,)}
+    error_statuses = {"POST": (401, 429)}
 
     def get_authenticate_header(self, request):
         # Wrong credentials are a 401 with a challenge; with no authentication classes DRF
@@ -55,6 +56,9 @@ class TokenView(APIView):
             password=serializer.validated_data["password"],
         )
         if user is None:
+            # django-axes flags the request once the e-mail or the client is locked out.
+            if getattr(request, "axes_locked_out", False):
+                raise LoginLockedOut()
             raise AuthenticationFailed("Wrong e-mail or password.")
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})

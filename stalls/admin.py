@@ -192,6 +192,17 @@ class BookingAdmin(ScopedModelAdmin):
     def get_deleted_objects(self, objs, request):
         return [str(booking) for booking in objs], {}, set(), []
 
+    # The booking services record every change in the object's history themselves
+    # (marketflow/audit.py), whatever face called them: the admin's own entries would repeat them.
+    def log_addition(self, request, obj, message):
+        return None
+
+    def log_change(self, request, obj, message):
+        return None
+
+    def log_deletions(self, request, queryset):
+        return None
+
     # -- bulk actions
 
     def _set_payment_each(self, request, queryset, payment_status, done, not_done):

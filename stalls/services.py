@@ -4,6 +4,7 @@ A booking is made under a lock on its market day row, so bookings of one day ser
 the unique constraints on (day, stall) and (day, vendor) are the final guarantee.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -17,9 +18,11 @@ from applications.selectors import (
     application_is_accepted,
 )
 from applications.services import application_withdraw
+from marketflow.audit import ADDITION, DELETION, audit_record, audit_records
 from marketflow.errors import MarketDayCancelledError, MarketDayInPastError
 from marketflow.models import MarketDay, User
 from marketflow.selectors import market_day_get_for_update, market_get
+from marketflow.templatetags.money import money
 from marketflow.validation import full_clean
 from stalls.errors import (
     BookingPaidError,
@@ -110,6 +113,22 @@ def _check_day_open(market_day: MarketDay) -> None:
         raise MarketDayInPastError(extra={"date": str(market_day.date)})
 
 
+def _where(booking: Booking) -> str:
+    return f"on stall {booking.stall.label} for {booking.market_day.date:%Y-%m-%d}"
+
+
+def _fee(booking: Booking) -> str:
+    return money(booking.fee_cents, booking.market_day.market.currency)
+
+
+def _audit_cancelled(user: User, bookings: list[Booking], describe: Callable) -> None:
+    """Recorded on each booking (the entry keeps its description after the row is gone) and
+    on its market day, whose history page outlives the booking."""
+    messages = [(booking, describe(booking)) for booking in bookings]
+    audit_records(user=user, entries=messages, action=DELETION)
+    audit_records(user=user, entries=[(b.market_day, message) for b, message in messages])
+
+
 @transaction.atomic
 def booking_create(
     *,
@@ -133,7 +152,8 @@ def booking_create(
     stall = stall_get(market=market, stall_id=stall_id)
     _check_day_open(market_day)
     # Locked, not just read: a withdrawal committing before our insert would miss the booking.
-    if accepted_application_get_for_update(market=market, vendor_id=vendor_id) is None:
+    accepted = accepted_application_get_for_update(market=market, vendor_id=vendor_id)
+    if accepted is None:
         raise VendorNotAcceptedError(extra={"vendor_id": str(vendor_id)})
     conflict_extra = {"stall": stall.label, "date": str(market_day.date)}
     if Booking.objects.filter(market_day=market_day, stall=stall).exists():
@@ -160,6 +180,12 @@ def booking_create(
                 extra={"vendor_id": str(vendor_id), "date": str(market_day.date)}
             ) from None
         raise
+    audit_record(
+        user=user,
+        obj=booking,
+        message=f"Booked {accepted.business_name} {_where(booking)}, fee {_fee(booking)}.",
+        action=ADDITION,
+    )
     return booking
 
 
@@ -221,6 +247,17 @@ def booking_fill_from_regulars(
             Booking.objects.bulk_create(new_bookings)
     except IntegrityError:
         raise StallAlreadyBookedError(extra={"date": str(market_day.date)}) from None
+    audit_records(
+        user=user,
+        entries=[
+            (
+                booking,
+                f"Booked the stall's regular vendor {_where(booking)}, fee {_fee(booking)}.",
+            )
+            for booking in new_bookings
+        ],
+        action=ADDITION,
+    )
     return RegularsFill(booked=new_bookings, skipped=skipped)
 
 
@@ -237,10 +274,18 @@ def booking_update_payment(
     market = market_get(user=user, market_id=market_id)
     market_day = market_day_get_for_update(market=market, market_day_id=market_day_id)
     booking = booking_get_for_update(market_day=market_day, booking_id=booking_id)
+    booking.market_day = market_day  # the row locked above, with its market
+    previous = booking.get_payment_status_display()
     booking.payment_status = payment_status
     booking.paid_at = timezone.now() if payment_status == Booking.PaymentStatus.PAID else None
     full_clean(booking, exclude=["market_day", "stall", "vendor", "booked_by"])
     booking.save(update_fields=["payment_status", "paid_at", "updated_at"])
+    audit_record(
+        user=user,
+        obj=booking,
+        message=f"Payment: {booking.get_payment_status_display().lower()} "
+        f"(was {previous.lower()}), fee {_fee(booking)}.",
+    )
     return booking
 
 
@@ -259,18 +304,42 @@ def booking_delete(
         )
     if booking.payment_status == Booking.PaymentStatus.PAID:
         raise BookingPaidError()
+    booking.market_day = market_day  # the row locked above, with its market
+    vendor_name = booking.vendor.business_name
+    _audit_cancelled(
+        user, [booking], lambda b: f"Cancelled the booking of {vendor_name} {_where(b)}."
+    )
     booking.delete()
 
 
 @transaction.atomic
 def vendor_withdraw_application(*, user: User, application_id: UUID | str):
-    """The vendor withdraws an application; their bookings on the market's days still to
-    come are released, so the organizer can give the stalls to someone else."""
+    """The vendor withdraws an application; their unpaid bookings on the market's days still
+    to come are released, so the organizer can give the stalls to someone else. Locks the
+    market, the application, then those bookings."""
     application = application_withdraw(user=user, application_id=application_id)
     today = application.market.today()
-    Booking.objects.filter(
-        vendor_id=application.vendor_id,
-        market_day__market_id=application.market_id,
-        market_day__date__gte=today,
-    ).exclude(payment_status=Booking.PaymentStatus.PAID).delete()
+    # Locked, in pk order: a payment recorded meanwhile either waits for the release (and
+    # finds the booking gone) or commits first (and the paid booking is not selected).
+    released = list(
+        Booking.objects.select_for_update(of=("self",))
+        .filter(
+            vendor_id=application.vendor_id,
+            market_day__market_id=application.market_id,
+            market_day__date__gte=today,
+        )
+        .exclude(payment_status=Booking.PaymentStatus.PAID)
+        .select_related("stall", "market_day__market")
+        .order_by("pk")
+    )
+    if released:
+        _audit_cancelled(
+            user,
+            released,
+            lambda b: (
+                f"Released the booking of {application.business_name} {_where(b)}: "
+                "the vendor withdrew their application."
+            ),
+        )
+        Booking.objects.filter(pk__in=[booking.pk for booking in released]).delete()
     return application

@@ -1,4 +1,5 @@
 from collections.abc import Callable
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
@@ -7,49 +8,14 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from marketflow.models import BaseModel, DocumentType, new_id
-
-MAX_PRODUCT_CATEGORIES = 10
-
-
-class ProductCategory(models.TextChoices):
-    PRODUCE = "produce", _("Produce")
-    BAKED_GOODS = "baked_goods", _("Baked goods")
-    CRAFTS = "crafts", _("Crafts")
-    PREPARED_FOOD = "prepared_food", _("Prepared food")
-    BEVERAGES = "beverages", _("Beverages")
-    OTHER = "other", _("Other")
-
-
-# A model field replaces a validator's message when the code is one of its own error codes
-# ("invalid", "invalid_choice", ...), so these codes are deliberately distinct.
-def validate_product_categories(value) -> None:
-    """1 to 10 known categories, no duplicates. Shared by the model, API, pages and admin."""
-    if not isinstance(value, list | tuple) or not all(isinstance(item, str) for item in value):
-        raise ValidationError(_("Give a list of product categories."), code="categories_not_a_list")
-    if not value:
-        raise ValidationError(_("Choose at least one product category."), code="categories_empty")
-    if len(value) > MAX_PRODUCT_CATEGORIES:
-        raise ValidationError(
-            _("Choose at most %(max)d product categories."),
-            code="categories_too_many",
-            params={"max": MAX_PRODUCT_CATEGORIES},
-        )
-    unknown = [item for item in value if item not in ProductCategory.values]
-    if unknown:
-        raise ValidationError(
-            _("Unknown product category: %(unknown)s. Choose from: %(known)s."),
-            code="category_unknown",
-            params={
-                "unknown": ", ".join(f"“{item}”" for item in unknown),
-                "known": ", ".join(ProductCategory.values),
-            },
-        )
-    if len(set(value)) != len(value):
-        raise ValidationError(
-            _("Each product category may appear only once."), code="category_duplicate"
-        )
-
+from marketflow.models import (  # the category catalogue lives in the core; re-exported here
+    MAX_PRODUCT_CATEGORIES,  # noqa: F401
+    BaseModel,
+    DocumentType,
+    ProductCategory,  # noqa: F401
+    new_id,
+    validate_product_categories,
+)
 
 # An empty list never reaches the validator: the field refuses it as blank first.
 PRODUCT_CATEGORIES_ERROR_MESSAGES = {"blank": _("Choose at least one product category.")}
@@ -114,11 +80,59 @@ def document_content_type(file) -> str | None:
     return None
 
 
+def _contains(file, marker: bytes) -> bool:
+    """Whether ``marker`` occurs in ``file``, read chunk by chunk (a large upload is on disk)."""
+    overlap = b""
+    try:
+        for chunk in file.chunks():
+            if marker in overlap + chunk:
+                return True
+            overlap = (overlap + chunk)[-(len(marker) - 1) :]
+        return False
+    finally:
+        file.seek(0)
+
+
+# A file whose first bytes are right can still be cut short: each format's end must be there.
+# (Structural checks, not a decoder: a PDF's end-of-file marker, a PNG's header and end
+# chunks, a JPEG's end-of-image marker, the size a WebP's RIFF header announces.)
+DOCUMENT_COMPLETE: dict[str, Callable[[Any, bytes], bool]] = {
+    "application/pdf": lambda file, head: _contains(file, b"%%EOF"),
+    "image/png": lambda file, head: (
+        head[12:16] == b"IHDR" and _contains(file, b"\x00\x00\x00\x00IEND\xaeB`\x82")
+    ),
+    "image/jpeg": lambda file, head: _contains(file, b"\xff\xd9"),
+    "image/webp": lambda file, head: int.from_bytes(head[4:8], "little") + 8 == file.size,
+}
+# Django's upload parser shortens a longer name to 255 characters (keeping the extension)
+# before any form sees it, so the limit sits below that to catch the shortened ones too.
+DOCUMENT_NAME_MAX_LENGTH = 200
+
+
+def validate_document_name(name: str) -> None:
+    """A plain file name: no path, no control characters, at most 200 characters. (Django's
+    upload parser already strips paths and control characters from what browsers send; this
+    holds the rule for every other caller of the services.)"""
+    if len(name) > DOCUMENT_NAME_MAX_LENGTH:
+        raise ValidationError(
+            _("The file name is longer than %(max)d characters."),
+            code="document_name_too_long",
+            params={"max": DOCUMENT_NAME_MAX_LENGTH},
+        )
+    if "/" in name or "\\" in name or not name.isprintable():
+        raise ValidationError(
+            _("The file name may not contain a path or control characters."),
+            code="document_name_invalid",
+        )
+
+
 def validate_document_file(file) -> str:
-    """Refuse empty, oversized (over 10 MB) and disguised files; return the real content type.
+    """Refuse empty, oversized (over 10 MB), disguised and truncated files and unsafe names;
+    return the real content type.
 
     Shared by the upload forms and the document services, so every face applies one rule.
     """
+    validate_document_name(file.name or "")
     if not file.size:
         raise ValidationError(_("The file is empty."), code="document_empty")
     if file.size > DOCUMENT_MAX_BYTES:
@@ -131,6 +145,11 @@ def validate_document_file(file) -> str:
     if content_type is None:
         raise ValidationError(
             _("Upload a PDF, JPEG, PNG or WebP file."), code="document_type_not_allowed"
+        )
+    file.seek(0)
+    if not DOCUMENT_COMPLETE[content_type](file, file.read(16)):
+        raise ValidationError(
+            _("The file is damaged or incomplete. Upload it again."), code="document_incomplete"
         )
     return content_type
 

@@ -1,32 +1,27 @@
 """Vendor input and output shapes. The field rules here serve the API, pages and admin."""
 
-from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from marketflow.models import normalize_email
 from marketflow.representation import FastRepresentationMixin
-from vendors.models import MAX_PRODUCT_CATEGORIES, Vendor, validate_product_categories
+from marketflow.serializers import ProductCategoriesField
+from vendors.models import (
+    MAX_PRODUCT_CATEGORIES,
+    ProductCategory,
+    Vendor,
+)
 
 
-class ProductCategoriesField(serializers.ListField):
-    """1 to 10 known categories, no duplicates: the model's validator is the one rule."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("child", serializers.CharField(max_length=32))
-        kwargs.setdefault("min_length", 1)
-        kwargs.setdefault("max_length", MAX_PRODUCT_CATEGORIES)
-        kwargs.setdefault("allow_empty", False)
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data):
-        values = super().to_internal_value(data)
-        try:
-            validate_product_categories(values)
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(error.messages) from None
-        return values
-
-
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {"type": "string", "enum": ProductCategory.values},
+        "minItems": 1,
+        "maxItems": MAX_PRODUCT_CATEGORIES,
+        "uniqueItems": True,
+    }
+)
 class VendorReadSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     class Meta:
         model = Vendor

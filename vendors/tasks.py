@@ -1,8 +1,8 @@
 """E-mails about vendor accounts, sent through Django's tasks API (enqueued on commit)."""
 
 from django.urls import reverse
-from django_tasks import task
 
+from marketflow.email_tasks import email_task
 from marketflow.emails import absolute_url, send_templated_email
 from marketflow.tokens import encode_id
 from vendors.models import Vendor
@@ -15,7 +15,7 @@ def vendor_activation_url(vendor: Vendor) -> str:
     return absolute_url(path)
 
 
-@task()
+@email_task
 def send_vendor_activation(*, vendor_id: str) -> None:
     """A fresh one-time link to set a password, for a vendor who has no account yet."""
     vendor = Vendor.objects.get(pk=vendor_id)

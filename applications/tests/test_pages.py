@@ -355,3 +355,25 @@ def test_an_empty_post_is_a_form_with_errors_not_a_blank_form(client, market):
     assert response.status_code == 200
     assert response.context["form"].errors["business_name"] == ["This field is required."]
     assert 'id="error-summary"' in response.content.decode()
+
+
+def test_the_market_page_and_the_form_offer_only_the_accepted_categories(client, market):
+    market.accepted_categories = ["crafts", "other"]
+    market.save(update_fields=["accepted_categories", "updated_at"])
+
+    market_page = client.get(f"/m/{market.slug}/").content.decode()
+    form_page = client.get(apply_url(market)).content.decode()
+
+    assert "Crafts" in market_page and "Produce" not in market_page
+    assert 'value="crafts"' in form_page and 'value="produce"' not in form_page
+
+
+def test_a_category_the_market_does_not_accept_is_a_field_error(client, market):
+    market.accepted_categories = ["crafts"]
+    market.save(update_fields=["accepted_categories", "updated_at"])
+
+    response = client.post(apply_url(market), form_data(product_categories=["produce"]))
+
+    assert response.status_code == 200
+    assert "product_categories" in response.context["form"].errors
+    assert not Application.objects.exists()

@@ -352,3 +352,28 @@ def test_withdrawal_frees_a_place_under_the_free_plan(organizer, market, vendor,
 
     waiting.refresh_from_db()
     assert waiting.status == Status.ACCEPTED
+
+
+def test_a_market_refuses_categories_it_does_not_accept(refused, market):
+    market.accepted_categories = ["crafts", "other"]
+    market.save(update_fields=["accepted_categories", "updated_at"])
+
+    with refused("invalid") as excinfo:
+        application_submit(
+            market_id=market.pk, **submission(product_categories=["crafts", "produce"])
+        )
+
+    assert excinfo.value.extra["fields"] == {
+        "product_categories": ["This market does not accept produce. It accepts: crafts, other."]
+    }
+
+
+def test_a_market_takes_applications_in_the_categories_it_accepts(market):
+    market.accepted_categories = ["crafts"]
+    market.save(update_fields=["accepted_categories", "updated_at"])
+
+    application = application_submit(
+        market_id=market.pk, **submission(product_categories=["crafts"])
+    )
+
+    assert application.product_categories == ["crafts"]

@@ -26,6 +26,7 @@ NEW_MARKET = {
     "timezone": "Europe/Lisbon",
     "currency": "EUR",
     "is_active": "on",
+    "accepted_categories": ["prepared_food", "beverages"],
     "required_document_types": ["insurance"],
     "market_days-TOTAL_FORMS": "0",
     "market_days-INITIAL_FORMS": "0",
@@ -57,6 +58,7 @@ def test_an_organizer_creates_their_market(organizer, organizer_admin, other_org
     market = Market.objects.get(slug="harbour-night")
     assert market.organizer == organizer  # a posted organizer is ignored
     assert market.required_document_types == ["insurance"]
+    assert market.accepted_categories == ["prepared_food", "beverages"]
     assert market.timezone == "Europe/Lisbon"
 
 

@@ -27,6 +27,8 @@ MARKET_FIELDS = {
     "is_active",
     "created_at",
     "updated_at",
+    "accepted_categories",
+    "required_document_types",
 }
 MARKET_DAY_FIELDS = {
     "id",
@@ -382,6 +384,8 @@ def test_public_market_needs_no_credentials(anon_client, market):
         "location",
         "timezone",
         "currency",
+        "accepted_categories",
+        "required_document_types",
         "upcoming_market_days",
     }
 
@@ -449,3 +453,43 @@ def test_cursor_pages_link_to_each_other(organizer_client, organizer):
     assert len(second["results"]) == 1 and second["next"] is None
     assert second["previous"] is not None
     assert not set(ids(first["results"])) & set(ids(second["results"]))
+
+
+def test_a_market_accepts_every_category_unless_told_otherwise(organizer_client):
+    response = organizer_client.post(
+        "/api/markets/", {"name": "Night market", "slug": "night"}, format="json"
+    )
+
+    assert response.status_code == 201
+    assert response.json()["accepted_categories"] == [
+        "produce",
+        "baked_goods",
+        "crafts",
+        "prepared_food",
+        "beverages",
+        "other",
+    ]
+
+
+def test_accepted_categories_follow_the_category_rule(organizer_client, market):
+    response = organizer_client.patch(
+        f"/api/markets/{market.id}/", {"accepted_categories": ["produce", "fish"]}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert "“fish”" in response.json()["extra"]["fields"]["accepted_categories"][0]
+    market.refresh_from_db()
+    assert "crafts" in market.accepted_categories
+
+
+def test_an_organizer_narrows_the_accepted_categories(organizer_client, market):
+    response = organizer_client.patch(
+        f"/api/markets/{market.id}/",
+        {"accepted_categories": ["crafts"], "required_document_types": ["insurance"]},
+        format="json",
+    )
+
+    assert response.status_code == 200
+    market.refresh_from_db()
+    assert market.accepted_categories == ["crafts"]
+    assert market.required_document_types == ["insurance"]

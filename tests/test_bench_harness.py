@@ -1,0 +1,141 @@
+"""`make bench` at a tiny scale: the seeder keeps every rule, the measurements and the plan
+checks run. Timings are never asserted here; the harness reports them."""
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from bench import seed
+from bench.endpoints import Side, build_catalog
+from bench.measure import DataFloor, WsgiClient, capture, explain, seq_scans, table_rows
+from bench.run import measure_endpoint
+
+TINY = 0.001  # 2 markets of the large set, 200 vendors, 1,000 bookings, plus the small market
+
+
+def database_url() -> str:
+    db = settings.DATABASES["default"]
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture
+def seeded(transactional_db):
+    """The tiny data set, committed, so that the floors' own connections see it."""
+    connection.ensure_connection()
+    info = seed.seed(connection.connection, scale=TINY, log=lambda *args: None)
+    return info
+
+
+def count(sql: str, params=()) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
+
+
+def test_seed_loads_the_counts_of_its_scale(seeded):
+    expected = seed.Counts.for_scale(TINY)
+    assert seeded.counts == {
+        "markets": expected.markets,
+        "stalls": expected.stalls,
+        "vendors": expected.vendors,
+        "applications": expected.applications,
+        "market_days": expected.market_days,
+        "bookings": expected.bookings,
+    }
+    small = sum(number for _status, number in seed.SMALL_STATUS_LAYOUT)
+    assert count("SELECT count(*) FROM marketflow_market") == expected.markets + 1
+    assert count("SELECT count(*) FROM vendors_vendor") == expected.vendors + small
+    assert count("SELECT count(*) FROM applications_application") == (expected.applications + small)
+    small_bookings = (seed.SMALL_DAYS_PAST + seed.SMALL_DAYS_TO_COME) * (
+        seed.SMALL_BOOKINGS_PER_DAY
+    )
+    assert count("SELECT count(*) FROM stalls_booking") == expected.bookings + small_bookings
+
+
+def test_seed_keeps_the_domain_rules(seeded):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT DISTINCT status FROM applications_application")
+        statuses = {row[0] for row in cursor.fetchall()}
+    assert statuses == {"pending", "accepted", "rejected", "waitlisted", "withdrawn"}
+    for rule, sql in seed.VERIFY_QUERIES.items():
+        assert count(sql) == 0, rule
+    assert (
+        count(
+            "SELECT count(*) FROM (SELECT vendor_id, market_id FROM applications_application "
+            "WHERE status IN ('pending', 'waitlisted', 'accepted') "
+            "GROUP BY 1, 2 HAVING count(*) > 1) AS doubles"
+        )
+        == 0
+    )
+    # Ids are UUIDv7: version nibble 7.
+    assert count("SELECT count(*) FROM stalls_booking WHERE substr(id::text, 15, 1) <> '7'") == 0
+
+
+def test_verify_refuses_a_booking_of_a_vendor_not_accepted(seeded):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE applications_application SET status = 'rejected' WHERE id = ("
+            "SELECT a.id FROM applications_application a JOIN stalls_booking b "
+            "ON b.vendor_id = a.vendor_id JOIN marketflow_marketday d ON d.id = b.market_day_id "
+            "AND d.market_id = a.market_id WHERE a.status = 'accepted' LIMIT 1)"
+        )
+    with pytest.raises(AssertionError, match="not accepted"):
+        seed.verify(connection.connection)
+
+
+def test_an_endpoint_is_measured_beside_its_data_floor(seeded):
+    stall_list = next(e for e in build_catalog().endpoints if e.key == "stall_list")
+    side = Side(
+        "large", seeded.market_id, seeded.market_slug, seeded.organizer_token,
+        seeded.organizer_email, seeded.vendor_token, seeded.vendor_email,
+    )  # fmt: skip
+    floor = DataFloor(database_url())
+    try:
+        result = measure_endpoint(stall_list, side, WsgiClient(), floor, 4, "test")
+    finally:
+        floor.close()
+    assert "error" not in result, result.get("error")
+    assert result["status"] == 200
+    assert result["queries"] == result["queries_one_row"] == 3  # token, market, page
+    assert result["endpoint"]["n"] == result["floor"]["n"] == 4
+    assert result["ratio"] > 0
+
+
+def test_plans_flag_a_sequential_scan_of_a_big_table(seeded):
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE stalls_booking")
+    conn = connection.connection
+    rows = table_rows(conn)
+    assert rows["stalls_booking"] > 1_000
+    scan = explain(conn, "SELECT * FROM stalls_booking WHERE fee_cents = 1", rows, limit=1_000)
+    assert scan["seq_scans"] == [{"table": "stalls_booking", "rows": rows["stalls_booking"]}]
+    assert explain(conn, "SELECT 1", rows, limit=1_000)["seq_scans"] == []
+
+
+def test_seq_scans_ignore_small_tables_and_index_scans():
+    plan = {
+        "Node Type": "Nested Loop",
+        "Plans": [
+            {"Node Type": "Seq Scan", "Relation Name": "marketflow_market"},
+            {"Node Type": "Index Scan", "Relation Name": "stalls_booking", "Index Name": "x"},
+        ],
+    }
+    rows = {"marketflow_market": 2_000, "stalls_booking": 1_000_000}
+    assert seq_scans(plan, rows) == []
+    rows["marketflow_market"] = 20_000
+    assert seq_scans(plan, rows) == [{"table": "marketflow_market", "rows": 20_000}]
+
+
+def test_captured_sql_replays_through_psycopg(seeded):
+    side_market = seeded.market_id
+    request = next(e for e in build_catalog().endpoints if e.key == "public_market_api").build(
+        Side("large", side_market, "", "", "", "", ""), ""
+    )
+    captured = capture(WsgiClient(), request)
+    assert captured.response.status == 200
+    floor = DataFloor(database_url())
+    try:
+        assert floor.read(captured.sql) > 0
+    finally:
+        floor.close()

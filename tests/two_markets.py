@@ -1,0 +1,119 @@
+"""A world of two tenants for the security tests (authorization matrix, schemathesis, mass
+assignment): organizer X owns market X, organizer Y owns market Y, and each market has a
+vendor with an account (vendor A at X, vendor B at Y) who is accepted, booked on a stall for
+a coming market day and has submitted a document; plus a pending application, a free stall
+and a free accepted vendor, so every path parameter of the API can name a real row of
+either tenant. A platform superuser looks on.
+"""
+
+from dataclasses import dataclass
+
+from django.core.files.base import ContentFile
+
+from applications.models import Application
+from applications.tests.factories import AcceptedApplicationFactory, ApplicationFactory
+from marketflow.models import Market, MarketDay, User
+from marketflow.tests.factories import (
+    MarketDayFactory,
+    MarketFactory,
+    OrganizerFactory,
+    UserFactory,
+)
+from stalls.models import Booking, Stall
+from stalls.tests.factories import BookingFactory, StallFactory
+from vendors.models import Vendor, VendorDocument
+from vendors.tests.factories import VendorFactory
+from vendors.tests.uploads import PDF
+
+
+@dataclass
+class Tenant:
+    organizer: User
+    market: Market
+    stall: Stall  # booked by ``vendor`` on ``day``
+    free_stall: Stall
+    day: MarketDay  # a coming, scheduled day
+    vendor: Vendor  # has a user account (``vendor.user``)
+    application: Application  # the vendor's, accepted
+    booking: Booking
+    document: VendorDocument  # the vendor's, submitted with ``application``
+    pending_application: Application  # of a vendor without an account
+    free_vendor: Vendor  # accepted, not booked on ``day``
+
+    def path_ids(self) -> dict[str, str]:
+        """This tenant's row for each path parameter name of the API."""
+        return {
+            "market_id": str(self.market.pk),
+            "stall_id": str(self.stall.pk),
+            "market_day_id": str(self.day.pk),
+            "booking_id": str(self.booking.pk),
+            "application_id": str(self.application.pk),
+        }
+
+    def row_ids(self) -> set[str]:
+        """The id of every row that belongs to this tenant (its vendors and users included),
+        to spot it in another tenant's answer."""
+        rows = [
+            self.organizer,
+            self.market,
+            self.stall,
+            self.free_stall,
+            self.day,
+            self.vendor,
+            self.vendor.user,
+            self.application,
+            self.booking,
+            self.document,
+            self.pending_application,
+            self.pending_application.vendor,
+            self.free_vendor,
+        ]
+        return {str(row.pk) for row in rows}
+
+
+@dataclass
+class World:
+    x: Tenant
+    y: Tenant
+    superuser: User
+
+
+def tenant(name: str) -> Tenant:
+    organizer = OrganizerFactory(email=f"organizer-{name}@example.com")
+    market = MarketFactory(organizer=organizer, slug=f"market-{name}", name=f"Market {name}")
+    vendor = VendorFactory(email=f"vendor-{name}@example.com", business_name=f"Vendor {name}")
+    vendor.user = UserFactory(email=vendor.email)
+    vendor.save(update_fields=["user", "updated_at"])
+    application = AcceptedApplicationFactory(market=market, vendor=vendor)
+    document = VendorDocument(
+        vendor=vendor,
+        document_type=VendorDocument.DocumentType.INSURANCE,
+        original_filename="insurance.pdf",
+        size=len(PDF),
+        content_type="application/pdf",
+    )
+    document.file.save("insurance.pdf", ContentFile(PDF), save=True)
+    application.documents.add(document)
+    day = MarketDayFactory(market=market)
+    stall = StallFactory(market=market)
+    return Tenant(
+        organizer=organizer,
+        market=market,
+        stall=stall,
+        free_stall=StallFactory(market=market),
+        day=day,
+        vendor=vendor,
+        application=application,
+        booking=BookingFactory(market_day=day, stall=stall, vendor=vendor),
+        document=document,
+        pending_application=ApplicationFactory(market=market),
+        free_vendor=AcceptedApplicationFactory(market=market).vendor,
+    )
+
+
+def build_world() -> World:
+    return World(
+        x=tenant("x"),
+        y=tenant("y"),
+        superuser=UserFactory(email="root@example.com", is_staff=True, is_superuser=True),
+    )
