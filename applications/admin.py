@@ -61,6 +61,9 @@ def application_label(application: Application) -> str:
     return application.business_name
 
 
+CATEGORY_LABELS = dict(ProductCategory.choices)  # lazy labels: translated when shown
+
+
 @admin.register(Application)
 class ApplicationAdmin(ScopedModelAdmin):
     list_display = [
@@ -163,8 +166,9 @@ class ApplicationAdmin(ScopedModelAdmin):
 
     @admin.display(description=_("categories"))
     def categories(self, application):
+        labels = CATEGORY_LABELS  # ProductCategory.values builds a list on every access
         return ", ".join(
-            str(ProductCategory(value).label) if value in ProductCategory.values else value
+            str(labels[value]) if value in labels else value
             for value in application.product_categories
         )
 

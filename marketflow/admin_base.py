@@ -16,6 +16,7 @@ selectors and services.
 import csv
 import datetime
 import json
+import urllib.parse
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from functools import cached_property
@@ -24,6 +25,8 @@ from typing import Any
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.exceptions import NotRegistered
+from django.contrib.admin.utils import quote
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connections
@@ -33,6 +36,7 @@ from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponseRedirect, StreamingHttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -236,6 +240,40 @@ def market_filter(market_path: str = "market"):
 # -- admins ------------------------------------------------------------------------------------
 
 
+class ScopedChangeList(ChangeList):
+    """Django's changelist, with each row's link built from parts worked out once per page.
+
+    Django reverses the change URL for every row, then ``add_preserved_filters`` resolves
+    that URL again to merge the list's filters into it: together a third of the per-row cost
+    (`make bench`). Here the URL is reversed once and the filters are encoded once, and the
+    list hands ``add_preserved_filters`` no filters of its own, so it only re-encodes the
+    query. The links are the same as Django's.
+    """
+
+    _PK = "__pk__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the row links read ``preserved_filters``: they now carry them already.
+        filters, self.preserved_filters = self.preserved_filters, ""
+        self._link_query = urllib.parse.urlencode(dict(urllib.parse.parse_qsl(filters)))
+
+    @cached_property
+    def _change_url(self) -> str:
+        return reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+            args=(self._PK,),
+            current_app=self.model_admin.admin_site.name,
+        )
+
+    def url_for_result(self, result) -> str:
+        pk = getattr(result, self.pk_attname)
+        # As reverse() would: the admin's quote, then percent-encoding of the path segment.
+        segment = urllib.parse.quote(str(quote(pk)), safe=RFC3986_SUBDELIMS + "/~:@")
+        url = self._change_url.replace(self._PK, segment, 1)
+        return f"{url}?{self._link_query}" if self._link_query else url
+
+
 class ScopedChoicesMixin:
     """Foreign-key and many-to-many choices come from the related model's scoped admin."""
 
@@ -356,6 +394,9 @@ class ScopedModelAdmin(ScopedChoicesMixin, ServiceWritesMixin, admin.ModelAdmin)
     show_facets = admin.ShowFacets.NEVER  # a count per filter choice: too slow on big tables
     paginator = LargeTablePaginator
     list_per_page = 100
+
+    def get_changelist(self, request, **kwargs):
+        return ScopedChangeList
 
     def action_checkbox(self, obj):
         """Django's row checkbox, written directly: rendering the widget's template for every

@@ -10,6 +10,10 @@ from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import slugify
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from applications.selectors import active_vendor_list
@@ -302,6 +306,7 @@ class BookingAdmin(ScopedModelAdmin):
             for vendor in active_vendor_list(market=market_day.market).order_by("business_name")
             if vendor.pk not in booked_vendor_ids
         ]
+        parts = BoardParts(bookable_vendors)
         context = {
             **self.admin_site.each_context(request),
             "title": _("Stall board: %(market)s, %(date)s")
@@ -309,7 +314,7 @@ class BookingAdmin(ScopedModelAdmin):
             "opts": self.opts,
             "market_day": market_day,
             "board": board,
-            "rows": [board_row(stall, currency) for stall in board.stalls],
+            "rows": [board_row(stall, currency, parts) for stall in board.stalls],
             "bookable_vendors": bookable_vendors,
             "is_open": market_day.status == MarketDay.Status.SCHEDULED
             and market_day.date >= market_day.market.today(),
@@ -318,7 +323,6 @@ class BookingAdmin(ScopedModelAdmin):
             "market_day_url": reverse("admin:marketflow_marketday_change", args=[market_day.pk]),
             "csv_url": reverse("admin:stalls_booking_board_csv", args=[market_day.pk]),
             "can_change": self.has_change_permission(request),
-            "payment_statuses": PaymentStatus.choices,
         }
         return TemplateResponse(request, "marketflow_admin/stall_board.html", context)
 
@@ -433,12 +437,76 @@ def parse_id(value) -> uuid.UUID | None:
         return None
 
 
-def board_row(stall: Stall, currency: str) -> dict:
+class VendorOptions:
+    """The ``<option>``s of the board's vendor pickers, rendered once per page.
+
+    Every free stall offers every bookable vendor: a template loop per stall cost most of the
+    board's time (`make bench`). Rows differ only in the stall's regular vendor, who is
+    preselected and marked, so each row takes the shared HTML with that one option swapped.
+    """
+
+    def __init__(self, vendors):
+        self.vendors = {vendor.pk: vendor for vendor in vendors}
+        self.html = "\n".join(self.option(vendor) for vendor in vendors)
+
+    @staticmethod
+    def option(vendor, regular: bool = False) -> SafeString:
+        if regular:
+            return format_html(
+                '<option value="{}" selected>{} ({})</option>',
+                vendor.pk,
+                vendor.business_name,
+                gettext("regular"),
+            )
+        return format_html('<option value="{}">{}</option>', vendor.pk, vendor.business_name)
+
+    def for_stall(self, regular_vendor_id) -> SafeString:
+        vendor = self.vendors.get(regular_vendor_id)
+        if vendor is None:
+            return mark_safe(self.html)  # joined from format_html pieces
+        # An option is unique in the HTML: its value is the vendor's id.
+        return mark_safe(
+            self.html.replace(self.option(vendor), self.option(vendor, regular=True), 1)
+        )
+
+
+class BoardParts:
+    """What the board's rows share, worked out once per page rather than in the template's
+    loop for every stall (the loop was most of the board's time, `make bench`)."""
+
+    _PK = "__pk__"
+
+    def __init__(self, bookable_vendors):
+        self.vendor_options = VendorOptions(bookable_vendors)
+        self._vendor_url = reverse("admin:vendors_vendor_change", args=[self._PK])
+        buttons = {
+            PaymentStatus.PAID: gettext("Mark paid"),
+            PaymentStatus.WAIVED: gettext("Waive fee"),
+        }
+        # (payment status, button label): a booked row offers every status but its own.
+        self.payment_actions = [
+            (status, buttons.get(status, gettext("Mark unpaid"))) for status in PaymentStatus.values
+        ]
+
+    def vendor_url(self, vendor_id) -> str:
+        return self._vendor_url.replace(self._PK, str(vendor_id), 1)
+
+
+def board_row(stall: Stall, currency: str, parts: BoardParts) -> dict:
     booking = stall.booking
-    return {
+    row = {
         "stall": stall,
+        "slug": slugify(stall.label),
         "booking": booking,
         "price": format_money(stall.price_per_day, currency),
         "fee": format_money(booking.fee_cents, currency) if booking else "",
         "regular_vendor_id": stall.assigned_vendor_id,
     }
+    if booking:
+        row["vendor_url"] = parts.vendor_url(booking.vendor_id)
+        row["payment_actions"] = [
+            action for action in parts.payment_actions if action[0] != booking.payment_status
+        ]
+    else:
+        row["vendor_options"] = parts.vendor_options.for_stall(stall.assigned_vendor_id)
+    return row

@@ -295,6 +295,24 @@ def test_filters_by_status_category_and_market(mixed, market, organizer, organiz
     assert listed(organizer_admin, market=str(second.pk)) == {"Second Market Stand"}
 
 
+def test_the_changelists_rows_link_to_their_review_pages_keeping_the_filters(
+    mixed, organizer_admin
+):
+    produce = mixed["produce"]
+    change = reverse("admin:applications_application_change", args=[produce.pk])
+
+    filtered = organizer_admin.get(admin_url("application"), {"status__exact": "pending"})
+    plain = organizer_admin.get(admin_url("application"))
+
+    assert f'<a href="{change}?_changelist_filters=status__exact%3Dpending">Kale Corner</a>' in (
+        filtered.content.decode()
+    )
+    assert f'<a href="{change}">Kale Corner</a>' in plain.content.decode()
+    assert 'aria-label="Select this object for an action - Kale Corner (Pending)"' in (
+        plain.content.decode()
+    )
+
+
 def test_search_by_business_name_or_whole_email(mixed, organizer_admin):
     assert listed(organizer_admin, q="clay") == {"Clay & Co"}
     email = mixed["produce"].vendor.email

@@ -248,6 +248,35 @@ def test_the_board_preselects_a_free_stalls_regular_vendor(tenant, organizer_adm
     assert f'<option value="{regular.pk}" selected>' in content
 
 
+def test_each_board_row_offers_its_own_choices(tenant, organizer_admin):
+    """The rows share their pickers and buttons: each still shows only what fits it."""
+    regular = AcceptedApplicationFactory(market=tenant.market, vendor__business_name="A & B").vendor
+    other = AcceptedApplicationFactory(market=tenant.market).vendor
+    Stall.objects.filter(pk=tenant.free_stall.pk).update(assigned_vendor=regular)
+    plain = StallFactory(market=tenant.market)
+    Booking.objects.filter(pk=tenant.booking.pk).update(payment_status="paid")
+
+    content = organizer_admin.get(board_url(tenant.market_day)).content.decode()
+
+    def picker(stall) -> str:
+        start = content.index(f'id="vendor-{stall.pk}"')
+        return content[start : content.index("</select>", start)]
+
+    assert f'<option value="{regular.pk}" selected>A &amp; B (regular)</option>' in picker(
+        tenant.free_stall
+    )
+    assert f'<option value="{other.pk}">' in picker(tenant.free_stall)
+    assert "selected" not in picker(plain)
+    assert f'<option value="{regular.pk}">A &amp; B</option>' in picker(plain)
+    vendor_url = reverse("admin:vendors_vendor_change", args=[tenant.vendor.pk])
+    assert f'<a href="{vendor_url}">{tenant.vendor.business_name}</a>' in content
+    # The paid booking offers the two other statuses, and no cancelling.
+    assert 'class="mark-unpaid" value="Mark unpaid"' in content
+    assert 'class="mark-waived" value="Waive fee"' in content
+    assert 'class="mark-paid"' not in content
+    assert "cancel-booking" not in content
+
+
 def test_booking_a_free_stall_from_the_board(tenant, organizer, organizer_admin):
     vendor = AcceptedApplicationFactory(market=tenant.market, business_name="Honey Hive").vendor
 

@@ -1,7 +1,7 @@
 """Browser tests: Playwright driving Debian's Chromium (/usr/bin/chromium) against live_server.
 
 Playwright's own browser download cannot work on our machines, so the executable is given.
-Screenshots of each final page go to test-artifacts/screenshots/ (kept by CI as artifacts).
+Screenshots of each final page go to test-artifacts/screenshots/.
 """
 
 import os
