@@ -27,6 +27,7 @@ from marketflow.admin_base import (
     call_service,
     market_filter,
     subquery_count,
+    when_filter,
 )
 from marketflow.currencies import ISO_4217_CODES
 from marketflow.errors import DomainError
@@ -360,22 +361,6 @@ def _create_market_day(user, market, market_day: MarketDay) -> MarketDay:
 # -- market days -------------------------------------------------------------------------------
 
 
-class WhenFilter(admin.SimpleListFilter):
-    title = _("when")
-    parameter_name = "when"
-
-    def lookups(self, request, model_admin):
-        return [("upcoming", _("Upcoming")), ("past", _("Past"))]
-
-    def queryset(self, request, queryset):
-        today = timezone.now().date()
-        if self.value() == "upcoming":
-            return queryset.filter(date__gte=today)
-        if self.value() == "past":
-            return queryset.filter(date__lt=today)
-        return queryset
-
-
 class MarketDayAdminForm(MarketDayInlineForm):
     class Meta:
         model = MarketDay
@@ -395,7 +380,7 @@ class MarketDayAdmin(ScopedModelAdmin):
         "fill",
         "stall_board",
     ]
-    list_filter = [WhenFilter, market_filter("market"), "status"]
+    list_filter = [when_filter("date"), market_filter("market"), "status"]
     list_select_related = ["market"]
     search_fields = ["market__name", "note"]
     ordering = ["date", "market__name"]

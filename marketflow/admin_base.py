@@ -35,6 +35,7 @@ from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponseRedirect, StreamingHttpResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.translation import gettext
@@ -235,6 +236,27 @@ def market_filter(market_path: str = "market"):
             return queryset.filter(**{market_path: value})
 
     return MarketFilter
+
+
+def when_filter(date_path: str, title=None):
+    """A list filter for upcoming (today on) or past rows by the date at ``date_path``."""
+
+    class WhenFilter(admin.SimpleListFilter):
+        parameter_name = "when"
+
+        def lookups(self, request, model_admin):
+            return [("upcoming", _("Upcoming")), ("past", _("Past"))]
+
+        def queryset(self, request, queryset):
+            today = timezone.now().date()
+            if self.value() == "upcoming":
+                return queryset.filter(**{f"{date_path}__gte": today})
+            if self.value() == "past":
+                return queryset.filter(**{f"{date_path}__lt": today})
+            return queryset
+
+    WhenFilter.title = title or _("when")
+    return WhenFilter
 
 
 # -- admins ------------------------------------------------------------------------------------

@@ -31,9 +31,6 @@ TIME_SCHEMA = {
 
 
 class AutoSchema(BaseAutoSchema):
-    def get_override_parameters(self):
-        return super().get_override_parameters()
-
     def _map_serializer_field(self, field, direction, bypass_extensions=False):
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
         if isinstance(field, serializers.TimeField) and schema.get("format") == "time":

@@ -12,8 +12,24 @@ from marketflow.models import (
 from marketflow.representation import FastRepresentationMixin
 
 
-class ProductCategoriesField(serializers.ListField):
+class ModelValidatedListField(serializers.ListField):
+    """A list checked by a model field's validator, so the API and the model share one rule."""
+
+    model_validator = None  # a Django validator: raises django's ValidationError
+
+    def to_internal_value(self, data):
+        values = super().to_internal_value(data)
+        try:
+            type(self).model_validator(values)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from None
+        return values
+
+
+class ProductCategoriesField(ModelValidatedListField):
     """1 to 10 known categories, no duplicates: the model's validator is the one rule."""
+
+    model_validator = validate_product_categories
 
     def __init__(self, **kwargs):
         kwargs.setdefault("child", serializers.CharField(max_length=32))
@@ -22,30 +38,16 @@ class ProductCategoriesField(serializers.ListField):
         kwargs.setdefault("allow_empty", False)
         super().__init__(**kwargs)
 
-    def to_internal_value(self, data):
-        values = super().to_internal_value(data)
-        try:
-            validate_product_categories(values)
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(error.messages) from None
-        return values
 
-
-class DocumentTypesField(serializers.ListField):
+class DocumentTypesField(ModelValidatedListField):
     """Distinct document types, e.g. the documents a market requires with each application."""
+
+    model_validator = validate_document_types
 
     def __init__(self, **kwargs):
         kwargs.setdefault("child", serializers.ChoiceField(choices=DocumentType.choices))
         kwargs.setdefault("max_length", len(DocumentType.values))
         super().__init__(**kwargs)
-
-    def to_internal_value(self, data):
-        values = super().to_internal_value(data)
-        try:
-            validate_document_types(values)
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(error.messages) from None
-        return values
 
 
 class MarketReadSerializer(FastRepresentationMixin, serializers.ModelSerializer):

@@ -25,7 +25,7 @@ from marketflow.errors import (
 from marketflow.models import Market, MarketDay, User, normalize_email
 from marketflow.selectors import market_day_get_for_update, market_get_for_update
 from marketflow.tokens import decode_id, email_verification_token
-from marketflow.validation import full_clean, validate_new_password
+from marketflow.validation import full_clean, only_fields, validate_new_password
 
 FREE_PLAN_MAX_MARKETS = 1
 FREE_PLAN_MAX_ACTIVE_VENDORS = 20
@@ -98,7 +98,7 @@ def market_create(*, organizer: User, **fields) -> Market:
                 "The free plan includes one market. Upgrade to the paid plan to add more.",
                 extra={"limit": FREE_PLAN_MAX_MARKETS, "resource": "markets"},
             )
-    market = Market(organizer=locked, **_only(fields, MARKET_EDITABLE_FIELDS))
+    market = Market(organizer=locked, **only_fields(fields, MARKET_EDITABLE_FIELDS))
     full_clean(market, exclude=["organizer"])
     _save_market(market)
     return market
@@ -108,7 +108,7 @@ def market_create(*, organizer: User, **fields) -> Market:
 def market_update(*, user: User, market_id: UUID, **fields) -> Market:
     """Change a market's details. Locks the market row."""
     market = market_get_for_update(user=user, market_id=market_id)
-    changes = _only(fields, MARKET_EDITABLE_FIELDS)
+    changes = only_fields(fields, MARKET_EDITABLE_FIELDS)
     for name, value in changes.items():
         setattr(market, name, value)
     full_clean(market, exclude=["organizer"])
@@ -124,13 +124,6 @@ def market_delete(*, user: User, market_id: UUID) -> None:
         market.delete()
     except ProtectedError:
         raise MarketHasBookingsError() from None
-
-
-def _only(fields: dict, allowed: tuple[str, ...]) -> dict:
-    unknown = set(fields) - set(allowed)
-    if unknown:
-        raise TypeError(f"Unexpected fields: {', '.join(sorted(unknown))}")
-    return fields
 
 
 def _save_market_day(market_day: MarketDay) -> None:
@@ -183,7 +176,7 @@ def market_day_update(*, user: User, market_id: UUID, market_day_id: UUID, **fie
     today = market.today()
     if market_day.date < today:
         raise MarketDayInPastError(extra={"date": str(market_day.date)})
-    changes = _only(fields, MARKET_DAY_EDITABLE_FIELDS)
+    changes = only_fields(fields, MARKET_DAY_EDITABLE_FIELDS)
     if "date" in changes and changes["date"] != market_day.date:
         if changes["date"] < today:
             raise MarketDayInPastError(

@@ -16,6 +16,14 @@ def validation_error_fields(error: ValidationError) -> dict[str, list[str]]:
     return {"non_field_errors": [str(m) for m in error.messages]}
 
 
+def only_fields(fields: dict, allowed: tuple[str, ...]) -> dict:
+    """``fields`` unchanged, or TypeError naming the ones a service does not let callers set."""
+    unknown = set(fields) - set(allowed)
+    if unknown:
+        raise TypeError(f"Unexpected fields: {', '.join(sorted(unknown))}")
+    return fields
+
+
 def full_clean(instance: models.Model, *, exclude: list[str] | None = None) -> None:
     """Run field validators; uniqueness is left to database constraints (under the lock)."""
     try:

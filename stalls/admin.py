@@ -25,6 +25,7 @@ from marketflow.admin_base import (
     format_money,
     market_filter,
     money_amount,
+    when_filter,
 )
 from marketflow.errors import DomainError, MarketDayNotFoundError
 from marketflow.models import MarketDay
@@ -100,27 +101,15 @@ class StallAdmin(ScopedModelAdmin):
 # -- bookings ----------------------------------------------------------------------------------
 
 
-class UpcomingFilter(admin.SimpleListFilter):
-    title = _("market day")
-    parameter_name = "when"
-
-    def lookups(self, request, model_admin):
-        return [("upcoming", _("Upcoming")), ("past", _("Past"))]
-
-    def queryset(self, request, queryset):
-        today = timezone.now().date()
-        if self.value() == "upcoming":
-            return queryset.filter(market_day__date__gte=today)
-        if self.value() == "past":
-            return queryset.filter(market_day__date__lt=today)
-        return queryset
-
-
 @admin.register(Booking)
 class BookingAdmin(ScopedModelAdmin):
     owner_path = "market_day__market__organizer"
     list_display = ["market_day", "stall", "vendor", "fee", "payment_status", "paid_at"]
-    list_filter = [UpcomingFilter, market_filter("market_day__market"), "payment_status"]
+    list_filter = [
+        when_filter("market_day__date", _("market day")),
+        market_filter("market_day__market"),
+        "payment_status",
+    ]
     list_select_related = ["market_day__market", "stall", "vendor"]
     search_fields = ["vendor__business_name", "stall__label"]
     ordering = ["-market_day__date", "stall__label"]

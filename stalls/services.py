@@ -23,7 +23,7 @@ from marketflow.errors import MarketDayCancelledError, MarketDayInPastError
 from marketflow.models import MarketDay, User
 from marketflow.selectors import market_day_get_for_update, market_get
 from marketflow.templatetags.money import money
-from marketflow.validation import full_clean
+from marketflow.validation import full_clean, only_fields
 from stalls.errors import (
     BookingPaidError,
     StallAlreadyBookedError,
@@ -66,10 +66,7 @@ def _stall_fields(fields: dict) -> dict:
     if "assigned_vendor" in fields:
         vendor = fields.pop("assigned_vendor")
         fields["assigned_vendor_id"] = vendor.pk if vendor is not None else None
-    unknown = set(fields) - set(STALL_EDITABLE_FIELDS)
-    if unknown:
-        raise TypeError(f"Unexpected fields: {', '.join(sorted(unknown))}")
-    return fields
+    return only_fields(fields, STALL_EDITABLE_FIELDS)
 
 
 @transaction.atomic

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 
 from marketflow.errors import LinkInvalidError, ValidationFailedError
 from marketflow.models import User, normalize_email
-from marketflow.validation import full_clean, validate_new_password
+from marketflow.validation import full_clean, only_fields, validate_new_password
 from vendors.errors import VendorAccountExistsError
 from vendors.models import Vendor, VendorDocument, validate_document_file
 from vendors.selectors import (
@@ -31,10 +31,7 @@ VENDOR_PROFILE_FIELDS = (
 
 
 def _profile(fields: dict) -> dict:
-    unknown = set(fields) - set(VENDOR_PROFILE_FIELDS)
-    if unknown:
-        raise TypeError(f"Unexpected fields: {', '.join(sorted(unknown))}")
-    return fields
+    return only_fields(fields, VENDOR_PROFILE_FIELDS)
 
 
 def vendor_get_or_create(*, email: str, **profile) -> tuple[Vendor, bool]:
