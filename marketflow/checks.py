@@ -2,8 +2,10 @@
 security settings the platform promises (HSTS for a year, a strict Content-Security-Policy,
 Argon2, sign-in lockout) cannot be weakened by a settings edit without CI noticing."""
 
+from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.core.checks import Tags, Warning, register
+from django.utils.module_loading import import_string
 
 ONE_YEAR = 365 * 24 * 60 * 60
 UNSAFE_SCRIPT_SOURCES = {"'unsafe-inline'", "'unsafe-eval'", "*", "data:", "http:", "https:"}
@@ -23,7 +25,7 @@ def security_settings_check(app_configs, **kwargs) -> list[Warning]:
     directives = getattr(settings, "CONTENT_SECURITY_POLICY", {}).get("DIRECTIVES", {})
     script_sources = set(directives.get("script-src", directives.get("default-src", [])))
     if (
-        "csp.middleware.CSPMiddleware" not in settings.MIDDLEWARE
+        not any(issubclass(import_string(path), CSPMiddleware) for path in settings.MIDDLEWARE)
         or directives.get("default-src") != ["'self'"]
         or script_sources & UNSAFE_SCRIPT_SOURCES
     ):

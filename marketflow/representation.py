@@ -11,7 +11,6 @@ output stays identical (``tests/test_bench_fast_paths.py`` compares the two).
 
 from __future__ import annotations
 
-from django.utils import timezone
 from rest_framework import fields as drf_fields
 from rest_framework.fields import SkipField
 from rest_framework.relations import PKOnlyObject
@@ -41,18 +40,22 @@ def _datetime_converter(field):
         return None
 
     def convert(value):
-        if not value:
-            return None
-        if isinstance(value, str) or not timezone.is_aware(value):
-            return field.to_representation(value)  # DRF's own rules for the unusual
-        try:
-            value = value.astimezone(field_timezone)
-        except OverflowError:
-            return field.to_representation(value)
-        text = value.isoformat()
-        return text[:-6] + "Z" if text.endswith("+00:00") else text
+        return iso_datetime(value, field_timezone, field) if value else None
 
     return convert
+
+
+def iso_datetime(value, zone, field):
+    """DRF's ``DateTimeField.to_representation`` of ``value`` in ``zone``, in ISO 8601."""
+    if zone is None or isinstance(value, str) or value.utcoffset() is None:
+        return field.to_representation(value)  # DRF's own rules for the unusual
+    if value.tzinfo is not zone:
+        try:
+            value = value.astimezone(zone)
+        except OverflowError:
+            return field.to_representation(value)
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def _date_converter(field, setting):

@@ -56,7 +56,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "marketflow.middleware.CSPMiddleware",  # django-csp, its header built once
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -97,7 +97,24 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+# A persistent connection idle for longer than this is checked (a round trip) before a
+# request uses it; one used more recently is trusted (marketflow/db/postgresql/base.py).
+DATABASES["default"]["HEALTH_CHECK_DELAY"] = float(
+    os.environ.get("DATABASE_HEALTH_CHECK_DELAY", "10")
+)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend with timestamps parsed in C (marketflow/db/postgresql/base.py).
+    DATABASES["default"]["ENGINE"] = "marketflow.db.postgresql"
+    if env_bool("DATABASE_PREPARED_STATEMENTS", True):
+        # Parameters bound by the server and statements prepared on their fifth run on a
+        # connection: PostgreSQL parses and plans the hot queries once per connection, not
+        # once per request. Turn off behind a pooler in transaction mode (PgBouncer < 1.21).
+        DATABASES["default"]["OPTIONS"] = {
+            **DATABASES["default"].get("OPTIONS", {}),
+            "server_side_binding": True,
+            "prepare_threshold": 5,
+        }
+if DATABASES["default"]["ENGINE"] == "marketflow.db.postgresql" and env_bool(
     "DATABASE_POOL", False
 ):
     # psycopg's pool replaces persistent connections; the two cannot be combined.
@@ -218,7 +235,7 @@ LOGIN_REDIRECT_URL = "vendor-portal"
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes a missing credential a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "marketflow.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

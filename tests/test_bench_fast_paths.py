@@ -20,6 +20,7 @@ from marketflow import serializers as core_serializers
 from marketflow.representation import FastRepresentationMixin
 from marketflow.tests.factories import MarketDayFactory, UserFactory
 from stalls import serializers as stall_serializers
+from stalls.board import BoardStallRowSerializer
 from stalls.selectors import stall_board
 from stalls.tests.factories import BookingFactory, StallFactory
 from vendors import serializers as vendor_serializers
@@ -81,6 +82,7 @@ def cases(rows):
         (stall_serializers.BookingReadSerializer, rows["bookings"], {}),
         (stall_serializers.BoardBookingSerializer, rows["bookings"], {}),
         (stall_serializers.BoardStallSerializer, rows["board"].stalls, {}),
+        (BoardStallRowSerializer, rows["board"].stalls, {}),
         (stall_serializers.StallBoardSerializer, [rows["board"]], {}),
         (stall_serializers.VendorBookingSerializer, rows["bookings"], {}),
         (vendor_serializers.VendorReadSerializer, [rows["vendor"]], {}),
