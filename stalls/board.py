@@ -2,8 +2,8 @@
 queries instead of model instances and a prefetch (`make bench`: the board was 4x its SQL).
 
 ``board_data`` answers exactly what ``StallBoardSerializer(stall_board(market_day)).data``
-answers (``tests/test_board_rows.py`` compares the two); the admin's board keeps the
-instances it needs for its forms.
+answers (``tests/test_board_rows.py`` compares the two); the admin's stall board renders its
+rows from the same data.
 """
 
 from uuid import UUID

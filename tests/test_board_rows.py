@@ -28,11 +28,19 @@ def day(market, vendor, organizer):
     ]
     StallFactory()  # another market's
     vendors = [vendor] + [AcceptedApplicationFactory(market=market).vendor for _ in range(2)]
-    BookingFactory(market_day=day, stall=stalls[1], vendor=vendors[0], fee_cents=2500,
-                   payment_status="paid", paid_at=timezone.now(), booked_by=organizer)
+    BookingFactory(
+        market_day=day,
+        stall=stalls[1],
+        vendor=vendors[0],
+        fee_cents=2500,
+        payment_status="paid",
+        paid_at=timezone.now(),
+        booked_by=organizer,
+    )
     BookingFactory(market_day=day, stall=stalls[2], vendor=vendors[1], fee_cents=1800)
-    BookingFactory(market_day=day, stall=stalls[0], vendor=vendors[2], fee_cents=0,
-                   payment_status="waived")
+    BookingFactory(
+        market_day=day, stall=stalls[0], vendor=vendors[2], fee_cents=0, payment_status="waived"
+    )
     BookingFactory(market_day=other_day, stall=stalls[3], vendor=vendors[0], fee_cents=999)
     return day  # fmt: skip
 
