@@ -445,7 +445,11 @@ def measure_http(catalog, large, args, marker: str) -> dict:
                 outcome["not_stored"] = max(0, outcome["requests"] - stored)
                 outcome["errors"] += outcome["not_stored"]
             results["per_endpoint"][endpoint.key] = outcome
-        api = next(e for e in catalog.endpoints if e.key == "stall_list").build(large, "")
+        # The stall list probes compression even when --only left it out of the run.
+        from bench.endpoints import build_catalog
+
+        probe = next(e for e in build_catalog().endpoints if e.key == "stall_list")
+        api = probe.build(large, "")
         results["compression"] = http_load.compression_check(server, api, static_probe())
         results["worker_peak_rss_mib"] = round(server.peak_rss_kib() / 1024, 1)
     return results

@@ -20,6 +20,7 @@ the ORM as always.
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
@@ -39,6 +40,10 @@ def _sentinel(name: str, kind: type):
         return uuid.uuid4()
     if kind is str:
         return f"prepared-{name}-{uuid.uuid4().hex}"
+    if kind is datetime.datetime:  # an instant no row holds, unique to the microsecond
+        return datetime.datetime(1900, 1, 1, tzinfo=datetime.UTC) + datetime.timedelta(
+            microseconds=uuid.uuid4().int % 10**12
+        )
     raise PreparedQueryError(f"no placeholder for {kind.__name__}")
 
 

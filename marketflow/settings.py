@@ -156,8 +156,10 @@ PASSWORD_HASHERS = [
 # otherwise reset the client address's count and allow password spraying.
 AUTHENTICATION_BACKENDS = [
     "marketflow.security.LoginLockoutBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "marketflow.authentication.ModelBackend",  # Django's, with the user read prepared
 ]
+# Sessions in the database, read with a prepared query (marketflow/sessions.py).
+SESSION_ENGINE = "marketflow.sessions"
 AXES_ENABLED = True
 AXES_VERBOSE = False  # no start-up banner in every management command
 AXES_FAILURE_LIMIT = int(os.environ.get("MARKETFLOW_LOGIN_FAILURE_LIMIT", "5"))
