@@ -8,6 +8,7 @@ import functools
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -21,7 +22,13 @@ from django.utils.translation import gettext_lazy as _
 from applications import services
 from applications.models import TRANSITIONS, Application
 from applications.selectors import application_document_list, application_filter_category
-from marketflow.admin_base import ScopedModelAdmin, acts_as_organizer, csv_response, market_filter
+from marketflow.admin_base import (
+    ScopedModelAdmin,
+    ViewOnlyMixin,
+    acts_as_organizer,
+    csv_response,
+    market_filter,
+)
 from marketflow.errors import DomainError
 from marketflow.models import normalize_email
 from vendors.models import ProductCategory
@@ -86,7 +93,9 @@ def _formatted_date(day: datetime.date, format_: str, language: str | None) -> s
 
 
 @admin.register(Application)
-class ApplicationAdmin(ScopedModelAdmin):
+class ApplicationAdmin(ViewOnlyMixin, ScopedModelAdmin):
+    # Applications arrive through the public form and change only by decisions: the page is
+    # a view, and the decisions are the "decide" permission.
     list_display = [
         "business_name",
         "vendor_email",
@@ -137,37 +146,10 @@ class ApplicationAdmin(ScopedModelAdmin):
             },
         ),
     ]
-    readonly_fields = [
-        "business_name",
-        "contact_name",
-        "vendor_email",
-        "phone",
-        "categories",
-        "description",
-        "market",
-        "created_at",
-        "message",
-        "documents_table",
-        "status",
-        "decision_reason",
-        "reviewed_by",
-        "reviewed_at",
-        "withdrawn_at",
-    ]
+    readonly_fields = flatten_fieldsets(fieldsets)  # the page is a view: every field of it
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("vendor", "market", "reviewed_by")
-
-    # Applications arrive through the public form and change only by decisions: the page is
-    # a view, and the decisions are the "decide" permission.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_decide_permission(self, request, obj=None):
         user = request.user

@@ -335,9 +335,7 @@ def _attrs_html(attrs: dict) -> str:
         if value is True:
             parts.append(f" {conditional_escape(name)}")
         else:
-            text = "%s" % value  # noqa: UP031 - the template's stringformat:'s'
-            shown = text if isinstance(value, SafeData) else html.escape(text)
-            parts.append(f' {conditional_escape(name)}="{shown}"')
+            parts.append(f' {conditional_escape(name)}="{_formatted(value)}"')
     return "".join(parts)
 
 
@@ -494,6 +492,20 @@ class ServiceWritesMixin:
         if not succeeded and not refused:
             self.message_user(request, _("Nothing was selected."), messages.WARNING)
         return succeeded
+
+
+class ViewOnlyMixin:
+    """An admin whose rows are changed only elsewhere (public forms, decisions, the vendor's
+    own portal): no add, change or delete page, for anyone."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class ScopedModelAdmin(ScopedChoicesMixin, ServiceWritesMixin, admin.ModelAdmin):

@@ -10,6 +10,7 @@ from marketflow.models import (
     validate_product_categories,
 )
 from marketflow.representation import FastRepresentationMixin
+from marketflow.services import MARKET_EDITABLE_FIELDS
 
 
 class ModelValidatedListField(serializers.ListField):
@@ -53,20 +54,7 @@ class DocumentTypesField(ModelValidatedListField):
 class MarketReadSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     class Meta:
         model = Market
-        fields = [
-            "id",
-            "name",
-            "slug",
-            "description",
-            "location",
-            "timezone",
-            "currency",
-            "is_active",
-            "accepted_categories",
-            "required_document_types",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", *MARKET_EDITABLE_FIELDS, "created_at", "updated_at"]
         read_only_fields = fields
 
 
@@ -80,17 +68,7 @@ class MarketCreateSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Market
-        fields = [
-            "name",
-            "slug",
-            "description",
-            "location",
-            "timezone",
-            "currency",
-            "is_active",
-            "accepted_categories",
-            "required_document_types",
-        ]
+        fields = list(MARKET_EDITABLE_FIELDS)
         extra_kwargs = {"slug": {"validators": []}}  # uniqueness: the service, under the DB
 
 

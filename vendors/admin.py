@@ -6,7 +6,7 @@ from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from applications.models import Application
-from marketflow.admin_base import ScopedModelAdmin, acts_as_organizer
+from marketflow.admin_base import ScopedModelAdmin, ViewOnlyMixin, acts_as_organizer
 from vendors.models import Vendor
 
 
@@ -44,7 +44,8 @@ class ApplicationInline(admin.TabularInline):
 
 
 @admin.register(Vendor)
-class VendorAdmin(ScopedModelAdmin):
+class VendorAdmin(ViewOnlyMixin, ScopedModelAdmin):
+    # Vendors come from public applications; their profile is theirs to change.
     organizer_can_add = False
     organizer_can_change = False
     organizer_can_delete = False
@@ -82,16 +83,6 @@ class VendorAdmin(ScopedModelAdmin):
 
     def owns(self, user, obj) -> bool:
         return Application.objects.filter(vendor=obj, market__organizer=user).exists()
-
-    # Vendors come from public applications; their profile is theirs to change.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_search_results(self, request, queryset, search_term):
         vendors, may_have_duplicates = super().get_search_results(request, queryset, search_term)
