@@ -1,7 +1,7 @@
-"""E-mails about applications, sent through Django's tasks API.
+"""E-mails about applications, one task per event, sent through Django's tasks API.
 
-Services enqueue these with ``transaction.on_commit``, passing ids: a rolled-back decision
-sends nothing, and a failed send never undoes a decision: it is logged and retried
+Services enqueue these with ``enqueue_email``, passing ids: a rolled-back decision sends
+nothing, and a failed send never undoes a decision: it is logged and retried
 (``@email_task``, marketflow/email_tasks.py).
 """
 
@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from applications.models import Application
 from marketflow.email_tasks import email_task
-from marketflow.emails import absolute_url, send_templated_email
+from marketflow.emails import absolute_url, templated_email
 from vendors.tasks import vendor_activation_url
 
 DECISION_TEMPLATES = {
@@ -26,32 +26,26 @@ def _application(application_id: str) -> Application:
 
 
 @email_task
-def send_application_received(*, application_id: str) -> None:
-    """To the vendor: we have your application, and what happens next."""
+def send_application_submitted(*, application_id: str):
+    """To the vendor: we have your application, and what happens next. To the organizer: a
+    new application is waiting for review."""
     application = _application(application_id)
-    send_templated_email(
+    market = application.market
+    yield templated_email(
         template="application_received",
         to=[application.vendor.email],
         context={
             "application": application,
-            "market": application.market,
-            "market_url": absolute_url(
-                reverse("market-page", kwargs={"slug": application.market.slug})
-            ),
+            "market": market,
+            "market_url": absolute_url(reverse("market-page", kwargs={"slug": market.slug})),
         },
     )
-
-
-@email_task
-def send_new_application(*, application_id: str) -> None:
-    """To the organizer: a new application is waiting for review."""
-    application = _application(application_id)
-    send_templated_email(
+    yield templated_email(
         template="new_application",
-        to=[application.market.organizer.email],
+        to=[market.organizer.email],
         context={
             "application": application,
-            "market": application.market,
+            "market": market,
             "documents": list(application.documents.all()),
             "review_url": absolute_url(
                 reverse("admin:applications_application_change", args=[application.pk])
@@ -61,14 +55,14 @@ def send_new_application(*, application_id: str) -> None:
 
 
 @email_task
-def send_application_decision(*, application_id: str, status: str) -> None:
+def send_application_decision(*, application_id: str, status: str):
     """To the vendor: accepted (with a one-time link to set a password if they have no
     account yet), rejected with the reason, or waitlisted. ``status`` is the decision made,
     whatever has happened to the application since."""
     application = _application(application_id)
     vendor = application.vendor
     accepted = status == Application.Status.ACCEPTED
-    send_templated_email(
+    yield templated_email(
         template=DECISION_TEMPLATES[status],
         to=[vendor.email],
         context={

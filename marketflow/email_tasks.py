@@ -1,14 +1,22 @@
-"""``@email_task``: a Django task that sends e-mail, retried when the mail server fails.
+"""E-mail as background tasks: ``enqueue_email`` puts one in with a write, ``@email_task``
+sends it and retries when the mail server fails.
 
-Services enqueue e-mail tasks on commit, so a failed send can never undo a decision or a
-booking. What this adds is that the send is not lost either: when the mail server refuses,
-drops the connection or cannot be reached (``smtplib.SMTPException``, ``OSError``), the failure
-is logged and the task tried again, at most ``MARKETFLOW_EMAIL_MAX_ATTEMPTS`` times in all:
+``enqueue_email`` is the one place a service hands an event's e-mail task over. With the
+database queue (production) the task's row is inserted in the caller's transaction, a
+transactional outbox: it commits or rolls back with the write, in the write's one commit.
+Any other backend (the immediate one of development and tests runs the task at once) is
+called once the transaction commits, so a rolled-back write sends nothing there either.
 
-- on a backend that can defer (the database queue in production), as a new task that runs
-  after a growing delay (``MARKETFLOW_EMAIL_RETRY_DELAY_SECONDS``, doubled each time), so a
-  mail server that is down for a few minutes costs nothing;
-- on the immediate backend (development, tests), at once, in the same run.
+An ``@email_task`` function yields the messages of its event; the task sends them in order.
+When the mail server refuses, drops the connection or cannot be reached
+(``smtplib.SMTPException``, ``OSError``), the failure is logged and the task tried again from
+the first message not yet sent (a message that went out is not sent twice), at most
+``MARKETFLOW_EMAIL_MAX_ATTEMPTS`` times in all:
+
+- on a backend that can defer (the database queue), as a new task that runs after a growing
+  delay (``MARKETFLOW_EMAIL_RETRY_DELAY_SECONDS``, doubled each time), so a mail server that
+  is down for a few minutes costs nothing;
+- on the immediate backend, at once, in the same run.
 
 After the last attempt the error is logged and raised, so the task ends as failed (in the
 database queue, where an operator can see it). Other errors (a missing template, a row that
@@ -21,13 +29,24 @@ import logging
 import smtplib
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
+from django_tasks_db import DatabaseBackend
 
 logger = logging.getLogger(__name__)
 
 #: Failures of the mail server or of the way to it, which may pass.
 TRANSIENT_EMAIL_ERRORS = (smtplib.SMTPException, OSError)
+
+
+def enqueue_email(email_task_instance, **kwargs) -> None:
+    """Enqueue an e-mail task as part of the current write: see the module docstring. With
+    the database queue a failure to enqueue fails the write; on commit it is logged only."""
+    if isinstance(email_task_instance.get_backend(), DatabaseBackend):
+        email_task_instance.enqueue(**kwargs)
+    else:
+        transaction.on_commit(functools.partial(email_task_instance.enqueue, **kwargs), robust=True)
 
 
 def retry_delay(attempt: int) -> datetime.timedelta:
@@ -37,15 +56,20 @@ def retry_delay(attempt: int) -> datetime.timedelta:
 
 
 def email_task(function):
-    """Like ``@task()``, for a function that sends e-mail; see the module docstring. The
-    task takes one more keyword argument, ``email_attempt`` (1 for the first try)."""
+    """Like ``@task()``, for a function that yields the e-mail messages of one event; see the
+    module docstring. The task takes two more keyword arguments: ``email_attempt`` (1 for
+    the first try) and ``email_sent`` (how many of the messages went out before)."""
 
     @functools.wraps(function)
-    def send(*args, email_attempt: int = 1, **kwargs):
+    def send(*args, email_attempt: int = 1, email_sent: int = 0, **kwargs):
+        messages = list(function(*args, **kwargs))
         max_attempts = settings.MARKETFLOW_EMAIL_MAX_ATTEMPTS
         while True:
             try:
-                return function(*args, **kwargs)
+                for message in messages[email_sent:]:
+                    message.send()
+                    email_sent += 1
+                return {"sent": email_sent}
             except TRANSIENT_EMAIL_ERRORS as error:
                 name = email_task_instance.name
                 if email_attempt >= max_attempts:
@@ -70,9 +94,9 @@ def email_task(function):
                         kwargs,
                     )
                     email_task_instance.using(run_after=timezone.now() + delay).enqueue(
-                        *args, email_attempt=email_attempt, **kwargs
+                        *args, email_attempt=email_attempt, email_sent=email_sent, **kwargs
                     )
-                    return {"sent": False, "next_attempt": email_attempt}
+                    return {"sent": email_sent, "next_attempt": email_attempt}
                 logger.warning(
                     "E-mail task %s failed: %r; attempt %d of %d now (%s)",
                     name,

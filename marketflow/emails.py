@@ -1,4 +1,5 @@
-"""E-mails from templates, with a plain-text and an HTML version. Called from tasks only.
+"""E-mails from templates, with a plain-text and an HTML version. Built in tasks only, which
+return them to ``@email_task`` to send (marketflow/email_tasks.py).
 
 ``templates/emails/<name>_subject.txt``, ``<name>.txt`` and ``<name>.html`` make one message.
 """
@@ -13,7 +14,7 @@ def absolute_url(path: str) -> str:
     return f"{settings.MARKETFLOW_BASE_URL}{path}"
 
 
-def send_templated_email(*, template: str, to: list[str], context: dict) -> None:
+def templated_email(*, template: str, to: list[str], context: dict) -> EmailMultiAlternatives:
     context = {"base_url": settings.MARKETFLOW_BASE_URL, **context}
     subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
     message = EmailMultiAlternatives(
@@ -23,4 +24,4 @@ def send_templated_email(*, template: str, to: list[str], context: dict) -> None
         to=to,
     )
     message.attach_alternative(render_to_string(f"emails/{template}.html", context), "text/html")
-    message.send()
+    return message

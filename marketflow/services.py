@@ -3,7 +3,6 @@
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import partial
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
@@ -11,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
 from marketflow import tasks
+from marketflow.email_tasks import enqueue_email
 from marketflow.errors import (
     LinkInvalidError,
     MarketDayDateTakenError,
@@ -278,15 +278,13 @@ def organizer_sign_up(*, email: str, password: str, full_name: str = "") -> User
     """A self-service organizer account, inactive until the e-mail address is verified.
 
     The password must pass Django's configured validators. The verification e-mail is
-    enqueued on commit. Raises ValidationFailedError (``email`` taken, ``password`` weak).
+    enqueued with it. Raises ValidationFailedError (``email`` taken, ``password`` weak).
     """
     validate_new_password(password, user=User(email=normalize_email(email), full_name=full_name))
     user = organizer_create(email=email, password=password, full_name=full_name)
     user.is_active = False
     user.save(update_fields=["is_active", "updated_at"])
-    transaction.on_commit(
-        partial(tasks.send_organizer_verification.enqueue, user_id=str(user.pk)), robust=True
-    )
+    enqueue_email(tasks.send_organizer_verification, user_id=str(user.pk))
     return user
 
 

@@ -1,22 +1,22 @@
-"""E-mails about organizer accounts, sent through Django's tasks API (enqueued on commit)."""
+"""E-mails about organizer accounts, sent through Django's tasks API (``enqueue_email``)."""
 
 from django.urls import reverse
 
 from marketflow.email_tasks import email_task
-from marketflow.emails import absolute_url, send_templated_email
+from marketflow.emails import absolute_url, templated_email
 from marketflow.models import User
 from marketflow.tokens import email_verification_token, encode_id
 
 
 @email_task
-def send_organizer_verification(*, user_id: str) -> None:
+def send_organizer_verification(*, user_id: str):
     """The link that confirms a new organizer's e-mail address and activates the account."""
     user = User.objects.get(pk=user_id)
     if user.is_active:  # verified since the sign-up: nothing to send
         return
     token = email_verification_token.make_token(user)
     path = reverse("signup-verify", kwargs={"uidb64": encode_id(user.pk), "token": token})
-    send_templated_email(
+    yield templated_email(
         template="organizer_verification",
         to=[user.email],
         context={"user": user, "verify_url": absolute_url(path)},

@@ -1,9 +1,9 @@
-"""E-mails about vendor accounts, sent through Django's tasks API (enqueued on commit)."""
+"""E-mails about vendor accounts, sent through Django's tasks API (``enqueue_email``)."""
 
 from django.urls import reverse
 
 from marketflow.email_tasks import email_task
-from marketflow.emails import absolute_url, send_templated_email
+from marketflow.emails import absolute_url, templated_email
 from marketflow.tokens import encode_id
 from vendors.models import Vendor
 from vendors.tokens import vendor_activation_token
@@ -16,12 +16,12 @@ def vendor_activation_url(vendor: Vendor) -> str:
 
 
 @email_task
-def send_vendor_activation(*, vendor_id: str) -> None:
+def send_vendor_activation(*, vendor_id: str):
     """A fresh one-time link to set a password, for a vendor who has no account yet."""
     vendor = Vendor.objects.get(pk=vendor_id)
     if vendor.user_id is not None:  # activated since the request: nothing to send
         return
-    send_templated_email(
+    yield templated_email(
         template="vendor_activation",
         to=[vendor.email],
         context={"vendor": vendor, "activation_url": vendor_activation_url(vendor)},
