@@ -5,7 +5,6 @@ active vendors under the market lock, so the free plan's limit holds under concu
 """
 
 from collections.abc import Sequence
-from functools import partial
 from uuid import UUID
 
 from django.db import IntegrityError, transaction
@@ -20,12 +19,13 @@ from applications.selectors import (
     vendor_application_get,
 )
 from marketflow.audit import audit_record
+from marketflow.email_tasks import enqueue_email
 from marketflow.errors import InvalidTransitionError, PlanLimitReachedError, ValidationFailedError
 from marketflow.models import DocumentType, ProductCategory, User, normalize_email
 from marketflow.selectors import market_get_for_update, market_lock, public_market_get
 from marketflow.services import FREE_PLAN_MAX_ACTIVE_VENDORS
 from marketflow.validation import full_clean
-from vendors.selectors import vendor_for_user, vendor_get_by_email, vendor_lock
+from vendors.selectors import vendor_for_user, vendor_get_by_email
 from vendors.services import (
     DocumentUpload,
     vendor_documents_check,
@@ -55,10 +55,11 @@ def application_submit(
     An e-mail that already belongs to a vendor attaches the application to that vendor and
     leaves the stored profile as it is; what was submitted is kept on the application.
     ``documents`` are stored as the vendor's and listed on the application; the market's
-    required document types must be among them. Locks the vendor row, so identical
-    concurrent submissions yield one open application. On commit, the vendor and the
-    organizer are e-mailed. Raises MarketNotFoundError, ValidationFailedError (document
-    errors under the document type), ApplicationAlreadyOpenError.
+    required document types must be among them. The partial unique constraint (one open
+    application per vendor and market) is the check: of identical concurrent submissions
+    one inserts, the others wait for it and are refused. One task e-mails the vendor and the
+    organizer. Raises MarketNotFoundError, ValidationFailedError (document errors under the
+    document type), ApplicationAlreadyOpenError.
     """
     market = public_market_get(market_id=market_id)
     _check_documents(market, documents)
@@ -70,24 +71,16 @@ def application_submit(
         "description": description,
     }
     vendor, _created = vendor_get_or_create(email=email, **submitted)
-    vendor = vendor_lock(vendor_id=vendor.pk)
-    if Application.objects.filter(
-        vendor=vendor, market=market, status__in=Application.OPEN_STATUSES
-    ).exists():
-        raise ApplicationAlreadyOpenError(extra={"market_id": str(market.pk)})
     application = Application(market=market, vendor=vendor, message=message, **submitted)
     full_clean(application, exclude=["market", "vendor", "reviewed_by"])
     application_categories_check(market=market, product_categories=application.product_categories)
-    try:
-        with transaction.atomic():
-            application.save()
+    try:  # no savepoint: the error ends the transaction
+        application.save()
     except IntegrityError:
         raise ApplicationAlreadyOpenError(extra={"market_id": str(market.pk)}) from None
     if documents:
         application.documents.set(vendor_documents_store(vendor=vendor, uploads=documents))
-    application_id = str(application.pk)
-    _on_commit_send(tasks.send_application_received, application_id=application_id)
-    _on_commit_send(tasks.send_new_application, application_id=application_id)
+    enqueue_email(tasks.send_application_submitted, application_id=str(application.pk))
     return application
 
 
@@ -131,12 +124,6 @@ def application_required_documents_check(*, market, document_types: set[str]) ->
         )
 
 
-def _on_commit_send(send_task, **kwargs) -> None:
-    """Enqueue an e-mail once the transaction commits. ``robust``: a failure to enqueue is
-    logged and never turns a committed write into an error response."""
-    transaction.on_commit(partial(send_task.enqueue, **kwargs), robust=True)
-
-
 def _transition(application: Application, target: str) -> None:
     if target not in TRANSITIONS[application.status]:
         raise InvalidTransitionError(current=application.status, target=target)
@@ -155,6 +142,7 @@ def _decide(
 ) -> Application:
     market = market_get_for_update(user=user, market_id=market_id)
     application = application_get_for_update(market=market, application_id=application_id)
+    application.market = market  # the row locked above: the caller reads it for the response
     _transition(application, target)
     previous = application.get_status_display()
     if target == Status.ACCEPTED and _active_vendor_limit_reached(market):
@@ -177,7 +165,7 @@ def _decide(
         obj=application,
         message=f"{message} Reason: {reason}" if reason else message,
     )
-    _on_commit_send(
+    enqueue_email(
         tasks.send_application_decision, application_id=str(application.pk), status=str(target)
     )
     return application
@@ -262,4 +250,4 @@ def vendor_activation_request(*, email: str) -> None:
         return
     if not Application.objects.filter(vendor=vendor, status=Status.ACCEPTED).exists():
         return
-    _on_commit_send(send_vendor_activation, vendor_id=str(vendor.pk))
+    enqueue_email(send_vendor_activation, vendor_id=str(vendor.pk))

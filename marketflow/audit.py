@@ -37,8 +37,6 @@ def audit_record(*, user, obj: models.Model, message: str, action: int = CHANGE)
     return entry
 
 
-def audit_records(
-    *, user, entries: Iterable[tuple[models.Model, str]], action: int = CHANGE
-) -> None:
-    """Several records in one insert: ``entries`` are (object, message) pairs."""
-    LogEntry.objects.bulk_create([_entry(user, obj, message, action) for obj, message in entries])
+def audit_records(*, user, entries: Iterable[tuple[models.Model, str, int]]) -> None:
+    """Several records in one insert: ``entries`` are (object, message, action) triples."""
+    LogEntry.objects.bulk_create([_entry(user, *entry) for entry in entries])

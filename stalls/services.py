@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError
+from django.db.models import ProtectedError, Q
 from django.utils import timezone
 
 from applications.selectors import (
@@ -18,7 +18,7 @@ from applications.selectors import (
     application_is_accepted,
 )
 from applications.services import application_withdraw
-from marketflow.audit import ADDITION, DELETION, audit_record, audit_records
+from marketflow.audit import ADDITION, CHANGE, DELETION, audit_record, audit_records
 from marketflow.errors import MarketDayCancelledError, MarketDayInPastError
 from marketflow.models import MarketDay, User
 from marketflow.selectors import market_day_get_for_update, market_get
@@ -39,9 +39,8 @@ STALL_EDITABLE_FIELDS = ("label", "size_category", "price_per_day", "assigned_ve
 
 
 def _save_stall(stall: Stall) -> None:
-    try:
-        with transaction.atomic():
-            stall.save()
+    try:  # no savepoint: the error ends the transaction
+        stall.save()
     except IntegrityError:
         raise StallLabelTakenError(extra={"label": stall.label}) from None
 
@@ -122,8 +121,11 @@ def _audit_cancelled(user: User, bookings: list[Booking], describe: Callable) ->
     """Recorded on each booking (the entry keeps its description after the row is gone) and
     on its market day, whose history page outlives the booking."""
     messages = [(booking, describe(booking)) for booking in bookings]
-    audit_records(user=user, entries=messages, action=DELETION)
-    audit_records(user=user, entries=[(b.market_day, message) for b, message in messages])
+    audit_records(
+        user=user,
+        entries=[(b, message, DELETION) for b, message in messages]
+        + [(b.market_day, message, CHANGE) for b, message in messages],
+    )
 
 
 @transaction.atomic
@@ -152,31 +154,33 @@ def booking_create(
     accepted = accepted_application_get_for_update(market=market, vendor_id=vendor_id)
     if accepted is None:
         raise VendorNotAcceptedError(extra={"vendor_id": str(vendor_id)})
-    conflict_extra = {"stall": stall.label, "date": str(market_day.date)}
-    if Booking.objects.filter(market_day=market_day, stall=stall).exists():
-        raise StallAlreadyBookedError(extra=conflict_extra)
-    if Booking.objects.filter(market_day=market_day, vendor_id=vendor_id).exists():
-        raise VendorAlreadyBookedError(
-            extra={"vendor_id": str(vendor_id), "date": str(market_day.date)}
+    date = str(market_day.date)
+    stall_taken = StallAlreadyBookedError(extra={"stall": stall.label, "date": date})
+    vendor_taken = VendorAlreadyBookedError(extra={"vendor_id": str(vendor_id), "date": date})
+    booked_stall_ids = list(
+        Booking.objects.filter(Q(stall=stall) | Q(vendor_id=vendor_id), market_day=market_day)
+        .values_list("stall_id", flat=True)
+    )
+    if booked_stall_ids:
+        raise stall_taken if stall.pk in booked_stall_ids else vendor_taken
+    try:  # no savepoint: the error ends the transaction
+        booking = Booking.objects.create(
+            market_day=market_day,
+            stall=stall,
+            vendor_id=vendor_id,
+            fee_cents=stall.price_per_day or 0,
+            booked_by=user,
         )
-    try:
-        with transaction.atomic():  # savepoint, so the outer transaction survives
-            booking = Booking.objects.create(
-                market_day=market_day,
-                stall=stall,
-                vendor_id=vendor_id,
-                fee_cents=stall.price_per_day or 0,
-                booked_by=user,
-            )
-    except IntegrityError:
-        # The constraints are the last word: find out which one a concurrent writer hit.
-        if Booking.objects.filter(market_day=market_day, stall=stall).exists():
-            raise StallAlreadyBookedError(extra=conflict_extra) from None
-        if Booking.objects.filter(market_day=market_day, vendor_id=vendor_id).exists():
-            raise VendorAlreadyBookedError(
-                extra={"vendor_id": str(vendor_id), "date": str(market_day.date)}
-            ) from None
-        raise
+    except IntegrityError as error:  # only a writer that skipped the day's lock gets here
+        # PostgreSQL names the constraint (psycopg's public ``Diagnostic``); SQLite does not.
+        constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
+        conflict = {
+            "booking_unique_stall_per_day": stall_taken,
+            "booking_unique_vendor_per_day": vendor_taken,
+        }.get(constraint)
+        if conflict is None:
+            raise
+        raise conflict from None
     audit_record(
         user=user,
         obj=booking,
@@ -239,9 +243,8 @@ def booking_fill_from_regulars(
                     booked_by=user,
                 )
             )
-    try:
-        with transaction.atomic():  # the constraints are the last word
-            Booking.objects.bulk_create(new_bookings)
+    try:  # the constraints are the last word; no savepoint: the error ends the transaction
+        Booking.objects.bulk_create(new_bookings)
     except IntegrityError:
         raise StallAlreadyBookedError(extra={"date": str(market_day.date)}) from None
     audit_records(
@@ -250,10 +253,10 @@ def booking_fill_from_regulars(
             (
                 booking,
                 f"Booked the stall's regular vendor {_where(booking)}, fee {_fee(booking)}.",
+                ADDITION,
             )
             for booking in new_bookings
         ],
-        action=ADDITION,
     )
     return RegularsFill(booked=new_bookings, skipped=skipped)
 

@@ -9,9 +9,9 @@ selector where the service looks it up, or ``select_for_update`` itself) and for
 past the service's check before any of them writes, with a second barrier placed right after the
 check. They show that the race the main test is about really happens without the lock, and that
 the main test's assertions would catch it. Where a database constraint is the final guard (one
-booking per stall or vendor and day, one open application), the control shows the constraint
-holding on its own, and a second control removes the constraint too, to show the assertion then
-fails.
+booking per stall or vendor and day), the control shows the constraint holding on its own, and a
+second control removes the constraint too, to show the assertion then fails. One open
+application per vendor and market has the constraint as its only guard; its control removes it.
 """
 
 import threading
@@ -39,7 +39,6 @@ from marketflow.tests.factories import OrganizerFactory, UserFactory
 from stalls.models import Booking
 from stalls.tests.factories import StallFactory
 from vendors.models import Vendor
-from vendors.selectors import vendor_get
 from vendors.tests.factories import VendorFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -364,48 +363,11 @@ def test_twenty_identical_public_applications_open_one(market):
     assert vendor.applications.get().market_id == market.pk
 
 
-def known_applicant() -> Vendor:
-    """The applicant's vendor row made beforehand: in the controls, racing inserts of a new
-    vendor would wait on each other's uncommitted row while the first one waits at the barrier."""
-    profile = {k: v for k, v in APPLICANT.items() if k not in ("email", "message")}
-    return VendorFactory(email=APPLICANT["email"].lower(), **profile)
-
-
-def hold_after_open_application_check(monkeypatch) -> None:
-    """Remove the vendor lock of ``application_submit`` and hold every thread after its check
-    for an open application (``full_clean`` is the service's next step)."""
-    monkeypatch.setattr(
-        application_services, "vendor_lock", lambda *, vendor_id: vendor_get(vendor_id=vendor_id)
-    )
-    monkeypatch.setattr(
-        application_services,
-        "full_clean",
-        wait_before(application_services.full_clean, threading.Barrier(THREADS)),
-    )
-
-
-def test_control_public_applications_without_lock_are_guarded_by_the_constraint(
-    monkeypatch, market
-):
-    """NEGATIVE CONTROL: the vendor lock is removed and all twenty threads pass the "already
-    open?" check before any inserts. The partial unique constraint alone still leaves one open
-    application and nineteen clean 409s; the next control removes it too."""
-    known_applicant()
+def test_control_public_applications_without_the_constraint_open_many(market):
+    """NEGATIVE CONTROL: the partial unique constraint is the only guard (no lock, no check
+    before the insert). Without it, twenty open applications, which the public application
+    test catches."""
     requests = apply_requests(market)
-    hold_after_open_application_check(monkeypatch)
-
-    responses = run_together(requests)
-
-    assert outcomes(responses) == {(201, None): 1, (409, "application_already_open"): THREADS - 1}
-    assert open_applications(market) == 1
-
-
-def test_control_public_applications_without_lock_or_constraint_open_many(monkeypatch, market):
-    """NEGATIVE CONTROL: lock and partial unique constraint removed: twenty open applications,
-    which the public application test catches."""
-    known_applicant()
-    requests = apply_requests(market)
-    hold_after_open_application_check(monkeypatch)
 
     with constraint_removed(Application, "application_one_open_per_vendor_market"):
         responses = run_together(requests)

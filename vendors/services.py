@@ -14,12 +14,7 @@ from marketflow.models import User, normalize_email
 from marketflow.validation import full_clean, only_fields, validate_new_password
 from vendors.errors import VendorAccountExistsError
 from vendors.models import Vendor, VendorDocument, validate_document_file
-from vendors.selectors import (
-    vendor_for_activation,
-    vendor_for_user,
-    vendor_get_by_email,
-    vendor_lock,
-)
+from vendors.selectors import vendor_for_activation, vendor_for_user, vendor_lock
 
 VENDOR_PROFILE_FIELDS = (
     "business_name",
@@ -37,24 +32,15 @@ def _profile(fields: dict) -> dict:
 def vendor_get_or_create(*, email: str, **profile) -> tuple[Vendor, bool]:
     """The vendor with this e-mail, or a new one with ``profile``; never edits an existing one.
 
-    Safe under concurrency: a racing insert of the same e-mail hits the unique constraint
-    inside a savepoint, and the winner's row is read instead. Call inside a transaction.
+    One ``INSERT ... ON CONFLICT DO NOTHING`` and one read, safe under concurrency without a
+    savepoint: a racing insert of the same e-mail waits for the other transaction, then
+    reads its row. Call inside a transaction.
     """
-    email = normalize_email(email)
-    existing = vendor_get_by_email(email=email)
-    if existing is not None:
-        return existing, False
-    vendor = Vendor(email=email, **_profile(profile))
+    vendor = Vendor(email=normalize_email(email), **_profile(profile))
     full_clean(vendor, exclude=["user"])
-    try:
-        with transaction.atomic():
-            vendor.save()
-    except IntegrityError:
-        existing = vendor_get_by_email(email=email)
-        if existing is None:  # not the e-mail after all: let the real error surface
-            raise
-        return existing, False
-    return vendor, True
+    Vendor.objects.bulk_create([vendor], ignore_conflicts=True)
+    stored = Vendor.objects.get(email=vendor.email)
+    return stored, stored.pk == vendor.pk
 
 
 @transaction.atomic
@@ -161,9 +147,8 @@ def vendor_account_activate(*, uidb64: str, token: str, password: str) -> User:
     if user is None:
         user = User(email=vendor.email, full_name=vendor.contact_name)
         user.set_password(password)
-        try:
-            with transaction.atomic():
-                user.save()
+        try:  # no savepoint: the error ends the transaction
+            user.save()
         except IntegrityError:
             raise VendorAccountExistsError() from None
     else:
@@ -171,8 +156,7 @@ def vendor_account_activate(*, uidb64: str, token: str, password: str) -> User:
         user.save(update_fields=["password", "updated_at"])
     vendor.user = user
     try:
-        with transaction.atomic():
-            vendor.save(update_fields=["user", "updated_at"])
+        vendor.save(update_fields=["user", "updated_at"])
     except IntegrityError:  # that user is already another vendor's
         raise VendorAccountExistsError() from None
     return user
