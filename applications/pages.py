@@ -2,6 +2,7 @@
 its confirmation; the vendor's request for a new activation link; document downloads."""
 
 import io
+import json
 import logging
 
 import segno
@@ -27,7 +28,10 @@ from vendors.models import ProductCategory
 
 logger = logging.getLogger(__name__)
 
-LAST_APPLICATION_SESSION_KEY = "last_application"
+# What the confirmation page shows, in a cookie signed for the market: no session row to write
+# after the application's own commit.
+LAST_APPLICATION_COOKIE = "last_application"
+LAST_APPLICATION_SECONDS = 3600
 
 
 @require_GET
@@ -93,13 +97,23 @@ def apply(request, slug: str):
         if form.is_valid():
             with domain_errors(form=form):
                 application = services.application_submit(market_id=market.pk, **form.submission())
-                request.session[LAST_APPLICATION_SESSION_KEY] = {
-                    "market": market.slug,
+                response = redirect("market-apply-done", slug=market.slug)
+                last = {
                     "business_name": application.business_name,
                     "email": application.vendor.email,
                     "documents": len(form.uploads()),
                 }
-                return redirect("market-apply-done", slug=market.slug)
+                response.set_signed_cookie(
+                    LAST_APPLICATION_COOKIE,
+                    json.dumps(last),
+                    salt=market.slug,
+                    max_age=LAST_APPLICATION_SECONDS,
+                    path=response["Location"],
+                    secure=settings.SESSION_COOKIE_SECURE,
+                    httponly=True,
+                    samesite="Lax",
+                )
+                return response
     return render(request, "pages/apply.html", _apply_context(market, form))
 
 
@@ -115,11 +129,13 @@ def _apply_context(market, form) -> dict:
 @page
 def apply_done(request, slug: str):
     market = public_market_get_by_slug(slug=slug)
-    last = request.session.get(LAST_APPLICATION_SESSION_KEY) or {}
+    last = request.get_signed_cookie(
+        LAST_APPLICATION_COOKIE, None, salt=market.slug, max_age=LAST_APPLICATION_SECONDS
+    )
     return render(
         request,
         "pages/apply_done.html",
-        {"market": market, "application": last if last.get("market") == market.slug else None},
+        {"market": market, "application": json.loads(last) if last else None},
     )
 
 
