@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
+from rest_framework.test import APIClient
 
 from applications.models import Application
 from applications.tests.factories import ApplicationFactory
@@ -57,10 +58,23 @@ class FlakyMailServer(LocmemBackend):
         return super().send_messages(email_messages)
 
 
+class SecondMessageFailsOnce(LocmemBackend):
+    """Delivers the first message, drops the connection on the second, then delivers."""
+
+    calls = 0
+
+    def send_messages(self, email_messages):
+        type(self).calls += 1
+        if type(self).calls == 2:
+            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+        return super().send_messages(email_messages)
+
+
 @pytest.fixture(autouse=True)
 def reset_mail_servers():
     DownMailServer.calls = 0
     FlakyMailServer.calls = 0
+    SecondMessageFailsOnce.calls = 0
 
 
 @pytest.fixture
@@ -260,3 +274,31 @@ def test_the_database_queue_gives_up_after_the_last_attempt(settings, caplog):
     assert any("failed 3 times; giving up" in m for m in log_messages(caplog, logging.ERROR))
     application.refresh_from_db()
     assert application.status == Application.Status.ACCEPTED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_retry_sends_only_what_did_not_go_out(settings):
+    """The apply's one task mails the vendor, then the organizer. The organizer's mail fails:
+    the retry sends it alone, and the vendor gets their mail once."""
+    settings.TASKS = DATABASE_QUEUE
+    settings.EMAIL_BACKEND = f"{__name__}.SecondMessageFailsOnce"
+    market = MarketFactory()
+    url = reverse("api:public-apply", kwargs={"market_id": market.pk})
+    body = {"email": "ana@hillside.example", "business_name": "Hillside Honey",
+            "contact_name": "Ana", "product_categories": ["produce"]}  # fmt: skip
+    assert APIClient().post(url, body, format="json").status_code == 201
+
+    (task,) = DBTaskResult.objects.all()
+    assert task.task_path == "applications.tasks.send_application_submitted"
+    run_worker()
+    assert [message.to for message in mail.outbox] == [["ana@hillside.example"]]
+    retry = DBTaskResult.objects.filter(status=TaskResultStatus.READY)
+    assert retry.get().args_kwargs["kwargs"]["email_sent"] == 1
+    retry.update(run_after=timezone.now())
+    run_worker()
+
+    assert [message.to for message in mail.outbox] == [
+        ["ana@hillside.example"],
+        [market.organizer.email],
+    ]
+    assert SecondMessageFailsOnce.calls == 3
