@@ -1,6 +1,7 @@
 """`make bench` — what every hot path costs at platform scale, and the budgets it must hold.
 
     python -m bench.run [--scale 1] [--rebuild] [--iterations 200] [--http-seconds 20]
+                        [--server gunicorn|granian|both]
 
 1. The bench database (BENCH_DATABASE_URL, default
    postgres://postgres@127.0.0.1:5432/marketflow_bench) is created if missing, migrated with
