@@ -445,7 +445,7 @@ def measure_http(catalog, large, args, marker: str) -> dict:
             for name, server in servers.items()
         }
         for index, endpoint in enumerate(endpoints):
-            # With both servers, they take turns going first, so neither always runs warm.
+            # With both servers, they take turns going first: neither always follows the other.
             for name in names if index % 2 == 0 else names[::-1]:
                 results["servers"][name]["per_endpoint"][endpoint.key] = http_endpoint(
                     servers[name], endpoint, large, args, f"{marker}-{name}"
