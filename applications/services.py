@@ -79,7 +79,7 @@ def application_submit(
     except IntegrityError:
         raise ApplicationAlreadyOpenError(extra={"market_id": str(market.pk)}) from None
     if documents:
-        application.documents.set(vendor_documents_store(vendor=vendor, uploads=documents))
+        application.documents.add(*vendor_documents_store(vendor=vendor, uploads=documents))
     enqueue_email(tasks.send_application_submitted, application_id=str(application.pk))
     return application
 

@@ -22,6 +22,7 @@ from marketflow.models import MarketDay
 from marketflow.tests.factories import MarketDayFactory
 from stalls.models import Booking
 from stalls.tests.factories import BookingFactory, StallFactory
+from vendors.tests.uploads import pdf, png
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -188,3 +189,23 @@ def test_a_decision(organizer, market, decision):
         "COMMIT",
         "SELECT applications_application",  # the response, with vendor and documents
     ]
+
+
+def test_the_apply_form_with_documents(market):
+    market.required_document_types = ["insurance"]
+    market.save()
+    url = f"/m/{market.slug}/apply/"
+    data = {**submission(market), "insurance": pdf(), "product_photo": [png("a.png"), png("b.png")]}
+
+    statements = run(lambda: Client().post(url, data))
+
+    assert (
+        statements
+        == [
+            "SELECT marketflow_market",
+            *APPLY[:-2],
+            "INSERT vendors_vendordocument",  # the three files' rows, one insert
+            "INSERT applications_application_documents",  # listed on the application, one insert
+            *APPLY[-2:],
+        ]
+    )

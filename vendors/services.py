@@ -105,7 +105,7 @@ def vendor_documents_store(
             upload.file.seek(0)
             document.file.save(original_filename, upload.file, save=False)
             documents.append(document)
-            document.save()
+        VendorDocument.objects.bulk_create(documents)  # one insert for all
     except BaseException:
         for document in documents:
             document.file.delete(save=False)
