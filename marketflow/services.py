@@ -73,9 +73,8 @@ def organizer_create(
 
 
 def _save_market(market: Market) -> None:
-    try:
-        with transaction.atomic():  # savepoint, so the caller's transaction survives
-            market.save()
+    try:  # no savepoint: the error ends the (atomic) caller's transaction
+        market.save()
     except IntegrityError:
         raise MarketSlugTakenError(extra={"slug": market.slug}) from None
 
@@ -127,9 +126,8 @@ def market_delete(*, user: User, market_id: UUID) -> None:
 
 
 def _save_market_day(market_day: MarketDay) -> None:
-    try:
-        with transaction.atomic():
-            market_day.save()
+    try:  # no savepoint: the error ends the (atomic) caller's transaction
+        market_day.save()
     except IntegrityError:
         raise MarketDayDateTakenError(extra={"date": str(market_day.date)}) from None
 
@@ -265,9 +263,8 @@ def market_day_create_weekly(
     ]
     for market_day in new_days:
         _check_market_day(market_day)
-    try:
-        with transaction.atomic():
-            MarketDay.objects.bulk_create(new_days)
+    try:  # no savepoint: the error ends the transaction
+        MarketDay.objects.bulk_create(new_days)
     except IntegrityError:
         raise MarketDayDateTakenError() from None
     return WeeklySchedule(created=new_days, skipped_dates=sorted(existing))
