@@ -242,9 +242,9 @@ def application_withdraw(*, user: User, application_id: UUID | str) -> Applicati
 
 @transaction.atomic
 def vendor_activation_request(*, email: str) -> None:
-    """Send a fresh one-time activation link (on commit) when ``email`` belongs to a vendor
-    with an accepted application and no account. Otherwise nothing happens; the caller says
-    the same either way, so the page does not reveal who is a vendor."""
+    """Send a fresh one-time activation link (``enqueue_email``) when ``email`` belongs to a
+    vendor with an accepted application and no account. Otherwise nothing happens; the caller
+    says the same either way, so the page does not reveal who is a vendor."""
     vendor = vendor_get_by_email(email=normalize_email(email))
     if vendor is None or vendor.user_id is not None:
         return
