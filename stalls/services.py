@@ -158,8 +158,9 @@ def booking_create(
     stall_taken = StallAlreadyBookedError(extra={"stall": stall.label, "date": date})
     vendor_taken = VendorAlreadyBookedError(extra={"vendor_id": str(vendor_id), "date": date})
     booked_stall_ids = list(
-        Booking.objects.filter(Q(stall=stall) | Q(vendor_id=vendor_id), market_day=market_day)
-        .values_list("stall_id", flat=True)
+        Booking.objects.filter(
+            Q(stall=stall) | Q(vendor_id=vendor_id), market_day=market_day
+        ).values_list("stall_id", flat=True)
     )
     if booked_stall_ids:
         raise stall_taken if stall.pk in booked_stall_ids else vendor_taken
