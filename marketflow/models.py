@@ -260,6 +260,11 @@ class MarketDay(BaseModel):
     def __str__(self):
         return f"{self.market} – {self.date:%Y-%m-%d}"
 
+    def clean(self):
+        # The constraint's rule, as a message on the field (forms, API, services).
+        if self.start_time and self.end_time and self.start_time >= self.end_time:
+            raise ValidationError({"end_time": _("The end time must be after the start.")})
+
     @property
     def is_cancelled(self) -> bool:
         return self.status == self.Status.CANCELLED

@@ -57,7 +57,7 @@ class StallAdmin(ScopedModelAdmin):
         return super().get_queryset(request).select_related(*self.list_select_related)
 
     def get_fields(self, request, obj=None):
-        return ["market", "label", "size_category", "price_per_day", "assigned_vendor", "notes"]
+        return ["market", *services.STALL_FIELDS]
 
     def get_readonly_fields(self, request, obj=None):
         return ["market"] if obj is not None else []  # a stall stays in its market
@@ -69,7 +69,7 @@ class StallAdmin(ScopedModelAdmin):
     def save_model(self, request, obj, form, change):
         data = {
             name: form.cleaned_data[name]
-            for name in ("label", "size_category", "price_per_day", "assigned_vendor", "notes")
+            for name in services.STALL_FIELDS
             if not change or name in form.changed_data
         }
         if change:
