@@ -7,7 +7,6 @@ import zoneinfo
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import OuterRef
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -26,7 +25,6 @@ from marketflow.admin_base import (
     adopt,
     call_service,
     market_filter,
-    subquery_count,
     when_filter,
 )
 from marketflow.currencies import ISO_4217_CODES
@@ -35,6 +33,7 @@ from marketflow.models import DocumentType, Market, MarketDay, ProductCategory, 
 from marketflow.selectors import market_list
 from stalls import services as stall_services
 from stalls.models import Booking, Stall
+from stalls.selectors import market_day_fill_counts
 from stalls.services import STALL_FIELDS
 
 WEEKDAYS = [
@@ -374,10 +373,7 @@ class MarketDayAdmin(ScopedModelAdmin):
             super()
             .get_queryset(request)
             .select_related(*self.list_select_related)
-            .annotate(
-                booked_count=subquery_count(Booking.objects.filter(market_day=OuterRef("pk"))),
-                stall_count=subquery_count(Stall.objects.filter(market=OuterRef("market"))),
-            )
+            .annotate(**market_day_fill_counts())
         )
 
     def get_fields(self, request, obj=None):
