@@ -26,11 +26,7 @@ class StallCreateSerializer(serializers.ModelSerializer):
 
 
 class StallUpdateSerializer(StallCreateSerializer):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            field.required = False
-            field.default = serializers.empty
+    """The same fields, each optional: the view validates with ``partial=True``."""
 
 
 class BookingVendorSerializer(FastRepresentationMixin, serializers.Serializer):
