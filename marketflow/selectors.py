@@ -7,7 +7,6 @@ from django.db.models import QuerySet
 
 from marketflow.errors import MarketDayNotFoundError, MarketNotFoundError
 from marketflow.models import Market, MarketDay, User
-from marketflow.prepared import PreparedGet
 
 
 def market_list(*, user: User) -> QuerySet[Market]:
@@ -20,22 +19,9 @@ def market_list(*, user: User) -> QuerySet[Market]:
     return markets.filter(organizer=user)
 
 
-# The market of (nearly) every organizer request: compiled once (marketflow/prepared.py).
-_own_market = PreparedGet(
-    lambda market_id, organizer_id: Market.objects.filter(pk=market_id, organizer_id=organizer_id),
-    market_id=UUID,
-    organizer_id=UUID,
-)
-
-
 def market_get(*, user: User, market_id: UUID | str) -> Market:
     """One of ``user``'s markets; another organizer's market is not found, never forbidden."""
     try:
-        if user.is_authenticated and user.is_organizer and not user.is_superuser:
-            market = _own_market.get(market_id=market_id, organizer_id=user.pk)
-            if market is None:
-                raise Market.DoesNotExist
-            return market
         return market_list(user=user).get(pk=market_id)
     except (Market.DoesNotExist, ValidationError, ValueError, TypeError):
         raise MarketNotFoundError() from None
@@ -79,24 +65,13 @@ def upcoming_market_day_list(*, market: Market) -> QuerySet[MarketDay]:
     ).order_by("date")
 
 
-_market_day = PreparedGet(
-    lambda market_day_id, market_id: MarketDay.objects.filter(
-        pk=market_day_id, market_id=market_id
-    ),
-    market_day_id=UUID,
-    market_id=UUID,
-)
-
-
 def market_day_get(*, market: Market, market_day_id: UUID | str) -> MarketDay:
     """A day of ``market`` (with ``market`` set on it); a day of any other market is not
     found."""
     try:
-        market_day = _market_day.get(market_day_id=market_day_id, market_id=market.pk)
-    except (ValidationError, ValueError, TypeError):
-        market_day = None
-    if market_day is None:
-        raise MarketDayNotFoundError()
+        market_day = MarketDay.objects.get(pk=market_day_id, market=market)
+    except (MarketDay.DoesNotExist, ValidationError, ValueError, TypeError):
+        raise MarketDayNotFoundError() from None
     market_day.market = market
     return market_day
 

@@ -9,7 +9,6 @@ from marketflow.models import (
     validate_document_types,
     validate_product_categories,
 )
-from marketflow.representation import FastRepresentationMixin
 from marketflow.services import MARKET_EDITABLE_FIELDS
 
 
@@ -51,7 +50,7 @@ class DocumentTypesField(ModelValidatedListField):
         super().__init__(**kwargs)
 
 
-class MarketReadSerializer(FastRepresentationMixin, serializers.ModelSerializer):
+class MarketReadSerializer(serializers.ModelSerializer):
     class Meta:
         model = Market
         fields = ["id", *MARKET_EDITABLE_FIELDS, "created_at", "updated_at"]
@@ -78,7 +77,7 @@ class MarketUpdateSerializer(MarketCreateSerializer):
         extra_kwargs["slug"] = {"required": False, "validators": []}
 
 
-class PublicMarketSerializer(FastRepresentationMixin, serializers.ModelSerializer):
+class PublicMarketSerializer(serializers.ModelSerializer):
     upcoming_market_days = serializers.SerializerMethodField()
 
     class Meta:
@@ -102,14 +101,14 @@ class PublicMarketSerializer(FastRepresentationMixin, serializers.ModelSerialize
         return PublicMarketDaySerializer(days, many=True).data
 
 
-class PublicMarketDaySerializer(FastRepresentationMixin, serializers.ModelSerializer):
+class PublicMarketDaySerializer(serializers.ModelSerializer):
     class Meta:
         model = MarketDay
         fields = ["date", "start_time", "end_time"]
         read_only_fields = fields
 
 
-class MarketDayReadSerializer(FastRepresentationMixin, serializers.ModelSerializer):
+class MarketDayReadSerializer(serializers.ModelSerializer):
     class Meta:
         model = MarketDay
         fields = [

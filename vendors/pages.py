@@ -49,7 +49,7 @@ def activate(request, uidb64: str, token: str):
             user = services.vendor_account_activate(
                 uidb64=uidb64, token=token, password=form.cleaned_data["password"]
             )
-            login(request, user, backend="marketflow.authentication.ModelBackend")
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, "Your vendor account is ready. Welcome!")
             return redirect("vendor-portal")
     return render(request, "pages/vendor_activate.html", {"form": form, "vendor": vendor})
