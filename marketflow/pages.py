@@ -22,7 +22,7 @@ from marketflow import services
 from marketflow.errors import DomainError, NotFoundError, PermissionDeniedError
 from marketflow.forms import OrganizerSignUpForm
 from marketflow.models import DocumentType, ProductCategory
-from marketflow.selectors import public_market_get_by_slug, upcoming_market_day_list
+from marketflow.selectors import public_market
 
 
 def form_error_from(error: DomainError, form: Form) -> None:
@@ -77,16 +77,17 @@ def page(view):
 @require_GET
 @page
 def market_page(request, slug: str):
-    market = public_market_get_by_slug(slug=slug)
+    found = public_market(slug=slug)
+    market = found["market"]
     return render(
         request,
         "pages/market.html",
         {
             "market": market,
-            "market_days": upcoming_market_day_list(market=market)[:12],
-            "categories": [ProductCategory(c).label for c in market.accepted_categories],
+            "market_days": found["market_days"][:12],
+            "categories": [ProductCategory(c).label for c in market["accepted_categories"]],
             "required_documents": [
-                DocumentType(kind).label for kind in market.required_document_types
+                DocumentType(kind).label for kind in market["required_document_types"]
             ],
         },
     )

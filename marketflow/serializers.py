@@ -78,6 +78,8 @@ class MarketUpdateSerializer(MarketCreateSerializer):
 
 
 class PublicMarketSerializer(serializers.ModelSerializer):
+    """The schema of the public market, and the reference ``public_market_data`` equals."""
+
     upcoming_market_days = serializers.SerializerMethodField()
 
     class Meta:
@@ -106,6 +108,24 @@ class PublicMarketDaySerializer(serializers.ModelSerializer):
         model = MarketDay
         fields = ["date", "start_time", "end_time"]
         read_only_fields = fields
+
+
+def public_market_data(public_market: dict) -> dict:
+    """What ``PublicMarketSerializer`` answers, from ``selectors.public_market``: written out,
+    as every visitor of a market's QR code lands here (a test pins the two together)."""
+    market = public_market["market"]
+    return {
+        **market,
+        "id": str(market["id"]),
+        "upcoming_market_days": [
+            {
+                "date": day["date"].isoformat(),
+                "start_time": day["start_time"].isoformat(),
+                "end_time": day["end_time"].isoformat(),
+            }
+            for day in public_market["market_days"]
+        ],
+    }
 
 
 class MarketDayReadSerializer(serializers.ModelSerializer):

@@ -24,6 +24,7 @@ from marketflow.serializers import (
     PublicMarketSerializer,
     TokenRequestSerializer,
     TokenResponseSerializer,
+    public_market_data,
 )
 
 
@@ -194,6 +195,4 @@ class PublicMarketView(APIView):
 
     @extend_schema(responses=PublicMarketSerializer, auth=[])
     def get(self, request, market_id):
-        market = selectors.public_market_get(market_id=market_id)
-        days = selectors.upcoming_market_day_list(market=market)[:52]
-        return Response(PublicMarketSerializer(market, context={"upcoming_market_days": days}).data)
+        return Response(public_market_data(selectors.public_market(market_id=market_id)))
