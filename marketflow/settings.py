@@ -143,8 +143,11 @@ AUTHENTICATION_BACKENDS = [
     "marketflow.security.LoginLockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Sessions in the database, read through the cache (Redis when REDIS_URL is set).
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions in the database, read through Redis when REDIS_URL is set. Not through the
+# per-process memory cache: a sign-out in one worker would not reach another's copy.
+SESSION_ENGINE = "django.contrib.sessions.backends." + (
+    "cached_db" if os.environ.get("REDIS_URL") else "db"
+)
 AXES_ENABLED = True
 AXES_VERBOSE = False  # no start-up banner in every management command
 AXES_FAILURE_LIMIT = int(os.environ.get("MARKETFLOW_LOGIN_FAILURE_LIMIT", "5"))
