@@ -6,7 +6,8 @@ from uuid import UUID
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import F, Func, IntegerField, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
@@ -101,6 +102,17 @@ def market_day_get_for_update(*, market: Market, market_day_id: UUID | str) -> M
         )
     except (MarketDay.DoesNotExist, ValidationError, ValueError, TypeError):
         raise MarketDayNotFoundError() from None
+
+
+def subquery_count(queryset: QuerySet) -> Coalesce:
+    """COUNT of a correlated queryset as a column: one query however many rows are listed."""
+    return Coalesce(
+        Subquery(
+            queryset.order_by().annotate(count=Func(F("pk"), function="COUNT")).values("count"),
+            output_field=IntegerField(),
+        ),
+        0,
+    )
 
 
 # The public market (API and page): every visitor of a market's QR code lands there. It is
