@@ -25,12 +25,12 @@ from applications.selectors import application_document_list, application_filter
 from marketflow.admin_base import (
     ScopedModelAdmin,
     ViewOnlyMixin,
-    acts_as_organizer,
     csv_response,
     market_filter,
 )
 from marketflow.errors import DomainError
 from marketflow.models import normalize_email
+from marketflow.selectors import acts_as_organizer
 from vendors.models import ProductCategory
 
 Status = Application.Status

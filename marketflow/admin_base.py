@@ -46,26 +46,8 @@ from django.utils.translation import gettext_lazy as _
 
 from marketflow.admin_rows import ChangeListRows
 from marketflow.errors import DomainError, ValidationFailedError
-from marketflow.selectors import market_list
+from marketflow.selectors import acts_as_organizer, market_list, scope_queryset
 from marketflow.templatetags.money import ZERO_DECIMAL_CURRENCIES, money
-
-
-def acts_as_organizer(user) -> bool:
-    """An organizer managing their own markets (superusers are not limited to theirs)."""
-    return bool(
-        user.is_authenticated and user.is_active and user.is_organizer and not user.is_superuser
-    )
-
-
-def scope_queryset(queryset, user, owner_path: str):
-    """``queryset`` narrowed to rows whose ``owner_path`` (a path to a market's organizer) is
-    ``user``; every row for superusers, none for anybody else."""
-    if user.is_superuser:
-        return queryset
-    if not acts_as_organizer(user):
-        return queryset.none()
-    return queryset.filter(**{owner_path: user})
-
 
 # -- service errors ---------------------------------------------------------------------------
 

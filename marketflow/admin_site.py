@@ -10,10 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from applications.models import Application
-from marketflow.admin_base import ScopedModelAdmin, acts_as_organizer, subquery_count
+from marketflow.admin_base import ScopedModelAdmin, subquery_count
 from marketflow.models import Market, MarketDay, User
-from marketflow.selectors import market_list
-from marketflow.services import FREE_PLAN_MAX_ACTIVE_VENDORS
+from marketflow.plans import active_vendor_limit
+from marketflow.selectors import acts_as_organizer, market_list
 from stalls.models import Booking, Stall
 
 DASHBOARD_MARKETS = 20
@@ -53,12 +53,6 @@ class Dashboard:
     market_days: list[DaySummary]
     pending_total: int
     pending_url: str
-
-
-def vendor_limit_for(organizer: User) -> int | None:
-    if organizer.has_paid_plan or organizer.is_superuser:
-        return None
-    return FREE_PLAN_MAX_ACTIVE_VENDORS
 
 
 def dashboard(*, user: User, site_name: str) -> Dashboard:
@@ -103,7 +97,7 @@ def dashboard(*, user: User, site_name: str) -> Dashboard:
                 market=market,
                 pending_count=market.pending_count,
                 active_vendor_count=market.active_vendor_count,
-                vendor_limit=vendor_limit_for(market.organizer),
+                vendor_limit=active_vendor_limit(market.organizer),
                 pending_url=f"{applications_url}?status__exact=pending&market={market.pk}",
             )
             for market in markets

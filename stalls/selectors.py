@@ -4,11 +4,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
 
-from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from marketflow.models import Market, MarketDay
+from marketflow.selectors import get_or_raise
 from stalls.errors import BookingNotFoundError, StallNotFoundError
 from stalls.models import Booking, Stall
 from vendors.models import Vendor
@@ -18,41 +18,28 @@ def stall_list(*, market: Market) -> QuerySet[Stall]:
     return Stall.objects.filter(market=market).order_by("label")
 
 
-def stall_get(*, market: Market, stall_id: UUID | str) -> Stall:
+def stall_get(*, market: Market, stall_id: UUID) -> Stall:
     """A stall of ``market``; a stall of any other market is not found."""
-    try:
-        return Stall.objects.get(pk=stall_id, market=market)
-    except (Stall.DoesNotExist, ValidationError, ValueError, TypeError):
-        raise StallNotFoundError() from None
+    return get_or_raise(Stall.objects.filter(market=market), StallNotFoundError, pk=stall_id)
 
 
-def stall_get_for_update(*, market: Market, stall_id: UUID | str) -> Stall:
-    try:
-        return Stall.objects.select_for_update(no_key=True).get(pk=stall_id, market=market)
-    except (Stall.DoesNotExist, ValidationError, ValueError, TypeError):
-        raise StallNotFoundError() from None
+def stall_get_for_update(*, market: Market, stall_id: UUID) -> Stall:
+    stalls = Stall.objects.select_for_update(no_key=True).filter(market=market)
+    return get_or_raise(stalls, StallNotFoundError, pk=stall_id)
 
 
 def booking_list(*, market_day: MarketDay) -> QuerySet[Booking]:
     return Booking.objects.filter(market_day=market_day).select_related("stall", "vendor")
 
 
-def booking_get(*, market_day: MarketDay, booking_id: UUID | str) -> Booking:
-    try:
-        return Booking.objects.select_related("stall", "vendor", "market_day").get(
-            pk=booking_id, market_day=market_day
-        )
-    except (Booking.DoesNotExist, ValidationError, ValueError, TypeError):
-        raise BookingNotFoundError() from None
+def booking_get(*, market_day: MarketDay, booking_id: UUID) -> Booking:
+    bookings = Booking.objects.select_related("stall", "vendor", "market_day")
+    return get_or_raise(bookings.filter(market_day=market_day), BookingNotFoundError, pk=booking_id)
 
 
-def booking_get_for_update(*, market_day: MarketDay, booking_id: UUID | str) -> Booking:
-    try:
-        return Booking.objects.select_for_update(no_key=True).get(
-            pk=booking_id, market_day=market_day
-        )
-    except (Booking.DoesNotExist, ValidationError, ValueError, TypeError):
-        raise BookingNotFoundError() from None
+def booking_get_for_update(*, market_day: MarketDay, booking_id: UUID) -> Booking:
+    bookings = Booking.objects.select_for_update(no_key=True).filter(market_day=market_day)
+    return get_or_raise(bookings, BookingNotFoundError, pk=booking_id)
 
 
 def vendor_booking_list(*, vendor: Vendor, upcoming_only: bool = False) -> QuerySet[Booking]:

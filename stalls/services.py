@@ -70,7 +70,7 @@ def _stall_fields(fields: dict) -> dict:
 
 
 @transaction.atomic
-def stall_create(*, user: User, market_id: UUID | str, label: str, **fields) -> Stall:
+def stall_create(*, user: User, market_id: UUID, label: str, **fields) -> Stall:
     """Add a stall to a market. Raises StallLabelTakenError, VendorNotAcceptedError."""
     market = market_get(user=user, market_id=market_id)
     stall = Stall(market=market, label=label, **_stall_fields(fields))
@@ -80,7 +80,7 @@ def stall_create(*, user: User, market_id: UUID | str, label: str, **fields) -> 
 
 
 @transaction.atomic
-def stall_update(*, user: User, market_id: UUID | str, stall_id: UUID | str, **fields) -> Stall:
+def stall_update(*, user: User, market_id: UUID, stall_id: UUID, **fields) -> Stall:
     """Change a stall. Booked fees keep the price they were booked at. Locks the stall."""
     market = market_get(user=user, market_id=market_id)
     stall = stall_get_for_update(market=market, stall_id=stall_id)
@@ -93,7 +93,7 @@ def stall_update(*, user: User, market_id: UUID | str, stall_id: UUID | str, **f
 
 
 @transaction.atomic
-def stall_delete(*, user: User, market_id: UUID | str, stall_id: UUID | str) -> None:
+def stall_delete(*, user: User, market_id: UUID, stall_id: UUID) -> None:
     """Remove a stall that has never been booked. Raises StallHasBookingsError."""
     market = market_get(user=user, market_id=market_id)
     stall = stall_get_for_update(market=market, stall_id=stall_id)
@@ -130,10 +130,10 @@ def _audit_cancelled(user: User, bookings: list[Booking], describe: Callable) ->
 def booking_create(
     *,
     user: User,
-    market_id: UUID | str,
-    market_day_id: UUID | str,
-    stall_id: UUID | str,
-    vendor_id: UUID | str,
+    market_id: UUID,
+    market_day_id: UUID,
+    stall_id: UUID,
+    vendor_id: UUID,
 ) -> Booking:
     """Book an accepted vendor onto a free stall for one market day.
 
@@ -193,9 +193,7 @@ class RegularsFill:
 
 
 @transaction.atomic
-def booking_fill_from_regulars(
-    *, user: User, market_id: UUID | str, market_day_id: UUID | str
-) -> RegularsFill:
+def booking_fill_from_regulars(*, user: User, market_id: UUID, market_day_id: UUID) -> RegularsFill:
     """Book each stall's regular vendor onto it for one market day, where the stall is free,
     the vendor has an accepted application and no other stall that day.
 
@@ -262,9 +260,9 @@ def booking_fill_from_regulars(
 def booking_update_payment(
     *,
     user: User,
-    market_id: UUID | str,
-    market_day_id: UUID | str,
-    booking_id: UUID | str,
+    market_id: UUID,
+    market_day_id: UUID,
+    booking_id: UUID,
     payment_status: str,
 ) -> Booking:
     """Record that a booking's fee was paid, waived, or is unpaid again. Locks the booking."""
@@ -287,9 +285,7 @@ def booking_update_payment(
 
 
 @transaction.atomic
-def booking_delete(
-    *, user: User, market_id: UUID | str, market_day_id: UUID | str, booking_id: UUID | str
-) -> None:
+def booking_delete(*, user: User, market_id: UUID, market_day_id: UUID, booking_id: UUID) -> None:
     """Cancel a booking on a day still to come. Raises MarketDayInPastError, BookingPaidError."""
     market = market_get(user=user, market_id=market_id)
     market_day = market_day_get_for_update(market=market, market_day_id=market_day_id)
@@ -310,7 +306,7 @@ def booking_delete(
 
 
 @transaction.atomic
-def vendor_withdraw_application(*, user: User, application_id: UUID | str):
+def vendor_withdraw_application(*, user: User, application_id: UUID):
     """The vendor withdraws an application; their unpaid bookings on the market's days still
     to come are released, so the organizer can give the stalls to someone else. Locks the
     market, the application, then those bookings."""

@@ -34,12 +34,11 @@ from applications.tests.factories import AcceptedApplicationFactory, Application
 from conftest import token_client
 from marketflow.models import Market
 from marketflow.selectors import market_day_get, market_get
-from marketflow.services import FREE_PLAN_MAX_ACTIVE_VENDORS
+from marketflow.plans import FREE_PLAN_MAX_ACTIVE_VENDORS
 from marketflow.tests.factories import OrganizerFactory, UserFactory
 from stalls.models import Booking
 from stalls.tests.factories import StallFactory
 from vendors.models import Vendor
-from vendors.selectors import vendor_get
 from vendors.tests.factories import VendorFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -375,7 +374,7 @@ def hold_after_open_application_check(monkeypatch) -> None:
     """Remove the vendor lock of ``application_submit`` and hold every thread after its check
     for an open application (``full_clean`` is the service's next step)."""
     monkeypatch.setattr(
-        application_services, "vendor_lock", lambda *, vendor_id: vendor_get(vendor_id=vendor_id)
+        application_services, "vendor_lock", lambda *, vendor_id: Vendor.objects.get(pk=vendor_id)
     )
     monkeypatch.setattr(
         application_services,

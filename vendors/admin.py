@@ -6,7 +6,8 @@ from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from applications.models import Application
-from marketflow.admin_base import ScopedModelAdmin, ViewOnlyMixin, acts_as_organizer
+from marketflow.admin_base import ScopedModelAdmin, ViewOnlyMixin
+from marketflow.selectors import acts_as_organizer, manages_markets, scope_queryset
 from vendors.models import Vendor
 
 
@@ -27,14 +28,10 @@ class ApplicationInline(admin.TabularInline):
 
     def get_queryset(self, request):
         applications = super().get_queryset(request).select_related("market")
-        if request.user.is_superuser:
-            return applications
-        if not acts_as_organizer(request.user):
-            return applications.none()
-        return applications.filter(market__organizer=request.user)
+        return scope_queryset(applications, request.user, "market__organizer")
 
     def has_view_permission(self, request, obj=None):
-        return acts_as_organizer(request.user) or request.user.is_superuser
+        return manages_markets(request.user)
 
     def has_add_permission(self, request, obj):
         return False
