@@ -45,7 +45,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from marketflow.admin_rows import ChangeListRows
-from marketflow.errors import DomainError, ValidationFailedError
+from marketflow.errors import DomainError
+from marketflow.forms import add_domain_error_to_form
 from marketflow.selectors import acts_as_organizer, market_list, scope_queryset
 from marketflow.templatetags.money import ZERO_DECIMAL_CURRENCIES, money
 
@@ -74,28 +75,11 @@ def call_service(service: Callable[..., Any], *, about: str = "", **kwargs) -> A
         raise ServiceRefused(error, about=about) from error
 
 
-def add_refusal_to_form(form, refusal: ServiceRefused) -> None:
-    """Field messages of a ValidationFailedError on their fields; anything else on top."""
-    error = refusal.error
-    fields = error.extra.get("fields") if isinstance(error, ValidationFailedError) else None
-    if not fields:
-        form.add_error(None, refusal.message)
-        return
-    for name, field_messages in fields.items():
-        field_name = name.removesuffix("_id") if name not in form.fields else name
-        for message in field_messages:
-            if field_name in form.fields and not refusal.label:
-                form.add_error(field_name, message)
-            else:
-                prefix = f"{refusal.label}: " if refusal.label else ""
-                form.add_error(None, f"{prefix}{name.replace('_', ' ')}: {message}")
-
-
 def form_with_refusal(form_class, refusal: ServiceRefused):
     class RefusedForm(form_class):
         def clean(self):
             cleaned_data = super().clean()
-            add_refusal_to_form(self, refusal)
+            add_domain_error_to_form(self, refusal.error, about=refusal.label)
             return cleaned_data
 
     RefusedForm.__name__ = form_class.__name__

@@ -22,6 +22,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from rest_framework.exceptions import APIException
 
+from marketflow.errors import error_body
+
 
 def client_ip(request: HttpRequest) -> str | None:
     """The address of the client that sent ``request``.
@@ -113,7 +115,7 @@ def lockout_response(request: HttpRequest, original_response=None, credentials=N
     lazy and the template does not use the user)."""
     if request.path.startswith("/api/"):
         response: HttpResponse = JsonResponse(
-            {"code": LoginLockedOut.default_code, "detail": lockout_message(), "extra": {}},
+            error_body(LoginLockedOut.default_code, lockout_message()),
             status=429,
         )
     else:

@@ -244,7 +244,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "marketflow.pagination.CursorPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "marketflow.schema.AutoSchema",
-    "EXCEPTION_HANDLER": "marketflow.api.exception_handler",
+    "EXCEPTION_HANDLER": "marketflow.exception_handler.exception_handler",
     # DRF's JSON output, encoded by orjson (see marketflow/renderers.py and `make bench`).
     "DEFAULT_RENDERER_CLASSES": ["marketflow.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
