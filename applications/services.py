@@ -218,9 +218,10 @@ def application_waitlist(
     )
 
 
-@transaction.atomic
-def application_withdraw(*, user: User, application_id: UUID) -> Application:
-    """The signed-in vendor withdraws an open application of theirs.
+def application_mark_withdrawn(*, user: User, application_id: UUID) -> Application:
+    """The application's part of a vendor's withdrawal, inside the caller's transaction. A
+    vendor withdraws through ``stalls.services.application_withdraw``, which also releases
+    their bookings.
 
     Locks the market row, then the application (the same order as a decision, so accept
     and withdraw of one application serialize). Raises NotAVendorError,

@@ -82,7 +82,7 @@ def application_withdraw(request, application_id):
     if request.method == "POST":
         withdrawn = None
         with domain_errors(request=request):
-            withdrawn = services.vendor_withdraw_application(
+            withdrawn = services.application_withdraw(
                 user=request.user, application_id=application.pk
             )
         if withdrawn is not None:

@@ -17,7 +17,7 @@ from applications.selectors import (
     accepted_vendor_ids_lock,
     application_is_accepted,
 )
-from applications.services import application_withdraw
+from applications.services import application_mark_withdrawn
 from marketflow.audit import ADDITION, DELETION, audit_record, audit_records
 from marketflow.errors import MarketDayCancelledError, MarketDayInPastError
 from marketflow.models import MarketDay, User
@@ -306,11 +306,12 @@ def booking_delete(*, user: User, market_id: UUID, market_day_id: UUID, booking_
 
 
 @transaction.atomic
-def vendor_withdraw_application(*, user: User, application_id: UUID):
-    """The vendor withdraws an application; their unpaid bookings on the market's days still
-    to come are released, so the organizer can give the stalls to someone else. Locks the
-    market, the application, then those bookings."""
-    application = application_withdraw(user=user, application_id=application_id)
+def application_withdraw(*, user: User, application_id: UUID):
+    """The signed-in vendor withdraws an open application of theirs; their unpaid bookings on
+    the market's days still to come are released, so the organizer can give the stalls to
+    someone else. Locks the market, the application, then those bookings. Raises
+    NotAVendorError, ApplicationNotFoundError, InvalidTransitionError."""
+    application = application_mark_withdrawn(user=user, application_id=application_id)
     today = application.market.today()
     # Locked, in pk order: a payment recorded meanwhile either waits for the release (and
     # finds the booking gone) or commits first (and the paid booking is not selected).

@@ -11,11 +11,11 @@ from applications.services import (
     application_reject,
     application_submit,
     application_waitlist,
-    application_withdraw,
 )
 from applications.tests.factories import AcceptedApplicationFactory, ApplicationFactory
 from marketflow.models import User
 from marketflow.tests.factories import MarketFactory, OrganizerFactory, UserFactory
+from stalls.services import application_withdraw
 from vendors.models import Vendor
 from vendors.tests.factories import VendorFactory
 
