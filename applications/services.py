@@ -180,7 +180,7 @@ def application_accept(
 ) -> Application:
     """Accept a pending or waitlisted application. Locks the market, then the application.
     Raises MarketNotFoundError, ApplicationNotFoundError, InvalidTransitionError,
-    PlanLimitReachedError (free plan, 20 active vendors)."""
+    PlanLimitReachedError (the free plan's active vendors, marketflow/plans.py)."""
     return _decide(
         user=user,
         market_id=market_id,

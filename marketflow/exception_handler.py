@@ -14,7 +14,7 @@ from rest_framework.views import set_rollback
 
 from marketflow import errors
 from marketflow.errors import error_body
-from marketflow.faults import is_database_unavailable
+from marketflow.faults import is_api_request, is_database_unavailable
 from marketflow.validation import validation_error_fields
 
 logger = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ def domain_error_status(error: errors.DomainError) -> int:
 def not_found(request, exception=None):
     """``handler404``: a URL under ``/api/`` that matches no route (an id that is not a UUID,
     say) answers in the API's error shape; any other path gets the 404 page."""
-    if request.path.startswith("/api/"):
+    if is_api_request(request):
         return JsonResponse(error_body("not_found", "Not found."), status=404)
     return page_not_found(request, exception)
 

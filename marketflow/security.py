@@ -23,6 +23,7 @@ from django.utils.translation import ngettext
 from rest_framework.exceptions import APIException
 
 from marketflow.errors import error_body
+from marketflow.faults import is_api_request
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -113,7 +114,7 @@ def lockout_response(request: HttpRequest, original_response=None, credentials=N
     The API gets our error body; the admin and the portal a page that says what happened and
     when to try again. Rendered without touching the database (the auth context processor is
     lazy and the template does not use the user)."""
-    if request.path.startswith("/api/"):
+    if is_api_request(request):
         response: HttpResponse = JsonResponse(
             error_body(LoginLockedOut.default_code, lockout_message()),
             status=429,
