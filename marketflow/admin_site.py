@@ -4,17 +4,16 @@ import datetime
 from dataclasses import dataclass
 
 from django.contrib import admin
-from django.db.models import OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from applications.models import Application
-from marketflow.admin_base import ScopedModelAdmin, subquery_count
+from applications.selectors import market_application_counts
+from marketflow.admin_base import ScopedModelAdmin
 from marketflow.models import Market, MarketDay, User
 from marketflow.plans import active_vendor_limit
 from marketflow.selectors import acts_as_organizer, market_list
-from stalls.models import Booking, Stall
+from stalls.selectors import market_day_fill_counts
 
 DASHBOARD_MARKETS = 20
 DASHBOARD_DAYS = 8
@@ -63,16 +62,7 @@ def dashboard(*, user: User, site_name: str) -> Dashboard:
         market_list(user=user)
         .filter(is_active=True)
         .select_related("organizer")
-        .annotate(
-            pending_count=subquery_count(
-                Application.objects.filter(market=OuterRef("pk"), status=Application.Status.PENDING)
-            ),
-            active_vendor_count=subquery_count(
-                Application.objects.filter(
-                    market=OuterRef("pk"), status=Application.Status.ACCEPTED
-                )
-            ),
-        )
+        .annotate(**market_application_counts())
         .order_by("-pending_count", "name")[:DASHBOARD_MARKETS]
     )
     # "Today" differs by market time zone; a day's margin keeps this to one query, and the
@@ -85,10 +75,7 @@ def dashboard(*, user: User, site_name: str) -> Dashboard:
             date__gte=since,
         )
         .select_related("market")
-        .annotate(
-            booked_count=subquery_count(Booking.objects.filter(market_day=OuterRef("pk"))),
-            stall_count=subquery_count(Stall.objects.filter(market=OuterRef("market"))),
-        )
+        .annotate(**market_day_fill_counts())
         .order_by("date", "market__name")[: DASHBOARD_DAYS * 2]
     )
     return Dashboard(

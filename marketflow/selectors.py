@@ -3,7 +3,8 @@
 from typing import TypeVar
 from uuid import UUID
 
-from django.db.models import Model, QuerySet
+from django.db.models import F, Func, IntegerField, Model, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from marketflow.errors import DomainError, MarketDayNotFoundError, MarketNotFoundError
 from marketflow.models import Market, MarketDay, User
@@ -105,3 +106,14 @@ def market_day_get_for_update(*, market: Market, market_day_id: UUID) -> MarketD
         .filter(market=market)
     )
     return get_or_raise(market_days, MarketDayNotFoundError, pk=market_day_id)
+
+
+def subquery_count(queryset: QuerySet) -> Coalesce:
+    """COUNT of a correlated queryset as a column: one query however many rows are listed."""
+    return Coalesce(
+        Subquery(
+            queryset.order_by().annotate(count=Func(F("pk"), function="COUNT")).values("count"),
+            output_field=IntegerField(),
+        ),
+        0,
+    )
