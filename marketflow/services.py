@@ -28,6 +28,7 @@ from marketflow.selectors import (
     manages_markets,
     market_day_get_for_update,
     market_get_for_update,
+    public_market_forget,
 )
 from marketflow.tokens import decode_id, email_verification_token
 from marketflow.validation import full_clean, only_fields, validate_new_password
@@ -321,6 +322,7 @@ def market_day_create_weekly(
             MarketDay.objects.bulk_create(new_days)
     except IntegrityError:
         raise MarketDayDateTakenError() from None
+    public_market_forget(market_id=market.pk)  # bulk_create sends no post_save
     return WeeklySchedule(created=new_days, skipped_dates=sorted(existing))
 
 

@@ -3,7 +3,7 @@ from uuid import UUID
 from django.db.models import QuerySet
 
 from marketflow.models import User, normalize_email
-from marketflow.prepared import PreparedGet
+from marketflow.selectors import get_or_raise
 from marketflow.tokens import decode_id
 from vendors.errors import NotAVendorError
 from vendors.models import Vendor, VendorDocument
@@ -14,18 +14,11 @@ def vendor_get_by_email(*, email: str) -> Vendor | None:
     return Vendor.objects.filter(email=normalize_email(email)).first()
 
 
-# Every vendor request reads it: compiled once (marketflow/prepared.py).
-_vendor_of_user = PreparedGet(lambda user_id: Vendor.objects.filter(user_id=user_id), user_id=UUID)
-
-
 def vendor_for_user(*, user: User) -> Vendor:
     """The vendor profile linked to a signed-in user; others are refused with 403."""
     if not user.is_authenticated:
         raise NotAVendorError()
-    vendor = _vendor_of_user.get(user_id=user.pk)
-    if vendor is None:
-        raise NotAVendorError()
-    return vendor
+    return get_or_raise(Vendor.objects.all(), NotAVendorError, user=user)
 
 
 def vendor_lock(*, vendor_id: UUID) -> Vendor:
