@@ -180,17 +180,3 @@ def test_orjson_renderer_writes_the_bytes_drf_writes():
     assert JSONRenderer().render(None) == b""
     pretty = "application/json; indent=4"
     assert JSONRenderer().render(data, pretty) == DrfJSONRenderer().render(data, pretty)
-
-
-def test_admin_row_checkbox_is_djangos_html(rows):
-    from django.contrib import admin as django_admin
-    from django.contrib.admin import ModelAdmin
-
-    from applications.models import Application as ApplicationModel
-
-    model_admin = django_admin.site._registry[ApplicationModel]
-    application = rows["applications"][0]
-    application.business_name = 'Tom & "Jerry" <Bakery>'
-    expected = ModelAdmin.action_checkbox(model_admin, application)
-    assert model_admin.action_checkbox(application) == expected
-    assert "&amp;" in expected
