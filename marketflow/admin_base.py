@@ -7,7 +7,8 @@
   with ``is_organizer`` and needs no group or permission rows (see ``ScopedModelAdmin``).
 - Writes go through services. A ``DomainError`` from a service becomes a form error on the
   page the manager submitted (the transaction rolled back) or an admin error message.
-- Speed: no full result counts, a paginator that stops counting exactly on huge tables.
+- Speed, through Django's documented options only: no full result counts, no facets, short
+  pages, a paginator that stops counting exactly on huge tables.
 
 The admin is a face over every app, like ``urls.py``: admin modules may import any app's
 selectors and services.
@@ -382,7 +383,9 @@ class ScopedModelAdmin(ScopedChoicesMixin, ServiceWritesMixin, admin.ModelAdmin)
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER  # a count per filter choice: too slow on big tables
     paginator = LargeTablePaginator
-    list_per_page = 100
+    # Django's rows cost as much again as the page around them every 25 rows or so: a short
+    # page keeps the admin within its latency budget (bench/README.md, "The admin").
+    list_per_page = 20
 
     # -- scoping
 
