@@ -9,6 +9,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from applications.errors import ApplicationNotFoundError
 from applications.models import Application
 from marketflow.models import Market, User
+from marketflow.selectors import market_list, subquery_count
 from vendors.errors import DocumentNotFoundError
 from vendors.models import Vendor, VendorDocument
 
@@ -94,6 +95,32 @@ def accepted_vendor_ids_lock(*, market: Market, vendor_ids: set) -> set:
         .order_by("pk")
         .values_list("vendor_id", flat=True)
     )
+
+
+def market_application_counts() -> dict:
+    """Columns to annotate markets with: ``pending_count`` (applications to review) and
+    ``active_vendor_count`` (accepted), one query however many markets are listed."""
+
+    def count(status):
+        return subquery_count(Application.objects.filter(market=OuterRef("pk"), status=status))
+
+    return {
+        "pending_count": count(Application.Status.PENDING),
+        "active_vendor_count": count(Application.Status.ACCEPTED),
+    }
+
+
+def applied_vendor_list(
+    *, user: User, vendors: QuerySet[Vendor], status: str | None = None
+) -> QuerySet[Vendor]:
+    """``vendors`` narrowed to those with an application (in ``status``, when given) to a
+    market ``user`` manages."""
+    applications = Application.objects.filter(
+        vendor=OuterRef("pk"), market__in=market_list(user=user)
+    )
+    if status is not None:
+        applications = applications.filter(status=status)
+    return vendors.filter(Exists(applications))
 
 
 def active_vendor_list(*, market: Market) -> QuerySet[Vendor]:

@@ -1,4 +1,4 @@
-"""Over HTTP: gunicorn with one worker per core on loopback, loaded by wrk.
+"""Over HTTP: gunicorn or Granian with one worker per core on loopback, loaded by wrk.
 
 wrk runs 8 connections for a fixed time per endpoint; a generated Lua script adds the
 credentials, makes every write's body unique and prints wrk's summary as JSON. The peak
@@ -95,8 +95,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-class Gunicorn:
-    """gunicorn serving the project's WSGI application with the bench settings."""
+class Server:
+    """A server of the project's WSGI application with the bench settings, one worker per
+    core, on a free loopback port; its log goes to bench/data/<name>.log."""
+
+    name = ""
 
     def __init__(self, *, workers: int, env: dict[str, str]):
         self.port = free_port()
@@ -108,29 +111,25 @@ class Gunicorn:
     def base(self) -> str:
         return f"http://{HOST}:{self.port}"
 
-    def __enter__(self) -> Gunicorn:
-        gunicorn = Path(sys.executable).with_name("gunicorn")
-        command = [
-            str(gunicorn), "marketflow.wsgi:application",
-            "--bind", f"{HOST}:{self.port}",
-            "--workers", str(self.workers),
-            "--log-level", "warning",
-        ]  # fmt: skip
-        self.log = open(DATA / "gunicorn.log", "w")
+    def command(self) -> list[str]:
+        raise NotImplementedError
+
+    def __enter__(self) -> Server:
+        self.log = open(DATA / f"{self.name}.log", "w")
         self.process = subprocess.Popen(
-            command, cwd=REPO, env=self.env, stdout=self.log, stderr=subprocess.STDOUT
+            self.command(), cwd=REPO, env=self.env, stdout=self.log, stderr=subprocess.STDOUT
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited; see {DATA / 'gunicorn.log'}")
+                raise RuntimeError(f"{self.name} exited; see {DATA / self.name}.log")
             try:
                 with urllib.request.urlopen(f"{self.base}/__bench__/page-floor/", timeout=2):
                     break
             except OSError:
                 time.sleep(0.3)
         else:
-            raise RuntimeError("gunicorn did not answer within 60 s")
+            raise RuntimeError(f"{self.name} did not answer within 60 s")
         while len(self.worker_pids()) < self.workers and time.monotonic() < deadline:
             time.sleep(0.2)
         return self
@@ -185,6 +184,53 @@ class Gunicorn:
             return error.code, dict(error.headers.items()), error.read()
 
 
+class Gunicorn(Server):
+    """gunicorn as production runs it: sync workers (one request at a time each), and
+    gunicorn.conf.py read from the checkout (each worker calls gc.freeze() once loaded)."""
+
+    name = "gunicorn"
+
+    def command(self) -> list[str]:
+        return [
+            str(Path(sys.executable).with_name("gunicorn")), "marketflow.wsgi:application",
+            "--bind", f"{HOST}:{self.port}",
+            "--workers", str(self.workers),
+            "--log-level", "warning",
+        ]  # fmt: skip
+
+
+class Granian(Server):
+    """Granian's WSGI interface, set up like gunicorn above: as many worker processes, the
+    same backlog (gunicorn's 2048; Granian's own default is 1024), HTTP/1.1 only (wrk and
+    gunicorn speak nothing else), no access log. Its WSGI default runs up to backlog /
+    workers / 2 requests per worker on blocking threads; ``blocking_threads=1`` (the bench's
+    default) runs one at a time, as a sync gunicorn worker does. The target is
+    bench/granian_wsgi.py: Granian has no per-worker hook, so that module loads the
+    application and calls gc.freeze() itself, in each worker, as gunicorn.conf.py does."""
+
+    name = "granian"
+
+    def __init__(self, *, workers: int, env: dict[str, str], blocking_threads: int = 1):
+        super().__init__(workers=workers, env=env)
+        self.blocking_threads = blocking_threads
+
+    def command(self) -> list[str]:
+        return [
+            str(Path(sys.executable).with_name("granian")),
+            "--interface", "wsgi", "bench.granian_wsgi:application",
+            "--host", HOST, "--port", str(self.port),
+            "--workers", str(self.workers),
+            "--blocking-threads", str(self.blocking_threads),
+            "--backlog", "2048",
+            "--http", "1",
+            "--no-ws",
+            "--log-level", "warning",
+        ]  # fmt: skip
+
+
+SERVERS = {server.name: server for server in (Gunicorn, Granian)}
+
+
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
@@ -195,7 +241,7 @@ def wrk_available() -> str | None:
 
 
 def run_wrk(
-    server: Gunicorn,
+    server: Server,
     request: Request,
     *,
     unique: bool,
@@ -233,7 +279,7 @@ def run_wrk(
     }
 
 
-def compression_check(server: Gunicorn, request: Request, static_path: str | None) -> dict:
+def compression_check(server: Server, request: Request, static_path: str | None) -> dict:
     """A response is encoded at most once: one Content-Encoding, and one decode gives the
     plain body (JSON here), for the API and for a static file when there is one."""
     checks = {}

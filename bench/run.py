@@ -1,6 +1,7 @@
 """`make bench` — what every hot path costs at platform scale, and the budgets it must hold.
 
     python -m bench.run [--scale 1] [--rebuild] [--iterations 200] [--http-seconds 20]
+                        [--server gunicorn|granian|both]
 
 1. The bench database (BENCH_DATABASE_URL, default
    postgres://postgres@127.0.0.1:5432/marketflow_bench) is created if missing, migrated with
@@ -12,7 +13,8 @@
 3. Scale: each endpoint on the small market and on a market inside the large set.
 4. Plans: EXPLAIN of every statement the endpoints ran; a sequential scan of a table of more
    than 10,000 rows is flagged.
-5. Over HTTP: gunicorn, one worker per core, wrk with 8 connections for N seconds per read
+5. Over HTTP: gunicorn or Granian (``--server``; ``both`` runs them side by side, taking
+   turns per endpoint), one worker per core, wrk with 8 connections for N seconds per read
    endpoint (and the public apply POSTs): rps, p50, p99, errors, peak worker memory.
 6. Settings as production gets them: persistent connections or a pool, compression once,
    cursor pagination.
@@ -23,9 +25,11 @@ Prints a table and writes bench/results.json. Budgets are reported, never assert
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import time
@@ -57,6 +61,18 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--http-seconds", type=int, default=20)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--skip-http", action="store_true")
+    parser.add_argument(
+        "--server",
+        choices=("gunicorn", "granian", "both"),
+        default="gunicorn",
+        help="the HTTP server; both: each endpoint on each, in turns, with their ratio",
+    )
+    parser.add_argument(
+        "--granian-blocking-threads",
+        type=int,
+        default=1,
+        help="requests a Granian worker runs at once (1: as a sync gunicorn worker)",
+    )
     parser.add_argument("--only", default="", help="comma-separated endpoint keys")
     parser.add_argument("--output", default=str(BENCH_DIR / "results.json"))
     return parser.parse_args(argv)
@@ -411,48 +427,94 @@ def measure_http(catalog, large, args, marker: str) -> dict:
     if not http_load.wrk_available():
         return {"skipped": "wrk is not installed (apt-get install -y wrk)"}
     workers = os.cpu_count() or 1
+    names = ["gunicorn", "granian"] if args.server == "both" else [args.server]
     results: dict[str, object] = {"workers": workers, "connections": args.connections}
     endpoints = [e for e in catalog.measured() if e.http and (e.kind != "write" or e.http_unique)]
     endpoints.sort(key=lambda e: e.kind == "write")  # writes last: they add rows
-    with http_load.Gunicorn(workers=workers, env=http_load.server_env()) as server:
-        results["per_endpoint"] = {}
-        for endpoint in endpoints:
-            request = endpoint.build(large, "__N__")
-            probe = endpoint.build(large, f"{marker}-{endpoint.key}-probe")
-            status, _headers, body = server.fetch(probe)
-            if status != endpoint.expect:
-                results["per_endpoint"][endpoint.key] = {
-                    "error": f"answered {status}, expected {endpoint.expect}: {body[:200]!r}"
-                }
-                continue
-            log(f"  http: {endpoint.label} ({args.http_seconds} s)")
-            run_id = f"{marker}-{endpoint.key}"
-            outcome = http_load.run_wrk(
-                server,
-                request,
-                unique=endpoint.http_unique,
-                seconds=args.http_seconds,
-                connections=args.connections,
-                threads=min(2, args.connections),
-                run_id=run_id,
-                name=endpoint.key,
+    env = http_load.server_env()
+    options = {"granian": {"blocking_threads": args.granian_blocking_threads}}
+    with contextlib.ExitStack() as stack:
+        servers = {
+            name: stack.enter_context(
+                http_load.SERVERS[name](workers=workers, env=env, **options.get(name, {}))
             )
-            outcome["load_average"] = load_average()
-            if endpoint.http_unique:
-                # A form answering 200 with an error is no error to wrk: count what was stored.
-                stored = applications_stored(run_id)
-                outcome["stored"] = stored
-                outcome["not_stored"] = max(0, outcome["requests"] - stored)
-                outcome["errors"] += outcome["not_stored"]
-            results["per_endpoint"][endpoint.key] = outcome
+            for name in names
+        }
+        results["servers"] = {
+            name: {"command": server.command(), "per_endpoint": {}}
+            for name, server in servers.items()
+        }
+        for index, endpoint in enumerate(endpoints):
+            # With both servers, they take turns going first: neither always follows the other.
+            for name in names if index % 2 == 0 else names[::-1]:
+                results["servers"][name]["per_endpoint"][endpoint.key] = http_endpoint(
+                    servers[name], endpoint, large, args, f"{marker}-{name}"
+                )
         # The stall list probes compression even when --only left it out of the run.
         from bench.endpoints import build_catalog
 
         probe = next(e for e in build_catalog().endpoints if e.key == "stall_list")
         api = probe.build(large, "")
-        results["compression"] = http_load.compression_check(server, api, static_probe())
-        results["worker_peak_rss_mib"] = round(server.peak_rss_kib() / 1024, 1)
+        for name, server in servers.items():
+            results["servers"][name]["compression"] = http_load.compression_check(
+                server, api, static_probe()
+            )
+            results["servers"][name]["worker_peak_rss_mib"] = round(server.peak_rss_kib() / 1024, 1)
+    if len(names) == 2:
+        results["comparison"] = compare_servers(*(results["servers"][n] for n in names))
     return results
+
+
+def http_endpoint(server, endpoint, large, args, marker: str) -> dict:
+    """wrk against one endpoint on one server (`marker` keeps each run's e-mails unique)."""
+    from bench import http_load
+
+    probe = endpoint.build(large, f"{marker}-{endpoint.key}-probe")
+    status, _headers, body = server.fetch(probe)
+    if status != endpoint.expect:
+        return {"error": f"answered {status}, expected {endpoint.expect}: {body[:200]!r}"}
+    log(f"  http ({server.name}): {endpoint.label} ({args.http_seconds} s)")
+    run_id = f"{marker}-{endpoint.key}"
+    outcome = http_load.run_wrk(
+        server,
+        endpoint.build(large, "__N__"),
+        unique=endpoint.http_unique,
+        seconds=args.http_seconds,
+        connections=args.connections,
+        threads=min(2, args.connections),
+        run_id=run_id,
+        name=endpoint.key,
+    )
+    outcome["load_average"] = load_average()
+    if endpoint.http_unique:
+        # A form answering 200 with an error is no error to wrk: count what was stored.
+        stored = applications_stored(run_id)
+        outcome["stored"] = stored
+        outcome["not_stored"] = max(0, outcome["requests"] - stored)
+        outcome["errors"] += outcome["not_stored"]
+    return outcome
+
+
+def compare_servers(base: dict, other: dict) -> dict:
+    """The second server's rps and p99 over the first's, per endpoint both answered, and
+    their geometric means."""
+    per_endpoint = {}
+    for key, first in base["per_endpoint"].items():
+        second = other["per_endpoint"].get(key, {})
+        if "error" in first or "error" in second or not second or not first["rps"]:
+            continue
+        per_endpoint[key] = {
+            "rps": round(second["rps"] / first["rps"], 2),
+            "p99": round(second["p99_ms"] / first["p99_ms"], 2),
+        }
+    means = {
+        f"{name}_geomean": round(
+            statistics.geometric_mean(r[name] for r in per_endpoint.values()), 2
+        )
+        for name in ("rps", "p99")
+        if per_endpoint
+    }
+    return {"per_endpoint": per_endpoint, **means}
 
 
 def applications_stored(run_id: str) -> int:
@@ -566,15 +628,18 @@ def evaluate_budgets(report: dict, catalog) -> list[dict]:
             add("same queries on small and large", key, False,
                 f"{result['queries_small']} vs {result['queries_large']}")  # fmt: skip
     http = report.get("http", {})
-    for key, result in http.get("per_endpoint", {}).items():
-        if labels[key].kind == "write":
-            continue
-        if "error" in result:
-            add(f"p99 < {P99_BUDGET_MS:g} ms, no errors", key, False, result["error"])
-            continue
-        holds = result["p99_ms"] < P99_BUDGET_MS and result["errors"] == 0
-        add(f"p99 < {P99_BUDGET_MS:g} ms, no errors", key, holds,
-            f"p99 {result['p99_ms']} ms, {result['errors']} errors")  # fmt: skip
+    servers = http.get("servers", {})
+    for name, server in servers.items():
+        for key, result in server["per_endpoint"].items():
+            subject = key if len(servers) == 1 else f"{key} ({name})"
+            if labels[key].kind == "write":
+                continue
+            if "error" in result:
+                add(f"p99 < {P99_BUDGET_MS:g} ms, no errors", subject, False, result["error"])
+                continue
+            holds = result["p99_ms"] < P99_BUDGET_MS and result["errors"] == 0
+            add(f"p99 < {P99_BUDGET_MS:g} ms, no errors", subject, holds,
+                f"p99 {result['p99_ms']} ms, {result['errors']} errors")  # fmt: skip
     flagged = report["plans"]["flagged"]
     add("no seq scan of a table > 10,000 rows", "plans", not flagged,
         f"{len(flagged)} statements flagged of {len(report['plans']['statements'])}")  # fmt: skip
@@ -582,7 +647,11 @@ def evaluate_budgets(report: dict, catalog) -> list[dict]:
     if "error" not in settings:
         add("production keeps DB connections", "settings", settings["keeps_connections"],
             f"CONN_MAX_AGE={settings['conn_max_age']}, pool={settings['pool']}")  # fmt: skip
-        compression = http.get("compression", {})
+        compression = {
+            (f"{k} ({name})" if len(servers) > 1 else k): v
+            for name, server in servers.items()
+            for k, v in server["compression"].items()
+        }
         twice = any(c["compressed_twice"] for c in compression.values())
         add("compress nothing twice", "settings",
             settings["gzip_middleware_layers"] <= 1 and not twice,
@@ -595,7 +664,7 @@ def evaluate_budgets(report: dict, catalog) -> list[dict]:
     fresh = (
         report["meta"]["seeded_this_run"]
         and report["meta"]["scale"] == 1.0
-        and bool(http.get("per_endpoint"))
+        and any(server["per_endpoint"] for server in servers.values())
     )
     add("make bench < 15 min on a fresh database", "runtime",
         runtime < RUNTIME_BUDGET_S if fresh else None,
@@ -663,26 +732,40 @@ def render(report: dict, catalog) -> str:
     if "skipped" in http:
         out(f"HTTP: skipped ({http['skipped']})")
     elif http:
-        out(f"HTTP: gunicorn x{http['workers']} workers, wrk {http['connections']} connections, "
-            f"{report['meta']['http_seconds']} s each, loopback:")  # fmt: skip
-        header = (f"{'endpoint':<48} {'rps':>7} {'p50':>8} {'p99':>8} {'errors':>6} "
-                  f"{'peak RSS':>9}")  # fmt: skip
+        names = list(http["servers"])
+        out(f"HTTP: {' and '.join(names)}, x{http['workers']} workers, wrk "
+            f"{http['connections']} connections, {report['meta']['http_seconds']} s each, "
+            "loopback:")  # fmt: skip
+        header = (f"{'endpoint':<48} {'server':<8} {'rps':>7} {'p50':>8} {'p99':>8} "
+                  f"{'errors':>6} {'peak RSS':>9}")  # fmt: skip
+        if len(names) == 2:
+            header += f"    {names[1]}/{names[0]}"
         out(header)
         out("-" * len(header))
+        comparison = http.get("comparison", {})
         for endpoint in catalog.endpoints:
-            result = http["per_endpoint"].get(endpoint.key)
-            if not result:
-                continue
-            if "error" in result:
-                out(f"{endpoint.label:<48} ERROR {result['error'][:80]}")
-                continue
-            mark = ""
-            if endpoint.kind != "write":
-                ok = result["p99_ms"] < P99_BUDGET_MS and result["errors"] == 0
-                mark = " ok" if ok else " OVER"
-            out(f"{endpoint.label:<48} {result['rps']:>7.0f} {result['p50_ms']:>6.1f}ms "
-                f"{result['p99_ms']:>6.1f}ms {result['errors']:>6} "
-                f"{result['worker_peak_rss_mib']:>6.1f}MiB{mark}")  # fmt: skip
+            for position, name in enumerate(names):
+                result = http["servers"][name]["per_endpoint"].get(endpoint.key)
+                if not result:
+                    continue
+                label = endpoint.label if position == 0 else ""
+                if "error" in result:
+                    out(f"{label:<48} {name:<8} ERROR {result['error'][:80]}")
+                    continue
+                mark = ""
+                if endpoint.kind != "write":
+                    ok = result["p99_ms"] < P99_BUDGET_MS and result["errors"] == 0
+                    mark = " ok  " if ok else " OVER"
+                ratio = comparison.get("per_endpoint", {}).get(endpoint.key)
+                if position == 1 and ratio:
+                    mark = f"{mark:<5} rps {ratio['rps']:.2f}x, p99 {ratio['p99']:.2f}x"
+                out(f"{label:<48} {name:<8} {result['rps']:>7.0f} {result['p50_ms']:>6.1f}ms "
+                    f"{result['p99_ms']:>6.1f}ms {result['errors']:>6} "
+                    f"{result['worker_peak_rss_mib']:>6.1f}MiB{mark}".rstrip())  # fmt: skip
+        if comparison.get("per_endpoint"):
+            out(f"{names[1]}/{names[0]}, geometric mean over "
+                f"{len(comparison['per_endpoint'])} endpoints: rps {comparison['rps_geomean']}x, "
+                f"p99 {comparison['p99_geomean']}x")  # fmt: skip
     out("")
     plans = report["plans"]
     out(f"Plans: {len(plans['statements'])} statements explained; tables over 10,000 rows: "

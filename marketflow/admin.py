@@ -7,7 +7,6 @@ import zoneinfo
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import OuterRef
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -26,7 +25,6 @@ from marketflow.admin_base import (
     adopt,
     call_service,
     market_filter,
-    subquery_count,
     when_filter,
 )
 from marketflow.currencies import ISO_4217_CODES
@@ -35,6 +33,8 @@ from marketflow.models import DocumentType, Market, MarketDay, ProductCategory, 
 from marketflow.selectors import market_list
 from stalls import services as stall_services
 from stalls.models import Booking, Stall
+from stalls.selectors import market_day_fill_counts
+from stalls.services import STALL_FIELDS
 
 WEEKDAYS = [
     (0, _("Monday")),
@@ -85,19 +85,9 @@ class MarketAdminForm(forms.ModelForm):
         fields = ["organizer", *services.MARKET_EDITABLE_FIELDS]
 
 
-class MarketDayInlineForm(forms.ModelForm):
-    def clean(self):
-        cleaned_data = super().clean()
-        start, end = cleaned_data.get("start_time"), cleaned_data.get("end_time")
-        if start and end and start >= end:
-            self.add_error("end_time", _("The end time must be after the start."))
-        return cleaned_data
-
-
 class MarketDayInline(ScopedInlineMixin, admin.TabularInline):
     model = MarketDay
-    form = MarketDayInlineForm
-    fields = ["date", "start_time", "end_time", "status", "note", "stall_board"]
+    fields = [*services.MARKET_DAY_FIELDS, "status", "stall_board"]
     readonly_fields = ["stall_board"]
     extra = 0
     show_change_link = True
@@ -129,7 +119,7 @@ class MarketDayInline(ScopedInlineMixin, admin.TabularInline):
 class StallInlineForm(forms.ModelForm):
     class Meta:
         model = Stall
-        fields = ["label", "size_category", "price_per_day", "assigned_vendor", "notes"]
+        fields = STALL_FIELDS
         widgets = {
             "label": forms.TextInput(attrs={"size": 8}),
             "size_category": forms.TextInput(attrs={"size": 8}),
@@ -143,7 +133,7 @@ class StallInline(ScopedInlineMixin, admin.TabularInline):
     model = Stall
     form = StallInlineForm
     fk_name = "market"
-    fields = ["label", "size_category", "price_per_day", "assigned_vendor", "notes"]
+    fields = STALL_FIELDS
     autocomplete_fields = ["assigned_vendor"]
     extra = 0
     show_change_link = True
@@ -346,14 +336,13 @@ def _create_market_day(user, market, market_day: MarketDay) -> MarketDay:
         end_time=market_day.end_time,
         note=market_day.note,
     )
-    if market_day.status != MarketDay.Status.SCHEDULED:
+    if market_day.is_cancelled:
         created = call_service(
-            services.market_day_update,
+            services.market_day_cancel,
             about=label,
             user=user,
             market_id=market.pk,
             market_day_id=created.pk,
-            status=market_day.status,
         )
     return created
 
@@ -361,15 +350,8 @@ def _create_market_day(user, market, market_day: MarketDay) -> MarketDay:
 # -- market days -------------------------------------------------------------------------------
 
 
-class MarketDayAdminForm(MarketDayInlineForm):
-    class Meta:
-        model = MarketDay
-        fields = ["market", "date", "start_time", "end_time", "status", "note"]
-
-
 @admin.register(MarketDay)
 class MarketDayAdmin(ScopedModelAdmin):
-    form = MarketDayAdminForm
     list_display = [
         "date",
         "weekday",
@@ -391,16 +373,13 @@ class MarketDayAdmin(ScopedModelAdmin):
             super()
             .get_queryset(request)
             .select_related(*self.list_select_related)
-            .annotate(
-                booked_count=subquery_count(Booking.objects.filter(market_day=OuterRef("pk"))),
-                stall_count=subquery_count(Stall.objects.filter(market=OuterRef("market"))),
-            )
+            .annotate(**market_day_fill_counts())
         )
 
     def get_fields(self, request, obj=None):
         if obj is None:  # a day is scheduled first; cancelling is a change
-            return ["market", "date", "start_time", "end_time", "note"]
-        return ["market", "date", "start_time", "end_time", "status", "note", "stall_board"]
+            return ["market", *services.MARKET_DAY_FIELDS]
+        return ["market", *services.MARKET_DAY_FIELDS, "status", "stall_board"]
 
     def get_readonly_fields(self, request, obj=None):
         return ["market", "stall_board"] if obj is not None else []
@@ -428,11 +407,7 @@ class MarketDayAdmin(ScopedModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            data = {
-                name: form.cleaned_data[name]
-                for name in form.changed_data
-                if name in services.MARKET_DAY_EDITABLE_FIELDS
-            }
+            data = {name: form.cleaned_data[name] for name in form.changed_data}
             saved = call_service(
                 services.market_day_update,
                 user=request.user,
@@ -463,11 +438,8 @@ class MarketDayAdmin(ScopedModelAdmin):
         self.run_each(
             request,
             queryset,
-            lambda market_day: services.market_day_update(
-                user=request.user,
-                market_id=market_day.market_id,
-                market_day_id=market_day.pk,
-                status=MarketDay.Status.CANCELLED,
+            lambda market_day: services.market_day_cancel(
+                user=request.user, market_id=market_day.market_id, market_day_id=market_day.pk
             ),
             done=_("Cancelled {count} market day(s)."),
             not_done=_("{count} market day(s) not cancelled"),

@@ -27,8 +27,6 @@ from django.contrib.admin.exceptions import NotRegistered
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connections
-from django.db.models import F, Func, IntegerField, Subquery
-from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponseRedirect, StreamingHttpResponse
 from django.urls import reverse
@@ -482,14 +480,3 @@ class ScopedInlineMixin(ScopedChoicesMixin):
         if acts_as_organizer(request.user):
             return self.organizer_can_delete
         return super().has_delete_permission(request, obj)
-
-
-def subquery_count(queryset) -> Subquery:
-    """COUNT of a correlated queryset as a column: one query however many rows are listed."""
-    return Coalesce(
-        Subquery(
-            queryset.order_by().annotate(count=Func(F("pk"), function="COUNT")).values("count"),
-            output_field=IntegerField(),
-        ),
-        0,
-    )

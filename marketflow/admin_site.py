@@ -4,17 +4,16 @@ import datetime
 from dataclasses import dataclass
 
 from django.contrib import admin
-from django.db.models import OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from applications.models import Application
-from marketflow.admin_base import ScopedModelAdmin, acts_as_organizer, subquery_count
+from applications.selectors import market_application_counts
+from marketflow.admin_base import ScopedModelAdmin, acts_as_organizer
 from marketflow.models import Market, MarketDay, User
 from marketflow.selectors import market_list
 from marketflow.services import FREE_PLAN_MAX_ACTIVE_VENDORS
-from stalls.models import Booking, Stall
+from stalls.selectors import market_day_fill_counts
 
 DASHBOARD_MARKETS = 20
 DASHBOARD_DAYS = 8
@@ -69,16 +68,7 @@ def dashboard(*, user: User, site_name: str) -> Dashboard:
         market_list(user=user)
         .filter(is_active=True)
         .select_related("organizer")
-        .annotate(
-            pending_count=subquery_count(
-                Application.objects.filter(market=OuterRef("pk"), status=Application.Status.PENDING)
-            ),
-            active_vendor_count=subquery_count(
-                Application.objects.filter(
-                    market=OuterRef("pk"), status=Application.Status.ACCEPTED
-                )
-            ),
-        )
+        .annotate(**market_application_counts())
         .order_by("-pending_count", "name")[:DASHBOARD_MARKETS]
     )
     # "Today" differs by market time zone; a day's margin keeps this to one query, and the
@@ -91,10 +81,7 @@ def dashboard(*, user: User, site_name: str) -> Dashboard:
             date__gte=since,
         )
         .select_related("market")
-        .annotate(
-            booked_count=subquery_count(Booking.objects.filter(market_day=OuterRef("pk"))),
-            stall_count=subquery_count(Stall.objects.filter(market=OuterRef("market"))),
-        )
+        .annotate(**market_day_fill_counts())
         .order_by("date", "market__name")[: DASHBOARD_DAYS * 2]
     )
     return Dashboard(

@@ -259,3 +259,26 @@ class MarketDay(BaseModel):
 
     def __str__(self):
         return f"{self.market} – {self.date:%Y-%m-%d}"
+
+    def clean(self):
+        # The constraint's rule, as a message on the field (forms, API, services).
+        if self.start_time and self.end_time and self.start_time >= self.end_time:
+            raise ValidationError({"end_time": _("The end time must be after the start.")})
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == self.Status.CANCELLED
+
+    @property
+    def is_open(self) -> bool:
+        """Vendors can still be booked: scheduled, and not yet passed at the market."""
+        return not self.is_cancelled and self.date >= self.market.today()
+
+
+# A market day's life as data: services consult this map and name both states on refusal.
+# A cancelled day keeps its bookings (as records, and for payments or refunds) and takes no
+# new ones; reinstating it (the storm passed) brings it back with them.
+MARKET_DAY_TRANSITIONS: dict[str, set[str]] = {
+    MarketDay.Status.SCHEDULED: {MarketDay.Status.CANCELLED},
+    MarketDay.Status.CANCELLED: {MarketDay.Status.SCHEDULED},
+}

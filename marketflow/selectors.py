@@ -3,7 +3,8 @@
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import F, Func, IntegerField, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from marketflow.errors import MarketDayNotFoundError, MarketNotFoundError
 from marketflow.models import Market, MarketDay, User
@@ -120,3 +121,14 @@ def market_day_get_for_update(*, market: Market, market_day_id: UUID | str) -> M
         )
     except (MarketDay.DoesNotExist, ValidationError, ValueError, TypeError):
         raise MarketDayNotFoundError() from None
+
+
+def subquery_count(queryset: QuerySet) -> Coalesce:
+    """COUNT of a correlated queryset as a column: one query however many rows are listed."""
+    return Coalesce(
+        Subquery(
+            queryset.order_by().annotate(count=Func(F("pk"), function="COUNT")).values("count"),
+            output_field=IntegerField(),
+        ),
+        0,
+    )

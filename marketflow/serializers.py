@@ -10,7 +10,7 @@ from marketflow.models import (
     validate_product_categories,
 )
 from marketflow.representation import FastRepresentationMixin
-from marketflow.services import MARKET_EDITABLE_FIELDS
+from marketflow.services import MARKET_DAY_FIELDS, MARKET_EDITABLE_FIELDS
 
 
 class ModelValidatedListField(serializers.ListField):
@@ -112,37 +112,20 @@ class PublicMarketDaySerializer(FastRepresentationMixin, serializers.ModelSerial
 class MarketDayReadSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     class Meta:
         model = MarketDay
-        fields = [
-            "id",
-            "market_id",
-            "date",
-            "start_time",
-            "end_time",
-            "status",
-            "note",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", "market_id", *MARKET_DAY_FIELDS, "status", "created_at", "updated_at"]
         read_only_fields = fields
 
 
 class MarketDayCreateSerializer(serializers.ModelSerializer):
     class Meta:
         model = MarketDay
-        fields = ["date", "start_time", "end_time", "note"]
-
-    def validate(self, attrs):
-        if attrs["start_time"] >= attrs["end_time"]:
-            raise serializers.ValidationError(
-                {"end_time": "The end time must be after the start time."}
-            )
-        return attrs
+        fields = list(MARKET_DAY_FIELDS)
 
 
 class MarketDayUpdateSerializer(serializers.ModelSerializer):
     class Meta:
         model = MarketDay
-        fields = ["date", "start_time", "end_time", "status", "note"]
+        fields = [*MARKET_DAY_FIELDS, "status"]
         extra_kwargs = {name: {"required": False} for name in fields}
 
 

@@ -11,7 +11,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
 from marketflow import tasks
+from marketflow.audit import audit_record
 from marketflow.errors import (
+    InvalidTransitionError,
     LinkInvalidError,
     MarketDayDateTakenError,
     MarketDayHasBookingsError,
@@ -22,7 +24,7 @@ from marketflow.errors import (
     PlanLimitReachedError,
     ValidationFailedError,
 )
-from marketflow.models import Market, MarketDay, User, normalize_email
+from marketflow.models import MARKET_DAY_TRANSITIONS, Market, MarketDay, User, normalize_email
 from marketflow.selectors import market_day_get_for_update, market_get_for_update
 from marketflow.tokens import decode_id, email_verification_token
 from marketflow.validation import full_clean, only_fields, validate_new_password
@@ -41,7 +43,9 @@ MARKET_EDITABLE_FIELDS = (
     "accepted_categories",
     "required_document_types",
 )
-MARKET_DAY_EDITABLE_FIELDS = ("date", "start_time", "end_time", "status", "note")
+# What an organizer sets on a market day; its status changes through market_day_cancel and
+# market_day_reinstate (MARKET_DAY_TRANSITIONS), or a ``status`` given to market_day_update.
+MARKET_DAY_FIELDS = ("date", "start_time", "end_time", "note")
 
 
 def organizer_create(
@@ -134,12 +138,6 @@ def _save_market_day(market_day: MarketDay) -> None:
         raise MarketDayDateTakenError(extra={"date": str(market_day.date)}) from None
 
 
-def _check_market_day(market_day: MarketDay) -> None:
-    full_clean(market_day, exclude=["market"])
-    if market_day.start_time >= market_day.end_time:
-        raise ValidationFailedError(fields={"end_time": ["The end time must be after the start."]})
-
-
 @transaction.atomic
 def market_day_create(
     *,
@@ -160,25 +158,45 @@ def market_day_create(
     market_day = MarketDay(
         market=market, date=date, start_time=start_time, end_time=end_time, note=note
     )
-    _check_market_day(market_day)
+    full_clean(market_day, exclude=["market"])
     _save_market_day(market_day)
     return market_day
 
 
-@transaction.atomic
-def market_day_update(*, user: User, market_id: UUID, market_day_id: UUID, **fields) -> MarketDay:
-    """Reschedule, re-time or cancel a market day. Locks the market day.
-
-    A day that has passed cannot be edited, and no day can be moved into the past.
-    """
+def _market_day_lock(*, user: User, market_id: UUID, market_day_id: UUID) -> MarketDay:
+    """Lock the market, then its day (the order of every market-day write); a day that has
+    passed is a record and cannot change. Raises MarketDayInPastError."""
     market = market_get_for_update(user=user, market_id=market_id)
     market_day = market_day_get_for_update(market=market, market_day_id=market_day_id)
-    today = market.today()
-    if market_day.date < today:
+    if market_day.date < market.today():
         raise MarketDayInPastError(extra={"date": str(market_day.date)})
-    changes = only_fields(fields, MARKET_DAY_EDITABLE_FIELDS)
+    return market_day
+
+
+def _transition(market_day: MarketDay, target: str) -> str:
+    """Set ``target`` as MARKET_DAY_TRANSITIONS allows; the message for the day's history."""
+    if target not in MarketDay.Status.values:
+        raise ValidationFailedError(fields={"status": [f"“{target}” is not a market day status."]})
+    if target not in MARKET_DAY_TRANSITIONS[market_day.status]:
+        raise InvalidTransitionError(current=market_day.status, target=target)
+    previous = market_day.get_status_display()
+    market_day.status = target
+    return f"{market_day.get_status_display()} (was {previous.lower()})."
+
+
+@transaction.atomic
+def market_day_update(*, user: User, market_id: UUID, market_day_id: UUID, **fields) -> MarketDay:
+    """Reschedule or re-time a market day; a ``status`` other than its own cancels or
+    reinstates it, as market_day_cancel and market_day_reinstate do. Locks the market, then
+    the day. Raises MarketDayInPastError (the day has passed, or would move into the past),
+    MarketDayHasBookingsError (a booked day moved), InvalidTransitionError,
+    MarketDayDateTakenError, ValidationFailedError."""
+    market_day = _market_day_lock(user=user, market_id=market_id, market_day_id=market_day_id)
+    changes = only_fields(fields, (*MARKET_DAY_FIELDS, "status"))
+    target = changes.pop("status", market_day.status)
+    history = _transition(market_day, target) if target != market_day.status else None
     if "date" in changes and changes["date"] != market_day.date:
-        if changes["date"] < today:
+        if changes["date"] < market_day.market.today():
             raise MarketDayInPastError(
                 "A market day cannot be moved into the past.", extra={"date": str(changes["date"])}
             )
@@ -188,9 +206,46 @@ def market_day_update(*, user: User, market_id: UUID, market_day_id: UUID, **fie
             )
     for name, value in changes.items():
         setattr(market_day, name, value)
-    _check_market_day(market_day)
+    full_clean(market_day, exclude=["market"])
     _save_market_day(market_day)
+    if history:
+        audit_record(user=user, obj=market_day, message=history)
     return market_day
+
+
+def _market_day_set_status(*, user: User, market_id: UUID, market_day_id: UUID, target: str):
+    market_day = _market_day_lock(user=user, market_id=market_id, market_day_id=market_day_id)
+    history = _transition(market_day, target)
+    market_day.save(update_fields=["status", "updated_at"])
+    audit_record(user=user, obj=market_day, message=history)
+    return market_day
+
+
+@transaction.atomic
+def market_day_cancel(*, user: User, market_id: UUID, market_day_id: UUID) -> MarketDay:
+    """Cancel a market day still to come. It keeps its bookings (records, and their fees can
+    still be marked paid, waived or refunded) and takes no new ones. Locks the market, then
+    the day, so a booking being made waits for us or is seen by us. Raises
+    MarketDayNotFoundError, MarketDayInPastError, InvalidTransitionError (already cancelled)."""
+    return _market_day_set_status(
+        user=user,
+        market_id=market_id,
+        market_day_id=market_day_id,
+        target=MarketDay.Status.CANCELLED,
+    )
+
+
+@transaction.atomic
+def market_day_reinstate(*, user: User, market_id: UUID, market_day_id: UUID) -> MarketDay:
+    """Schedule a cancelled market day again, with the bookings it kept. Locks as
+    market_day_cancel does. Raises MarketDayNotFoundError, MarketDayInPastError,
+    InvalidTransitionError (not cancelled)."""
+    return _market_day_set_status(
+        user=user,
+        market_id=market_id,
+        market_day_id=market_day_id,
+        target=MarketDay.Status.SCHEDULED,
+    )
 
 
 @transaction.atomic
@@ -264,7 +319,7 @@ def market_day_create_weekly(
         if date not in existing
     ]
     for market_day in new_days:
-        _check_market_day(market_day)
+        full_clean(market_day, exclude=["market"])
     try:
         with transaction.atomic():
             MarketDay.objects.bulk_create(new_days)

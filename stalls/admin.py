@@ -2,19 +2,15 @@
 booked vendor or "free", and the day's work (book, cancel, mark paid, fill from the regular
 vendors) done through ``stalls.services``."""
 
-import html
 import uuid
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
-from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.safestring import SafeString, mark_safe
-from django.utils.text import slugify
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from applications.selectors import active_vendor_list
@@ -37,6 +33,11 @@ from stalls.models import Booking, Stall
 from stalls.selectors import booking_list
 
 PaymentStatus = Booking.PaymentStatus
+PAYMENT_BUTTONS = {
+    PaymentStatus.UNPAID: _("Mark unpaid"),
+    PaymentStatus.PAID: _("Mark paid"),
+    PaymentStatus.WAIVED: _("Waive fee"),
+}
 
 
 # -- stalls ------------------------------------------------------------------------------------
@@ -56,7 +57,7 @@ class StallAdmin(ScopedModelAdmin):
         return super().get_queryset(request).select_related(*self.list_select_related)
 
     def get_fields(self, request, obj=None):
-        return ["market", "label", "size_category", "price_per_day", "assigned_vendor", "notes"]
+        return ["market", *services.STALL_FIELDS]
 
     def get_readonly_fields(self, request, obj=None):
         return ["market"] if obj is not None else []  # a stall stays in its market
@@ -68,7 +69,7 @@ class StallAdmin(ScopedModelAdmin):
     def save_model(self, request, obj, form, change):
         data = {
             name: form.cleaned_data[name]
-            for name in ("label", "size_category", "price_per_day", "assigned_vendor", "notes")
+            for name in services.STALL_FIELDS
             if not change or name in form.changed_data
         }
         if change:
@@ -289,43 +290,44 @@ class BookingAdmin(ScopedModelAdmin):
                 raise PermissionDenied
             self._board_operation(request, market_day, request.POST)
             return HttpResponseRedirect(request.path)
-        # The API's board (stalls/board.py: two prepared values() queries): the rows below are
-        # written from plain values, so the page needs no model instances for them.
         board = board_data(market_day)
-        currency = market_day.market.currency
         booked_vendor_ids = {
             str(stall["booking"]["vendor"]["id"]) for stall in board["stalls"] if stall["booking"]
         }
         bookable_vendors = [
-            (vendor_id, business_name)
+            (str(vendor_id), business_name)
             for vendor_id, business_name in active_vendor_list(market=market_day.market)
             .order_by("business_name")
             .values_list("id", "business_name")
             if str(vendor_id) not in booked_vendor_ids
         ]
-        is_open = (
-            market_day.status == MarketDay.Status.SCHEDULED
-            and market_day.date >= market_day.market.today()
-        )
-        can_change = self.has_change_permission(request)
-        parts = BoardParts(
-            bookable_vendors, csrf_token=get_token(request), can_change=can_change, is_open=is_open
-        )
+        currency = market_day.market.currency
         context = {
             **self.admin_site.each_context(request),
             "title": _("Stall board: %(market)s, %(date)s")
             % {"market": market_day.market.name, "date": market_day.date.strftime("%A %d %B %Y")},
             "opts": self.opts,
             "market_day": market_day,
+            "currency": currency,
             "board": board,
-            "rows": [board_row(stall, currency, parts) for stall in board["stalls"]],
             "bookable_vendors": bookable_vendors,
-            "is_open": is_open,
+            "bookable_vendor_ids": {vendor_id for vendor_id, _name in bookable_vendors},
+            # Every free stall offers the same vendors: rendered once, not once per stall.
+            "vendor_options": render_to_string(
+                "marketflow_admin/stall_board_vendor_options.html",
+                {"bookable_vendors": bookable_vendors},
+            ),
+            # (status, label, the button that sets it): a booking offers all but its own.
+            "payment_statuses": [
+                (status, label, PAYMENT_BUTTONS[status]) for status, label in PaymentStatus.choices
+            ],
+            "paid": PaymentStatus.PAID,
+            "is_open": market_day.is_open,
             "fees_due": format_money(board["fees_due_cents"], currency),
             "fees_paid": format_money(board["fees_paid_cents"], currency),
             "market_day_url": reverse("admin:marketflow_marketday_change", args=[market_day.pk]),
             "csv_url": reverse("admin:stalls_booking_board_csv", args=[market_day.pk]),
-            "can_change": can_change,
+            "can_change": self.has_change_permission(request),
         }
         return TemplateResponse(request, "marketflow_admin/stall_board.html", context)
 
@@ -438,171 +440,3 @@ def parse_id(value) -> uuid.UUID | None:
         return uuid.UUID(str(value))
     except (TypeError, ValueError):
         return None
-
-
-class VendorOptions:
-    """The ``<option>``s of the board's vendor pickers, rendered once per page.
-
-    Every free stall offers every bookable vendor: a template loop per stall cost most of the
-    board's time (`make bench`). Rows differ only in the stall's regular vendor, who is
-    preselected and marked, so each row takes the shared HTML with that one option swapped.
-    """
-
-    def __init__(self, vendors):
-        """``vendors``: (id, business name) pairs, in the pickers' order."""
-        self.vendors = {str(vendor_id): (vendor_id, name) for vendor_id, name in vendors}
-        self.html = "\n".join(self.option(vendor_id, name) for vendor_id, name in vendors)
-
-    @staticmethod
-    def option(vendor_id, business_name, regular: bool = False) -> SafeString:
-        if regular:
-            return SafeString(
-                f'<option value="{escape(vendor_id)}" selected>{escape(business_name)} '
-                f"({escape(gettext('regular'))})</option>"
-            )
-        return SafeString(f'<option value="{escape(vendor_id)}">{escape(business_name)}</option>')
-
-    def for_stall(self, regular_vendor_id) -> SafeString:
-        vendor = self.vendors.get(str(regular_vendor_id))
-        if vendor is None:
-            return mark_safe(self.html)  # joined from escaped pieces
-        # An option is unique in the HTML: its value is the vendor's id.
-        return mark_safe(
-            self.html.replace(self.option(*vendor), self.option(*vendor, regular=True), 1)
-        )
-
-
-class BoardParts:
-    """What the board's rows share, worked out once per page rather than for every stall."""
-
-    _PK = "__pk__"
-
-    def __init__(self, bookable_vendors, *, csrf_token: str, can_change: bool, is_open: bool):
-        self.vendor_options = VendorOptions(bookable_vendors)
-        self.has_bookable_vendors = bool(bookable_vendors)
-        self.can_change = can_change
-        self.is_open = is_open
-        self._vendor_url = reverse("admin:vendors_vendor_change", args=[self._PK])
-        # What {% csrf_token %} writes; one token serves every form of the page.
-        self.csrf_input = (
-            f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf_token)}">'
-        )
-        buttons = {
-            PaymentStatus.PAID: gettext("Mark paid"),
-            PaymentStatus.WAIVED: gettext("Waive fee"),
-        }
-        # (payment status, button label): a booked row offers every status but its own.
-        self.payment_actions = [
-            (escape(status), escape(buttons.get(status, gettext("Mark unpaid"))))
-            for status in PaymentStatus.values
-        ]
-        self.payment_labels = {status: escape(label) for status, label in PaymentStatus.choices}
-        self.words = {
-            "free": escape(gettext("free")),
-            "cancel": escape(gettext("Cancel booking")),
-            "vendor": escape(gettext("Vendor")),
-            "choose": escape(gettext("Choose an accepted vendor…")),
-            "book": escape(gettext("Book")),
-            "no_vendor": escape(gettext("No accepted vendor without a stall")),
-        }
-
-    def vendor_url(self, vendor_id) -> str:
-        return self._vendor_url.replace(self._PK, str(vendor_id), 1)
-
-
-def escape(value) -> str:
-    """What ``{{ value }}`` writes for the board's plain values (text, UUIDs, numbers as
-    text): ``html.escape`` without the lazy-argument wrapper of Django's ``escape``."""
-    return html.escape(str(value))
-
-
-def board_row(stall: dict, currency: str, parts: BoardParts) -> SafeString:
-    """One ``<tr>`` of the board, for one stall of ``board_data`` (stalls/board.py).
-
-    Written here rather than in the template: the template's loop over 30 stalls, with its
-    forms, tokens and translations per row, was a third of the board's time (`make bench`).
-    stalls/tests/test_admin_board_rows.py compares these rows with what that loop wrote.
-    """
-    label = escape(stall["label"])
-    booking = stall["booking"]
-    head = (
-        f'<tr id="stall-{escape(slugify(stall["label"]))}" data-stall="{label}">\n'
-        f'        <th scope="row">{label}</th>\n'
-        f"        <td>{escape(stall['size_category'])}</td>\n"
-        f"        <td>{escape(format_money(stall['price_per_day'], currency))}</td>\n"
-    )
-    if booking is None:
-        return SafeString(head + _free_cells(stall, parts) + "      </tr>")
-    return SafeString(head + _booked_cells(booking, currency, parts) + "      </tr>")
-
-
-def _booked_cells(booking: dict, currency: str, parts: BoardParts) -> str:
-    status = booking["payment_status"]
-    status_label = parts.payment_labels.get(status) or escape(status)
-    forms = []
-    if parts.can_change:
-        booking_id = escape(booking["id"])
-        for value, button in parts.payment_actions:
-            if value == status:
-                continue
-            forms.append(
-                f'<form method="post" class="mf-inline-form">{parts.csrf_input}\n'
-                f'              <input type="hidden" name="operation" value="payment">\n'
-                f'              <input type="hidden" name="booking" value="{booking_id}">\n'
-                f'              <input type="hidden" name="payment_status" value="{value}">\n'
-                f'              <input type="submit" class="mark-{value}" value="{button}">\n'
-                f"            </form>"
-            )
-        if parts.is_open and status != PaymentStatus.PAID:
-            forms.append(
-                f'<form method="post" class="mf-inline-form">{parts.csrf_input}\n'
-                f'              <input type="hidden" name="operation" value="cancel">\n'
-                f'              <input type="hidden" name="booking" value="{booking_id}">\n'
-                f'              <input type="submit" class="mf-danger cancel-booking" '
-                f'value="{parts.words["cancel"]}">\n'
-                f"            </form>"
-            )
-    actions = "".join(f"\n            {form}" for form in forms)
-    vendor = booking["vendor"]
-    vendor_link = (
-        f'<a href="{escape(parts.vendor_url(vendor["id"]))}">{escape(vendor["business_name"])}</a>'
-    )
-    return (
-        f'        <td class="board-vendor">{vendor_link}</td>\n'
-        f"        <td>{escape(format_money(booking['fee_cents'], currency))}</td>\n"
-        f'        <td><span class="mf-pill mf-{escape(status)} board-payment">{status_label}'
-        f"</span></td>\n"
-        f"        <td>{actions}\n"
-        f"        </td>\n"
-    )
-
-
-def _free_cells(stall: dict, parts: BoardParts) -> str:
-    picker = ""
-    if parts.can_change and parts.is_open:
-        if parts.has_bookable_vendors:
-            stall_id = escape(stall["id"])
-            options = parts.vendor_options.for_stall(stall["assigned_vendor_id"])
-            picker = (
-                f'\n            <form method="post" class="mf-inline-form">{parts.csrf_input}\n'
-                f'              <input type="hidden" name="operation" value="book">\n'
-                f'              <input type="hidden" name="stall" value="{stall_id}">\n'
-                f'              <label class="visually-hidden" for="vendor-{stall_id}">'
-                f"{parts.words['vendor']}</label>\n"
-                f'              <select name="vendor" id="vendor-{stall_id}" class="book-vendor">\n'
-                f'                <option value="">{parts.words["choose"]}</option>\n'
-                f"                {options}\n"
-                f"              </select>\n"
-                f'              <input type="submit" value="{parts.words["book"]}" '
-                f'class="book-stall">\n'
-                f"            </form>"
-            )
-        else:
-            picker = f'\n              <span class="quiet">{parts.words["no_vendor"]}</span>'
-    return (
-        f'        <td><span class="mf-pill mf-free">{parts.words["free"]}</span></td>\n'
-        f"        <td></td>\n"
-        f"        <td></td>\n"
-        f"        <td>{picker}\n"
-        f"        </td>\n"
-    )

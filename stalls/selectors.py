@@ -5,10 +5,11 @@ from datetime import timedelta
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, QuerySet
+from django.db.models import OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
 from marketflow.models import Market, MarketDay
+from marketflow.selectors import subquery_count
 from stalls.errors import BookingNotFoundError, StallNotFoundError
 from stalls.models import Booking, Stall
 from vendors.models import Vendor
@@ -31,6 +32,15 @@ def stall_get_for_update(*, market: Market, stall_id: UUID | str) -> Stall:
         return Stall.objects.select_for_update(no_key=True).get(pk=stall_id, market=market)
     except (Stall.DoesNotExist, ValidationError, ValueError, TypeError):
         raise StallNotFoundError() from None
+
+
+def market_day_fill_counts() -> dict:
+    """Columns to annotate market days with: ``booked_count`` (its bookings) and
+    ``stall_count`` (its market's stalls), one query however many days are listed."""
+    return {
+        "booked_count": subquery_count(Booking.objects.filter(market_day=OuterRef("pk"))),
+        "stall_count": subquery_count(Stall.objects.filter(market=OuterRef("market"))),
+    }
 
 
 def booking_list(*, market_day: MarketDay) -> QuerySet[Booking]:

@@ -2,48 +2,31 @@ from rest_framework import serializers
 
 from marketflow.representation import FastRepresentationMixin
 from stalls.models import Booking, Stall
+from stalls.services import STALL_FIELDS
+
+# The API names the regular vendor by id: the model's column names.
+STALL_API_FIELDS = [Stall._meta.get_field(name).attname for name in STALL_FIELDS]
 
 
 class StallReadSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     class Meta:
         model = Stall
-        fields = [
-            "id",
-            "market_id",
-            "label",
-            "size_category",
-            "price_per_day",
-            "assigned_vendor_id",
-            "notes",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", "market_id", *STALL_API_FIELDS, "created_at", "updated_at"]
         read_only_fields = fields
 
 
-class StallCreateSerializer(serializers.Serializer):
-    label = serializers.CharField(max_length=50)
-    size_category = serializers.CharField(
-        max_length=20, required=False, allow_blank=True, default=""
-    )
-    price_per_day = serializers.IntegerField(
-        min_value=0,
-        max_value=2_147_483_647,
-        required=False,
-        allow_null=True,
-        default=None,
-        help_text="In cents of the market's currency.",
-    )
+class StallCreateSerializer(serializers.ModelSerializer):
+    """The stall's fields with the model's rules (lengths, a price not below zero)."""
+
     assigned_vendor_id = serializers.UUIDField(required=False, allow_null=True, default=None)
-    notes = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+    class Meta:
+        model = Stall
+        fields = STALL_API_FIELDS
 
 
 class StallUpdateSerializer(StallCreateSerializer):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            field.required = False
-            field.default = serializers.empty
+    """The same fields, each optional: the view validates with ``partial=True``."""
 
 
 class BookingVendorSerializer(FastRepresentationMixin, serializers.Serializer):

@@ -35,7 +35,9 @@ from stalls.errors import (
 from stalls.models import Booking, Stall
 from stalls.selectors import booking_get_for_update, stall_get, stall_get_for_update
 
-STALL_EDITABLE_FIELDS = ("label", "size_category", "price_per_day", "assigned_vendor_id", "notes")
+# What an organizer sets on a stall, by model field name: the admin's forms and the API's
+# serializers list these (the API names the regular vendor by id, ``assigned_vendor_id``).
+STALL_FIELDS = ("label", "size_category", "price_per_day", "assigned_vendor", "notes")
 
 
 def _save_stall(stall: Stall) -> None:
@@ -63,10 +65,11 @@ def _check_stall(stall: Stall, *, vendor_changed: bool = True) -> None:
 
 
 def _stall_fields(fields: dict) -> dict:
+    """``STALL_FIELDS``, the regular vendor given as a Vendor or as ``assigned_vendor_id``."""
     if "assigned_vendor" in fields:
         vendor = fields.pop("assigned_vendor")
         fields["assigned_vendor_id"] = vendor.pk if vendor is not None else None
-    return only_fields(fields, STALL_EDITABLE_FIELDS)
+    return only_fields(fields, tuple(Stall._meta.get_field(name).attname for name in STALL_FIELDS))
 
 
 @transaction.atomic

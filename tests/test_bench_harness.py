@@ -1,14 +1,19 @@
 """`make bench` at a tiny scale: the seeder keeps every rule, the measurements and the plan
 checks run. Timings are never asserted here; the harness reports them."""
 
+import gc
+import runpy
+from pathlib import Path
+
 import pytest
 from django.conf import settings
 from django.db import connection
 
 from bench import seed
 from bench.endpoints import Side, build_catalog
+from bench.http_load import SERVERS, Granian, Gunicorn
 from bench.measure import DataFloor, WsgiClient, capture, explain, seq_scans, table_rows
-from bench.run import measure_endpoint
+from bench.run import compare_servers, measure_endpoint, parse_args
 
 TINY = 0.001  # 2 markets of the large set, 200 vendors, 1,000 bookings, plus the small market
 
@@ -139,3 +144,52 @@ def test_captured_sql_replays_through_psycopg(seeded):
         assert floor.read(captured.sql) > 0
     finally:
         floor.close()
+
+
+def test_the_server_is_gunicorn_unless_asked():
+    assert parse_args([]).server == "gunicorn"
+    assert parse_args(["--server", "both"]).server == "both"
+    assert parse_args(["--server", "granian"]).granian_blocking_threads == 1
+    with pytest.raises(SystemExit):
+        parse_args(["--server", "uvicorn"])
+
+
+def test_granian_is_started_like_gunicorn():
+    granian = Granian(workers=2, env={})
+    assert Path(granian.command()[0]).name == "granian"
+    assert granian.command()[1:] == [
+        "--interface", "wsgi", "bench.granian_wsgi:application",
+        "--host", "127.0.0.1", "--port", str(granian.port),
+        "--workers", "2",
+        "--blocking-threads", "1",
+        "--backlog", "2048",
+        "--http", "1",
+        "--no-ws",
+        "--log-level", "warning",
+    ]  # fmt: skip
+    threaded = Granian(workers=2, env={}, blocking_threads=8).command()
+    assert threaded[threaded.index("--blocking-threads") + 1] == "8"
+    assert {"gunicorn": Gunicorn, "granian": Granian} == SERVERS
+
+
+def test_granians_target_freezes_what_it_loaded():
+    try:
+        gc.unfreeze()
+        target = runpy.run_module("bench.granian_wsgi")
+        assert callable(target["application"])
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+
+
+def test_two_servers_are_compared_endpoint_by_endpoint():
+    def run(rps, p99):
+        return {"rps": rps, "p99_ms": p99}
+
+    gunicorn = {"per_endpoint": {"a": run(100, 10), "b": run(200, 20), "c": {"error": "500"}}}
+    granian = {"per_endpoint": {"a": run(200, 5), "b": run(400, 40), "c": run(1, 1)}}
+    assert compare_servers(gunicorn, granian) == {
+        "per_endpoint": {"a": {"rps": 2.0, "p99": 0.5}, "b": {"rps": 2.0, "p99": 2.0}},
+        "rps_geomean": 2.0,
+        "p99_geomean": 1.0,
+    }

@@ -2,17 +2,13 @@
 (a vendor's profile is the vendor's own; what they submitted is on each application)."""
 
 from django.contrib import admin
-from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from applications.models import Application
+from applications.selectors import applied_vendor_list
 from marketflow.admin_base import ScopedModelAdmin, ViewOnlyMixin, acts_as_organizer
+from marketflow.selectors import market_list
 from vendors.models import Vendor
-
-
-def applied_to_markets_of(user):
-    """A condition on vendors: an application to one of ``user``'s markets exists."""
-    return Exists(Application.objects.filter(vendor=OuterRef("pk"), market__organizer=user))
 
 
 class ApplicationInline(admin.TabularInline):
@@ -26,12 +22,8 @@ class ApplicationInline(admin.TabularInline):
     can_delete = False
 
     def get_queryset(self, request):
-        applications = super().get_queryset(request).select_related("market")
-        if request.user.is_superuser:
-            return applications
-        if not acts_as_organizer(request.user):
-            return applications.none()
-        return applications.filter(market__organizer=request.user)
+        markets = market_list(user=request.user)
+        return super().get_queryset(request).select_related("market").filter(market__in=markets)
 
     def has_view_permission(self, request, obj=None):
         return acts_as_organizer(request.user) or request.user.is_superuser
@@ -79,22 +71,19 @@ class VendorAdmin(ViewOnlyMixin, ScopedModelAdmin):
             return vendors
         if not acts_as_organizer(user):
             return vendors.none()
-        return vendors.filter(applied_to_markets_of(user))
+        return applied_vendor_list(user=user, vendors=vendors)
 
     def owns(self, user, obj) -> bool:
-        return Application.objects.filter(vendor=obj, market__organizer=user).exists()
+        return applied_vendor_list(user=user, vendors=Vendor.objects.filter(pk=obj.pk)).exists()
 
     def get_search_results(self, request, queryset, search_term):
         vendors, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         if self._is_booking_autocomplete(request):
             # A stall's regular vendor or a booked vendor must be accepted to a market of
             # the user's: offer only those (the services refuse the others anyway).
-            accepted = Application.objects.filter(
-                vendor=OuterRef("pk"), status=Application.Status.ACCEPTED
+            vendors = applied_vendor_list(
+                user=request.user, vendors=vendors, status=Application.Status.ACCEPTED
             )
-            if not request.user.is_superuser:
-                accepted = accepted.filter(market__organizer=request.user)
-            vendors = vendors.filter(Exists(accepted))
         return vendors, may_have_duplicates
 
     @staticmethod

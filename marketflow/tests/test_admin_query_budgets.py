@@ -125,12 +125,12 @@ def test_the_stall_board_costs_the_same_for_1_and_100_stalls(organizer, organize
 
     add_booked_stalls(1)
     queries_for_one, response = count_queries(lambda: organizer_admin.get(url))
-    assert len(response.context["rows"]) == 2
+    assert response.content.count(b'<tr id="stall-') == 2
 
     add_booked_stalls(99)
     queries_for_hundred, response = count_queries(lambda: organizer_admin.get(url))
 
-    assert len(response.context["rows"]) == 200
+    assert response.content.count(b'<tr id="stall-') == 200
     assert len(response.context["bookable_vendors"]) == 100
     assert queries_for_hundred == queries_for_one <= 8
 

@@ -4,13 +4,17 @@ import datetime
 import uuid
 
 import pytest
+from django.contrib.admin.models import LogEntry
 
+from applications.tests.factories import AcceptedApplicationFactory
 from marketflow.errors import ValidationFailedError
 from marketflow.models import Market, MarketDay, User
 from marketflow.services import (
     market_create,
+    market_day_cancel,
     market_day_create,
     market_day_delete,
+    market_day_reinstate,
     market_day_update,
     market_delete,
     market_update,
@@ -23,6 +27,7 @@ from marketflow.tests.factories import (
     UserFactory,
 )
 from marketflow.validation import full_clean
+from stalls.services import booking_create
 from stalls.tests.factories import BookingFactory, StallFactory
 
 pytestmark = pytest.mark.django_db
@@ -516,3 +521,99 @@ def test_full_clean_raises_validation_failed_with_field_messages(organizer):
 
 def test_full_clean_passes_a_valid_instance(organizer):
     full_clean(MarketFactory.build(organizer=organizer), exclude=["organizer"])
+
+
+# market_day_cancel, market_day_reinstate: MARKET_DAY_TRANSITIONS
+
+
+def history_of(market_day) -> list[str]:
+    return list(
+        LogEntry.objects.filter(object_id=str(market_day.pk))
+        .order_by("pk")
+        .values_list("change_message", flat=True)
+    )
+
+
+def test_a_cancelled_day_keeps_its_bookings_and_takes_no_new_ones(
+    refused, organizer, market, market_day
+):
+    booking = BookingFactory(market_day=market_day, payment_status="unpaid")
+
+    cancelled = market_day_cancel(user=organizer, market_id=market.pk, market_day_id=market_day.pk)
+
+    market_day.refresh_from_db()
+    assert cancelled.status == market_day.status == MarketDay.Status.CANCELLED
+    assert history_of(market_day) == ["Cancelled (was scheduled)."]
+    booking.refresh_from_db()  # kept: its fee can still be waived or refunded
+    vendor, stall = AcceptedApplicationFactory(market=market).vendor, StallFactory(market=market)
+    with refused("market_day_cancelled"):
+        booking_create(
+            user=organizer,
+            market_id=market.pk,
+            market_day_id=market_day.pk,
+            stall_id=stall.pk,
+            vendor_id=vendor.pk,
+        )
+
+
+def test_a_reinstated_day_is_scheduled_again_with_its_bookings(organizer, market, market_day):
+    booking = BookingFactory(market_day=market_day)
+    market_day_cancel(user=organizer, market_id=market.pk, market_day_id=market_day.pk)
+
+    market_day_reinstate(user=organizer, market_id=market.pk, market_day_id=market_day.pk)
+
+    market_day.refresh_from_db()
+    assert market_day.status == MarketDay.Status.SCHEDULED
+    assert list(market_day.bookings.all()) == [booking]
+    assert history_of(market_day) == ["Cancelled (was scheduled).", "Scheduled (was cancelled)."]
+
+
+@pytest.mark.parametrize(
+    ("service", "status", "target"),
+    [
+        (market_day_cancel, "cancelled", "cancelled"),
+        (market_day_reinstate, "scheduled", "scheduled"),
+    ],
+)
+def test_a_day_already_in_the_state_is_an_invalid_transition(
+    refused, organizer, market, service, status, target
+):
+    day = MarketDayFactory(market=market, status=status)
+
+    with refused("invalid_transition") as excinfo:
+        service(user=organizer, market_id=market.pk, market_day_id=day.pk)
+
+    assert excinfo.value.extra == {"current": status, "target": status}
+    assert history_of(day) == []
+
+
+@pytest.mark.parametrize("service", [market_day_cancel, market_day_reinstate])
+def test_a_day_that_has_passed_keeps_its_status(refused, organizer, market, service):
+    day = past_day(market, status="scheduled" if service is market_day_cancel else "cancelled")
+
+    with refused("market_day_in_past"):
+        service(user=organizer, market_id=market.pk, market_day_id=day.pk)
+
+
+@pytest.mark.parametrize("service", [market_day_cancel, market_day_reinstate])
+def test_another_organizers_day_is_not_found(refused, organizer, other_market, service):
+    day = MarketDayFactory(market=other_market)
+
+    with refused("not_found"):
+        service(user=organizer, market_id=other_market.pk, market_day_id=day.pk)
+
+
+def test_a_status_given_to_market_day_update_follows_the_same_rule(organizer, market, market_day):
+    def update(**fields):
+        return market_day_update(
+            user=organizer, market_id=market.pk, market_day_id=market_day.pk, **fields
+        )
+
+    update(status="scheduled", note="Same status: no transition")
+    update(status="cancelled", note="Storm warning")
+    update(status="cancelled")  # as PATCH says what it is: nothing to do
+    update(status="scheduled")
+
+    market_day.refresh_from_db()
+    assert (market_day.status, market_day.note) == ("scheduled", "Storm warning")
+    assert history_of(market_day) == ["Cancelled (was scheduled).", "Scheduled (was cancelled)."]

@@ -15,6 +15,7 @@ from marketflow.tests.factories import MarketDayFactory
 from stalls.models import Booking, Stall
 from stalls.tests.factories import BookingFactory, StallFactory
 from tests.admin_support import admin_url, build_tenant, form_data, messages_of
+from vendors.models import Vendor
 from vendors.tests.factories import VendorFactory
 
 pytestmark = pytest.mark.django_db
@@ -230,14 +231,16 @@ def test_the_board_lists_every_stall_with_its_booking_and_the_totals(tenant, org
     response = organizer_admin.get(board_url(tenant.market_day))
 
     assert response.status_code == 200
-    rows = {
-        row.split('data-stall="', 1)[1].split('"', 1)[0]: row for row in response.context["rows"]
-    }
-    assert f'name="booking" value="{tenant.booking.pk}"' in rows[tenant.stall.label]
-    assert 'class="mf-pill mf-free"' in rows[tenant.free_stall.label]
-    # The booked vendor is not offered.
-    assert response.context["bookable_vendors"] == [(waiting.pk, waiting.business_name)]
     content = response.content.decode()
+
+    def row(stall) -> str:
+        start = content.index(f'data-stall="{stall.label}"')
+        return content[start : content.index("</tr>", start)]
+
+    assert f'name="booking" value="{tenant.booking.pk}"' in row(tenant.stall)
+    assert 'class="mf-pill mf-free"' in row(tenant.free_stall)
+    # The booked vendor is not offered.
+    assert response.context["bookable_vendors"] == [(str(waiting.pk), waiting.business_name)]
     assert '<span class="mf-number" id="total-booked">1</span>' in content
     assert '<span class="mf-number" id="total-free">1</span>' in content
     assert '<span class="mf-number" id="total-due">25.00 EUR</span>' in content
@@ -278,6 +281,19 @@ def test_each_board_row_offers_its_own_choices(tenant, organizer_admin):
     assert 'class="mark-waived" value="Waive fee"' in content
     assert 'class="mark-paid"' not in content
     assert "cancel-booking" not in content
+
+
+def test_the_board_escapes_what_people_typed(tenant, organizer_admin):
+    Vendor.objects.filter(pk=tenant.vendor.pk).update(business_name='<b>Tom & "Jerry"</b>')
+    AcceptedApplicationFactory(market=tenant.market, vendor__business_name="<script>x</script>")
+    Stall.objects.filter(pk=tenant.stall.pk).update(label="<i>A1</i>")
+
+    content = organizer_admin.get(board_url(tenant.market_day)).content.decode()
+
+    assert "<b>" not in content and "<script>x" not in content and "<i>A1" not in content
+    assert "&lt;b&gt;Tom &amp; &quot;Jerry&quot;&lt;/b&gt;</a>" in content
+    assert "&lt;script&gt;x&lt;/script&gt;</option>" in content
+    assert 'data-stall="&lt;i&gt;A1&lt;/i&gt;"' in content
 
 
 def test_booking_a_free_stall_from_the_board(tenant, organizer, organizer_admin):
