@@ -1,4 +1,4 @@
-"""Public pages of a market: its page, the QR code of its apply page, the application form and
+"""Public pages of applying: the QR code of a market's apply page, the application form and
 its confirmation; the vendor's request for a new activation link; document downloads."""
 
 import io
@@ -14,38 +14,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
+from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.throttling import ScopedRateThrottle
 
 from applications import selectors, services
 from applications.forms import DOCUMENT_FIELDS, ActivationRequestForm, ApplicationForm
-from marketflow.authentication import TokenAuthentication
-from marketflow.models import DocumentType
 from marketflow.pages import domain_errors, page, posted
-from marketflow.selectors import public_market_get_by_slug, upcoming_market_day_list
-from vendors.models import ProductCategory
+from marketflow.selectors import public_market_get_by_slug
 
 logger = logging.getLogger(__name__)
 
 LAST_APPLICATION_SESSION_KEY = "last_application"
-
-
-@require_GET
-@page
-def market_page(request, slug: str):
-    market = public_market_get_by_slug(slug=slug)
-    return render(
-        request,
-        "pages/market.html",
-        {
-            "market": market,
-            "market_days": upcoming_market_day_list(market=market)[:12],
-            "categories": [ProductCategory(c).label for c in market.accepted_categories],
-            "required_documents": [
-                DocumentType(kind).label for kind in market.required_document_types
-            ],
-        },
-    )
 
 
 @require_GET

@@ -2,18 +2,17 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from applications.models import Application
-from marketflow.representation import FastRepresentationMixin
 from vendors.models import VendorDocument
 from vendors.serializers import VendorCreateSerializer
 
 
-class ApplicationVendorSerializer(FastRepresentationMixin, serializers.Serializer):
+class ApplicationVendorSerializer(serializers.Serializer):
     id = serializers.UUIDField(read_only=True)
     business_name = serializers.CharField(read_only=True)
     email = serializers.EmailField(read_only=True)
 
 
-class ApplicationReadSerializer(FastRepresentationMixin, serializers.ModelSerializer):
+class ApplicationReadSerializer(serializers.ModelSerializer):
     """An application as the market's organizer sees it: what was submitted, and the review."""
 
     vendor = ApplicationVendorSerializer(read_only=True)
@@ -45,7 +44,7 @@ class ApplicationSubmitSerializer(VendorCreateSerializer):
     message = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class ApplicationReceiptSerializer(FastRepresentationMixin, serializers.ModelSerializer):
+class ApplicationReceiptSerializer(serializers.ModelSerializer):
     """What the public applicant gets back: no one else's data."""
 
     class Meta:
@@ -69,7 +68,7 @@ class ApplicationDecisionSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class VendorApplicationSerializer(FastRepresentationMixin, serializers.ModelSerializer):
+class VendorApplicationSerializer(serializers.ModelSerializer):
     """An application as its vendor sees it in the portal."""
 
     market_name = serializers.CharField(source="market.name", read_only=True)

@@ -7,4 +7,7 @@ class MarketflowConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from marketflow import checks  # noqa: F401  (registers the deployment checks)
+        from marketflow import (
+            checks,  # noqa: F401  (registers the deployment checks)
+            selectors,  # noqa: F401  (forgets cached public markets)
+        )

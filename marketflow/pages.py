@@ -1,5 +1,5 @@
-"""The public pages' side of the error translation, and the core's pages: organizer sign-up,
-sign-in, sign-out and password reset.
+"""The public pages' side of the error translation, and the core's pages: a market's public
+page, organizer sign-up, sign-in, sign-out and password reset.
 
 Services raise DomainErrors; ``domain_errors`` is the one place where a page turns them into
 what a person sees: a 404 or 403 page, errors on the form next to their fields, or a message.
@@ -21,6 +21,8 @@ from django.views.decorators.http import require_GET
 from marketflow import services
 from marketflow.errors import DomainError, NotFoundError, PermissionDeniedError
 from marketflow.forms import OrganizerSignUpForm
+from marketflow.models import DocumentType, ProductCategory
+from marketflow.selectors import public_market
 
 
 def form_error_from(error: DomainError, form: Form) -> None:
@@ -70,6 +72,25 @@ def page(view):
             return view(request, *args, **kwargs)
 
     return wrapper
+
+
+@require_GET
+@page
+def market_page(request, slug: str):
+    found = public_market(slug=slug)
+    market = found["market"]
+    return render(
+        request,
+        "pages/market.html",
+        {
+            "market": market,
+            "market_days": found["market_days"][:12],
+            "categories": [ProductCategory(c).label for c in market["accepted_categories"]],
+            "required_documents": [
+                DocumentType(kind).label for kind in market["required_document_types"]
+            ],
+        },
+    )
 
 
 # Organizer sign-up with e-mail verification.

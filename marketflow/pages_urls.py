@@ -4,11 +4,10 @@ from django.urls import path
 
 from applications import pages as application_pages
 from marketflow import pages as core_pages
-from stalls import pages as stall_pages
 from vendors import pages as vendor_pages
 
 urlpatterns = [
-    path("m/<slug:slug>/", application_pages.market_page, name="market-page"),
+    path("m/<slug:slug>/", core_pages.market_page, name="market-page"),
     path("m/<slug:slug>/apply/", application_pages.apply, name="market-apply"),
     path("m/<slug:slug>/apply/done/", application_pages.apply_done, name="market-apply-done"),
     path("m/<slug:slug>/qr.svg", application_pages.market_qr, name="market-qr"),
@@ -33,12 +32,12 @@ urlpatterns = [
         core_pages.password_reset_complete,
         name="password-reset-complete",
     ),
-    path("vendor/", stall_pages.vendor_portal, name="vendor-portal"),
+    path("vendor/", vendor_pages.vendor_portal, name="vendor-portal"),
     path("vendor/profile/", vendor_pages.profile_edit, name="vendor-profile"),
     path("vendor/documents/new/", vendor_pages.document_upload, name="vendor-document-upload"),
     path(
         "vendor/applications/<uuid:application_id>/withdraw/",
-        stall_pages.application_withdraw,
+        vendor_pages.application_withdraw,
         name="vendor-application-withdraw",
     ),
     path(

@@ -1,14 +1,19 @@
 """Reads of the platform core. Everything an organizer reaches is scoped by a query."""
 
+import datetime
 from uuid import UUID
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import F, Func, IntegerField, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+from django.utils import timezone
 
 from marketflow.errors import MarketDayNotFoundError, MarketNotFoundError
 from marketflow.models import Market, MarketDay, User
-from marketflow.prepared import PreparedGet
 
 
 def market_list(*, user: User) -> QuerySet[Market]:
@@ -21,22 +26,9 @@ def market_list(*, user: User) -> QuerySet[Market]:
     return markets.filter(organizer=user)
 
 
-# The market of (nearly) every organizer request: compiled once (marketflow/prepared.py).
-_own_market = PreparedGet(
-    lambda market_id, organizer_id: Market.objects.filter(pk=market_id, organizer_id=organizer_id),
-    market_id=UUID,
-    organizer_id=UUID,
-)
-
-
 def market_get(*, user: User, market_id: UUID | str) -> Market:
     """One of ``user``'s markets; another organizer's market is not found, never forbidden."""
     try:
-        if user.is_authenticated and user.is_organizer and not user.is_superuser:
-            market = _own_market.get(market_id=market_id, organizer_id=user.pk)
-            if market is None:
-                raise Market.DoesNotExist
-            return market
         return market_list(user=user).get(pk=market_id)
     except (Market.DoesNotExist, ValidationError, ValueError, TypeError):
         raise MarketNotFoundError() from None
@@ -80,24 +72,13 @@ def upcoming_market_day_list(*, market: Market) -> QuerySet[MarketDay]:
     ).order_by("date")
 
 
-_market_day = PreparedGet(
-    lambda market_day_id, market_id: MarketDay.objects.filter(
-        pk=market_day_id, market_id=market_id
-    ),
-    market_day_id=UUID,
-    market_id=UUID,
-)
-
-
 def market_day_get(*, market: Market, market_day_id: UUID | str) -> MarketDay:
     """A day of ``market`` (with ``market`` set on it); a day of any other market is not
     found."""
     try:
-        market_day = _market_day.get(market_day_id=market_day_id, market_id=market.pk)
-    except (ValidationError, ValueError, TypeError):
-        market_day = None
-    if market_day is None:
-        raise MarketDayNotFoundError()
+        market_day = MarketDay.objects.get(pk=market_day_id, market=market)
+    except (MarketDay.DoesNotExist, ValidationError, ValueError, TypeError):
+        raise MarketDayNotFoundError() from None
     market_day.market = market
     return market_day
 
@@ -132,3 +113,64 @@ def subquery_count(queryset: QuerySet) -> Coalesce:
         ),
         0,
     )
+
+
+# The public market (API and page): every visitor of a market's QR code lands there. It is
+# cached, and forgotten whenever the market or one of its days is saved or deleted; where
+# forgetting cannot reach (the per-process memory cache of several workers), it is at most
+# this many seconds old. Set REDIS_URL to share one cache.
+PUBLIC_MARKET_SECONDS = 60
+PUBLIC_MARKET_FIELDS = (
+    "id",
+    "name",
+    "slug",
+    "description",
+    "location",
+    "timezone",
+    "currency",
+    "accepted_categories",
+    "required_document_types",
+)
+
+
+def public_market(*, market_id: UUID | str | None = None, slug: str | None = None) -> dict:
+    """An active market by id or slug, as anyone sees it: ``{"market": {field: value},
+    "market_days": [the next 52 scheduled days as values() rows]}``."""
+    if slug is not None:
+        market_id = cache.get(f"public-market-slug:{slug}")
+    data = cache.get(f"public-market:{market_id}") if market_id is not None else None
+    if data is not None and slug in (None, data["market"]["slug"]):
+        return data
+    if slug is None:
+        market = public_market_get(market_id=market_id)
+    else:
+        market = public_market_get_by_slug(slug=slug)
+    days = upcoming_market_day_list(market=market).values("date", "start_time", "end_time", "note")
+    data = {
+        "market": {name: getattr(market, name) for name in PUBLIC_MARKET_FIELDS},
+        "market_days": list(days[:52]),
+    }
+    midnight = datetime.datetime.combine(market.today(), datetime.time(), market.tz)
+    until_midnight = (midnight + datetime.timedelta(days=1) - timezone.now()).total_seconds()
+    cache.set_many(
+        {f"public-market:{market.pk}": data, f"public-market-slug:{market.slug}": market.pk},
+        timeout=min(PUBLIC_MARKET_SECONDS, until_midnight),  # "upcoming" changes at midnight
+    )
+    return data
+
+
+def public_market_forget(*, market_id: UUID, slug: str | None = None) -> None:
+    """Forget the cached public market: now, and again once the write commits (a read in
+    between may have cached the old rows)."""
+    keys = [f"public-market:{market_id}"] + ([f"public-market-slug:{slug}"] if slug else [])
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
+
+
+@receiver([post_save, post_delete], sender=Market)
+@receiver([post_save, post_delete], sender=MarketDay)
+def forget_a_changed_public_market(sender, instance, **kwargs) -> None:
+    if sender is Market:
+        public_market_forget(market_id=instance.pk, slug=instance.slug)
+    else:
+        public_market_forget(market_id=instance.market_id)

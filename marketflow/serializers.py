@@ -9,7 +9,6 @@ from marketflow.models import (
     validate_document_types,
     validate_product_categories,
 )
-from marketflow.representation import FastRepresentationMixin
 from marketflow.services import MARKET_DAY_FIELDS, MARKET_EDITABLE_FIELDS
 
 
@@ -51,7 +50,7 @@ class DocumentTypesField(ModelValidatedListField):
         super().__init__(**kwargs)
 
 
-class MarketReadSerializer(FastRepresentationMixin, serializers.ModelSerializer):
+class MarketReadSerializer(serializers.ModelSerializer):
     class Meta:
         model = Market
         fields = ["id", *MARKET_EDITABLE_FIELDS, "created_at", "updated_at"]
@@ -78,7 +77,9 @@ class MarketUpdateSerializer(MarketCreateSerializer):
         extra_kwargs["slug"] = {"required": False, "validators": []}
 
 
-class PublicMarketSerializer(FastRepresentationMixin, serializers.ModelSerializer):
+class PublicMarketSerializer(serializers.ModelSerializer):
+    """The schema of the public market, and the reference ``public_market_data`` equals."""
+
     upcoming_market_days = serializers.SerializerMethodField()
 
     class Meta:
@@ -102,14 +103,32 @@ class PublicMarketSerializer(FastRepresentationMixin, serializers.ModelSerialize
         return PublicMarketDaySerializer(days, many=True).data
 
 
-class PublicMarketDaySerializer(FastRepresentationMixin, serializers.ModelSerializer):
+class PublicMarketDaySerializer(serializers.ModelSerializer):
     class Meta:
         model = MarketDay
         fields = ["date", "start_time", "end_time"]
         read_only_fields = fields
 
 
-class MarketDayReadSerializer(FastRepresentationMixin, serializers.ModelSerializer):
+def public_market_data(public_market: dict) -> dict:
+    """What ``PublicMarketSerializer`` answers, from ``selectors.public_market``: written out,
+    as every visitor of a market's QR code lands here (a test pins the two together)."""
+    market = public_market["market"]
+    return {
+        **market,
+        "id": str(market["id"]),
+        "upcoming_market_days": [
+            {
+                "date": day["date"].isoformat(),
+                "start_time": day["start_time"].isoformat(),
+                "end_time": day["end_time"].isoformat(),
+            }
+            for day in public_market["market_days"]
+        ],
+    }
+
+
+class MarketDayReadSerializer(serializers.ModelSerializer):
     class Meta:
         model = MarketDay
         fields = ["id", "market_id", *MARKET_DAY_FIELDS, "status", "created_at", "updated_at"]

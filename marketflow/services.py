@@ -25,7 +25,11 @@ from marketflow.errors import (
     ValidationFailedError,
 )
 from marketflow.models import MARKET_DAY_TRANSITIONS, Market, MarketDay, User, normalize_email
-from marketflow.selectors import market_day_get_for_update, market_get_for_update
+from marketflow.selectors import (
+    market_day_get_for_update,
+    market_get_for_update,
+    public_market_forget,
+)
 from marketflow.tokens import decode_id, email_verification_token
 from marketflow.validation import full_clean, only_fields, validate_new_password
 
@@ -325,6 +329,7 @@ def market_day_create_weekly(
             MarketDay.objects.bulk_create(new_days)
     except IntegrityError:
         raise MarketDayDateTakenError() from None
+    public_market_forget(market_id=market.pk)  # bulk_create sends no post_save
     return WeeklySchedule(created=new_days, skipped_dates=sorted(existing))
 
 

@@ -56,7 +56,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "marketflow.middleware.CSPMiddleware",  # django-csp, its header built once
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -97,36 +97,21 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-# A persistent connection idle for longer than this is checked (a round trip) before a
-# request uses it; one used more recently is trusted (marketflow/db/postgresql/base.py).
-DATABASES["default"]["HEALTH_CHECK_DELAY"] = float(
-    os.environ.get("DATABASE_HEALTH_CHECK_DELAY", "10")
-)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Django's backend with timestamps parsed in C (marketflow/db/postgresql/base.py).
-    DATABASES["default"]["ENGINE"] = "marketflow.db.postgresql"
+    options = DATABASES["default"].setdefault("OPTIONS", {})
     if env_bool("DATABASE_PREPARED_STATEMENTS", True):
         # Parameters bound by the server and statements prepared on their fifth run on a
         # connection: PostgreSQL parses and plans the hot queries once per connection, not
         # once per request. Turn off behind a pooler in transaction mode (PgBouncer < 1.21).
-        DATABASES["default"]["OPTIONS"] = {
-            **DATABASES["default"].get("OPTIONS", {}),
-            "server_side_binding": True,
-            "prepare_threshold": 5,
-        }
-if DATABASES["default"]["ENGINE"] == "marketflow.db.postgresql" and env_bool(
-    "DATABASE_POOL", False
-):
-    # psycopg's pool replaces persistent connections; the two cannot be combined.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"]["OPTIONS"] = {
-        **DATABASES["default"].get("OPTIONS", {}),
-        "pool": {
+        options |= {"server_side_binding": True, "prepare_threshold": 5}
+    if env_bool("DATABASE_POOL", False):
+        # psycopg's pool replaces persistent connections; the two cannot be combined.
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        options["pool"] = {
             "min_size": int(os.environ.get("DATABASE_POOL_MIN_SIZE", "2")),
             "max_size": int(os.environ.get("DATABASE_POOL_MAX_SIZE", "10")),
             "timeout": 10,
-        },
-    }
+        }
 
 AUTH_USER_MODEL = "marketflow.User"
 # OWASP ASVS 5.0 (V6.2): at least 8 characters, common and context-specific passwords refused,
@@ -156,10 +141,13 @@ PASSWORD_HASHERS = [
 # otherwise reset the client address's count and allow password spraying.
 AUTHENTICATION_BACKENDS = [
     "marketflow.security.LoginLockoutBackend",
-    "marketflow.authentication.ModelBackend",  # Django's, with the user read prepared
+    "django.contrib.auth.backends.ModelBackend",
 ]
-# Sessions in the database, read with a prepared query (marketflow/sessions.py).
-SESSION_ENGINE = "marketflow.sessions"
+# Sessions in the database, read through Redis when REDIS_URL is set. Not through the
+# per-process memory cache: a sign-out in one worker would not reach another's copy.
+SESSION_ENGINE = "django.contrib.sessions.backends." + (
+    "cached_db" if os.environ.get("REDIS_URL") else "db"
+)
 AXES_ENABLED = True
 AXES_VERBOSE = False  # no start-up banner in every management command
 AXES_FAILURE_LIMIT = int(os.environ.get("MARKETFLOW_LOGIN_FAILURE_LIMIT", "5"))
@@ -237,7 +225,7 @@ LOGIN_REDIRECT_URL = "vendor-portal"
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes a missing credential a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "marketflow.authentication.TokenAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

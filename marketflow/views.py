@@ -13,8 +13,6 @@ from rest_framework.views import APIView
 from marketflow import selectors, services
 from marketflow.models import MarketDay
 from marketflow.permissions import IsOrganizer
-from marketflow.prepared import BoundList
-from marketflow.rows import values_rows
 from marketflow.security import LoginLockedOut
 from marketflow.serializers import (
     MarketCreateSerializer,
@@ -26,6 +24,7 @@ from marketflow.serializers import (
     PublicMarketSerializer,
     TokenRequestSerializer,
     TokenResponseSerializer,
+    public_market_data,
 )
 
 
@@ -67,18 +66,10 @@ class TokenView(APIView):
 
 
 class ListResponseMixin:
-    def list_response(self, source, serializer_class):
-        """A cursor page in the shape of ``serializer_class``. ``source`` is a queryset, or a
-        ``PreparedList`` bound to the request's values (compiled once, marketflow/prepared.py);
-        rows are read with ``values()`` where the serializer allows it (marketflow/rows.py)."""
-        rows = values_rows(serializer_class)
-        if rows is None:
-            queryset = source.queryset() if isinstance(source, BoundList) else source
-            page = self.paginate_queryset(queryset)
-            return self.get_paginated_response(serializer_class(page, many=True).data)
-        sort_keys = [key.lstrip("-") for key in self.paginator.get_ordering(None, None, self)]
-        page = self.paginate_queryset(source.values(*rows.columns(*sort_keys)))
-        return self.get_paginated_response(rows.render(page))
+    def list_response(self, queryset, serializer_class):
+        """A cursor page of ``queryset`` in the shape of ``serializer_class``."""
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(serializer_class(page, many=True).data)
 
 
 class OrganizerAPIView(ListResponseMixin, generics.GenericAPIView):
@@ -204,6 +195,4 @@ class PublicMarketView(APIView):
 
     @extend_schema(responses=PublicMarketSerializer, auth=[])
     def get(self, request, market_id):
-        market = selectors.public_market_get(market_id=market_id)
-        days = selectors.upcoming_market_day_list(market=market)[:52]
-        return Response(PublicMarketSerializer(market, context={"upcoming_market_days": days}).data)
+        return Response(public_market_data(selectors.public_market(market_id=market_id)))

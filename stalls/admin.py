@@ -28,9 +28,9 @@ from marketflow.errors import DomainError, MarketDayNotFoundError
 from marketflow.models import MarketDay
 from marketflow.selectors import market_day_get_for_user
 from stalls import services
-from stalls.board import board_data
 from stalls.models import Booking, Stall
 from stalls.selectors import booking_list
+from stalls.selectors import market_day_board as board_data
 
 PaymentStatus = Booking.PaymentStatus
 PAYMENT_BUTTONS = {

@@ -1,12 +1,12 @@
 """Reads of stalls and bookings, scoped to a market, a market day or a vendor."""
 
-from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
-from django.db.models import OuterRef, Prefetch, QuerySet
+from django.db.models import OuterRef, QuerySet
 from django.utils import timezone
+from rest_framework import serializers
 
 from marketflow.models import Market, MarketDay
 from marketflow.selectors import subquery_count
@@ -75,47 +75,51 @@ def vendor_booking_list(*, vendor: Vendor, upcoming_only: bool = False) -> Query
     return bookings
 
 
-@dataclass(frozen=True)
-class StallBoard:
-    market_day: MarketDay
-    stalls: list[Stall]  # each with ``booking`` set to its Booking for the day, or None
-
-    @property
-    def booked_count(self) -> int:
-        return sum(1 for stall in self.stalls if stall.booking is not None)
-
-    @property
-    def free_count(self) -> int:
-        return len(self.stalls) - self.booked_count
-
-    @property
-    def fees_due_cents(self) -> int:
-        return sum(
-            s.booking.fee_cents
-            for s in self.stalls
-            if s.booking is not None and s.booking.payment_status == Booking.PaymentStatus.UNPAID
-        )
-
-    @property
-    def fees_paid_cents(self) -> int:
-        return sum(
-            s.booking.fee_cents
-            for s in self.stalls
-            if s.booking is not None and s.booking.payment_status == Booking.PaymentStatus.PAID
-        )
-
-
-def stall_board(*, market_day: MarketDay) -> StallBoard:
-    """Every stall of the day's market, each with its booking for that day or None: 2 queries."""
-    stalls = list(
-        stall_list(market=market_day.market).prefetch_related(
-            Prefetch(
-                "bookings",
-                queryset=Booking.objects.filter(market_day=market_day).select_related("vendor"),
-                to_attr="day_bookings",
-            )
-        )
+def market_day_board(market_day: MarketDay) -> dict:
+    """Every stall of the day's market, each with its booking for that day or None, and the
+    day's totals: what ``StallBoardSerializer`` answers, from two ``values()`` queries
+    (stalls/tests/test_board.py holds it to that)."""
+    stalls = (
+        Stall.objects.filter(market_id=market_day.market_id)
+        .order_by("label")
+        .values("id", "label", "size_category", "price_per_day", "assigned_vendor_id")
     )
-    for stall in stalls:
-        stall.booking = stall.day_bookings[0] if stall.day_bookings else None
-    return StallBoard(market_day=market_day, stalls=stalls)
+    bookings = Booking.objects.filter(market_day=market_day).values(
+        "id", "stall_id", "vendor_id", "vendor__business_name", "fee_cents", "payment_status",
+        "paid_at",
+    )  # fmt: skip
+    datetime_field = serializers.DateTimeField()
+    booking_of_stall = {
+        row["stall_id"]: {
+            "id": str(row["id"]),
+            "vendor": {"id": str(row["vendor_id"]), "business_name": row["vendor__business_name"]},
+            "fee_cents": row["fee_cents"],
+            "payment_status": row["payment_status"],
+            "paid_at": row["paid_at"] and datetime_field.to_representation(row["paid_at"]),
+        }
+        for row in bookings
+    }
+    rows = [
+        {
+            **stall,
+            "id": str(stall["id"]),
+            "assigned_vendor_id": stall["assigned_vendor_id"] and str(stall["assigned_vendor_id"]),
+            "booking": booking_of_stall.get(stall["id"]),
+        }
+        for stall in stalls
+    ]
+    booked = [row["booking"] for row in rows if row["booking"] is not None]
+    return {
+        "market_day_id": str(market_day.pk),
+        "date": market_day.date.isoformat(),
+        "status": market_day.status,
+        "booked_count": len(booked),
+        "free_count": len(rows) - len(booked),
+        "fees_due_cents": sum(
+            b["fee_cents"] for b in booked if b["payment_status"] == Booking.PaymentStatus.UNPAID
+        ),
+        "fees_paid_cents": sum(
+            b["fee_cents"] for b in booked if b["payment_status"] == Booking.PaymentStatus.PAID
+        ),
+        "stalls": rows,
+    }

@@ -1,6 +1,5 @@
 from rest_framework import serializers
 
-from marketflow.representation import FastRepresentationMixin
 from stalls.models import Booking, Stall
 from stalls.services import STALL_FIELDS
 
@@ -8,7 +7,7 @@ from stalls.services import STALL_FIELDS
 STALL_API_FIELDS = [Stall._meta.get_field(name).attname for name in STALL_FIELDS]
 
 
-class StallReadSerializer(FastRepresentationMixin, serializers.ModelSerializer):
+class StallReadSerializer(serializers.ModelSerializer):
     class Meta:
         model = Stall
         fields = ["id", "market_id", *STALL_API_FIELDS, "created_at", "updated_at"]
@@ -29,12 +28,12 @@ class StallUpdateSerializer(StallCreateSerializer):
     """The same fields, each optional: the view validates with ``partial=True``."""
 
 
-class BookingVendorSerializer(FastRepresentationMixin, serializers.Serializer):
+class BookingVendorSerializer(serializers.Serializer):
     id = serializers.UUIDField(read_only=True)
     business_name = serializers.CharField(read_only=True)
 
 
-class BookingReadSerializer(FastRepresentationMixin, serializers.ModelSerializer):
+class BookingReadSerializer(serializers.ModelSerializer):
     vendor = BookingVendorSerializer(read_only=True)
     stall_label = serializers.CharField(source="stall.label", read_only=True)
 
@@ -64,7 +63,7 @@ class BookingUpdateSerializer(serializers.Serializer):
     payment_status = serializers.ChoiceField(choices=Booking.PaymentStatus.choices)
 
 
-class BoardBookingSerializer(FastRepresentationMixin, serializers.ModelSerializer):
+class BoardBookingSerializer(serializers.ModelSerializer):
     vendor = BookingVendorSerializer(read_only=True)
 
     class Meta:
@@ -73,7 +72,7 @@ class BoardBookingSerializer(FastRepresentationMixin, serializers.ModelSerialize
         read_only_fields = fields
 
 
-class BoardStallSerializer(FastRepresentationMixin, serializers.ModelSerializer):
+class BoardStallSerializer(serializers.ModelSerializer):
     booking = BoardBookingSerializer(read_only=True, allow_null=True)
 
     class Meta:
@@ -82,7 +81,7 @@ class BoardStallSerializer(FastRepresentationMixin, serializers.ModelSerializer)
         read_only_fields = fields
 
 
-class StallBoardSerializer(FastRepresentationMixin, serializers.Serializer):
+class StallBoardSerializer(serializers.Serializer):
     market_day_id = serializers.UUIDField(source="market_day.id")
     date = serializers.DateField(source="market_day.date")
     status = serializers.CharField(source="market_day.status")
@@ -93,7 +92,7 @@ class StallBoardSerializer(FastRepresentationMixin, serializers.Serializer):
     stalls = BoardStallSerializer(many=True)
 
 
-class VendorBookingSerializer(FastRepresentationMixin, serializers.ModelSerializer):
+class VendorBookingSerializer(serializers.ModelSerializer):
     """A booking as its vendor sees it in the portal."""
 
     date = serializers.DateField(source="market_day.date", read_only=True)

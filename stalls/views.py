@@ -1,18 +1,13 @@
 """API views of stalls, market-day boards and bookings."""
 
-from uuid import UUID
-
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
 from applications.serializers import VendorApplicationSerializer
-from marketflow.models import Market
-from marketflow.prepared import PreparedList
 from marketflow.selectors import market_day_get
 from marketflow.views import OrganizerAPIView
 from stalls import selectors, services
-from stalls.board import board_data
 from stalls.models import Booking, Stall
 from stalls.serializers import (
     BookingCreateSerializer,
@@ -24,7 +19,6 @@ from stalls.serializers import (
     StallUpdateSerializer,
     VendorBookingSerializer,
 )
-from vendors.models import Vendor
 from vendors.views import VendorAPIView
 
 
@@ -34,18 +28,12 @@ class StallListCreateView(OrganizerAPIView):
     cursor_ordering = "label"
     error_statuses = {"POST": (409,)}
 
-    rows = PreparedList(
-        lambda market_id: selectors.stall_list(market=Market(pk=market_id)), market_id=UUID
-    )
-
     def get_queryset(self):
         return selectors.stall_list(market=self.get_market())
 
     @extend_schema(responses=StallReadSerializer(many=True))
     def get(self, request, market_id):
-        return self.list_response(
-            self.rows.bind(market_id=self.get_market().pk), StallReadSerializer
-        )
+        return self.list_response(self.get_queryset(), StallReadSerializer)
 
     @extend_schema(
         request=StallCreateSerializer,
@@ -99,7 +87,7 @@ class StallBoardView(MarketDayScopedView):
     serializer_class = StallBoardSerializer
 
     def get(self, request, market_id, market_day_id):
-        return Response(board_data(self.get_market_day()))
+        return Response(selectors.market_day_board(self.get_market_day()))
 
 
 class BookingListCreateView(MarketDayScopedView):
@@ -176,16 +164,10 @@ class MeBookingListView(VendorAPIView):
     serializer_class = VendorBookingSerializer
     cursor_ordering = "-id"
 
-    rows = PreparedList(
-        lambda vendor_id: selectors.vendor_booking_list(vendor=Vendor(pk=vendor_id)),
-        vendor_id=UUID,
-    )
-
     @extend_schema(responses=VendorBookingSerializer(many=True))
     def get(self, request):
-        return self.list_response(
-            self.rows.bind(vendor_id=self.get_vendor().pk), VendorBookingSerializer
-        )
+        bookings = selectors.vendor_booking_list(vendor=self.get_vendor())
+        return self.list_response(bookings, VendorBookingSerializer)
 
 
 class MeApplicationWithdrawView(VendorAPIView):

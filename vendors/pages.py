@@ -1,14 +1,54 @@
-"""The vendor's own pages: profile, documents, and activating the account from the e-mail."""
+"""The vendor's own pages: the portal (applications, bookings, documents), withdrawing an
+application, the profile, documents, and activating the account from the e-mail."""
 
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
 
+from applications.selectors import vendor_application_get, vendor_application_list
 from marketflow.forms import PasswordPairForm
 from marketflow.pages import domain_errors, page, posted
+from stalls.selectors import vendor_booking_list
+from stalls.services import vendor_withdraw_application
 from vendors import selectors, services
 from vendors.forms import DocumentUploadForm, VendorProfileForm
+
+
+@login_required
+@page
+def vendor_portal(request):
+    """The vendor's upcoming bookings and applications, read as the API reads them."""
+    vendor = selectors.vendor_for_user(user=request.user)
+    context = {
+        "vendor": vendor,
+        "bookings": vendor_booking_list(vendor=vendor, upcoming_only=True).order_by(
+            "market_day__date"
+        ),
+        "applications": vendor_application_list(vendor=vendor).order_by("-created_at"),
+        "documents": selectors.vendor_document_list(vendor=vendor),
+    }
+    return render(request, "pages/vendor_portal.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@page
+def application_withdraw(request, application_id):
+    """GET asks for confirmation, POST withdraws (releasing the market's coming bookings)."""
+    vendor = selectors.vendor_for_user(user=request.user)
+    application = vendor_application_get(vendor=vendor, application_id=application_id)
+    if request.method == "POST":
+        withdrawn = None
+        with domain_errors(request=request):
+            withdrawn = vendor_withdraw_application(
+                user=request.user, application_id=application.pk
+            )
+        if withdrawn is not None:
+            messages.success(request, f"Your application to {application.market} is withdrawn.")
+        return redirect("vendor-portal")
+    return render(request, "pages/vendor_withdraw.html", {"application": application})
 
 
 @login_required
@@ -49,7 +89,7 @@ def activate(request, uidb64: str, token: str):
             user = services.vendor_account_activate(
                 uidb64=uidb64, token=token, password=form.cleaned_data["password"]
             )
-            login(request, user, backend="marketflow.authentication.ModelBackend")
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, "Your vendor account is ready. Welcome!")
             return redirect("vendor-portal")
     return render(request, "pages/vendor_activate.html", {"form": form, "vendor": vendor})

@@ -4,7 +4,6 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from marketflow.models import User, normalize_email
-from marketflow.prepared import PreparedGet
 from marketflow.tokens import decode_id
 from vendors.errors import NotAVendorError, VendorNotFoundError
 from vendors.models import Vendor, VendorDocument
@@ -22,18 +21,14 @@ def vendor_get(*, vendor_id: UUID | str) -> Vendor:
         raise VendorNotFoundError() from None
 
 
-# Every vendor request reads it: compiled once (marketflow/prepared.py).
-_vendor_of_user = PreparedGet(lambda user_id: Vendor.objects.filter(user_id=user_id), user_id=UUID)
-
-
 def vendor_for_user(*, user: User) -> Vendor:
     """The vendor profile linked to a signed-in user; others are refused with 403."""
     if not user.is_authenticated:
         raise NotAVendorError()
-    vendor = _vendor_of_user.get(user_id=user.pk)
-    if vendor is None:
-        raise NotAVendorError()
-    return vendor
+    try:
+        return Vendor.objects.get(user=user)
+    except Vendor.DoesNotExist:
+        raise NotAVendorError() from None
 
 
 def vendor_lock(*, vendor_id: UUID) -> Vendor:

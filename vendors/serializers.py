@@ -4,7 +4,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from marketflow.models import normalize_email
-from marketflow.representation import FastRepresentationMixin
 from marketflow.serializers import ProductCategoriesField
 from vendors.models import (
     MAX_PRODUCT_CATEGORIES,
@@ -22,7 +21,7 @@ from vendors.models import (
         "uniqueItems": True,
     }
 )
-class VendorReadSerializer(FastRepresentationMixin, serializers.ModelSerializer):
+class VendorReadSerializer(serializers.ModelSerializer):
     class Meta:
         model = Vendor
         fields = [
