@@ -3,7 +3,6 @@ bulk, filters and search that stay fast with 100,000 applications, CSV export of
 list. Decisions go through ``applications.services``; nothing here edits a row directly."""
 
 import datetime
-import functools
 
 from django import forms
 from django.contrib import admin, messages
@@ -13,10 +12,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import dateformat, timezone
-from django.utils.formats import get_format
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from applications import services
@@ -25,12 +23,12 @@ from applications.selectors import application_document_list, application_filter
 from marketflow.admin_base import (
     ScopedModelAdmin,
     ViewOnlyMixin,
-    acts_as_organizer,
     csv_response,
     market_filter,
 )
 from marketflow.errors import DomainError
 from marketflow.models import normalize_email
+from marketflow.selectors import acts_as_organizer
 from vendors.models import ProductCategory
 
 Status = Application.Status
@@ -70,28 +68,6 @@ def application_label(application: Application) -> str:
     return application.business_name
 
 
-def category_labels() -> dict[str, str]:
-    """The product categories' labels in the active language: translated once per language
-    rather than once per label on every changelist row (`make bench`)."""
-    return _category_labels(get_language())
-
-
-@functools.cache
-def _category_labels(language: str | None) -> dict[str, str]:
-    return {value: str(label) for value, label in ProductCategory.choices}
-
-
-def short_date(day: datetime.date) -> str:
-    """``date_format(day, "SHORT_DATE_FORMAT")``, remembered per day, format and language:
-    a changelist page shows applications of the same few days."""
-    return _formatted_date(day, get_format("SHORT_DATE_FORMAT"), get_language())
-
-
-@functools.lru_cache(maxsize=4096)
-def _formatted_date(day: datetime.date, format_: str, language: str | None) -> str:
-    return dateformat.format(day, format_)
-
-
 @admin.register(Application)
 class ApplicationAdmin(ViewOnlyMixin, ScopedModelAdmin):
     # Applications arrive through the public form and change only by decisions: the page is
@@ -107,14 +83,6 @@ class ApplicationAdmin(ViewOnlyMixin, ScopedModelAdmin):
     list_display_links = ["business_name"]
     list_filter = ["status", market_filter("market"), CategoryFilter]
     list_select_related = ["vendor", "market"]
-    list_only = [
-        "business_name",
-        "status",
-        "product_categories",
-        "created_at",
-        "vendor__email",
-        "market__name",
-    ]
     search_fields = ["business_name", "vendor__email"]
     search_help_text = _("A business name, or a whole e-mail address.")
     actions = ["accept_applications", "reject_applications", "waitlist_applications", "export"]
@@ -148,9 +116,6 @@ class ApplicationAdmin(ViewOnlyMixin, ScopedModelAdmin):
     ]
     readonly_fields = flatten_fieldsets(fieldsets)  # the page is a view: every field of it
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("vendor", "market", "reviewed_by")
-
     def has_decide_permission(self, request, obj=None):
         user = request.user
         if user.is_superuser:
@@ -173,12 +138,12 @@ class ApplicationAdmin(ViewOnlyMixin, ScopedModelAdmin):
 
     @admin.display(description=_("submitted"), ordering="id")  # UUIDv7: ordered by time
     def submitted(self, application):
-        return short_date(application.created_at.date())
+        return date_format(application.created_at.date(), "SHORT_DATE_FORMAT")
 
     @admin.display(description=_("categories"))
     def categories(self, application):
-        labels = category_labels()
-        return ", ".join(labels.get(value, value) for value in application.product_categories)
+        labels = dict(ProductCategory.choices)
+        return ", ".join(str(labels.get(value, value)) for value in application.product_categories)
 
     @admin.display(description=_("documents"))
     def documents_table(self, application):

@@ -11,8 +11,3 @@ class ApplicationAlreadyOpenError(ConflictError):
         "You already have an open application to this market. "
         "You will hear from the organizer once it has been reviewed."
     )
-
-
-class MarketNotAcceptingApplicationsError(ConflictError):
-    code = "market_not_accepting_applications"
-    default_message = "This market is not accepting applications."

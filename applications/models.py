@@ -84,13 +84,7 @@ class Application(BaseModel):
         ]
 
     def __str__(self):
-        # The label straight from the enum: get_status_display() rebuilds a dict of the
-        # choices on every call, and the admin changelist calls this once per row.
-        try:
-            status = self.Status(self.status).label
-        except ValueError:
-            status = self.status
-        return f"{self.business_name} ({status})"
+        return f"{self.business_name} ({self.get_status_display()})"
 
     @property
     def is_open(self) -> bool:

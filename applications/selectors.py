@@ -2,14 +2,13 @@
 
 from uuid import UUID
 
-from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from applications.errors import ApplicationNotFoundError
 from applications.models import Application
 from marketflow.models import Market, User
-from marketflow.selectors import market_list, subquery_count
+from marketflow.selectors import get_or_raise, market_list, subquery_count
 from vendors.errors import DocumentNotFoundError
 from vendors.models import Vendor, VendorDocument
 
@@ -35,48 +34,38 @@ def application_filter_category(
     return applications.filter(product_categories__icontains=f'"{category}"')
 
 
-def application_get(*, market: Market, application_id: UUID | str) -> Application:
-    try:
-        return Application.objects.select_related("vendor", "market", "reviewed_by").get(
-            pk=application_id, market=market
-        )
-    except (Application.DoesNotExist, ValidationError, ValueError, TypeError):
-        raise ApplicationNotFoundError() from None
+def application_get(*, market: Market, application_id: UUID) -> Application:
+    applications = Application.objects.select_related("vendor", "market", "reviewed_by")
+    return get_or_raise(
+        applications.filter(market=market), ApplicationNotFoundError, pk=application_id
+    )
 
 
-def application_get_for_update(*, market: Market, application_id: UUID | str) -> Application:
-    try:
-        return Application.objects.select_for_update(no_key=True).get(
-            pk=application_id, market=market
-        )
-    except (Application.DoesNotExist, ValidationError, ValueError, TypeError):
-        raise ApplicationNotFoundError() from None
+def application_get_for_update(*, market: Market, application_id: UUID) -> Application:
+    applications = Application.objects.select_for_update(no_key=True).filter(market=market)
+    return get_or_raise(applications, ApplicationNotFoundError, pk=application_id)
 
 
 def vendor_application_list(*, vendor: Vendor) -> QuerySet[Application]:
     return Application.objects.filter(vendor=vendor).select_related("market")
 
 
-def vendor_application_get(*, vendor: Vendor, application_id: UUID | str) -> Application:
-    try:
-        return Application.objects.select_related("market").get(pk=application_id, vendor=vendor)
-    except (Application.DoesNotExist, ValidationError, ValueError, TypeError):
-        raise ApplicationNotFoundError() from None
+def vendor_application_get(*, vendor: Vendor, application_id: UUID) -> Application:
+    applications = Application.objects.select_related("market").filter(vendor=vendor)
+    return get_or_raise(applications, ApplicationNotFoundError, pk=application_id)
 
 
 def accepted_vendor_count(*, market: Market) -> int:
     return Application.objects.filter(market=market, status=Application.Status.ACCEPTED).count()
 
 
-def application_is_accepted(*, market: Market, vendor_id: UUID | str) -> bool:
+def application_is_accepted(*, market: Market, vendor_id: UUID) -> bool:
     return Application.objects.filter(
         market=market, vendor_id=vendor_id, status=Application.Status.ACCEPTED
     ).exists()
 
 
-def accepted_application_get_for_update(
-    *, market: Market, vendor_id: UUID | str
-) -> Application | None:
+def accepted_application_get_for_update(*, market: Market, vendor_id: UUID) -> Application | None:
     """The vendor's accepted application to ``market``, locked until the transaction ends (so
     it cannot be withdrawn meanwhile), or None."""
     return (
@@ -135,7 +124,7 @@ def application_document_list(*, application: Application) -> QuerySet[VendorDoc
     return application.documents.all()
 
 
-def document_get_for_user(*, user: User, document_id: UUID | str) -> VendorDocument:
+def document_get_for_user(*, user: User, document_id: UUID) -> VendorDocument:
     """A document ``user`` may download: their own as its vendor, or one submitted with an
     application to a market they organize (platform superusers: any). Anything else is not
     found, never forbidden."""
@@ -147,7 +136,4 @@ def document_get_for_user(*, user: User, document_id: UUID | str) -> VendorDocum
             vendordocument_id=OuterRef("pk"), application__market__organizer=user
         )
         documents = documents.filter(Q(vendor__user=user) | Exists(submitted_to_their_market))
-    try:
-        return documents.get(pk=document_id)
-    except (VendorDocument.DoesNotExist, ValidationError, ValueError, TypeError):
-        raise DocumentNotFoundError() from None
+    return get_or_raise(documents, DocumentNotFoundError, pk=document_id)

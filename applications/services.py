@@ -18,12 +18,12 @@ from applications.selectors import (
     application_get_for_update,
     vendor_application_get,
 )
+from marketflow import plans
 from marketflow.audit import audit_record
 from marketflow.email_tasks import enqueue_email
-from marketflow.errors import InvalidTransitionError, PlanLimitReachedError, ValidationFailedError
+from marketflow.errors import InvalidTransitionError, ValidationFailedError
 from marketflow.models import DocumentType, ProductCategory, User, normalize_email
 from marketflow.selectors import market_get_for_update, market_lock, public_market_get
-from marketflow.services import FREE_PLAN_MAX_ACTIVE_VENDORS
 from marketflow.validation import full_clean
 from vendors.selectors import vendor_for_user, vendor_get_by_email
 from vendors.services import (
@@ -40,7 +40,7 @@ Status = Application.Status
 @transaction.atomic
 def application_submit(
     *,
-    market_id: UUID | str,
+    market_id: UUID,
     email: str,
     business_name: str,
     contact_name: str,
@@ -129,27 +129,18 @@ def _transition(application: Application, target: str) -> None:
         raise InvalidTransitionError(current=application.status, target=target)
 
 
-def _active_vendor_limit_reached(market) -> bool:
-    """Counted under the market lock that the caller holds."""
-    owner = market.organizer
-    if owner.has_paid_plan or owner.is_superuser:
-        return False
-    return accepted_vendor_count(market=market) >= FREE_PLAN_MAX_ACTIVE_VENDORS
-
-
 def _decide(
-    *, user: User, market_id: UUID | str, application_id: UUID | str, target: str, reason: str = ""
+    *, user: User, market_id: UUID, application_id: UUID, target: str, reason: str = ""
 ) -> Application:
     market = market_get_for_update(user=user, market_id=market_id)
     application = application_get_for_update(market=market, application_id=application_id)
     application.market = market  # the row locked above: the caller reads it for the response
     _transition(application, target)
     previous = application.get_status_display()
-    if target == Status.ACCEPTED and _active_vendor_limit_reached(market):
-        raise PlanLimitReachedError(
-            f"The free plan includes {FREE_PLAN_MAX_ACTIVE_VENDORS} active vendors "
-            "per market. Upgrade to the paid plan to accept more.",
-            extra={"limit": FREE_PLAN_MAX_ACTIVE_VENDORS, "resource": "active_vendors"},
+    if target == Status.ACCEPTED:  # counted under the market lock held above
+        plans.active_vendor_limit_check(
+            organizer=market.organizer,
+            count_active_vendors=lambda: accepted_vendor_count(market=market),
         )
     application.status = target
     application.decision_reason = reason
@@ -173,11 +164,11 @@ def _decide(
 
 @transaction.atomic
 def application_accept(
-    *, user: User, market_id: UUID | str, application_id: UUID | str, reason: str = ""
+    *, user: User, market_id: UUID, application_id: UUID, reason: str = ""
 ) -> Application:
     """Accept a pending or waitlisted application. Locks the market, then the application.
     Raises MarketNotFoundError, ApplicationNotFoundError, InvalidTransitionError,
-    PlanLimitReachedError (free plan, 20 active vendors)."""
+    PlanLimitReachedError (the free plan's active vendors, marketflow/plans.py)."""
     return _decide(
         user=user,
         market_id=market_id,
@@ -189,7 +180,7 @@ def application_accept(
 
 @transaction.atomic
 def application_reject(
-    *, user: User, market_id: UUID | str, application_id: UUID | str, reason: str = ""
+    *, user: User, market_id: UUID, application_id: UUID, reason: str = ""
 ) -> Application:
     """Reject a pending or waitlisted application, with an optional reason for the vendor."""
     return _decide(
@@ -203,7 +194,7 @@ def application_reject(
 
 @transaction.atomic
 def application_waitlist(
-    *, user: User, market_id: UUID | str, application_id: UUID | str, reason: str = ""
+    *, user: User, market_id: UUID, application_id: UUID, reason: str = ""
 ) -> Application:
     """Put a pending application on the waiting list."""
     return _decide(
@@ -215,9 +206,10 @@ def application_waitlist(
     )
 
 
-@transaction.atomic
-def application_withdraw(*, user: User, application_id: UUID | str) -> Application:
-    """The signed-in vendor withdraws an open application of theirs.
+def application_mark_withdrawn(*, user: User, application_id: UUID) -> Application:
+    """The application's part of a vendor's withdrawal, inside the caller's transaction. A
+    vendor withdraws through ``stalls.services.application_withdraw``, which also releases
+    their bookings.
 
     Locks the market row, then the application (the same order as a decision, so accept
     and withdraw of one application serialize). Raises NotAVendorError,

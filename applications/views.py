@@ -18,6 +18,7 @@ from applications.serializers import (
     ApplicationSubmitSerializer,
     VendorApplicationSerializer,
 )
+from marketflow.plans import FREE_PLAN_MAX_ACTIVE_VENDORS
 from marketflow.views import OrganizerAPIView
 from vendors.models import Vendor, VendorDocument
 from vendors.serializers import VendorReadSerializer
@@ -103,7 +104,7 @@ class ApplicationAcceptView(ApplicationDecisionView):
         responses=ApplicationReadSerializer,
         description="Accept a pending or waitlisted application. Conflict code "
         "`invalid_transition`; `plan_limit_reached` (402) when a free "
-        "market already has 20 active vendors.",
+        f"market already has {FREE_PLAN_MAX_ACTIVE_VENDORS} active vendors.",
     )
     def post(self, request, market_id, application_id):
         return super().post(request, market_id, application_id)

@@ -19,9 +19,7 @@ from marketflow import services
 from marketflow.admin_base import (
     ScopedInlineMixin,
     ScopedModelAdmin,
-    ServiceRefused,
     ServiceWritesMixin,
-    add_refusal_to_form,
     adopt,
     call_service,
     market_filter,
@@ -29,6 +27,7 @@ from marketflow.admin_base import (
 )
 from marketflow.currencies import ISO_4217_CODES
 from marketflow.errors import DomainError
+from marketflow.forms import add_domain_error_to_form
 from marketflow.models import DocumentType, Market, MarketDay, ProductCategory, User
 from marketflow.selectors import market_list
 from stalls import services as stall_services
@@ -478,7 +477,7 @@ class MarketDayAdmin(ScopedModelAdmin):
                     note=data["note"],
                 )
             except DomainError as error:
-                add_refusal_to_form(form, ServiceRefused(error))
+                add_domain_error_to_form(form, error)
             else:
                 self.message_user(request, weekly_summary(schedule), messages.SUCCESS)
                 changelist = reverse("admin:marketflow_marketday_changelist")

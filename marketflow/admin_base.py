@@ -7,7 +7,8 @@
   with ``is_organizer`` and needs no group or permission rows (see ``ScopedModelAdmin``).
 - Writes go through services. A ``DomainError`` from a service becomes a form error on the
   page the manager submitted (the transaction rolled back) or an admin error message.
-- Speed: no full result counts, a paginator that stops counting exactly on huge tables.
+- Speed, through Django's documented options only: no full result counts, no facets, short
+  pages, a paginator that stops counting exactly on huge tables.
 
 The admin is a face over every app, like ``urls.py``: admin modules may import any app's
 selectors and services.
@@ -15,20 +16,14 @@ selectors and services.
 
 import csv
 import datetime
-import html
 import json
-import urllib.parse
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from functools import cached_property
 from typing import Any
 
-from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.contrib.admin.exceptions import NotRegistered
-from django.contrib.admin.utils import quote
-from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connections
@@ -36,34 +31,12 @@ from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponseRedirect, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import conditional_escape
-from django.utils.http import RFC3986_SUBDELIMS
-from django.utils.safestring import SafeData, SafeString
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from marketflow.admin_rows import ChangeListRows
-from marketflow.errors import DomainError, ValidationFailedError
-from marketflow.selectors import market_list
+from marketflow.errors import DomainError
+from marketflow.forms import add_domain_error_to_form
+from marketflow.selectors import acts_as_organizer, market_list, scope_queryset
 from marketflow.templatetags.money import ZERO_DECIMAL_CURRENCIES, money
-
-
-def acts_as_organizer(user) -> bool:
-    """An organizer managing their own markets (superusers are not limited to theirs)."""
-    return bool(
-        user.is_authenticated and user.is_active and user.is_organizer and not user.is_superuser
-    )
-
-
-def scope_queryset(queryset, user, owner_path: str):
-    """``queryset`` narrowed to rows whose ``owner_path`` (a path to a market's organizer) is
-    ``user``; every row for superusers, none for anybody else."""
-    if user.is_superuser:
-        return queryset
-    if not acts_as_organizer(user):
-        return queryset.none()
-    return queryset.filter(**{owner_path: user})
-
 
 # -- service errors ---------------------------------------------------------------------------
 
@@ -90,28 +63,11 @@ def call_service(service: Callable[..., Any], *, about: str = "", **kwargs) -> A
         raise ServiceRefused(error, about=about) from error
 
 
-def add_refusal_to_form(form, refusal: ServiceRefused) -> None:
-    """Field messages of a ValidationFailedError on their fields; anything else on top."""
-    error = refusal.error
-    fields = error.extra.get("fields") if isinstance(error, ValidationFailedError) else None
-    if not fields:
-        form.add_error(None, refusal.message)
-        return
-    for name, field_messages in fields.items():
-        field_name = name.removesuffix("_id") if name not in form.fields else name
-        for message in field_messages:
-            if field_name in form.fields and not refusal.label:
-                form.add_error(field_name, message)
-            else:
-                prefix = f"{refusal.label}: " if refusal.label else ""
-                form.add_error(None, f"{prefix}{name.replace('_', ' ')}: {message}")
-
-
 def form_with_refusal(form_class, refusal: ServiceRefused):
     class RefusedForm(form_class):
         def clean(self):
             cleaned_data = super().clean()
-            add_refusal_to_form(self, refusal)
+            add_domain_error_to_form(self, refusal.error, about=refusal.label)
             return cleaned_data
 
     RefusedForm.__name__ = form_class.__name__
@@ -151,16 +107,10 @@ class LargeTablePaginator(Paginator):
 
     @staticmethod
     def _estimate(queryset) -> int:
-        connection = connections[queryset.db]
-        if connection.vendor != "postgresql":
+        if connections[queryset.db].vendor != "postgresql":
             return queryset.count()
-        sql, params = queryset.order_by().query.get_compiler(using=queryset.db).as_sql()
-        with connection.cursor() as cursor:
-            cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
-            plan = cursor.fetchone()[0]
-        if isinstance(plan, str):
-            plan = json.loads(plan)
-        return int(plan[0]["Plan"]["Plan Rows"])
+        (plan,) = json.loads(queryset.order_by().explain(format="json"))
+        return int(plan["Plan"]["Plan Rows"])
 
 
 def format_money(cents: int | None, currency: str) -> str:
@@ -262,135 +212,6 @@ def when_filter(date_path: str, title=None):
 
 
 # -- admins ------------------------------------------------------------------------------------
-
-
-class ScopedChangeList(ChangeList):
-    """Django's changelist, with each row's link built from parts worked out once per page.
-
-    Django reverses the change URL for every row, then ``add_preserved_filters`` resolves
-    that URL again to merge the list's filters into it: together a third of the per-row cost
-    (`make bench`). Here the URL is reversed once and the filters are encoded once, and the
-    list hands ``add_preserved_filters`` no filters of its own, so it only re-encodes the
-    query. The links are the same as Django's.
-
-    The rows themselves are written by marketflow/admin_rows.py (``result_rows``), and read
-    with the admin's ``list_only`` fields when it names them.
-    """
-
-    _PK = "__pk__"
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Only the row links read ``preserved_filters``: they now carry them already.
-        filters, self.preserved_filters = self.preserved_filters, ""
-        self._link_query = urllib.parse.urlencode(dict(urllib.parse.parse_qsl(filters)))
-
-    @cached_property
-    def _change_url(self) -> str:
-        return reverse(
-            f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
-            args=(self._PK,),
-            current_app=self.model_admin.admin_site.name,
-        )
-
-    def get_results(self, request):
-        super().get_results(request)
-        fields = self.model_admin.list_only
-        if fields:  # the page's rows, not the queryset that actions and counts use
-            related = self.list_select_related
-            related = related if isinstance(related, list | tuple) else ()
-            self.result_list = (
-                self.result_list.select_related(None).select_related(*related).only(*fields)
-            )
-
-    def url_for_result(self, result) -> str:
-        pk = getattr(result, self.pk_attname)
-        # As reverse() would: the admin's quote, then percent-encoding of the path segment.
-        segment = urllib.parse.quote(str(quote(pk)), safe=RFC3986_SUBDELIMS + "/~:@")
-        url = self._change_url.replace(self._PK, segment, 1)
-        return f"{url}?{self._link_query}" if self._link_query else url
-
-    def result_rows(self) -> list[SafeString] | None:
-        """The page's rows, each its cells' HTML, for ``{% scoped_result_list %}``
-        (marketflow/admin_rows.py); None when Django's own rendering is needed: a list with
-        editable fields, or a popup."""
-        if self.formset is not None or self.is_popup:
-            return None
-        rows = ChangeListRows(self)
-        return [rows.render(result) for result in self.result_list]
-
-
-# -- the action form, written directly --------------------------------------------------------
-
-
-def _attrs_html(attrs: dict) -> str:
-    """django/forms/widgets/attrs.html: `` name="value"`` per attribute, a bare `` name`` for
-    True, nothing for False; a value passes ``stringformat:'s'`` and is escaped unless safe."""
-    parts = []
-    for name, value in attrs.items():
-        if value is False:
-            continue
-        if value is True:
-            parts.append(f" {conditional_escape(name)}")
-        else:
-            parts.append(f' {conditional_escape(name)}="{_formatted(value)}"')
-    return "".join(parts)
-
-
-def _formatted(value) -> str:
-    """``{{ value|stringformat:'s' }}`` in an attribute."""
-    text = "%s" % value  # noqa: UP031 - the template's stringformat:'s'
-    return text if isinstance(value, SafeData) else html.escape(text)
-
-
-class DirectSelect(forms.Select):
-    """Django's ``Select``, whose HTML is written here rather than by its three templates
-    (select, select_option, attrs): the action form's picker on every changelist cost more
-    than a millisecond through them (`make bench`). Same context, same HTML
-    (tests/test_admin_fast_paths.py); option groups go through the templates."""
-
-    def _render(self, template_name, context, renderer=None):
-        widget = context["widget"]
-        if template_name != self.template_name or any(
-            group_name for group_name, _options, _index in widget["optgroups"]
-        ):
-            return super()._render(template_name, context, renderer)
-        options = "".join(
-            f'\n  <option value="{_formatted(option["value"])}"{_attrs_html(option["attrs"])}>'
-            f"{conditional_escape(option['label'])}</option>\n"
-            for _group_name, group, _index in widget["optgroups"]
-            for option in group
-        )
-        return SafeString(
-            f'<select name="{conditional_escape(widget["name"])}"{_attrs_html(widget["attrs"])}>'
-            f"{options}\n</select>"
-        )
-
-
-class DirectHiddenInput(forms.HiddenInput):
-    """Django's ``HiddenInput``, written here rather than by the input and attrs templates."""
-
-    def _render(self, template_name, context, renderer=None):
-        if template_name != self.template_name:
-            return super()._render(template_name, context, renderer)
-        widget = context["widget"]
-        value = "" if widget["value"] is None else f' value="{_formatted(widget["value"])}"'
-        return SafeString(
-            f'<input type="{conditional_escape(widget["type"])}" '
-            f'name="{conditional_escape(widget["name"])}"{value}{_attrs_html(widget["attrs"])}>'
-        )
-
-
-class DirectActionForm(helpers.ActionForm):
-    """Django's action form, with the widgets above."""
-
-    action = forms.ChoiceField(label=_("Action:"), widget=DirectSelect)
-    select_across = forms.BooleanField(
-        label="",
-        required=False,
-        initial=0,
-        widget=DirectHiddenInput({"class": "select-across"}),
-    )
 
 
 class ScopedChoicesMixin:
@@ -526,30 +347,9 @@ class ScopedModelAdmin(ScopedChoicesMixin, ServiceWritesMixin, admin.ModelAdmin)
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER  # a count per filter choice: too slow on big tables
     paginator = LargeTablePaginator
-    list_per_page = 100
-    #: The fields a changelist page's rows read, for ``QuerySet.only()``, with the relations
-    #: of ``list_select_related`` (a list) and nothing else: the columns of every related row
-    #: were a third of the cost of reading a page (`make bench`). None reads whole rows. A
-    #: column that reads a field not named here costs a query per row, which the query
-    #: budgets (marketflow/tests/test_admin_query_budgets.py) catch.
-    list_only: list[str] | None = None
-
-    action_form = DirectActionForm
-
-    def get_changelist(self, request, **kwargs):
-        return ScopedChangeList
-
-    def action_checkbox(self, obj):
-        """Django's row checkbox, written directly: rendering the widget's template for every
-        row took a quarter of a changelist's time (`make bench`), and ``format_html`` twice
-        per row was most of what remained. Same HTML as Django's."""
-        name = html.escape(helpers.ACTION_CHECKBOX_NAME)
-        value = html.escape(str(obj.pk))
-        label = gettext("Select this object for an action - {}").format(html.escape(str(obj)))
-        return SafeString(
-            f'<input type="checkbox" name="{name}" value="{value}" class="action-select" '
-            f'aria-label="{label}">'
-        )
+    # Django's rows cost as much again as the page around them every 25 rows or so: a short
+    # page keeps the admin within its latency budget (bench/README.md, "The admin").
+    list_per_page = 20
 
     # -- scoping
 

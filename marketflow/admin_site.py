@@ -9,10 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from applications.selectors import market_application_counts
-from marketflow.admin_base import ScopedModelAdmin, acts_as_organizer
+from marketflow.admin_base import ScopedModelAdmin
 from marketflow.models import Market, MarketDay, User
-from marketflow.selectors import market_list
-from marketflow.services import FREE_PLAN_MAX_ACTIVE_VENDORS
+from marketflow.plans import active_vendor_limit
+from marketflow.selectors import acts_as_organizer, market_list
 from stalls.selectors import market_day_fill_counts
 
 DASHBOARD_MARKETS = 20
@@ -54,12 +54,6 @@ class Dashboard:
     pending_url: str
 
 
-def vendor_limit_for(organizer: User) -> int | None:
-    if organizer.has_paid_plan or organizer.is_superuser:
-        return None
-    return FREE_PLAN_MAX_ACTIVE_VENDORS
-
-
 def dashboard(*, user: User, site_name: str) -> Dashboard:
     """Pending applications, the next market days with their fill rate, active vendors
     against the plan limit: two queries however many markets and days there are."""
@@ -90,7 +84,7 @@ def dashboard(*, user: User, site_name: str) -> Dashboard:
                 market=market,
                 pending_count=market.pending_count,
                 active_vendor_count=market.active_vendor_count,
-                vendor_limit=vendor_limit_for(market.organizer),
+                vendor_limit=active_vendor_limit(market.organizer),
                 pending_url=f"{applications_url}?status__exact=pending&market={market.pk}",
             )
             for market in markets

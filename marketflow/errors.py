@@ -2,10 +2,15 @@
 
 Every error has a stable snake_case ``code`` (API contract), a human ``message`` and an
 ``extra`` dict of machine-readable details. Families map to HTTP statuses in
-``marketflow.api.exception_handler``.
+``marketflow.exception_handler``; ``error_body`` is the one shape of every API error.
 """
 
 from typing import Any
+
+
+def error_body(code: str, detail: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What every API error answers: ``{"code", "detail", "extra"}``."""
+    return {"code": code, "detail": detail, "extra": extra or {}}
 
 
 class DomainError(Exception):
@@ -16,6 +21,9 @@ class DomainError(Exception):
         self.message = message or self.default_message
         self.extra = extra or {}
         super().__init__(self.message)
+
+    def body(self) -> dict[str, Any]:
+        return error_body(self.code, self.message, self.extra)
 
 
 class ValidationFailedError(DomainError):

@@ -16,7 +16,7 @@ from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
 
-from marketflow.errors import ServiceUnavailableError
+from marketflow.errors import ServiceUnavailableError, error_body
 
 RETRY_AFTER_SECONDS = 5
 
@@ -28,7 +28,8 @@ def is_database_unavailable(error: BaseException | None) -> bool:
     )
 
 
-def _is_api(request: HttpRequest) -> bool:
+def is_api_request(request: HttpRequest) -> bool:
+    """Answered in the API's error body rather than with a page."""
     return request.path.startswith("/api/")
 
 
@@ -39,10 +40,8 @@ def _csp_nonce(request: HttpRequest) -> str:
 
 def service_unavailable(request: HttpRequest) -> HttpResponse:
     error = ServiceUnavailableError()
-    if _is_api(request):
-        response: HttpResponse = JsonResponse(
-            {"code": error.code, "detail": error.message, "extra": {}}, status=503
-        )
+    if is_api_request(request):
+        response: HttpResponse = JsonResponse(error.body(), status=503)
     else:
         # A template of its own, rendered without context processors: the page must not
         # ask the unavailable database who the user is.
@@ -57,14 +56,8 @@ def server_error(request: HttpRequest) -> HttpResponse:
     ``sys.exception()`` returns (Django has logged it already)."""
     if is_database_unavailable(sys.exception()):
         return service_unavailable(request)
-    if _is_api(request):
-        return JsonResponse(
-            {
-                "code": "server_error",
-                "detail": "Something went wrong on our side. Please try again later.",
-                "extra": {},
-            },
-            status=500,
-        )
+    if is_api_request(request):
+        detail = "Something went wrong on our side. Please try again later."
+        return JsonResponse(error_body("server_error", detail), status=500)
     html = loader.get_template("500.html").render({"csp_nonce": _csp_nonce(request)})
     return HttpResponse(html, status=500)

@@ -2,8 +2,31 @@
 
 from django import forms
 from django.contrib.auth import password_validation
+from django.core.exceptions import NON_FIELD_ERRORS
 
+from marketflow.errors import DomainError
 from marketflow.models import User
+
+
+def add_domain_error_to_form(form: forms.BaseForm, error: DomainError, *, about: str = "") -> None:
+    """Put a service's refusal on the form a person submitted, for pages and the admin alike.
+
+    Field messages go next to their fields (``vendor_id`` next to ``vendor``); a message about
+    a field the form does not have goes on top, named; any other error on top. ``about`` names
+    an inline row of an admin page: its messages all go on top, prefixed with it."""
+    prefix = f"{about}: " if about else ""
+    fields = error.extra.get("fields") or {}
+    for name, messages in fields.items():
+        field = name if name in form.fields else name.removesuffix("_id")
+        for message in messages:
+            if field in form.fields and not about:
+                form.add_error(field, message)
+            elif name in (NON_FIELD_ERRORS, "non_field_errors"):
+                form.add_error(None, f"{prefix}{message}")
+            else:
+                form.add_error(None, f"{prefix}{name.replace('_', ' ')}: {message}")
+    if not fields:
+        form.add_error(None, f"{prefix}{error.message}")
 
 
 class PasswordPairForm(forms.Form):

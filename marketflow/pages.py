@@ -20,20 +20,9 @@ from django.views.decorators.http import require_GET
 
 from marketflow import services
 from marketflow.errors import DomainError, NotFoundError, PermissionDeniedError
-from marketflow.forms import OrganizerSignUpForm
+from marketflow.forms import OrganizerSignUpForm, add_domain_error_to_form
 from marketflow.models import DocumentType, ProductCategory
 from marketflow.selectors import public_market
-
-
-def form_error_from(error: DomainError, form: Form) -> None:
-    """Put a domain error on ``form``: field messages next to their fields (a field the form
-    does not have goes to the top), anything else as a form-wide error."""
-    fields = error.extra.get("fields") or {}
-    for name, field_messages in fields.items():
-        for message in field_messages:
-            form.add_error(name if name in form.fields else None, message)
-    if not fields:
-        form.add_error(None, error.message)
 
 
 @contextmanager
@@ -49,7 +38,7 @@ def domain_errors(*, form: Form | None = None, request: HttpRequest | None = Non
         raise PermissionDenied(error.message) from None
     except DomainError as error:
         if form is not None:
-            form_error_from(error, form)
+            add_domain_error_to_form(form, error)
         elif request is not None:
             messages.error(request, error.message)
         else:

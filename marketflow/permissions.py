@@ -1,10 +1,11 @@
 from rest_framework.permissions import BasePermission
 
+from marketflow.selectors import manages_markets
+
 
 class IsOrganizer(BasePermission):
     message = "Only organizers can manage markets."
     code = "not_an_organizer"
 
     def has_permission(self, request, view):
-        user = request.user
-        return bool(user and user.is_authenticated and (user.is_organizer or user.is_superuser))
+        return manages_markets(request.user)

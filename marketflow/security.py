@@ -22,6 +22,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from rest_framework.exceptions import APIException
 
+from marketflow.errors import error_body
+from marketflow.faults import is_api_request
+
 
 def client_ip(request: HttpRequest) -> str | None:
     """The address of the client that sent ``request``.
@@ -111,9 +114,9 @@ def lockout_response(request: HttpRequest, original_response=None, credentials=N
     The API gets our error body; the admin and the portal a page that says what happened and
     when to try again. Rendered without touching the database (the auth context processor is
     lazy and the template does not use the user)."""
-    if request.path.startswith("/api/"):
+    if is_api_request(request):
         response: HttpResponse = JsonResponse(
-            {"code": LoginLockedOut.default_code, "detail": lockout_message(), "extra": {}},
+            error_body(LoginLockedOut.default_code, lockout_message()),
             status=429,
         )
     else:

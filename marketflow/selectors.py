@@ -1,45 +1,66 @@
 """Reads of the platform core. Everything an organizer reaches is scoped by a query."""
 
 import datetime
+from typing import TypeVar
 from uuid import UUID
 
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Func, IntegerField, QuerySet, Subquery
+from django.db.models import F, Func, IntegerField, Model, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
-from marketflow.errors import MarketDayNotFoundError, MarketNotFoundError
+from marketflow.errors import DomainError, MarketDayNotFoundError, MarketNotFoundError
 from marketflow.models import Market, MarketDay, User
+
+M = TypeVar("M", bound=Model)
+
+
+def get_or_raise(queryset: QuerySet[M], error: type[DomainError], **lookup) -> M:
+    """The one row of ``queryset`` matching ``lookup``, or ``error`` (usually not found)."""
+    try:
+        return queryset.get(**lookup)
+    except queryset.model.DoesNotExist:
+        raise error() from None
+
+
+def acts_as_organizer(user) -> bool:
+    """Signed in as an organizer, who manages their own markets only. Platform superusers
+    manage every market and are not limited to theirs, so they do not act as organizers."""
+    return bool(
+        user.is_authenticated and user.is_active and user.is_organizer and not user.is_superuser
+    )
+
+
+def manages_markets(user) -> bool:
+    """May use the organizer API and admin: an organizer or a platform superuser."""
+    return acts_as_organizer(user) or bool(user.is_authenticated and user.is_superuser)
+
+
+def scope_queryset(queryset: QuerySet, user, owner_path: str) -> QuerySet:
+    """``queryset`` narrowed to rows whose ``owner_path`` (a path to a market's organizer) is
+    ``user``; every row for superusers, none for anybody else."""
+    if acts_as_organizer(user):
+        return queryset.filter(**{owner_path: user})
+    return queryset if manages_markets(user) else queryset.none()
 
 
 def market_list(*, user: User) -> QuerySet[Market]:
     """The markets ``user`` manages: their own, or every market for platform superusers."""
-    markets = Market.objects.all()
-    if user.is_superuser:
-        return markets
-    if not user.is_authenticated or not user.is_organizer:
-        return markets.none()
-    return markets.filter(organizer=user)
+    return scope_queryset(Market.objects.all(), user, "organizer")
 
 
-def market_get(*, user: User, market_id: UUID | str) -> Market:
+def market_get(*, user: User, market_id: UUID) -> Market:
     """One of ``user``'s markets; another organizer's market is not found, never forbidden."""
-    try:
-        return market_list(user=user).get(pk=market_id)
-    except (Market.DoesNotExist, ValidationError, ValueError, TypeError):
-        raise MarketNotFoundError() from None
+    return get_or_raise(market_list(user=user), MarketNotFoundError, pk=market_id)
 
 
-def market_get_for_update(*, user: User, market_id: UUID | str) -> Market:
+def market_get_for_update(*, user: User, market_id: UUID) -> Market:
     """Like ``market_get``, with the market row locked until the transaction ends."""
-    try:
-        return market_list(user=user).select_for_update(no_key=True).get(pk=market_id)
-    except (Market.DoesNotExist, ValidationError, ValueError, TypeError):
-        raise MarketNotFoundError() from None
+    markets = market_list(user=user).select_for_update(no_key=True)
+    return get_or_raise(markets, MarketNotFoundError, pk=market_id)
 
 
 def market_lock(*, market_id: UUID) -> Market:
@@ -47,19 +68,13 @@ def market_lock(*, market_id: UUID) -> Market:
     return Market.objects.select_for_update(no_key=True).get(pk=market_id)
 
 
-def public_market_get(*, market_id: UUID | str) -> Market:
+def public_market_get(*, market_id: UUID) -> Market:
     """An active market, as anyone may see it."""
-    try:
-        return Market.objects.get(pk=market_id, is_active=True)
-    except (Market.DoesNotExist, ValidationError, ValueError, TypeError):
-        raise MarketNotFoundError() from None
+    return get_or_raise(Market.objects.filter(is_active=True), MarketNotFoundError, pk=market_id)
 
 
 def public_market_get_by_slug(*, slug: str) -> Market:
-    try:
-        return Market.objects.get(slug=slug, is_active=True)
-    except Market.DoesNotExist:
-        raise MarketNotFoundError() from None
+    return get_or_raise(Market.objects.filter(is_active=True), MarketNotFoundError, slug=slug)
 
 
 def market_day_list(*, market: Market) -> QuerySet[MarketDay]:
@@ -72,36 +87,31 @@ def upcoming_market_day_list(*, market: Market) -> QuerySet[MarketDay]:
     ).order_by("date")
 
 
-def market_day_get(*, market: Market, market_day_id: UUID | str) -> MarketDay:
+def market_day_get(*, market: Market, market_day_id: UUID) -> MarketDay:
     """A day of ``market`` (with ``market`` set on it); a day of any other market is not
     found."""
-    try:
-        market_day = MarketDay.objects.get(pk=market_day_id, market=market)
-    except (MarketDay.DoesNotExist, ValidationError, ValueError, TypeError):
-        raise MarketDayNotFoundError() from None
+    market_day = get_or_raise(
+        MarketDay.objects.filter(market=market), MarketDayNotFoundError, pk=market_day_id
+    )
     market_day.market = market
     return market_day
 
 
-def market_day_get_for_user(*, user: User, market_day_id: UUID | str) -> MarketDay:
+def market_day_get_for_user(*, user: User, market_day_id: UUID) -> MarketDay:
     """A day of one of ``user``'s markets (any market for superusers); others are not found."""
-    try:
-        return MarketDay.objects.select_related("market").get(
-            pk=market_day_id, market__in=market_list(user=user)
-        )
-    except (MarketDay.DoesNotExist, ValidationError, ValueError, TypeError):
-        raise MarketDayNotFoundError() from None
+    market_days = MarketDay.objects.select_related("market").filter(
+        market__in=market_list(user=user)
+    )
+    return get_or_raise(market_days, MarketDayNotFoundError, pk=market_day_id)
 
 
-def market_day_get_for_update(*, market: Market, market_day_id: UUID | str) -> MarketDay:
-    try:
-        return (
-            MarketDay.objects.select_for_update(no_key=True, of=("self",))
-            .select_related("market")
-            .get(pk=market_day_id, market=market)
-        )
-    except (MarketDay.DoesNotExist, ValidationError, ValueError, TypeError):
-        raise MarketDayNotFoundError() from None
+def market_day_get_for_update(*, market: Market, market_day_id: UUID) -> MarketDay:
+    market_days = (
+        MarketDay.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("market")
+        .filter(market=market)
+    )
+    return get_or_raise(market_days, MarketDayNotFoundError, pk=market_day_id)
 
 
 def subquery_count(queryset: QuerySet) -> Coalesce:
@@ -133,7 +143,7 @@ PUBLIC_MARKET_FIELDS = (
 )
 
 
-def public_market(*, market_id: UUID | str | None = None, slug: str | None = None) -> dict:
+def public_market(*, market_id: UUID | None = None, slug: str | None = None) -> dict:
     """An active market by id or slug, as anyone sees it: ``{"market": {field: value},
     "market_days": [the next 52 scheduled days as values() rows]}``."""
     if slug is not None:

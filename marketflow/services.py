@@ -5,11 +5,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from uuid import UUID
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
-from marketflow import tasks
+from marketflow import plans, tasks
 from marketflow.audit import audit_record
 from marketflow.email_tasks import enqueue_email
 from marketflow.errors import (
@@ -21,20 +20,18 @@ from marketflow.errors import (
     MarketHasBookingsError,
     MarketSlugTakenError,
     NotAnOrganizerError,
-    PlanLimitReachedError,
     ValidationFailedError,
 )
 from marketflow.models import MARKET_DAY_TRANSITIONS, Market, MarketDay, User, normalize_email
 from marketflow.selectors import (
+    get_or_raise,
+    manages_markets,
     market_day_get_for_update,
     market_get_for_update,
     public_market_forget,
 )
 from marketflow.tokens import decode_id, email_verification_token
 from marketflow.validation import full_clean, only_fields, validate_new_password
-
-FREE_PLAN_MAX_MARKETS = 1
-FREE_PLAN_MAX_ACTIVE_VENDORS = 20
 
 MARKET_EDITABLE_FIELDS = (
     "name",
@@ -95,16 +92,12 @@ def market_create(*, organizer: User, **fields) -> Market:
     plan's one-market limit. Raises NotAnOrganizerError, PlanLimitReachedError,
     ValidationFailedError, MarketSlugTakenError.
     """
-    if not (organizer.is_organizer or organizer.is_superuser):
+    if not manages_markets(organizer):
         raise NotAnOrganizerError()
     locked = User.objects.select_for_update(no_key=True).get(pk=organizer.pk)
-    if not locked.has_paid_plan and not locked.is_superuser:
-        owned = Market.objects.filter(organizer=locked).count()
-        if owned >= FREE_PLAN_MAX_MARKETS:
-            raise PlanLimitReachedError(
-                "The free plan includes one market. Upgrade to the paid plan to add more.",
-                extra={"limit": FREE_PLAN_MAX_MARKETS, "resource": "markets"},
-            )
+    plans.market_limit_check(
+        organizer=locked, count_markets=Market.objects.filter(organizer=locked).count
+    )
     market = Market(organizer=locked, **only_fields(fields, MARKET_EDITABLE_FIELDS))
     full_clean(market, exclude=["organizer"])
     _save_market(market)
@@ -274,7 +267,7 @@ class WeeklySchedule:
 def market_day_create_weekly(
     *,
     user: User,
-    market_id: UUID | str,
+    market_id: UUID,
     start_date: datetime.date,
     end_date: datetime.date,
     weekdays: Iterable[int],
@@ -350,13 +343,8 @@ def organizer_verify_email(*, uidb64: str, token: str) -> User:
     """Follow the verification link: activate the organizer, who can then sign in to the
     admin site. The token signs the inactive state, so it works once. Locks the user row.
     Raises LinkInvalidError."""
-    user_id = decode_id(uidb64)
-    try:
-        user = User.objects.select_for_update(no_key=True).get(
-            pk=user_id, is_organizer=True, is_active=False
-        )
-    except (User.DoesNotExist, ValidationError, ValueError, TypeError):
-        raise LinkInvalidError() from None
+    pending = User.objects.select_for_update(no_key=True).filter(is_organizer=True, is_active=False)
+    user = get_or_raise(pending, LinkInvalidError, pk=decode_id(uidb64))
     if not email_verification_token.check_token(user, token):
         raise LinkInvalidError()
     user.is_active = True

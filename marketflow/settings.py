@@ -21,11 +21,12 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off.")
-    SECRET_KEY = "development-only-insecure-key"
+# Required with DEBUG off, yet left empty when unset: Django refuses an empty key wherever it
+# signs something, the web entry points (wsgi.py, asgi.py) refuse to start without one, and
+# commands that sign nothing (makemigrations, migrate) run in a bare checkout.
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or (
+    "development-only-insecure-key" if DEBUG else ""
+)
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
@@ -232,7 +233,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "marketflow.pagination.CursorPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "marketflow.schema.AutoSchema",
-    "EXCEPTION_HANDLER": "marketflow.api.exception_handler",
+    "EXCEPTION_HANDLER": "marketflow.exception_handler.exception_handler",
     # DRF's JSON output, encoded by orjson (see marketflow/renderers.py and `make bench`).
     "DEFAULT_RENDERER_CLASSES": ["marketflow.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),

@@ -1,5 +1,7 @@
 """One-time links for e-mail: each token stops working once the state it signs changes."""
 
+from uuid import UUID
+
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
@@ -22,8 +24,9 @@ def encode_id(pk) -> str:
     return urlsafe_base64_encode(force_bytes(pk))
 
 
-def decode_id(encoded: str) -> str | None:
+def decode_id(encoded: str) -> UUID | None:
+    """The id ``encode_id`` encoded, or None for anything else."""
     try:
-        return force_str(urlsafe_base64_decode(encoded))
+        return UUID(force_str(urlsafe_base64_decode(encoded)))
     except (ValueError, TypeError):
         return None

@@ -123,7 +123,7 @@ api_patterns = [
 ]
 
 # The API answers an unknown URL in its own error shape, the pages with the 404 page.
-handler404 = "marketflow.api.not_found"
+handler404 = "marketflow.exception_handler.not_found"
 
 # Every uncaught error: a 503 when the database is unreachable, our error body under /api/.
 handler500 = "marketflow.faults.server_error"

@@ -3,13 +3,12 @@
 from datetime import timedelta
 from uuid import UUID
 
-from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, QuerySet
 from django.utils import timezone
 from rest_framework import serializers
 
 from marketflow.models import Market, MarketDay
-from marketflow.selectors import subquery_count
+from marketflow.selectors import get_or_raise, subquery_count
 from stalls.errors import BookingNotFoundError, StallNotFoundError
 from stalls.models import Booking, Stall
 from vendors.models import Vendor
@@ -19,19 +18,14 @@ def stall_list(*, market: Market) -> QuerySet[Stall]:
     return Stall.objects.filter(market=market).order_by("label")
 
 
-def stall_get(*, market: Market, stall_id: UUID | str) -> Stall:
+def stall_get(*, market: Market, stall_id: UUID) -> Stall:
     """A stall of ``market``; a stall of any other market is not found."""
-    try:
-        return Stall.objects.get(pk=stall_id, market=market)
-    except (Stall.DoesNotExist, ValidationError, ValueError, TypeError):
-        raise StallNotFoundError() from None
+    return get_or_raise(Stall.objects.filter(market=market), StallNotFoundError, pk=stall_id)
 
 
-def stall_get_for_update(*, market: Market, stall_id: UUID | str) -> Stall:
-    try:
-        return Stall.objects.select_for_update(no_key=True).get(pk=stall_id, market=market)
-    except (Stall.DoesNotExist, ValidationError, ValueError, TypeError):
-        raise StallNotFoundError() from None
+def stall_get_for_update(*, market: Market, stall_id: UUID) -> Stall:
+    stalls = Stall.objects.select_for_update(no_key=True).filter(market=market)
+    return get_or_raise(stalls, StallNotFoundError, pk=stall_id)
 
 
 def market_day_fill_counts() -> dict:
@@ -47,22 +41,14 @@ def booking_list(*, market_day: MarketDay) -> QuerySet[Booking]:
     return Booking.objects.filter(market_day=market_day).select_related("stall", "vendor")
 
 
-def booking_get(*, market_day: MarketDay, booking_id: UUID | str) -> Booking:
-    try:
-        return Booking.objects.select_related("stall", "vendor", "market_day").get(
-            pk=booking_id, market_day=market_day
-        )
-    except (Booking.DoesNotExist, ValidationError, ValueError, TypeError):
-        raise BookingNotFoundError() from None
+def booking_get(*, market_day: MarketDay, booking_id: UUID) -> Booking:
+    bookings = Booking.objects.select_related("stall", "vendor", "market_day")
+    return get_or_raise(bookings.filter(market_day=market_day), BookingNotFoundError, pk=booking_id)
 
 
-def booking_get_for_update(*, market_day: MarketDay, booking_id: UUID | str) -> Booking:
-    try:
-        return Booking.objects.select_for_update(no_key=True).get(
-            pk=booking_id, market_day=market_day
-        )
-    except (Booking.DoesNotExist, ValidationError, ValueError, TypeError):
-        raise BookingNotFoundError() from None
+def booking_get_for_update(*, market_day: MarketDay, booking_id: UUID) -> Booking:
+    bookings = Booking.objects.select_for_update(no_key=True).filter(market_day=market_day)
+    return get_or_raise(bookings, BookingNotFoundError, pk=booking_id)
 
 
 def vendor_booking_list(*, vendor: Vendor, upcoming_only: bool = False) -> QuerySet[Booking]:

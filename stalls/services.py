@@ -17,7 +17,7 @@ from applications.selectors import (
     accepted_vendor_ids_lock,
     application_is_accepted,
 )
-from applications.services import application_withdraw
+from applications.services import application_mark_withdrawn
 from marketflow.audit import ADDITION, CHANGE, DELETION, audit_record, audit_records
 from marketflow.errors import MarketDayCancelledError, MarketDayInPastError
 from marketflow.models import MarketDay, User
@@ -72,7 +72,7 @@ def _stall_fields(fields: dict) -> dict:
 
 
 @transaction.atomic
-def stall_create(*, user: User, market_id: UUID | str, label: str, **fields) -> Stall:
+def stall_create(*, user: User, market_id: UUID, label: str, **fields) -> Stall:
     """Add a stall to a market. Raises StallLabelTakenError, VendorNotAcceptedError."""
     market = market_get(user=user, market_id=market_id)
     stall = Stall(market=market, label=label, **_stall_fields(fields))
@@ -82,7 +82,7 @@ def stall_create(*, user: User, market_id: UUID | str, label: str, **fields) -> 
 
 
 @transaction.atomic
-def stall_update(*, user: User, market_id: UUID | str, stall_id: UUID | str, **fields) -> Stall:
+def stall_update(*, user: User, market_id: UUID, stall_id: UUID, **fields) -> Stall:
     """Change a stall. Booked fees keep the price they were booked at. Locks the stall."""
     market = market_get(user=user, market_id=market_id)
     stall = stall_get_for_update(market=market, stall_id=stall_id)
@@ -95,7 +95,7 @@ def stall_update(*, user: User, market_id: UUID | str, stall_id: UUID | str, **f
 
 
 @transaction.atomic
-def stall_delete(*, user: User, market_id: UUID | str, stall_id: UUID | str) -> None:
+def stall_delete(*, user: User, market_id: UUID, stall_id: UUID) -> None:
     """Remove a stall that has never been booked. Raises StallHasBookingsError."""
     market = market_get(user=user, market_id=market_id)
     stall = stall_get_for_update(market=market, stall_id=stall_id)
@@ -135,10 +135,10 @@ def _audit_cancelled(user: User, bookings: list[Booking], describe: Callable) ->
 def booking_create(
     *,
     user: User,
-    market_id: UUID | str,
-    market_day_id: UUID | str,
-    stall_id: UUID | str,
-    vendor_id: UUID | str,
+    market_id: UUID,
+    market_day_id: UUID,
+    stall_id: UUID,
+    vendor_id: UUID,
 ) -> Booking:
     """Book an accepted vendor onto a free stall for one market day.
 
@@ -201,9 +201,7 @@ class RegularsFill:
 
 
 @transaction.atomic
-def booking_fill_from_regulars(
-    *, user: User, market_id: UUID | str, market_day_id: UUID | str
-) -> RegularsFill:
+def booking_fill_from_regulars(*, user: User, market_id: UUID, market_day_id: UUID) -> RegularsFill:
     """Book each stall's regular vendor onto it for one market day, where the stall is free,
     the vendor has an accepted application and no other stall that day.
 
@@ -269,9 +267,9 @@ def booking_fill_from_regulars(
 def booking_update_payment(
     *,
     user: User,
-    market_id: UUID | str,
-    market_day_id: UUID | str,
-    booking_id: UUID | str,
+    market_id: UUID,
+    market_day_id: UUID,
+    booking_id: UUID,
     payment_status: str,
 ) -> Booking:
     """Record that a booking's fee was paid, waived, or is unpaid again. Locks the booking."""
@@ -294,9 +292,7 @@ def booking_update_payment(
 
 
 @transaction.atomic
-def booking_delete(
-    *, user: User, market_id: UUID | str, market_day_id: UUID | str, booking_id: UUID | str
-) -> None:
+def booking_delete(*, user: User, market_id: UUID, market_day_id: UUID, booking_id: UUID) -> None:
     """Cancel a booking on a day still to come. Raises MarketDayInPastError, BookingPaidError."""
     market = market_get(user=user, market_id=market_id)
     market_day = market_day_get_for_update(market=market, market_day_id=market_day_id)
@@ -317,11 +313,12 @@ def booking_delete(
 
 
 @transaction.atomic
-def vendor_withdraw_application(*, user: User, application_id: UUID | str):
-    """The vendor withdraws an application; their unpaid bookings on the market's days still
-    to come are released, so the organizer can give the stalls to someone else. Locks the
-    market, the application, then those bookings."""
-    application = application_withdraw(user=user, application_id=application_id)
+def application_withdraw(*, user: User, application_id: UUID):
+    """The signed-in vendor withdraws an open application of theirs; their unpaid bookings on
+    the market's days still to come are released, so the organizer can give the stalls to
+    someone else. Locks the market, the application, then those bookings. Raises
+    NotAVendorError, ApplicationNotFoundError, InvalidTransitionError."""
+    application = application_mark_withdrawn(user=user, application_id=application_id)
     today = application.market.today()
     # Locked, in pk order: a payment recorded meanwhile either waits for the release (and
     # finds the booking gone) or commits first (and the paid booking is not selected).

@@ -183,7 +183,7 @@ class MeApplicationWithdrawView(VendorAPIView):
     )
     def post(self, request, application_id):
         self.get_vendor()
-        application = services.vendor_withdraw_application(
+        application = services.application_withdraw(
             user=request.user, application_id=application_id
         )
         return Response(VendorApplicationSerializer(application).data)

@@ -14,7 +14,7 @@ from applications.services import application_accept
 from applications.tests.factories import AcceptedApplicationFactory, ApplicationFactory
 from conftest import token_client
 from marketflow.models import MarketDay
-from marketflow.services import FREE_PLAN_MAX_ACTIVE_VENDORS
+from marketflow.plans import FREE_PLAN_MAX_ACTIVE_VENDORS
 from stalls.models import Booking
 from stalls.services import booking_fill_from_regulars
 from stalls.tests.factories import BookingFactory, StallFactory

@@ -9,7 +9,7 @@ from django_tasks.signals import task_started
 
 from applications.models import Application
 from marketflow.models import Market, MarketDay, User
-from marketflow.services import FREE_PLAN_MAX_ACTIVE_VENDORS
+from marketflow.plans import FREE_PLAN_MAX_ACTIVE_VENDORS
 from stalls.models import Booking, Stall
 from vendors.models import Vendor
 

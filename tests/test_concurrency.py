@@ -33,8 +33,8 @@ from applications.selectors import application_get
 from applications.tests.factories import AcceptedApplicationFactory, ApplicationFactory
 from conftest import token_client
 from marketflow.models import Market
+from marketflow.plans import FREE_PLAN_MAX_ACTIVE_VENDORS
 from marketflow.selectors import market_day_get, market_get
-from marketflow.services import FREE_PLAN_MAX_ACTIVE_VENDORS
 from marketflow.tests.factories import OrganizerFactory, UserFactory
 from stalls.models import Booking
 from stalls.tests.factories import StallFactory

@@ -137,3 +137,36 @@ def test_the_csrf_failure_page_keeps_its_style_under_the_policy():
     nonce = csp_directives(response)["style-src"].split("'nonce-")[1].rstrip("'")
     assert f'<style nonce="{nonce}">' in response.content.decode()
     assert "Please try again" in response.content.decode()
+
+
+def bare_env() -> dict[str, str]:
+    """A checkout's shell: no Django, Marketflow or database variables at all."""
+    return {"PATH": os.environ["PATH"]}
+
+
+def test_makemigrations_runs_in_a_bare_checkout_and_finds_nothing_missing():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
+        cwd=ROOT,
+        env=bare_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No changes detected" in result.stdout
+
+
+@pytest.mark.parametrize("entry_point", ["marketflow.wsgi", "marketflow.asgi"])
+def test_the_server_refuses_to_start_without_a_secret_key(entry_point):
+    def start(env):
+        command = [sys.executable, "-c", f"import {entry_point}"]
+        return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+
+    without_key = start(bare_env())
+    with_key = start({**bare_env(), "DJANGO_SECRET_KEY": secrets.token_urlsafe(64)})
+
+    assert without_key.returncode != 0
+    assert "SECRET_KEY setting must not be empty" in without_key.stderr
+    assert with_key.returncode == 0, with_key.stderr

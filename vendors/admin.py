@@ -6,8 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from applications.models import Application
 from applications.selectors import applied_vendor_list
-from marketflow.admin_base import ScopedModelAdmin, ViewOnlyMixin, acts_as_organizer
-from marketflow.selectors import market_list
+from marketflow.admin_base import ScopedModelAdmin, ViewOnlyMixin
+from marketflow.selectors import acts_as_organizer, manages_markets, market_list
 from vendors.models import Vendor
 
 
@@ -26,7 +26,7 @@ class ApplicationInline(admin.TabularInline):
         return super().get_queryset(request).select_related("market").filter(market__in=markets)
 
     def has_view_permission(self, request, obj=None):
-        return acts_as_organizer(request.user) or request.user.is_superuser
+        return manages_markets(request.user)
 
     def has_add_permission(self, request, obj):
         return False

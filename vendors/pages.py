@@ -10,8 +10,8 @@ from django.views.decorators.http import require_http_methods
 from applications.selectors import vendor_application_get, vendor_application_list
 from marketflow.forms import PasswordPairForm
 from marketflow.pages import domain_errors, page, posted
+from stalls import services as stall_services
 from stalls.selectors import vendor_booking_list
-from stalls.services import vendor_withdraw_application
 from vendors import selectors, services
 from vendors.forms import DocumentUploadForm, VendorProfileForm
 
@@ -42,7 +42,7 @@ def application_withdraw(request, application_id):
     if request.method == "POST":
         withdrawn = None
         with domain_errors(request=request):
-            withdrawn = vendor_withdraw_application(
+            withdrawn = stall_services.application_withdraw(
                 user=request.user, application_id=application.pk
             )
         if withdrawn is not None:

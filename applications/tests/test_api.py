@@ -6,7 +6,9 @@ from applications.models import Application
 from applications.tests.factories import AcceptedApplicationFactory, ApplicationFactory
 from conftest import token_client
 from marketflow.models import User
-from marketflow.tests.factories import MarketFactory, UserFactory
+from marketflow.tests.factories import MarketDayFactory, MarketFactory, UserFactory
+from stalls.models import Booking
+from stalls.tests.factories import BookingFactory
 from tests.api_contract import assert_error, assert_page, ids
 from vendors.models import Vendor, VendorDocument
 from vendors.tests.factories import VendorFactory
@@ -413,6 +415,19 @@ def test_withdraw_is_200_withdrawn(vendor_client, application, vendor_user):
     assert set(body) == VENDOR_PORTAL_FIELDS
     assert body["status"] == "withdrawn"
     assert body["withdrawn_at"] is not None
+
+
+def test_withdraw_releases_the_vendors_coming_unpaid_bookings(vendor_client, accepted_application):
+    """The API withdraws through the one service that also releases bookings."""
+    booking = BookingFactory(
+        market_day=MarketDayFactory(market=accepted_application.market),
+        vendor=accepted_application.vendor,
+    )
+
+    response = vendor_client.post(f"/api/me/applications/{accepted_application.id}/withdraw/")
+
+    assert response.status_code == 200
+    assert not Booking.objects.filter(pk=booking.pk).exists()
 
 
 def test_withdraw_twice_is_409_invalid_transition(vendor_client, application, vendor_user):

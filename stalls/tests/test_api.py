@@ -257,6 +257,17 @@ def test_booking_create_without_fields_is_400(organizer_client, market_day):
     assert set(body["extra"]["fields"]) == {"stall_id", "vendor_id"}
 
 
+def test_booking_create_with_malformed_ids_is_400_and_books_nothing(organizer_client, market_day):
+    """Ids reach the services as UUIDs: a malformed one is the serializer's 400."""
+    response = organizer_client.post(
+        day_url(market_day, "bookings/"), {"stall_id": "A1", "vendor_id": "42"}, format="json"
+    )
+
+    body = assert_error(response, 400, "invalid")
+    assert set(body["extra"]["fields"]) == {"stall_id", "vendor_id"}
+    assert not Booking.objects.exists()
+
+
 def test_booking_a_booked_stall_is_409(organizer_client, market_day, stall, accepted_vendor):
     BookingFactory(market_day=market_day, stall=stall)
 

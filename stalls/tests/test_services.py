@@ -11,13 +11,13 @@ from marketflow.models import MarketDay
 from marketflow.tests.factories import MarketDayFactory
 from stalls.models import Booking, Stall
 from stalls.services import (
+    application_withdraw,
     booking_create,
     booking_delete,
     booking_update_payment,
     stall_create,
     stall_delete,
     stall_update,
-    vendor_withdraw_application,
 )
 from stalls.tests.factories import BookingFactory, StallFactory
 from vendors.tests.factories import VendorFactory
@@ -485,7 +485,7 @@ def test_booking_delete_in_another_organizers_market_is_not_found(
         delete(other_organizer, booking)
 
 
-# vendor_withdraw_application
+# application_withdraw
 
 
 def test_withdrawal_releases_the_vendors_future_unpaid_bookings_only(
@@ -506,9 +506,7 @@ def test_withdrawal_releases_the_vendors_future_unpaid_bookings_only(
     elsewhere = BookingFactory(vendor=vendor)  # another market, where they stay accepted
     someone_else = BookingFactory(market_day=next_week.market_day)
 
-    application = vendor_withdraw_application(
-        user=vendor_user, application_id=accepted_application.pk
-    )
+    application = application_withdraw(user=vendor_user, application_id=accepted_application.pk)
 
     assert application.status == Application.Status.WITHDRAWN
     remaining = set(Booking.objects.values_list("pk", flat=True))
@@ -518,10 +516,14 @@ def test_withdrawal_releases_the_vendors_future_unpaid_bookings_only(
 
 def test_a_refused_withdrawal_releases_nothing(refused, market, vendor, vendor_user):
     rejected = ApplicationFactory(market=market, vendor=vendor, status=Application.Status.REJECTED)
-    BookingFactory(market_day=MarketDayFactory(market=market), vendor=vendor)
+    booking = BookingFactory(market_day=MarketDayFactory(market=market), vendor=vendor)
 
     with refused("invalid_transition"):
-        vendor_withdraw_application(user=vendor_user, application_id=rejected.pk)
+        application_withdraw(user=vendor_user, application_id=rejected.pk)
+
+    rejected.refresh_from_db()
+    assert rejected.status == Application.Status.REJECTED
+    assert Booking.objects.filter(pk=booking.pk).exists()
 
 
 def test_withdrawing_another_vendors_application_is_not_found(
@@ -531,4 +533,8 @@ def test_withdrawing_another_vendors_application_is_not_found(
     BookingFactory(market_day=MarketDayFactory(market=market), vendor=someone_elses.vendor)
 
     with refused("not_found"):
-        vendor_withdraw_application(user=vendor_user, application_id=someone_elses.pk)
+        application_withdraw(user=vendor_user, application_id=someone_elses.pk)
+
+    someone_elses.refresh_from_db()
+    assert someone_elses.status == Application.Status.ACCEPTED
+    assert Booking.objects.filter(vendor=someone_elses.vendor).exists()

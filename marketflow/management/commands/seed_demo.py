@@ -27,10 +27,10 @@ from marketflow.services import market_create, market_day_create, organizer_crea
 from marketflow.tokens import encode_id
 from stalls.models import Booking, Stall
 from stalls.services import (
+    application_withdraw,
     booking_create,
     booking_update_payment,
     stall_create,
-    vendor_withdraw_application,
 )
 from vendors.models import Vendor
 from vendors.services import vendor_account_activate
@@ -265,7 +265,7 @@ class Command(BaseCommand):
             # Accepted, then withdrawn by the vendor through their account.
             application_accept(**decision)
             user = self._vendor_account(demo, password=secrets.token_urlsafe(16))
-            vendor_withdraw_application(user=user, application_id=application.pk)
+            application_withdraw(user=user, application_id=application.pk)
 
     def _vendor_account(self, demo: DemoVendor, password: str) -> User:
         """The vendor's sign-in account, activated the way the e-mailed link does it."""

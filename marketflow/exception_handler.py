@@ -1,4 +1,6 @@
-"""The one translation from errors to HTTP for the API: ``{"code", "detail", "extra"}``."""
+"""The API's exception handler (``REST_FRAMEWORK["EXCEPTION_HANDLER"]``): the one translation
+from errors to HTTP, every answer in ``errors.error_body``'s shape. ``not_found`` answers the
+same shape for an ``/api/`` URL that matches no route (``handler404``)."""
 
 import logging
 
@@ -11,7 +13,8 @@ from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from marketflow import errors
-from marketflow.faults import is_database_unavailable
+from marketflow.errors import error_body
+from marketflow.faults import is_api_request, is_database_unavailable
 from marketflow.validation import validation_error_fields
 
 logger = logging.getLogger(__name__)
@@ -33,14 +36,10 @@ def domain_error_status(error: errors.DomainError) -> int:
     return status.HTTP_400_BAD_REQUEST
 
 
-def error_body(code: str, detail: str, extra: dict | None = None) -> dict:
-    return {"code": code, "detail": detail, "extra": extra or {}}
-
-
 def not_found(request, exception=None):
     """``handler404``: a URL under ``/api/`` that matches no route (an id that is not a UUID,
     say) answers in the API's error shape; any other path gets the 404 page."""
-    if request.path.startswith("/api/"):
+    if is_api_request(request):
         return JsonResponse(error_body("not_found", "Not found."), status=404)
     return page_not_found(request, exception)
 
@@ -57,19 +56,17 @@ def _flatten(detail) -> dict | list:
 def exception_handler(exc, context):
     if isinstance(exc, errors.DomainError):
         set_rollback()
-        return Response(
-            error_body(exc.code, exc.message, exc.extra), status=domain_error_status(exc)
-        )
+        return Response(exc.body(), status=domain_error_status(exc))
 
     if isinstance(exc, DjangoValidationError):
         exc = errors.ValidationFailedError(fields=validation_error_fields(exc))
         set_rollback()
-        return Response(error_body(exc.code, exc.message, exc.extra), status=400)
+        return Response(exc.body(), status=400)
 
     if is_database_unavailable(exc):
         logger.error("Database unavailable: %s", exc)
         error = errors.ServiceUnavailableError()
-        response = Response(error_body(error.code, error.message), status=503)
+        response = Response(error.body(), status=503)
         response["Retry-After"] = "5"
         return response
 

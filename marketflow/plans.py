@@ -1,0 +1,43 @@
+"""Plan limits, all of them: the free plan includes one market and up to 20 active vendors
+(vendors with an accepted application) per market. The paid plan lifts both limits, and
+platform superusers have none. Services check them under a lock (``market_create``,
+``application_accept``); the admin dashboard shows them.
+"""
+
+from collections.abc import Callable
+
+from marketflow.errors import PlanLimitReachedError
+from marketflow.models import User
+
+FREE_PLAN_MAX_MARKETS = 1
+FREE_PLAN_MAX_ACTIVE_VENDORS = 20
+
+
+def has_plan_limits(organizer: User) -> bool:
+    return not (organizer.has_paid_plan or organizer.is_superuser)
+
+
+def active_vendor_limit(organizer: User) -> int | None:
+    """How many active vendors each of ``organizer``'s markets may have; None: no limit."""
+    return FREE_PLAN_MAX_ACTIVE_VENDORS if has_plan_limits(organizer) else None
+
+
+def market_limit_check(*, organizer: User, count_markets: Callable[[], int]) -> None:
+    """Refuse a new market beyond the plan's; ``count_markets`` runs only on a limited plan.
+    Raises PlanLimitReachedError."""
+    if has_plan_limits(organizer) and count_markets() >= FREE_PLAN_MAX_MARKETS:
+        raise PlanLimitReachedError(
+            "The free plan includes one market. Upgrade to the paid plan to add more.",
+            extra={"limit": FREE_PLAN_MAX_MARKETS, "resource": "markets"},
+        )
+
+
+def active_vendor_limit_check(*, organizer: User, count_active_vendors: Callable[[], int]) -> None:
+    """Refuse one more active vendor beyond the plan's; ``count_active_vendors`` runs only on
+    a limited plan. Raises PlanLimitReachedError."""
+    if has_plan_limits(organizer) and count_active_vendors() >= FREE_PLAN_MAX_ACTIVE_VENDORS:
+        raise PlanLimitReachedError(
+            f"The free plan includes {FREE_PLAN_MAX_ACTIVE_VENDORS} active vendors "
+            "per market. Upgrade to the paid plan to accept more.",
+            extra={"limit": FREE_PLAN_MAX_ACTIVE_VENDORS, "resource": "active_vendors"},
+        )
