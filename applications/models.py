@@ -1,3 +1,5 @@
+import datetime
+
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -5,15 +7,38 @@ from django.utils.translation import gettext_lazy as _
 from marketflow.models import BaseModel
 from vendors.models import PRODUCT_CATEGORIES_ERROR_MESSAGES, validate_product_categories
 
+# An unconfirmed application (and its files) is deleted this long after it was sent; its
+# confirmation link stops working at the same moment.
+UNCONFIRMED_LIFETIME = datetime.timedelta(days=7)
+
+
+class ConfirmedApplicationManager(models.Manager):
+    """``Application.objects``: every application but the unconfirmed ones. Organizers,
+    vendors, counts, plan limits, bookings and duplicates read through it, so an application
+    nobody has confirmed is invisible and counts for nothing everywhere."""
+
+    def get_queryset(self):
+        return super().get_queryset().exclude(status=Application.Status.UNCONFIRMED)
+
+
+class UnconfirmedApplicationManager(models.Manager):
+    """``Application.unconfirmed``: for the confirmation link and the purge only."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(status=Application.Status.UNCONFIRMED)
+
 
 class Application(BaseModel):
     """A vendor's request to sell at a market, and the organizer's decision on it.
 
     What the vendor submitted (business name, categories, ...) is kept here as it was sent,
     because an application from a known e-mail never rewrites the vendor's stored profile.
+    An application from someone not signed in as its vendor is ``unconfirmed``: it has no
+    vendor (only the ``email`` it was sent from) until the e-mail's owner confirms it.
     """
 
     class Status(models.TextChoices):
+        UNCONFIRMED = "unconfirmed", _("Unconfirmed")
         PENDING = "pending", _("Pending")
         ACCEPTED = "accepted", _("Accepted")
         REJECTED = "rejected", _("Rejected")
@@ -30,9 +55,15 @@ class Application(BaseModel):
     )
     vendor = models.ForeignKey(
         "vendors.Vendor",
+        null=True,  # until confirmed
         on_delete=models.CASCADE,
         related_name="applications",
         db_index=False,  # led by the (vendor, id) index
+    )
+    email = models.EmailField(
+        max_length=254,
+        blank=True,
+        help_text=_("The e-mail the application was sent from; confirming it finds the vendor."),
     )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     message = models.TextField(max_length=2000, blank=True, validators=[MaxLengthValidator(2000)])
@@ -68,9 +99,16 @@ class Application(BaseModel):
         max_length=2000, blank=True, validators=[MaxLengthValidator(2000)]
     )
 
+    objects = ConfirmedApplicationManager()
+    unconfirmed = UnconfirmedApplicationManager()
+
     class Meta:
         ordering = ["-id"]
         constraints = [
+            models.CheckConstraint(
+                condition=models.Q(vendor__isnull=False) | models.Q(status="unconfirmed"),
+                name="application_vendor_once_confirmed",
+            ),
             models.UniqueConstraint(
                 fields=["vendor", "market"],
                 condition=models.Q(status__in=["pending", "waitlisted", "accepted"]),
@@ -81,6 +119,11 @@ class Application(BaseModel):
             models.Index(fields=["market", "status", "id"], name="application_market_status"),
             models.Index(fields=["market", "id"], name="application_market_id"),
             models.Index(fields=["vendor", "id"], name="application_vendor_id"),
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(status="unconfirmed"),
+                name="application_unconfirmed",
+            ),
         ]
 
     def __str__(self):
@@ -95,6 +138,7 @@ Status = Application.Status
 
 # The review workflow as data: services consult this map and name both states on refusal.
 TRANSITIONS: dict[str, set[str]] = {
+    Status.UNCONFIRMED: {Status.PENDING},
     Status.PENDING: {Status.ACCEPTED, Status.REJECTED, Status.WAITLISTED, Status.WITHDRAWN},
     Status.WAITLISTED: {Status.ACCEPTED, Status.REJECTED, Status.WITHDRAWN},
     Status.ACCEPTED: {Status.WITHDRAWN},

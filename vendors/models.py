@@ -167,7 +167,10 @@ class VendorDocument(BaseModel):
 
     DocumentType = DocumentType
 
-    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="documents")
+    # None while the document belongs to an unconfirmed application only.
+    vendor = models.ForeignKey(
+        Vendor, null=True, on_delete=models.CASCADE, related_name="documents"
+    )
     document_type = models.CharField(max_length=20, choices=DocumentType.choices)
     file = models.FileField(upload_to=document_upload_to, max_length=200)
     original_filename = models.CharField(max_length=255)
