@@ -1,4 +1,4 @@
-from marketflow.errors import ConflictError, NotFoundError
+from marketflow.errors import ConflictError, NotFoundError, QuotaExceededError
 
 
 class ApplicationNotFoundError(NotFoundError):
@@ -10,4 +10,11 @@ class ApplicationAlreadyOpenError(ConflictError):
     default_message = (
         "You already have an open application to this market. "
         "You will hear from the organizer once it has been reviewed."
+    )
+
+
+class UploadBudgetExceededError(QuotaExceededError):
+    code = "upload_budget_exceeded"
+    default_message = (
+        "Your connection has sent as many files as it may today. Please try again tomorrow."
     )

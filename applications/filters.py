@@ -6,7 +6,9 @@ from vendors.models import ProductCategory
 
 
 class ApplicationFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=Application.Status.choices)
+    status = django_filters.ChoiceFilter(  # unconfirmed applications are nobody's to list
+        choices=[c for c in Application.Status.choices if c[0] != Application.Status.UNCONFIRMED]
+    )
     category = django_filters.ChoiceFilter(
         choices=ProductCategory.choices, method="filter_category"
     )

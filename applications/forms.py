@@ -27,7 +27,7 @@ class ApplicationForm(VendorProfileForm):
         label="E-mail",
         max_length=Vendor._meta.get_field("email").max_length,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "inputmode": "email"}),
-        help_text="We send the organizer's decision here.",
+        help_text="We send a link to confirm your application here, then the decision.",
     )
     message = forms.CharField(
         label="Message to the organizer",

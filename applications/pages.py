@@ -1,11 +1,13 @@
-"""Public pages of applying: the QR code of a market's apply page, the application form and
-its confirmation; the vendor's request for a new activation link; document downloads."""
+"""Public pages of applying: the QR code of a market's apply page, the application form, what
+follows it and its confirmation by the e-mail's owner; the vendor's request for a new
+activation link; document downloads."""
 
 import io
 import json
 import logging
 
 import segno
+from django import forms
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
@@ -14,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.throttling import ScopedRateThrottle
@@ -22,6 +24,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from applications import selectors, services
 from applications.forms import DOCUMENT_FIELDS, ActivationRequestForm, ApplicationForm
 from marketflow.pages import domain_errors, page, posted
+from marketflow.security import client_ip
 from marketflow.selectors import public_market_get_by_slug
 
 logger = logging.getLogger(__name__)
@@ -76,12 +79,18 @@ def apply(request, slug: str):
             return redirect("market-apply-done", slug=market.slug)
         if form.is_valid():
             with domain_errors(form=form):
-                application = services.application_submit(market_id=market.pk, **form.submission())
+                application = services.application_submit(
+                    market_id=market.pk,
+                    applicant=request.user,
+                    client_ip=client_ip(request),
+                    **form.submission(),
+                )
                 response = redirect("market-apply-done", slug=market.slug)
                 last = {
                     "business_name": application.business_name,
-                    "email": application.vendor.email,
+                    "email": application.email,
                     "documents": len(form.uploads()),
+                    "unconfirmed": application.status == application.Status.UNCONFIRMED,
                 }
                 response.set_signed_cookie(
                     LAST_APPLICATION_COOKIE,
@@ -117,6 +126,22 @@ def apply_done(request, slug: str):
         "pages/apply_done.html",
         {"market": market, "application": json.loads(last) if last else None},
     )
+
+
+@require_http_methods(["GET", "POST"])
+@page
+def apply_confirm(request, token: str):
+    """The one-time link from the confirmation e-mail. GET shows what is being confirmed (a
+    mail scanner that follows links confirms nothing); POST confirms it."""
+    form = forms.Form(**posted(request))
+    if request.method == "POST" and form.is_valid():
+        with domain_errors(form=form):
+            application = services.application_confirm(token=token)
+            return render(request, "pages/apply_confirmed.html", {"application": application})
+    application = selectors.unconfirmed_application_get(token=token)
+    status = 400 if application is None else 409 if form.errors else 200
+    context = {"application": application, "form": form}
+    return render(request, "pages/apply_confirm.html", context, status=status)
 
 
 def activation_request(request):

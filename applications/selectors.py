@@ -1,12 +1,15 @@
 """Reads of applications, scoped to a market (organizers) or a vendor (the portal)."""
 
+import datetime
 from uuid import UUID
 
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from applications.errors import ApplicationNotFoundError
-from applications.models import Application
+from applications.models import UNCONFIRMED_LIFETIME, Application
+from applications.tokens import confirmation_application_id
 from marketflow.models import Market, User
 from marketflow.selectors import get_or_raise, market_list, subquery_count
 from vendors.errors import DocumentNotFoundError
@@ -134,6 +137,41 @@ def document_get_for_user(*, user: User, document_id: UUID) -> VendorDocument:
     elif not user.is_superuser:
         submitted_to_their_market = Application.documents.through.objects.filter(
             vendordocument_id=OuterRef("pk"), application__market__organizer=user
-        )
+        ).exclude(application__status=Application.Status.UNCONFIRMED)
         documents = documents.filter(Q(vendor__user=user) | Exists(submitted_to_their_market))
     return get_or_raise(documents, DocumentNotFoundError, pk=document_id)
+
+
+def unconfirmed_application_get(*, token: str, lock: bool = False) -> Application | None:
+    """The unconfirmed application a confirmation link is for, with its market, while the
+    link is valid (signed, and the application not yet confirmed nor due for the purge);
+    None for any other link. ``lock``: the row is locked until the transaction ends."""
+    application_id = confirmation_application_id(token)
+    if application_id is None:
+        return None
+    applications = Application.unconfirmed.select_related("market")
+    if lock:
+        applications = applications.select_for_update(no_key=True, of=("self",))
+    since = timezone.now() - UNCONFIRMED_LIFETIME
+    return applications.filter(pk=application_id, created_at__gte=since).first()
+
+
+def unconfirmed_expired_lock(*, before: datetime.datetime) -> list:
+    """Ids of the unconfirmed applications sent before ``before``, locked until the
+    transaction ends. Rows another transaction holds (a confirmation, a concurrent purge)
+    are skipped, not waited for."""
+    return list(
+        Application.unconfirmed.select_for_update(skip_locked=True)
+        .filter(created_at__lt=before)
+        .values_list("pk", flat=True)
+    )
+
+
+def unclaimed_document_list(*, application_ids: list, before: datetime.datetime):
+    """Documents no vendor has claimed: those of the applications ``application_ids`` and
+    any left without an application (their market was deleted) since before ``before``,
+    locked (skipping rows another purge holds)."""
+    return VendorDocument.objects.select_for_update(skip_locked=True, of=("self",)).filter(
+        Q(applications__in=application_ids) | Q(applications__isnull=True, created_at__lt=before),
+        vendor__isnull=True,
+    )

@@ -4,31 +4,44 @@ Lock order, everywhere: market row, then application row. Accepting counts the m
 active vendors under the market lock, so the free plan's limit holds under concurrency.
 """
 
+import datetime
 from collections.abc import Sequence
 from uuid import UUID
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from applications import tasks
-from applications.errors import ApplicationAlreadyOpenError
-from applications.models import TRANSITIONS, Application
+from applications.errors import ApplicationAlreadyOpenError, UploadBudgetExceededError
+from applications.models import TRANSITIONS, UNCONFIRMED_LIFETIME, Application
 from applications.selectors import (
     accepted_vendor_count,
     application_get_for_update,
+    unclaimed_document_list,
+    unconfirmed_application_get,
+    unconfirmed_expired_lock,
     vendor_application_get,
 )
 from marketflow import plans
 from marketflow.audit import audit_record
 from marketflow.email_tasks import enqueue_email
-from marketflow.errors import InvalidTransitionError, ValidationFailedError
+from marketflow.errors import (
+    InvalidTransitionError,
+    LinkInvalidError,
+    MarketNotFoundError,
+    ValidationFailedError,
+)
 from marketflow.models import DocumentType, ProductCategory, User, normalize_email
 from marketflow.selectors import market_get_for_update, market_lock, public_market_get
 from marketflow.validation import full_clean
-from vendors.selectors import vendor_for_user, vendor_get_by_email
+from vendors.selectors import vendor_for_user, vendor_get_by_email, vendor_signed_in_as
 from vendors.services import (
+    VENDOR_PROFILE_FIELDS,
     DocumentUpload,
     vendor_documents_check,
+    vendor_documents_delete,
     vendor_documents_store,
     vendor_get_or_create,
 )
@@ -49,39 +62,112 @@ def application_submit(
     description: str = "",
     message: str = "",
     documents: Sequence[DocumentUpload] = (),
+    applicant: User | None = None,
+    client_ip: str | None = None,
 ) -> Application:
     """A public application to an active market, from anyone, with no account.
 
-    An e-mail that already belongs to a vendor attaches the application to that vendor and
-    leaves the stored profile as it is; what was submitted is kept on the application.
-    ``documents`` are stored as the vendor's and listed on the application; the market's
-    required document types must be among them. The partial unique constraint (one open
-    application per vendor and market) is the check: of identical concurrent submissions
-    one inserts, the others wait for it and are refused. One task e-mails the vendor and the
-    organizer. Raises MarketNotFoundError, ValidationFailedError (document errors under the
-    document type), ApplicationAlreadyOpenError.
+    From ``applicant`` signed in as the vendor of ``email``, it is pending at once. From
+    anyone else it is held as unconfirmed: no vendor, its ``documents`` its own, invisible
+    to the organizer, and the e-mail gets a one-time link (``application_confirm``); its
+    files count against ``client_ip``'s daily upload budget. What was submitted is kept on
+    the application; the market's required document types must be among ``documents``. The
+    partial unique constraint (one open application per vendor and market) is the check for
+    a pending one: of identical concurrent submissions one inserts, the others wait for it
+    and are refused. One task e-mails the vendor and the organizer (pending) or the
+    confirmation link (unconfirmed). Raises MarketNotFoundError, ValidationFailedError
+    (document errors under the document type), ApplicationAlreadyOpenError,
+    UploadBudgetExceededError.
     """
     market = public_market_get(market_id=market_id)
     _check_documents(market, documents)
-    submitted = {
-        "business_name": business_name,
-        "contact_name": contact_name,
-        "phone": phone,
-        "product_categories": list(product_categories),
-        "description": description,
-    }
-    vendor, _created = vendor_get_or_create(email=email, **submitted)
-    application = Application(market=market, vendor=vendor, message=message, **submitted)
+    vendor = vendor_signed_in_as(user=applicant, email=email)
+    application = Application(
+        market=market,
+        vendor=vendor,
+        email=normalize_email(email),
+        status=Status.PENDING if vendor else Status.UNCONFIRMED,
+        message=message,
+        business_name=business_name,
+        contact_name=contact_name,
+        phone=phone,
+        product_categories=list(product_categories),
+        description=description,
+    )
     full_clean(application, exclude=["market", "vendor", "reviewed_by"])
     application_categories_check(market=market, product_categories=application.product_categories)
+    if vendor is None and client_ip is not None:
+        upload_budget_spend(client_ip=client_ip, size=sum(d.file.size for d in documents))
     try:  # no savepoint: the error ends the transaction
         application.save()
     except IntegrityError:
         raise ApplicationAlreadyOpenError(extra={"market_id": str(market.pk)}) from None
     if documents:
         application.documents.add(*vendor_documents_store(vendor=vendor, uploads=documents))
+    task = tasks.send_application_submitted if vendor else tasks.send_application_confirmation
+    enqueue_email(task, application_id=str(application.pk))
+    return application
+
+
+def upload_budget_spend(*, client_ip: str, size: int) -> None:
+    """Count ``size`` bytes of files from people not signed in against ``client_ip``'s budget
+    for today (``MARKETFLOW_ANONYMOUS_UPLOAD_BYTES_PER_DAY``), in Django's cache (atomic
+    increments; Redis when ``REDIS_URL`` is set). Over the budget nothing is counted and
+    UploadBudgetExceededError is raised."""
+    if not size:
+        return
+    budget = settings.MARKETFLOW_ANONYMOUS_UPLOAD_BYTES_PER_DAY
+    key = f"upload-budget:{client_ip}:{timezone.now().date().isoformat()}"
+    cache.add(key, 0, timeout=24 * 3600)
+    if cache.incr(key, size) > budget:
+        cache.decr(key, size)
+        raise UploadBudgetExceededError(extra={"budget_bytes": budget})
+
+
+@transaction.atomic
+def application_confirm(*, token: str) -> Application:
+    """Confirm an unconfirmed application through the one-time link mailed to its e-mail.
+
+    The vendor with that e-mail gets it, pending, and its documents: a new vendor is created
+    with the submitted profile; a known vendor's stored profile stays as it is (it is theirs
+    to edit in the portal; what was submitted stays on the application). Then every rule of
+    a new application applies: one open application per vendor and market, and the
+    organizer is told. Locks the application row, so a link works once and the purge skips
+    it meanwhile. Raises LinkInvalidError (forged, used, or past the 7 days),
+    MarketNotFoundError (deactivated since), ApplicationAlreadyOpenError.
+    """
+    application = unconfirmed_application_get(token=token, lock=True)
+    if application is None:
+        raise LinkInvalidError()
+    if not application.market.is_active:
+        raise MarketNotFoundError()
+    _transition(application, Status.PENDING)
+    application.vendor, _created = vendor_get_or_create(
+        email=application.email,
+        **{name: getattr(application, name) for name in VENDOR_PROFILE_FIELDS},
+    )
+    application.status = Status.PENDING
+    try:  # no savepoint: the error ends the transaction
+        application.save(update_fields=["vendor", "status", "updated_at"])
+    except IntegrityError:
+        raise ApplicationAlreadyOpenError(extra={"market_id": str(application.market_id)}) from None
+    application.documents.update(vendor=application.vendor)
     enqueue_email(tasks.send_application_submitted, application_id=str(application.pk))
     return application
+
+
+@transaction.atomic
+def application_purge_unconfirmed(*, now: datetime.datetime | None = None) -> int:
+    """Delete the unconfirmed applications sent more than 7 days before ``now`` with their
+    documents, and the files through the storage API once that commits. Safe to run again
+    and concurrently: each run locks the rows it deletes and skips rows locked by another
+    (a confirmation in progress, another purge). Returns how many applications it deleted."""
+    before = (now or timezone.now()) - UNCONFIRMED_LIFETIME
+    expired = unconfirmed_expired_lock(before=before)
+    documents = unclaimed_document_list(application_ids=expired, before=before)
+    vendor_documents_delete(documents=list(documents))
+    Application.unconfirmed.filter(pk__in=expired).delete()
+    return len(expired)
 
 
 def application_categories_check(*, market, product_categories) -> None:

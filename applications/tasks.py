@@ -7,7 +7,8 @@ nothing, and a failed send never undoes a decision: it is logged and retried
 
 from django.urls import reverse
 
-from applications.models import Application
+from applications.models import UNCONFIRMED_LIFETIME, Application
+from applications.tokens import confirmation_token
 from marketflow.email_tasks import email_task
 from marketflow.emails import absolute_url, templated_email
 from vendors.tasks import vendor_activation_url
@@ -22,6 +23,26 @@ DECISION_TEMPLATES = {
 def _application(application_id: str) -> Application:
     return Application.objects.select_related("market", "market__organizer", "vendor").get(
         pk=application_id
+    )
+
+
+@email_task
+def send_application_confirmation(*, application_id: str):
+    """To the e-mail an application was sent from (by anyone): the one-time link that
+    confirms it. Nothing the applicant typed is in it: the address's owner may not be them."""
+    application = Application.unconfirmed.select_related("market").filter(pk=application_id)
+    application = application.first()
+    if application is None:  # confirmed or purged since: nothing to send
+        return
+    path = reverse("application-confirm", kwargs={"token": confirmation_token(application.pk)})
+    yield templated_email(
+        template="application_confirm",
+        to=[application.email],
+        context={
+            "market": application.market,
+            "confirm_url": absolute_url(path),
+            "deleted_on": (application.created_at + UNCONFIRMED_LIFETIME).date(),
+        },
     )
 
 

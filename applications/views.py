@@ -26,25 +26,31 @@ from vendors.views import VendorAPIView
 
 
 class PublicApplyView(APIView):
-    """Apply to an active market: no account needed. An e-mail already known attaches the
-    application to that vendor without changing the stored profile."""
+    """Apply to an active market: no account needed. The application is unconfirmed until
+    the e-mail's owner follows the link mailed to it; a vendor signed in (token or session)
+    under their own e-mail applies directly (pending)."""
 
-    authentication_classes: list = []
     permission_classes = [AllowAny]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "public_apply"
-    error_statuses = {"POST": (404, 409)}
+    error_statuses = {"POST": (401, 404, 409)}
 
     @extend_schema(
         request=ApplicationSubmitSerializer,
         responses={201: ApplicationReceiptSerializer},
-        auth=[],
-        description="Conflict code: `application_already_open`.",
+        description='201 with `status: "unconfirmed"`: the application reaches the '
+        "organizer once confirmed through the link e-mailed to `email` (deleted with its "
+        "files after 7 days otherwise); `pending` when a vendor signed in under that e-mail "
+        "applies. Conflict code: `application_already_open`.",
     )
     def post(self, request, market_id):
         serializer = ApplicationSubmitSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        application = services.application_submit(market_id=market_id, **serializer.validated_data)
+        application = services.application_submit(
+            market_id=market_id,
+            applicant=request.user,
+            **serializer.validated_data,
+        )
         return Response(
             ApplicationReceiptSerializer(application).data, status=status.HTTP_201_CREATED
         )

@@ -138,16 +138,18 @@ def remove_bench_writes(keep_sessions=()) -> None:
 
     with connection.cursor() as cursor:
         pattern = BENCH_EMAIL_PREFIX + "%"
-        cursor.execute(
-            "DELETE FROM applications_application_documents WHERE application_id IN "
-            "(SELECT a.id FROM applications_application a JOIN vendors_vendor v "
-            "ON v.id = a.vendor_id WHERE v.email LIKE %s)",
-            [pattern],
+        bench_applications = (
+            "SELECT id FROM applications_application WHERE email LIKE %s OR vendor_id IN "
+            "(SELECT id FROM vendors_vendor WHERE email LIKE %s)"
         )
         cursor.execute(
-            "DELETE FROM applications_application WHERE vendor_id IN "
-            "(SELECT id FROM vendors_vendor WHERE email LIKE %s)",
-            [pattern],
+            "DELETE FROM applications_application_documents WHERE application_id IN "
+            f"({bench_applications})",
+            [pattern, pattern],
+        )
+        cursor.execute(
+            f"DELETE FROM applications_application WHERE id IN ({bench_applications})",
+            [pattern, pattern],
         )
         cursor.execute("DELETE FROM vendors_vendor WHERE email LIKE %s", [pattern])
         cursor.execute(
@@ -524,8 +526,7 @@ def applications_stored(run_id: str) -> int:
 
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FROM applications_application a JOIN vendors_vendor v "
-            "ON v.id = a.vendor_id WHERE v.email LIKE %s",
+            "SELECT count(*) FROM applications_application WHERE email LIKE %s",
             [f"{BENCH_EMAIL_PREFIX}{run_id}-%"],
         )
         return cursor.fetchone()[0]

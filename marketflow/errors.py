@@ -72,6 +72,13 @@ class PlanLimitReachedError(DomainError):
     default_message = "Your plan's limit has been reached. Upgrade to the paid plan to go on."
 
 
+class QuotaExceededError(DomainError):
+    """A budget of the client's (bytes, requests) is used up for now: 429."""
+
+    code = "quota_exceeded"
+    default_message = "You have used up what you may send for now. Try again later."
+
+
 class ServiceUnavailableError(DomainError):
     code = "service_unavailable"
     default_message = "The service is temporarily unavailable. Please try again shortly."

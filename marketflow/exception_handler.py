@@ -25,6 +25,7 @@ DOMAIN_STATUS: list[tuple[type[errors.DomainError], int]] = [
     (errors.PermissionDeniedError, status.HTTP_403_FORBIDDEN),
     (errors.ConflictError, status.HTTP_409_CONFLICT),
     (errors.PlanLimitReachedError, status.HTTP_402_PAYMENT_REQUIRED),
+    (errors.QuotaExceededError, status.HTTP_429_TOO_MANY_REQUESTS),
     (errors.ServiceUnavailableError, status.HTTP_503_SERVICE_UNAVAILABLE),
 ]
 

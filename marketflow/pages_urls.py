@@ -10,6 +10,7 @@ urlpatterns = [
     path("m/<slug:slug>/", core_pages.market_page, name="market-page"),
     path("m/<slug:slug>/apply/", application_pages.apply, name="market-apply"),
     path("m/<slug:slug>/apply/done/", application_pages.apply_done, name="market-apply-done"),
+    path("apply/confirm/<str:token>/", application_pages.apply_confirm, name="application-confirm"),
     path("m/<slug:slug>/qr.svg", application_pages.market_qr, name="market-qr"),
     path("signup/", core_pages.signup, name="signup"),
     path("signup/done/", core_pages.signup_done, name="signup-done"),

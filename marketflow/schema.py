@@ -15,7 +15,7 @@ ERROR_DESCRIPTIONS = {
     404: "Not found, or belongs to another organizer: `code` is `not_found`.",
     409: "Conflicts with the current state (see the operation for codes).",
     415: "A body in a format the operation does not read: `code` is `unsupported_media_type`.",
-    429: "Too many requests: `code` is `throttled`.",
+    429: "Too many requests: `code` is `throttled` (or a more specific code).",
     503: "Database unavailable: `code` is `service_unavailable`.",
 }
 

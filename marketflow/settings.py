@@ -216,6 +216,12 @@ MARKETFLOW_EMAIL_RETRY_DELAY_SECONDS = int(
     os.environ.get("MARKETFLOW_EMAIL_RETRY_DELAY_SECONDS", "60")
 )
 
+# Files that applications from people not signed in may upload, per client address and day
+# (counted in the cache): the files of unconfirmed applications are kept for 7 days.
+MARKETFLOW_ANONYMOUS_UPLOAD_BYTES_PER_DAY = (
+    int(os.environ.get("MARKETFLOW_ANONYMOUS_UPLOAD_MB_PER_DAY", "50")) * 1024 * 1024
+)
+
 # Links in e-mails are absolute: tasks run without a request to build them from.
 MARKETFLOW_BASE_URL = os.environ.get("MARKETFLOW_BASE_URL", "http://localhost:8000").rstrip("/")
 

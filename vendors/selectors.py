@@ -14,6 +14,13 @@ def vendor_get_by_email(*, email: str) -> Vendor | None:
     return Vendor.objects.filter(email=normalize_email(email)).first()
 
 
+def vendor_signed_in_as(*, user: User | None, email: str) -> Vendor | None:
+    """The vendor ``user`` is signed in as, when ``email`` is that vendor's; else None."""
+    if user is None or not user.is_authenticated:
+        return None
+    return Vendor.objects.filter(user=user, email=normalize_email(email)).first()
+
+
 def vendor_for_user(*, user: User) -> Vendor:
     """The vendor profile linked to a signed-in user; others are refused with 403."""
     if not user.is_authenticated:

@@ -84,11 +84,12 @@ def vendor_documents_check(*, uploads: Sequence[DocumentUpload], field: str | No
 
 
 def vendor_documents_store(
-    *, vendor: Vendor, uploads: Sequence[DocumentUpload]
+    *, vendor: Vendor | None, uploads: Sequence[DocumentUpload]
 ) -> list[VendorDocument]:
     """Store checked uploads through the default storage, under generated names, and record
-    them. Call inside the transaction that holds the vendor's lock. If anything fails, the
-    files stored so far are removed before the error goes on."""
+    them as ``vendor``'s (None: as an unconfirmed application's only). Call inside a
+    transaction. If anything fails, the files stored so far are removed before the error
+    goes on."""
     documents: list[VendorDocument] = []
     try:
         for upload in uploads:
@@ -111,6 +112,19 @@ def vendor_documents_store(
             document.file.delete(save=False)
         raise
     return documents
+
+
+def vendor_documents_delete(*, documents: Sequence[VendorDocument]) -> None:
+    """Delete ``documents``, and their files through the storage API once the transaction
+    commits (a rollback keeps both). Call inside a transaction."""
+    files = [document.file for document in documents]
+    VendorDocument.objects.filter(pk__in=[document.pk for document in documents]).delete()
+
+    def delete_files():
+        for file in files:
+            file.delete(save=False)
+
+    transaction.on_commit(delete_files)
 
 
 @transaction.atomic

@@ -95,20 +95,20 @@ def applications_url(market, suffix: str = "") -> str:
 # Public apply.
 
 
-def test_public_apply_is_201_pending_without_credentials(anon_client, market):
+def test_public_apply_is_201_unconfirmed_without_credentials(anon_client, market):
     response = anon_client.post(apply_url(market), apply_body(), format="json")
 
     assert response.status_code == 201
     body = response.json()
     assert set(body) == RECEIPT_FIELDS
-    assert body["status"] == "pending"
+    assert body["status"] == "unconfirmed"
     assert body["market_id"] == str(market.id)
     assert body["message"] == "Can we have a corner stall?"
-    application = Application.objects.get(pk=body["id"])
-    assert application.vendor.email == "ada@sunny.example"
+    application = Application.unconfirmed.get(pk=body["id"])
+    assert (application.email, application.vendor) == ("ada@sunny.example", None)
 
 
-def test_public_apply_with_known_email_keeps_the_stored_profile(anon_client, market, vendor):
+def test_public_apply_with_known_email_touches_nothing_of_the_vendor(anon_client, market, vendor):
     response = anon_client.post(
         apply_url(market),
         apply_body(email=vendor.email.upper(), business_name="New Name"),
@@ -119,7 +119,7 @@ def test_public_apply_with_known_email_keeps_the_stored_profile(anon_client, mar
     assert response.json()["business_name"] == "New Name"
     vendor.refresh_from_db()
     assert vendor.business_name != "New Name"
-    assert Application.objects.get(pk=response.json()["id"]).vendor == vendor
+    assert not vendor.applications.exists()
 
 
 def test_public_apply_invalid_is_400_naming_fields_and_unknown_category(anon_client, market):
@@ -152,10 +152,13 @@ def test_public_apply_category_rule_is_400(anon_client, market, categories):
     assert not Application.objects.exists()
 
 
-def test_public_apply_twice_is_409_application_already_open(anon_client, market):
-    assert anon_client.post(apply_url(market), apply_body(), format="json").status_code == 201
+def test_public_apply_twice_signed_in_is_409_application_already_open(
+    vendor_client, market, vendor
+):
+    body = apply_body(email=vendor.email)
+    assert vendor_client.post(apply_url(market), body, format="json").status_code == 201
 
-    response = anon_client.post(apply_url(market), apply_body(), format="json")
+    response = vendor_client.post(apply_url(market), body, format="json")
 
     assert_error(response, 409, "application_already_open")
     assert Application.objects.count() == 1

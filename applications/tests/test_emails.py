@@ -13,11 +13,13 @@ from django_tasks_db.models import DBTaskResult
 from applications.models import Application
 from applications.services import (
     application_accept,
+    application_confirm,
     application_reject,
     application_submit,
     application_waitlist,
 )
 from applications.tests.factories import ApplicationFactory
+from applications.tokens import confirmation_token
 from marketflow.errors import DomainError
 from marketflow.tests.factories import MarketFactory, OrganizerFactory
 from vendors.models import Vendor
@@ -56,11 +58,12 @@ def html_of(message) -> str:
     return html
 
 
-def test_a_submission_mails_the_vendor_and_the_organizer(
+def test_a_confirmed_submission_mails_the_vendor_and_the_organizer(
     market, django_capture_on_commit_callbacks
 ):
+    submitted = submit(market, documents=[pdf_upload()], message="See you in May.")
     with django_capture_on_commit_callbacks(execute=True):
-        application = submit(market, documents=[pdf_upload()], message="See you in May.")
+        application = application_confirm(token=confirmation_token(submitted.pk))
 
     to_vendor, to_organizer = mail.outbox
     assert to_vendor.to == ["ana@hillside.example"]
@@ -78,10 +81,10 @@ def test_a_submission_mails_the_vendor_and_the_organizer(
 
 
 def test_a_refused_submission_sends_nothing(
-    market, application, django_capture_on_commit_callbacks
+    market, application, vendor_user, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(DomainError) as excinfo:
-        submit(market, email=application.vendor.email)
+        submit(market, email=application.vendor.email, applicant=vendor_user)
 
     assert excinfo.value.code == "application_already_open"
     assert mail.outbox == []
@@ -208,7 +211,7 @@ def test_with_real_commits_a_committed_decision_mails_and_a_rolled_back_one_does
 
 
 @pytest.mark.django_db(transaction=True)
-def test_with_real_commits_the_apply_page_mails_vendor_and_organizer(client):
+def test_with_real_commits_the_apply_page_mails_the_link_and_confirming_it_the_rest(client):
     market = MarketFactory()
 
     response = client.post(
@@ -222,7 +225,11 @@ def test_with_real_commits_the_apply_page_mails_vendor_and_organizer(client):
     )
 
     assert response.status_code == 302
-    assert sorted(message.to[0] for message in mail.outbox) == sorted(
+    (link_message,) = mail.outbox
+    assert link_message.to == ["ana@hillside.example"] and not Vendor.objects.exists()
+    link = next(line for line in link_message.body.splitlines() if "/apply/confirm/" in line)
+    assert client.post(link.removeprefix("http://testserver")).status_code == 200
+    assert sorted(message.to[0] for message in mail.outbox[1:]) == sorted(
         ["ana@hillside.example", market.organizer.email]
     )
     assert Vendor.objects.get().email == "ana@hillside.example"

@@ -123,12 +123,12 @@ def test_applying_with_a_pdf_creates_the_application_and_stores_the_file(client,
 
     assert response.status_code == 302
     assert response["Location"] == f"/m/{market.slug}/apply/done/"
-    application = Application.objects.get(market=market)
-    assert application.vendor.email == "ana@hillside.example"
+    application = Application.unconfirmed.get(market=market)
+    assert application.email == "ana@hillside.example"
     assert application.product_categories == ["produce", "baked_goods"]
     assert application.message == "We have been at the spring fair for years."
     document = application.documents.get()
-    assert document.vendor == application.vendor
+    assert document.vendor is None  # the unconfirmed application's only
     assert document.document_type == "insurance"
     assert document.original_filename == "my insurance.pdf"
     assert document.content_type == "application/pdf" and document.size == len(PDF)
@@ -144,8 +144,9 @@ def test_confirmation_page_says_what_happens_next(client, market):
     assert "pages/apply_done.html" in [t.name for t in response.templates]
     html = response.content.decode()
     assert "Thank you, Hillside Honey" in html
-    assert "ana@hillside.example" in html
+    assert "confirm it with the link we sent to <strong>ana@hillside.example</strong>" in html
     assert "What happens next" in html
+    assert "deleted after 7 days" in html
 
 
 def test_confirmation_page_without_an_application_is_generic(client, market):
@@ -159,7 +160,7 @@ def test_confirmation_page_without_an_application_is_generic(client, market):
 def test_several_product_photos_in_one_input(client, market):
     client.post(apply_url(market), form_data(product_photo=[png("a.png"), png("b.png")]))
 
-    documents = Application.objects.get(market=market).documents.all()
+    documents = Application.unconfirmed.get(market=market).documents.all()
     assert sorted(d.original_filename for d in documents) == ["a.png", "b.png"]
     assert {d.document_type for d in documents} == {"product_photo"}
 
@@ -178,14 +179,14 @@ def test_form_with_errors_comes_back_with_the_input_kept(client, market):
     assert "Choose at least one product category." in html
     assert 'value="Hillside Honey"' in html and 'value="not-an-e-mail"' in html
     assert "We have been at the spring fair for years." in html
-    assert not Application.objects.exists() and not Vendor.objects.exists()
+    assert not Application.unconfirmed.exists() and not Vendor.objects.exists()
 
 
 def test_too_long_input_is_refused_under_the_models_limit(client, market):
     response = client.post(apply_url(market), form_data(business_name="x" * 201))
 
     assert "Ensure this value has at most 200 characters" in response.content.decode()
-    assert not Application.objects.exists()
+    assert not Application.unconfirmed.exists()
 
 
 def test_a_required_document_that_is_missing_is_a_field_error(client, market):
@@ -198,7 +199,7 @@ def test_a_required_document_that_is_missing_is_a_field_error(client, market):
     assert response.context["form"].errors["insurance"] == [
         "This market requires your insurance certificate."
     ]
-    assert not Application.objects.exists() and not VendorDocument.objects.exists()
+    assert not Application.unconfirmed.exists() and not VendorDocument.objects.exists()
 
 
 def test_a_required_document_that_is_there_is_accepted(client, market):
@@ -208,7 +209,7 @@ def test_a_required_document_that_is_there_is_accepted(client, market):
     response = client.post(apply_url(market), form_data(insurance=pdf()))
 
     assert response.status_code == 302
-    assert Application.objects.get().documents.count() == 1
+    assert Application.unconfirmed.get().documents.count() == 1
 
 
 @pytest.mark.parametrize(
@@ -228,7 +229,7 @@ def test_disguised_or_empty_uploads_are_refused_and_nothing_is_stored(
     assert response.status_code == 200
     assert response.context["form"].errors["insurance"] == [message]
     assert stored_files() == before
-    assert not Application.objects.exists() and not VendorDocument.objects.exists()
+    assert not Application.unconfirmed.exists() and not VendorDocument.objects.exists()
 
 
 def test_an_oversized_upload_is_refused_and_nothing_is_stored(client, market):
@@ -239,7 +240,7 @@ def test_an_oversized_upload_is_refused_and_nothing_is_stored(client, market):
 
     assert response.context["form"].errors["insurance"] == ["The file is larger than 10 MB."]
     assert stored_files() == before
-    assert not Application.objects.exists()
+    assert not Application.unconfirmed.exists()
 
 
 def test_more_product_photos_than_allowed_are_refused(client, market):
@@ -248,14 +249,16 @@ def test_more_product_photos_than_allowed_are_refused(client, market):
     response = client.post(apply_url(market), form_data(product_photo=photos))
 
     assert response.context["form"].errors["product_photo"] == ["Attach at most 5 files here."]
-    assert not Application.objects.exists()
+    assert not Application.unconfirmed.exists()
 
 
-def test_an_open_application_for_the_same_vendor_gets_a_clear_message(client, market):
-    vendor = VendorFactory(email="ana@hillside.example")
+def test_an_open_application_for_the_same_vendor_gets_a_clear_message(
+    client, market, vendor, vendor_user
+):
     ApplicationFactory(market=market, vendor=vendor)
+    client.force_login(vendor_user)
 
-    response = client.post(apply_url(market), form_data(email="ANA@hillside.example"))
+    response = client.post(apply_url(market), form_data(email=vendor.email.upper()))
 
     assert response.status_code == 200
     assert response.context["form"].non_field_errors() == [
@@ -270,7 +273,7 @@ def test_honeypot_filled_looks_like_success_but_stores_nothing(client, market):
 
     assert response.status_code == 302
     assert response["Location"] == f"/m/{market.slug}/apply/done/"
-    assert not Application.objects.exists() and not Vendor.objects.exists()
+    assert not Application.unconfirmed.exists() and not Vendor.objects.exists()
     assert mail.outbox == []
 
 
@@ -295,7 +298,7 @@ def test_apply_form_is_rate_limited_per_address(client, market, settings):
     assert refused.status_code == 429
     assert "Too many applications" in refused.content.decode()
     assert other_address.status_code == 302
-    assert sorted(Vendor.objects.values_list("email", flat=True)) == [
+    assert sorted(Application.unconfirmed.values_list("email", flat=True)) == [
         "v0@example.com",
         "v1@example.com",
         "v4@example.com",
@@ -309,7 +312,7 @@ def test_a_post_without_the_csrf_token_is_refused(market):
 
     assert response.status_code == 403
     assert "The form expired or your browser blocked a cookie" in response.content.decode()
-    assert not Application.objects.exists()
+    assert not Application.unconfirmed.exists()
 
 
 # A new activation link for an accepted vendor without an account.
@@ -376,4 +379,4 @@ def test_a_category_the_market_does_not_accept_is_a_field_error(client, market):
 
     assert response.status_code == 200
     assert "product_categories" in response.context["form"].errors
-    assert not Application.objects.exists()
+    assert not Application.unconfirmed.exists()

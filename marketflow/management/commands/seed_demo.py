@@ -18,10 +18,12 @@ from django.test.utils import override_settings
 from applications.models import Application
 from applications.services import (
     application_accept,
+    application_confirm,
     application_reject,
     application_submit,
     application_waitlist,
 )
+from applications.tokens import confirmation_token
 from marketflow.models import Market, MarketDay, User
 from marketflow.services import market_create, market_day_create, organizer_create
 from marketflow.tokens import encode_id
@@ -241,7 +243,7 @@ class Command(BaseCommand):
         for demo in VENDORS:
             if demo.email in applied:
                 continue
-            application = application_submit(
+            submitted = application_submit(
                 market_id=market.pk,
                 email=demo.email,
                 business_name=demo.business_name,
@@ -249,6 +251,8 @@ class Command(BaseCommand):
                 product_categories=list(demo.categories),
                 message=f"{demo.business_name} would love a stall this season.",
             )
+            # Confirmed at once, as the e-mailed link would.
+            application = application_confirm(token=confirmation_token(submitted.pk))
             self._decide(organizer, market, application, demo)
 
     def _decide(
