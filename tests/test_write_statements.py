@@ -16,7 +16,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from applications.models import Application
+from applications.services import application_submit
 from applications.tests.factories import AcceptedApplicationFactory, ApplicationFactory
+from applications.tokens import confirmation_token
 from conftest import token_client
 from marketflow.models import MarketDay
 from marketflow.tests.factories import MarketDayFactory
@@ -63,10 +65,8 @@ def run(request) -> list[str]:
 APPLY = [
     "BEGIN",
     "SELECT marketflow_market",  # active, its categories and required documents
-    "INSERT vendors_vendor",  # ON CONFLICT (e-mail) DO NOTHING
-    "SELECT vendors_vendor",  # the vendor, new or known
-    "INSERT applications_application",  # the constraint: one open per vendor and market
-    TASK,  # e-mails to the vendor and the organizer
+    "INSERT applications_application",  # unconfirmed: no vendor is touched
+    TASK,  # the confirmation link to the e-mail
     "COMMIT",
 ]
 
@@ -95,7 +95,24 @@ def test_the_public_apply_api_for_a_known_vendor(market, vendor):
         lambda: Client().post(url, submission(market, vendor.email), "application/json")
     )
 
-    assert statements == APPLY  # the insert of the vendor does nothing
+    assert statements == APPLY  # held unconfirmed like any other
+
+
+def test_the_public_apply_api_signed_in_as_the_vendor(market, vendor, vendor_user):
+    url = reverse("api:public-apply", kwargs={"market_id": market.pk})
+    client = token_client(vendor_user)
+
+    statements = run(lambda: client.post(url, submission(market, vendor.email), "json"))
+
+    assert statements == [
+        TOKEN_USER,
+        "BEGIN",
+        "SELECT marketflow_market",
+        "SELECT vendors_vendor",  # the signed-in user's, under that e-mail: no confirmation
+        "INSERT applications_application",  # pending: one open per vendor and market
+        TASK,  # e-mails to the vendor and the organizer
+        "COMMIT",
+    ]
 
 
 def test_the_apply_form(market):
@@ -104,6 +121,24 @@ def test_the_apply_form(market):
     statements = run(lambda: Client().post(url, submission(market)))
 
     assert statements == ["SELECT marketflow_market", *APPLY]  # the page reads it by slug
+
+
+def test_a_confirmation(market):
+    application = application_submit(market_id=market.pk, **submission(market))
+    url = reverse("application-confirm", kwargs={"token": confirmation_token(application.pk)})
+
+    statements = run(lambda: Client().post(url))
+
+    assert statements == [
+        "BEGIN",
+        "SELECT applications_application (locked)",  # unconfirmed, with its market
+        "INSERT vendors_vendor",  # ON CONFLICT (e-mail) DO NOTHING
+        "SELECT vendors_vendor",  # the vendor, new or known
+        "UPDATE applications_application",  # pending: one open per vendor and market
+        "UPDATE vendors_vendordocument",  # its documents become the vendor's
+        TASK,  # e-mails to the vendor and the organizer
+        "COMMIT",
+    ]
 
 
 def test_booking_create(organizer, market):

@@ -1,8 +1,10 @@
 """A vendor on a 390 px phone applies to a market, and a form with errors keeps its input."""
 
 import datetime
+import re
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 
 from applications.models import Application
@@ -54,10 +56,18 @@ def test_vendor_applies_with_a_pdf_from_a_phone(live_server, phone_page, screens
     page.get_by_role("button", name="Send application").click()
 
     page.wait_for_url(f"{live_server.url}/m/riverside/apply/done/")
-    assert page.get_by_role("heading", level=1).inner_text() == "Application sent"
+    assert page.get_by_role("heading", level=1).inner_text() == "Check your e-mail"
     assert "Thank you, Hillside Honey" in page.content()
     assert fits_the_screen(page)
-    screenshot(page, "public-apply-confirmation-phone")
+    screenshot(page, "public-apply-done-phone")
+
+    (message,) = mail.outbox
+    link = re.search(r"http://testserver(/apply/confirm/\S+)", message.body).group(1)
+    page.goto(f"{live_server.url}{link}")
+    assert fits_the_screen(page)
+    screenshot(page, "public-apply-confirm-phone")
+    page.get_by_role("button", name="Confirm my application").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Application confirmed"
     application = Application.objects.get(market=market)
     assert application.vendor.email == "ana@hillside.example"
     assert [d.original_filename for d in application.documents.all()] == ["insurance.pdf"]

@@ -5,7 +5,8 @@ import re
 import pytest
 from django.core import mail
 
-from applications.services import application_accept, application_submit
+from applications.services import application_accept, application_confirm, application_submit
+from applications.tokens import confirmation_token
 from marketflow.tests.factories import MarketDayFactory, MarketFactory
 from stalls.services import booking_create
 from stalls.tests.factories import StallFactory
@@ -19,13 +20,14 @@ def test_accepted_vendor_activates_the_account_and_sees_the_booking(
     market = MarketFactory(name="Riverside Farmers Market", slug="riverside", currency="EUR")
     day = MarketDayFactory(market=market)
     stall = StallFactory(market=market, label="B12", price_per_day=2500)
-    application = application_submit(
+    submitted = application_submit(
         market_id=market.pk,
         email="ana@hillside.example",
         business_name="Hillside Honey",
         contact_name="Ana Weber",
         product_categories=["produce"],
     )
+    application = application_confirm(token=confirmation_token(submitted.pk))
     application_accept(user=market.organizer, market_id=market.pk, application_id=application.pk)
     booking_create(
         user=market.organizer,
