@@ -134,7 +134,8 @@ def application_confirm(*, token: str) -> Application:
     a new application applies: one open application per vendor and market, and the
     organizer is told. Locks the application row, so a link works once and the purge skips
     it meanwhile. Raises LinkInvalidError (forged, used, or past the 7 days),
-    MarketNotFoundError (deactivated since), ApplicationAlreadyOpenError.
+    MarketNotFoundError (deactivated since), ValidationFailedError (a category the market
+    stopped accepting since), ApplicationAlreadyOpenError.
     """
     application = unconfirmed_application_get(token=token, lock=True)
     if application is None:
@@ -142,6 +143,9 @@ def application_confirm(*, token: str) -> Application:
     if not application.market.is_active:
         raise MarketNotFoundError()
     _transition(application, Status.PENDING)
+    application_categories_check(
+        market=application.market, product_categories=application.product_categories
+    )
     application.vendor, _created = vendor_get_or_create(
         email=application.email,
         **{name: getattr(application, name) for name in VENDOR_PROFILE_FIELDS},

@@ -5,6 +5,7 @@ anonymous applications."""
 
 import datetime
 import io
+import re
 
 import pytest
 from django.core import mail, signing
@@ -21,7 +22,7 @@ from applications.services import (
     application_submit,
 )
 from applications.tests.factories import ApplicationFactory
-from applications.tokens import confirmation_token
+from applications.tokens import confirmation_application_id, confirmation_token
 from conftest import admin_session, token_client
 from marketflow.exception_handler import domain_error_status
 from marketflow.tests.factories import MarketDayFactory, MarketFactory
@@ -91,7 +92,8 @@ def test_an_anonymous_application_is_unconfirmed_and_creates_no_vendor(market, o
     assert not Application.objects.exists()  # invisible to every ordinary read
     [message] = mail.outbox
     assert message.to == ["ana@x.org"]
-    assert confirm_url(application) in message.body
+    token = re.search(r"http://testserver/apply/confirm/(\S+)/", message.body).group(1)
+    assert confirmation_application_id(token) == application.pk
     assert "7 days" in message.body and "7 days" in message.alternatives[0][0]
 
 
@@ -313,6 +315,16 @@ def test_a_confirmation_that_would_open_a_second_application_is_a_clear_conflict
     assert response.status_code == 409
     assert "already have an open application" in response.content.decode()
     assert Application.unconfirmed.get() == application  # kept, until purged
+
+
+def test_a_confirmation_in_a_category_the_market_stopped_accepting_is_refused(refused, market):
+    application = application_submit(market_id=market.pk, **submission())
+    market.accepted_categories = ["crafts"]
+    market.save()
+
+    with refused("invalid") as excinfo:
+        application_confirm(token=confirmation_token(application.pk))
+    assert list(excinfo.value.extra["fields"]) == ["product_categories"]
 
 
 def test_a_confirmation_to_a_market_deactivated_since_is_not_found(refused, market):

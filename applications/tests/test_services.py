@@ -183,13 +183,6 @@ def test_submit_with_invalid_fields_creates_no_vendor(refused, market):
     assert "“fish”" in fields["product_categories"][0]
 
 
-def test_a_refused_application_leaves_no_new_vendor_behind(refused, market):
-    # The vendor row is written first; the too-long message must roll it back too.
-    with refused("invalid") as excinfo:
-        application_submit(market_id=market.pk, **submission(message="x" * 2001))
-    assert list(excinfo.value.extra["fields"]) == ["message"]
-
-
 def test_a_known_e_mail_with_an_invalid_submission_is_refused(refused, market, vendor):
     with refused("invalid") as excinfo:
         application_submit(
