@@ -126,12 +126,16 @@ def test_a_vendor_activates_over_an_unverified_sign_up_of_their_address(vendor):
     assert Client().login(email=vendor.email, password=STRONG)
 
 
-def test_signing_up_again_sends_a_new_link_the_newest_password_wins(db):
-    sign_up("lena@market.example", password=OTHER)
+def test_signing_up_again_sends_a_new_link_the_newest_password_wins(
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        sign_up("lena@market.example", password=OTHER)
     squatter = User.objects.get()
     Token.objects.create(user=squatter)
 
-    sign_up("lena@market.example", full_name="Lena")
+    with django_capture_on_commit_callbacks(execute=True):
+        sign_up("lena@market.example", full_name="Lena")
 
     first, second = mail.outbox
     with pytest.raises(LinkInvalidError):
@@ -175,12 +179,15 @@ def without_nonces(content: bytes) -> bytes:
     [{"is_organizer": True, "is_staff": True}, {}, {"is_staff": True, "is_superuser": True}],
     ids=["organizer", "vendor", "superuser"],
 )
-def test_sign_up_answers_the_same_for_a_known_address_and_mails_its_owner(client, account):
+def test_sign_up_answers_the_same_for_a_known_address_and_mails_its_owner(
+    client, django_capture_on_commit_callbacks, account
+):
     UserFactory(email="known@market.example", **account)
 
     def signup_page(email):
         data = {"email": email, "password": STRONG, "password_again": STRONG}
-        return client.post("/signup/", data, follow=True)
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post("/signup/", data, follow=True)
 
     known, unknown = signup_page("known@market.example"), signup_page("new@market.example")
 
@@ -206,12 +213,15 @@ def links_in_outbox() -> list[str]:
 
 
 @override_settings(MARKETFLOW_BASE_URL=BASE_URL)
-def test_every_link_in_every_account_e_mail_is_built_from_the_base_url(client, vendor_user):
+def test_every_link_in_every_account_e_mail_is_built_from_the_base_url(
+    client, django_capture_on_commit_callbacks, vendor_user
+):
     host = {"HTTP_HOST": HOSTILE_HOST}
     client.post("/accounts/password-reset/", {"email": vendor_user.email}, **host)
     for email in [vendor_user.email, "new@market.example"]:
         data = {"email": email, "password": STRONG, "password_again": STRONG}
-        client.post("/signup/", data, **host)
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post("/signup/", data, **host)
 
     assert len(mail.outbox) == 3
     links = links_in_outbox()
