@@ -1,10 +1,11 @@
-"""Confirming an application, raced against a second confirmation and against the purge, on the
-real PostgreSQL with real transactions (helpers and conventions of tests/test_concurrency.py).
+"""Confirming an application, raced against a second confirmation and against the purge, and
+two purges at once, on the real PostgreSQL with real transactions (helpers and conventions of tests/test_concurrency.py).
 
 A confirmation locks the unconfirmed application's row and checks it is still unconfirmed
 and within its 7 days; the purge locks the expired rows it deletes, skipping rows another
 transaction holds. So two confirmations confirm once, and a confirmation and the purge end as
-one order would: confirmed with its documents, or purged with its files and the link refused.
+one order would: confirmed with its documents, or purged with its files and the link refused;
+two purges at once share the work.
 The NEGATIVE CONTROLS take the locks away and hold every thread after its check until all
 have checked: the race then breaks the invariants the main tests assert.
 """
@@ -157,3 +158,17 @@ def test_control_confirmation_and_purge_without_locks_break_the_invariant(monkey
     outcome = tuple(run_together([confirm(application), purge()]))
 
     assert not one_order(application, document_file, outcome), outcome
+
+
+# Two purges at once
+
+
+def test_two_purges_at_once_delete_each_application_once(market):
+    applications = [due_for_the_purge(market, f"twice{n}@x.org") for n in range(5)]
+    files = [document.file.name for document in VendorDocument.objects.all()]
+
+    deleted = run_together([purge(), purge()])
+
+    assert sum(deleted) == len(applications)  # skip-locked: no row twice, none waited for
+    assert not Application.unconfirmed.exists() and not VendorDocument.objects.exists()
+    assert not any(default_storage.exists(name) for name in files)
