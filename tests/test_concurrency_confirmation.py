@@ -1,5 +1,6 @@
 """Confirming an application, raced against a second confirmation and against the purge, and
-two purges at once, on the real PostgreSQL with real transactions (helpers and conventions of tests/test_concurrency.py).
+two purges at once, on the real PostgreSQL with real transactions (helpers and conventions of
+tests/test_concurrency.py).
 
 A confirmation locks the unconfirmed application's row and checks it is still unconfirmed
 and within its 7 days; the purge locks the expired rows it deletes, skipping rows another
