@@ -12,6 +12,7 @@ from marketflow import plans, tasks
 from marketflow.audit import audit_record
 from marketflow.email_tasks import enqueue_email
 from marketflow.errors import (
+    ApiTokenNotFoundError,
     InvalidTransitionError,
     LinkInvalidError,
     MarketDayDateTakenError,
@@ -22,13 +23,21 @@ from marketflow.errors import (
     NotAnOrganizerError,
     ValidationFailedError,
 )
-from marketflow.models import MARKET_DAY_TRANSITIONS, Market, MarketDay, User, normalize_email
+from marketflow.models import (
+    MARKET_DAY_TRANSITIONS,
+    ApiToken,
+    Market,
+    MarketDay,
+    User,
+    normalize_email,
+)
 from marketflow.selectors import (
     get_or_raise,
     manages_markets,
     market_day_get_for_update,
     market_get_for_update,
     public_market_forget,
+    user_token_list,
 )
 from marketflow.tokens import decode_id, email_verification_token
 from marketflow.validation import full_clean, only_fields, validate_new_password
@@ -349,4 +358,28 @@ def organizer_verify_email(*, uidb64: str, token: str) -> User:
         raise LinkInvalidError()
     user.is_active = True
     user.save(update_fields=["is_active", "updated_at"])
+    user_tokens_revoke(user=user)
     return user
+
+
+@transaction.atomic
+def user_token_create(*, user: User) -> tuple[ApiToken, str]:
+    """A new API token for ``user``, valid for ``REST_KNOX["TOKEN_TTL"]``, and its secret,
+    which is shown once: only its digest is stored. The user's dead tokens (expired, or
+    issued under an older password) are deleted with it."""
+    ApiToken.objects.filter(user=user).exclude(pk__in=user_token_list(user=user)).delete()
+    return ApiToken.objects.create(user=user, password_check=user.get_session_auth_hash())
+
+
+def user_token_revoke(*, user: User, token_id: UUID) -> None:
+    """End one of the user's own API tokens. Raises ApiTokenNotFoundError (another user's too)."""
+    deleted, _ = ApiToken.objects.filter(user=user, pk=token_id).delete()
+    if not deleted:
+        raise ApiTokenNotFoundError()
+
+
+def user_tokens_revoke(*, user: User) -> None:
+    """End every API token of ``user``: sign-out everywhere, and whenever the account's
+    password or owner changes (reset, activation, e-mail verification). A password changed
+    any other way ends them too (marketflow/authentication.py)."""
+    ApiToken.objects.filter(user=user).delete()

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 
 from marketflow.errors import LinkInvalidError, ValidationFailedError
 from marketflow.models import User, normalize_email
+from marketflow.services import user_tokens_revoke
 from marketflow.validation import full_clean, only_fields, validate_new_password
 from vendors.errors import VendorAccountExistsError
 from vendors.models import Vendor, VendorDocument, validate_document_file
@@ -159,4 +160,5 @@ def vendor_account_activate(*, uidb64: str, token: str, password: str) -> User:
         vendor.save(update_fields=["user", "updated_at"])
     except IntegrityError:  # that user is already another vendor's
         raise VendorAccountExistsError() from None
+    user_tokens_revoke(user=user)
     return user
