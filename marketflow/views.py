@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 from marketflow import selectors, services
 from marketflow.authentication import TokenAuthentication
-from marketflow.models import MarketDay
+from marketflow.models import ApiToken, MarketDay
 from marketflow.permissions import IsOrganizer
 from marketflow.security import LoginLockedOut
 from marketflow.serializers import (
@@ -109,6 +109,7 @@ class OrganizerAPIView(ListResponseMixin, generics.GenericAPIView):
 class TokenListView(ListResponseMixin, generics.GenericAPIView):
     """The signed-in user's API tokens that still work (never their secrets)."""
 
+    queryset = ApiToken.objects.none()  # the schema's model; requests use the selector
     serializer_class = ApiTokenReadSerializer
     cursor_ordering = "-id"  # newest first
 
