@@ -1,4 +1,5 @@
-"""HTTP contract of the core endpoints: the token, markets, market days, the public market."""
+"""HTTP contract of the core endpoints: the token (see also test_tokens.py), markets, market
+days, the public market."""
 
 import datetime
 
@@ -59,17 +60,6 @@ def days_from_today(days: int) -> datetime.date:
 
 
 # The token endpoint.
-
-
-def test_token_for_good_credentials_authenticates_later_requests(anon_client, organizer):
-    response = anon_client.post(
-        "/api/auth/token/", {"email": organizer.email, "password": PASSWORD}, format="json"
-    )
-
-    assert response.status_code == 200
-    assert set(response.json()) == {"token", "expiry"}
-    anon_client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
-    assert anon_client.get("/api/markets/").status_code == 200
 
 
 def test_token_email_is_matched_case_insensitively(anon_client, organizer):
