@@ -13,15 +13,20 @@ from vendors.errors import DocumentNotFoundError
 from vendors.models import Vendor, VendorDocument
 
 
-def application_list(
-    *, market: Market, status: str | None = None, category: str | None = None
-) -> QuerySet[Application]:
-    applications = Application.objects.filter(market=market).select_related("vendor")
+def application_rows(*, market: Market, status: str = "", category: str = "") -> QuerySet:
+    """The market's applications (in ``status``, of ``category``, when given) as ``values()``
+    rows, the columns ``application_data`` shapes."""
+    applications = Application.objects.filter(market=market)
     if status:
         applications = applications.filter(status=status)
     if category:
         applications = application_filter_category(applications, category)
-    return applications
+    return applications.values(
+        "id", "market_id", "vendor_id", "vendor__business_name", "vendor__email", "status",
+        "business_name", "contact_name", "phone", "product_categories", "description",
+        "message", "decision_reason", "reviewed_by_id", "reviewed_at", "withdrawn_at",
+        "created_at", "updated_at",
+    )  # fmt: skip
 
 
 def application_filter_category(

@@ -1,6 +1,6 @@
 """API views of applications: the public apply endpoint and the organizer's review."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -8,15 +8,17 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from applications import selectors, services
-from applications.filters import ApplicationFilter
 from applications.models import Application
 from applications.serializers import (
+    APPLICATION_LIST_FILTERS,
     ApplicationDecisionSerializer,
     ApplicationDocumentSerializer,
     ApplicationReadSerializer,
     ApplicationReceiptSerializer,
     ApplicationSubmitSerializer,
     VendorApplicationSerializer,
+    application_data,
+    application_list_filters,
 )
 from marketflow.plans import FREE_PLAN_MAX_ACTIVE_VENDORS
 from marketflow.views import OrganizerAPIView
@@ -51,18 +53,24 @@ class PublicApplyView(APIView):
 
 
 class ApplicationListView(OrganizerAPIView):
-    queryset = Application.objects.none()  # the schema's model; requests use get_queryset()
+    queryset = Application.objects.none()  # the schema's model; requests read application_rows()
     serializer_class = ApplicationReadSerializer
-    filterset_class = ApplicationFilter
     cursor_ordering = "-id"
+    error_statuses = {"GET": (400,)}  # a filter value that is not one of its choices
 
-    def get_queryset(self):
-        return selectors.application_list(market=self.get_market())
-
-    @extend_schema(responses=ApplicationReadSerializer(many=True))
+    @extend_schema(
+        responses=ApplicationReadSerializer(many=True),
+        parameters=[
+            OpenApiParameter(name, enum=[value for value, _label in field.choices])
+            for name, field in APPLICATION_LIST_FILTERS.items()
+        ],
+    )
     def get(self, request, market_id):
-        applications = self.filter_queryset(self.get_queryset())
-        return self.list_response(applications, ApplicationReadSerializer)
+        market = self.get_market()
+        filters = application_list_filters(request.query_params)
+        return self.rows_response(
+            selectors.application_rows(market=market, **filters), application_data
+        )
 
 
 class ApplicationDetailView(OrganizerAPIView):

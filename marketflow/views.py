@@ -67,9 +67,14 @@ class TokenView(APIView):
 
 class ListResponseMixin:
     def list_response(self, queryset, serializer_class):
-        """A cursor page of ``queryset`` in the shape of ``serializer_class``."""
+        """A cursor page of ``queryset`` (model instances) in the shape of ``serializer_class``."""
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(serializer_class(page, many=True).data)
+
+    def rows_response(self, rows, shape):
+        """A cursor page of ``rows`` (a ``values()`` queryset holding the sort key), each page
+        turned by ``shape`` into what the read serializer would answer: a hot list's path."""
+        return self.get_paginated_response(shape(self.paginate_queryset(rows)))
 
 
 class OrganizerAPIView(ListResponseMixin, generics.GenericAPIView):

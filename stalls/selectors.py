@@ -5,17 +5,25 @@ from uuid import UUID
 
 from django.db.models import OuterRef, QuerySet
 from django.utils import timezone
-from rest_framework import serializers
 
 from marketflow.models import Market, MarketDay
 from marketflow.selectors import get_or_raise, subquery_count
+from marketflow.serializers import datetime_text
 from stalls.errors import BookingNotFoundError, StallNotFoundError
 from stalls.models import Booking, Stall
 from vendors.models import Vendor
 
 
-def stall_list(*, market: Market) -> QuerySet[Stall]:
-    return Stall.objects.filter(market=market).order_by("label")
+def stall_rows(*, market: Market) -> QuerySet:
+    """The market's stalls as ``values()`` rows, the columns ``stall_data`` shapes."""
+    return (
+        Stall.objects.filter(market=market)
+        .order_by("label")
+        .values(
+            "id", "market_id", "label", "size_category", "price_per_day", "assigned_vendor_id",
+            "notes", "created_at", "updated_at",
+        )
+    )  # fmt: skip
 
 
 def stall_get(*, market: Market, stall_id: UUID) -> Stall:
@@ -51,6 +59,15 @@ def booking_get_for_update(*, market_day: MarketDay, booking_id: UUID) -> Bookin
     return get_or_raise(bookings, BookingNotFoundError, pk=booking_id)
 
 
+def vendor_booking_rows(*, vendor: Vendor) -> QuerySet:
+    """The vendor's bookings as ``values()`` rows, the columns ``vendor_booking_data`` shapes."""
+    return Booking.objects.filter(vendor=vendor).values(
+        "id", "market_day__date", "market_day__start_time", "market_day__end_time",
+        "market_day__market_id", "market_day__market__name", "stall__label", "fee_cents",
+        "market_day__market__currency", "payment_status",
+    )  # fmt: skip
+
+
 def vendor_booking_list(*, vendor: Vendor, upcoming_only: bool = False) -> QuerySet[Booking]:
     bookings = Booking.objects.filter(vendor=vendor).select_related(
         "stall", "market_day", "market_day__market"
@@ -74,14 +91,14 @@ def market_day_board(market_day: MarketDay) -> dict:
         "id", "stall_id", "vendor_id", "vendor__business_name", "fee_cents", "payment_status",
         "paid_at",
     )  # fmt: skip
-    datetime_field = serializers.DateTimeField()
+    zone = timezone.get_current_timezone()
     booking_of_stall = {
         row["stall_id"]: {
             "id": str(row["id"]),
             "vendor": {"id": str(row["vendor_id"]), "business_name": row["vendor__business_name"]},
             "fee_cents": row["fee_cents"],
             "payment_status": row["payment_status"],
-            "paid_at": row["paid_at"] and datetime_field.to_representation(row["paid_at"]),
+            "paid_at": datetime_text(row["paid_at"], zone),
         }
         for row in bookings
     }

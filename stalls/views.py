@@ -18,22 +18,21 @@ from stalls.serializers import (
     StallReadSerializer,
     StallUpdateSerializer,
     VendorBookingSerializer,
+    stall_data,
+    vendor_booking_data,
 )
 from vendors.views import VendorAPIView
 
 
 class StallListCreateView(OrganizerAPIView):
-    queryset = Stall.objects.none()  # the schema's model; requests use get_queryset()
+    queryset = Stall.objects.none()  # the schema's model; requests read stall_rows()
     serializer_class = StallReadSerializer
     cursor_ordering = "label"
     error_statuses = {"POST": (409,)}
 
-    def get_queryset(self):
-        return selectors.stall_list(market=self.get_market())
-
     @extend_schema(responses=StallReadSerializer(many=True))
     def get(self, request, market_id):
-        return self.list_response(self.get_queryset(), StallReadSerializer)
+        return self.rows_response(selectors.stall_rows(market=self.get_market()), stall_data)
 
     @extend_schema(
         request=StallCreateSerializer,
@@ -166,8 +165,8 @@ class MeBookingListView(VendorAPIView):
 
     @extend_schema(responses=VendorBookingSerializer(many=True))
     def get(self, request):
-        bookings = selectors.vendor_booking_list(vendor=self.get_vendor())
-        return self.list_response(bookings, VendorBookingSerializer)
+        bookings = selectors.vendor_booking_rows(vendor=self.get_vendor())
+        return self.rows_response(bookings, vendor_booking_data)
 
 
 class MeApplicationWithdrawView(VendorAPIView):
