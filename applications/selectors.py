@@ -8,15 +8,20 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from applications.errors import ApplicationNotFoundError
 from applications.models import Application
 from marketflow.models import Market, User
-from marketflow.selectors import get_or_raise, market_list, subquery_count
+from marketflow.selectors import get_or_raise, market_list, scope_queryset, subquery_count
 from vendors.errors import DocumentNotFoundError
 from vendors.models import Vendor, VendorDocument
 
 
-def application_rows(*, market: Market, status: str = "", category: str = "") -> QuerySet:
-    """The market's applications (in ``status``, of ``category``, when given) as ``values()``
-    rows, the columns ``application_data`` shapes."""
-    applications = Application.objects.filter(market=market)
+def application_rows(
+    *, user: User, market_id: UUID, status: str = "", category: str = ""
+) -> QuerySet:
+    """The applications to market ``market_id`` if ``user`` manages it (else none), in
+    ``status`` and of ``category`` when given, as ``values()`` rows, the columns
+    ``application_data`` shapes."""
+    applications = scope_queryset(
+        Application.objects.filter(market_id=market_id), user, "market__organizer"
+    )
     if status:
         applications = applications.filter(status=status)
     if category:

@@ -66,11 +66,9 @@ class ApplicationListView(OrganizerAPIView):
         ],
     )
     def get(self, request, market_id):
-        market = self.get_market()
         filters = application_list_filters(request.query_params)
-        return self.rows_response(
-            selectors.application_rows(market=market, **filters), application_data
-        )
+        rows = selectors.application_rows(user=request.user, market_id=market_id, **filters)
+        return self.market_rows_response(rows, application_data)
 
 
 class ApplicationDetailView(OrganizerAPIView):

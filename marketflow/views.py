@@ -110,6 +110,15 @@ class OrganizerAPIView(ListResponseMixin, generics.GenericAPIView):
             )
         return self._market
 
+    def market_rows_response(self, rows, shape):
+        """``rows_response`` for rows that their own query narrows to the URL's market among
+        the user's markets: the market is read only for an empty page, to tell an empty list
+        (200) from a market that is missing or another organizer's (404)."""
+        response = self.rows_response(rows, shape)
+        if not response.data["results"]:
+            self.get_market()
+        return response
+
 
 class TokenListView(ListResponseMixin, generics.GenericAPIView):
     """The signed-in user's API tokens that still work (never their secrets)."""

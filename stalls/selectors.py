@@ -6,19 +6,20 @@ from uuid import UUID
 from django.db.models import OuterRef, QuerySet
 from django.utils import timezone
 
-from marketflow.models import Market, MarketDay
-from marketflow.selectors import get_or_raise, subquery_count
+from marketflow.models import Market, MarketDay, User
+from marketflow.selectors import get_or_raise, scope_queryset, subquery_count
 from marketflow.serializers import datetime_text
 from stalls.errors import BookingNotFoundError, StallNotFoundError
 from stalls.models import Booking, Stall
 from vendors.models import Vendor
 
 
-def stall_rows(*, market: Market) -> QuerySet:
-    """The market's stalls as ``values()`` rows, the columns ``stall_data`` shapes."""
+def stall_rows(*, user: User, market_id: UUID) -> QuerySet:
+    """The stalls of market ``market_id`` if ``user`` manages it (else none), as ``values()``
+    rows, the columns ``stall_data`` shapes."""
+    stalls = scope_queryset(Stall.objects.filter(market_id=market_id), user, "market__organizer")
     return (
-        Stall.objects.filter(market=market)
-        .order_by("label")
+        stalls.order_by("label")
         .values(
             "id", "market_id", "label", "size_category", "price_per_day", "assigned_vendor_id",
             "notes", "created_at", "updated_at",
@@ -59,9 +60,13 @@ def booking_get_for_update(*, market_day: MarketDay, booking_id: UUID) -> Bookin
     return get_or_raise(bookings, BookingNotFoundError, pk=booking_id)
 
 
-def vendor_booking_rows(*, vendor: Vendor) -> QuerySet:
-    """The vendor's bookings as ``values()`` rows, the columns ``vendor_booking_data`` shapes."""
-    return Booking.objects.filter(vendor=vendor).values(
+def vendor_booking_rows(*, user: User) -> QuerySet:
+    """The bookings of ``user``'s vendor profile (none without one) as ``values()`` rows, the
+    columns ``vendor_booking_data`` shapes."""
+    bookings = Booking.objects.filter(vendor__user=user)
+    if not user.is_authenticated:
+        bookings = bookings.none()
+    return bookings.values(
         "id", "market_day__date", "market_day__start_time", "market_day__end_time",
         "market_day__market_id", "market_day__market__name", "stall__label", "fee_cents",
         "market_day__market__currency", "payment_status",

@@ -32,7 +32,8 @@ class StallListCreateView(OrganizerAPIView):
 
     @extend_schema(responses=StallReadSerializer(many=True))
     def get(self, request, market_id):
-        return self.rows_response(selectors.stall_rows(market=self.get_market()), stall_data)
+        rows = selectors.stall_rows(user=request.user, market_id=market_id)
+        return self.market_rows_response(rows, stall_data)
 
     @extend_schema(
         request=StallCreateSerializer,
@@ -165,8 +166,12 @@ class MeBookingListView(VendorAPIView):
 
     @extend_schema(responses=VendorBookingSerializer(many=True))
     def get(self, request):
-        bookings = selectors.vendor_booking_rows(vendor=self.get_vendor())
-        return self.rows_response(bookings, vendor_booking_data)
+        response = self.rows_response(
+            selectors.vendor_booking_rows(user=request.user), vendor_booking_data
+        )
+        if not response.data["results"]:
+            self.get_vendor()  # no bookings, or no vendor profile (403)
+        return response
 
 
 class MeApplicationWithdrawView(VendorAPIView):

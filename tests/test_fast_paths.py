@@ -12,7 +12,7 @@ from applications.selectors import application_rows
 from applications.serializers import ApplicationReadSerializer, application_data
 from applications.tests.factories import ApplicationFactory
 from marketflow.renderers import JSONRenderer
-from marketflow.tests.factories import MarketDayFactory, MarketFactory
+from marketflow.tests.factories import MarketDayFactory, MarketFactory, UserFactory
 from stalls.models import Booking, Stall
 from stalls.selectors import stall_rows, vendor_booking_rows
 from stalls.serializers import (
@@ -46,7 +46,7 @@ def test_stall_data_is_the_serializers(market, vendor, zone):
 
     with timezone.override(zone):
         assert_same(
-            stall_rows(market=market),
+            stall_rows(user=market.organizer, market_id=market.pk),
             stall_data,
             Stall.objects.filter(market=market).order_by("label"),
             StallReadSerializer,
@@ -74,7 +74,7 @@ def test_application_data_is_the_serializers(market, organizer, zone):
 
     with timezone.override(zone):
         assert_same(
-            application_rows(market=market).order_by("-id"),
+            application_rows(user=market.organizer, market_id=market.pk).order_by("-id"),
             application_data,
             Application.objects.filter(market=market).select_related("vendor").order_by("-id"),
             ApplicationReadSerializer,
@@ -83,6 +83,8 @@ def test_application_data_is_the_serializers(market, organizer, zone):
 
 
 def test_vendor_booking_data_is_the_serializers(vendor):
+    vendor.user = UserFactory()
+    vendor.save(update_fields=["user", "updated_at"])
     for status in Booking.PaymentStatus.values:
         BookingFactory(vendor=vendor, payment_status=status)
     BookingFactory(
@@ -91,10 +93,11 @@ def test_vendor_booking_data_is_the_serializers(vendor):
         stall__price_per_day=None,
         fee_cents=0,
     )
-    BookingFactory()  # another vendor's
+    BookingFactory()  # another vendor's, who has no account
+    BookingFactory(vendor__user=UserFactory())  # another vendor's, with an account
 
     assert_same(
-        vendor_booking_rows(vendor=vendor).order_by("-id"),
+        vendor_booking_rows(user=vendor.user).order_by("-id"),
         vendor_booking_data,
         Booking.objects.filter(vendor=vendor)
         .select_related("stall", "market_day__market")
