@@ -17,8 +17,10 @@ from applications.serializers import (
     ApplicationReceiptSerializer,
     ApplicationSubmitSerializer,
     VendorApplicationSerializer,
+    application_receipt_data,
 )
 from marketflow.plans import FREE_PLAN_MAX_ACTIVE_VENDORS
+from marketflow.selectors import public_market_get
 from marketflow.views import OrganizerAPIView
 from vendors.models import Vendor, VendorDocument
 from vendors.serializers import VendorReadSerializer
@@ -44,10 +46,10 @@ class PublicApplyView(APIView):
     def post(self, request, market_id):
         serializer = ApplicationSubmitSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        application = services.application_submit(market_id=market_id, **serializer.validated_data)
-        return Response(
-            ApplicationReceiptSerializer(application).data, status=status.HTTP_201_CREATED
+        application = services.application_submit(
+            market=public_market_get(market_id=market_id), **serializer.validated_data
         )
+        return Response(application_receipt_data(application), status=status.HTTP_201_CREATED)
 
 
 class ApplicationListView(OrganizerAPIView):
