@@ -4,12 +4,13 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from applications import selectors, services
 from applications.filters import ApplicationFilter
 from applications.models import Application
+from applications.pages import rate_limited
 from applications.serializers import (
     ApplicationDecisionSerializer,
     ApplicationDocumentSerializer,
@@ -27,13 +28,25 @@ from vendors.serializers import VendorReadSerializer
 from vendors.views import VendorAPIView
 
 
+class PublicApplyThrottle(BaseThrottle):
+    """The apply form's budget (``pages.rate_limited``): one count per client address for
+    the API and the form, one atomic increment instead of DRF's list of request times."""
+
+    def allow_request(self, request, view):
+        self.retry_after = rate_limited(request, view.throttle_scope)
+        return not self.retry_after
+
+    def wait(self):
+        return self.retry_after
+
+
 class PublicApplyView(APIView):
     """Apply to an active market: no account needed. An e-mail already known attaches the
     application to that vendor without changing the stored profile."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [PublicApplyThrottle]
     throttle_scope = "public_apply"
     error_statuses = {"POST": (404, 409)}
 
