@@ -15,12 +15,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.throttling import ScopedRateThrottle
 
 from applications import selectors, services
 from applications.forms import DOCUMENT_FIELDS, ActivationRequestForm, ApplicationForm
+from marketflow.authentication import TokenAuthentication
 from marketflow.pages import domain_errors, page, posted
 from marketflow.selectors import public_market_get_by_slug
 

@@ -13,7 +13,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from marketflow.errors import DomainError, MarketDayNotFoundError, MarketNotFoundError
-from marketflow.models import Market, MarketDay, User
+from marketflow.models import ApiToken, Market, MarketDay, User
 
 M = TypeVar("M", bound=Model)
 
@@ -37,6 +37,13 @@ def acts_as_organizer(user) -> bool:
 def manages_markets(user) -> bool:
     """May use the organizer API and admin: an organizer or a platform superuser."""
     return acts_as_organizer(user) or bool(user.is_authenticated and user.is_superuser)
+
+
+def unverified_accounts() -> QuerySet[User]:
+    """Sign-ups whose address nobody has confirmed: organizer accounts never active and never
+    signed in. They hold their e-mail for nobody: its owner takes it over (sign-up again,
+    vendor activation) and they expire (``unverified_accounts_purge``)."""
+    return User.objects.filter(is_organizer=True, is_active=False, last_login__isnull=True)
 
 
 def scope_queryset(queryset: QuerySet, user, owner_path: str) -> QuerySet:
@@ -184,3 +191,11 @@ def forget_a_changed_public_market(sender, instance, **kwargs) -> None:
         public_market_forget(market_id=instance.pk, slug=instance.slug)
     else:
         public_market_forget(market_id=instance.market_id)
+
+
+def user_token_list(*, user: User) -> QuerySet[ApiToken]:
+    """The user's API tokens that still work: not expired, issued under today's password
+    (marketflow/authentication.py checks the same of the token a request presents)."""
+    return ApiToken.objects.filter(
+        user=user, expiry__gt=timezone.now(), password_check=user.get_session_auth_hash()
+    )
