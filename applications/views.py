@@ -4,11 +4,12 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from applications import selectors, services
 from applications.models import Application
+from applications.pages import rate_limited
 from applications.serializers import (
     APPLICATION_LIST_FILTERS,
     ApplicationDecisionSerializer,
@@ -19,12 +20,26 @@ from applications.serializers import (
     VendorApplicationSerializer,
     application_data,
     application_list_filters,
+    application_receipt_data,
 )
 from marketflow.plans import FREE_PLAN_MAX_ACTIVE_VENDORS
+from marketflow.selectors import public_market_get
 from marketflow.views import OrganizerAPIView
 from vendors.models import Vendor, VendorDocument
 from vendors.serializers import VendorReadSerializer
 from vendors.views import VendorAPIView
+
+
+class PublicApplyThrottle(BaseThrottle):
+    """The apply form's budget (``pages.rate_limited``): one count per client address for
+    the API and the form, one atomic increment instead of DRF's list of request times."""
+
+    def allow_request(self, request, view):
+        self.retry_after = rate_limited(request, view.throttle_scope)
+        return not self.retry_after
+
+    def wait(self):
+        return self.retry_after
 
 
 class PublicApplyView(APIView):
@@ -33,7 +48,7 @@ class PublicApplyView(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [PublicApplyThrottle]
     throttle_scope = "public_apply"
     error_statuses = {"POST": (404, 409)}
 
@@ -46,10 +61,10 @@ class PublicApplyView(APIView):
     def post(self, request, market_id):
         serializer = ApplicationSubmitSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        application = services.application_submit(market_id=market_id, **serializer.validated_data)
-        return Response(
-            ApplicationReceiptSerializer(application).data, status=status.HTTP_201_CREATED
+        application = services.application_submit(
+            market=public_market_get(market_id=market_id), **serializer.validated_data
         )
+        return Response(application_receipt_data(application), status=status.HTTP_201_CREATED)
 
 
 class ApplicationListView(OrganizerAPIView):
