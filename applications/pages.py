@@ -51,19 +51,22 @@ def market_qr(request, slug: str):
     return HttpResponse(svg, content_type="image/svg+xml")
 
 
-def rate_limited(request, scope: str = "public_apply") -> bool:
-    """Count this POST against the client address's budget; True once it is used up.
+def rate_limited(request, scope: str = "public_apply") -> int:
+    """Count this request against the client address's budget; once it is used up, the
+    seconds until the next window (0 while it lasts). The pages and the API
+    (``PublicApplyThrottle``) count here, in one budget per scope.
 
-    The budget is the API's throttle rate of the same scope (``MARKETFLOW_APPLY_RATE``), the
-    address is found as DRF finds it (``NUM_PROXIES``), the count lives in Django's cache
-    (Redis when ``REDIS_URL`` is set, so all web processes share it).
+    The budget is the throttle rate of the scope (``MARKETFLOW_APPLY_RATE``), the address is
+    found as DRF finds it (``NUM_PROXIES``), the count is one atomic increment in Django's
+    cache (Redis when ``REDIS_URL`` is set, so all web processes share it) per fixed window.
     """
     rate = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][scope]
-    limit, seconds = ScopedRateThrottle().parse_rate(rate)
-    window = int(timezone.now().timestamp()) // seconds
-    key = f"page-rate:{scope}:{ScopedRateThrottle().get_ident(request)}:{window}"
+    throttle = ScopedRateThrottle()
+    limit, seconds = throttle.parse_rate(rate)
+    now = int(timezone.now().timestamp())
+    key = f"page-rate:{scope}:{throttle.get_ident(request)}:{now // seconds}"
     cache.add(key, 0, timeout=seconds)
-    return cache.incr(key) > limit
+    return seconds - now % seconds if cache.incr(key) > limit else 0
 
 
 @page
@@ -80,7 +83,7 @@ def apply(request, slug: str):
         if form.is_valid():
             with domain_errors(form=form):
                 application = services.application_submit(
-                    market_id=market.pk,
+                    market=market,
                     applicant=request.user,
                     client_ip=client_ip(request),
                     **form.submission(),

@@ -33,8 +33,8 @@ from marketflow.errors import (
     MarketNotFoundError,
     ValidationFailedError,
 )
-from marketflow.models import DocumentType, ProductCategory, User, normalize_email
-from marketflow.selectors import market_get_for_update, market_lock, public_market_get
+from marketflow.models import DocumentType, Market, ProductCategory, User, normalize_email
+from marketflow.selectors import market_get_for_update, market_lock
 from marketflow.validation import full_clean
 from vendors.selectors import vendor_for_user, vendor_get_by_email, vendor_signed_in_as
 from vendors.services import (
@@ -53,7 +53,7 @@ Status = Application.Status
 @transaction.atomic
 def application_submit(
     *,
-    market_id: UUID,
+    market: Market,
     email: str,
     business_name: str,
     contact_name: str,
@@ -65,7 +65,8 @@ def application_submit(
     applicant: User | None = None,
     client_ip: str | None = None,
 ) -> Application:
-    """A public application to an active market, from anyone, with no account.
+    """A public application to ``market``, from anyone, with no account. ``market`` is the
+    row the page or the API view read (``public_market_get``), so it is not read twice.
 
     From ``applicant`` signed in as the vendor of ``email``, it is pending at once. From
     anyone else it is held as unconfirmed: no vendor, its ``documents`` its own, invisible
@@ -75,11 +76,12 @@ def application_submit(
     partial unique constraint (one open application per vendor and market) is the check for
     a pending one: of identical concurrent submissions one inserts, the others wait for it
     and are refused. One task e-mails the vendor and the organizer (pending) or the
-    confirmation link (unconfirmed). Raises MarketNotFoundError, ValidationFailedError
-    (document errors under the document type), ApplicationAlreadyOpenError,
-    UploadBudgetExceededError.
+    confirmation link (unconfirmed). Raises MarketNotFoundError (an inactive market),
+    ValidationFailedError (document errors under the document type),
+    ApplicationAlreadyOpenError, UploadBudgetExceededError.
     """
-    market = public_market_get(market_id=market_id)
+    if not market.is_active:
+        raise MarketNotFoundError()
     _check_documents(market, documents)
     vendor = vendor_signed_in_as(user=applicant, email=email)
     application = Application(

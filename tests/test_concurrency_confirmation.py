@@ -41,7 +41,7 @@ ROUNDS = 3
 
 def submit(market, email="ana@hillside.example") -> Application:
     return application_services.application_submit(
-        market_id=market.pk,
+        market=market,
         email=email,
         business_name="Hillside Honey",
         contact_name="Ana",

@@ -63,9 +63,9 @@ def run(request) -> list[str]:
 
 
 APPLY = [
-    "BEGIN",
-    "SELECT marketflow_market",  # active, its categories and required documents
-    "INSERT applications_application",  # unconfirmed: no vendor is touched
+    "SELECT marketflow_market",  # active, its categories and required documents (by id or slug)
+    "BEGIN",  # the service takes the market the view or page read: it is not read again
+    "INSERT applications_application",  # unconfirmed: no vendor is read or written
     TASK,  # the confirmation link to the e-mail
     "COMMIT",
 ]
@@ -106,8 +106,8 @@ def test_the_public_apply_api_signed_in_as_the_vendor(market, vendor, vendor_use
 
     assert statements == [
         TOKEN_USER,
-        "BEGIN",
         "SELECT marketflow_market",
+        "BEGIN",
         "SELECT vendors_vendor",  # the signed-in user's, under that e-mail: no confirmation
         "INSERT applications_application",  # pending: one open per vendor and market
         TASK,  # e-mails to the vendor and the organizer
@@ -120,11 +120,11 @@ def test_the_apply_form(market):
 
     statements = run(lambda: Client().post(url, submission(market)))
 
-    assert statements == ["SELECT marketflow_market", *APPLY]  # the page reads it by slug
+    assert statements == APPLY
 
 
 def test_a_confirmation(market):
-    application = application_submit(market_id=market.pk, **submission(market))
+    application = application_submit(market=market, **submission(market))
     url = reverse("application-confirm", kwargs={"token": confirmation_token(application.pk)})
 
     statements = run(lambda: Client().post(url))
@@ -237,7 +237,6 @@ def test_the_apply_form_with_documents(market):
     assert (
         statements
         == [
-            "SELECT marketflow_market",
             *APPLY[:-2],
             "INSERT vendors_vendordocument",  # the three files' rows, one insert
             "INSERT applications_application_documents",  # listed on the application, one insert

@@ -79,7 +79,7 @@ def age(application, days: float) -> None:
 
 def test_an_anonymous_application_is_unconfirmed_and_creates_no_vendor(market, on_commit):
     with on_commit(execute=True):
-        application = application_submit(market_id=market.pk, **with_insurance(email=" Ana@X.org "))
+        application = application_submit(market=market, **with_insurance(email=" Ana@X.org "))
 
     application.refresh_from_db()
     assert (application.status, application.vendor, application.email) == (
@@ -105,7 +105,7 @@ def test_finding_2_an_application_in_a_known_vendors_name_changes_nothing_of_the
     before = Vendor.objects.filter(pk=vendor.pk).values().get()
 
     with on_commit(execute=True):
-        application_submit(market_id=market.pk, **with_insurance(email=vendor.email.upper()))
+        application_submit(market=market, **with_insurance(email=vendor.email.upper()))
 
     assert Vendor.objects.filter(pk=vendor.pk).values().get() == before
     assert not vendor.documents.exists() and not vendor.applications.exists()
@@ -126,7 +126,7 @@ def test_finding_3_another_organizer_cannot_read_a_vendors_profile_through_it(
     vendor list and the board CSV."""
     victim = VendorFactory(phone="+49 30 999888", contact_name="Vera Victim")
     ApplicationFactory(vendor=victim, market=MarketFactory())  # known at another market
-    application = application_submit(market_id=market.pk, **submission(email=victim.email))
+    application = application_submit(market=market, **submission(email=victim.email))
 
     vendor_page = organizer_admin.get(
         reverse("admin:vendors_vendor_change", args=[victim.pk]), follow=True
@@ -162,7 +162,7 @@ def test_finding_3_another_organizer_cannot_read_a_vendors_profile_through_it(
 def test_organizers_see_nothing_of_an_unconfirmed_application(
     market, organizer, organizer_admin, organizer_client
 ):
-    application = application_submit(market_id=market.pk, **with_insurance())
+    application = application_submit(market=market, **with_insurance())
     document = VendorDocument.objects.get()
     api = reverse("api:application-list", kwargs={"market_id": market.pk})
     detail = reverse(
@@ -188,11 +188,11 @@ def test_organizers_see_nothing_of_an_unconfirmed_application(
 def test_unconfirmed_applications_count_for_nothing(market, vendor, vendor_user):
     """Duplicates: two unconfirmed applications of one e-mail, and then the vendor applying
     signed in, are all taken; the plan limits and bookings count accepted ones only."""
-    application_submit(market_id=market.pk, **submission(email=vendor.email))
-    application_submit(market_id=market.pk, **submission(email=vendor.email))
+    application_submit(market=market, **submission(email=vendor.email))
+    application_submit(market=market, **submission(email=vendor.email))
 
     mine = application_submit(
-        market_id=market.pk, applicant=vendor_user, **submission(email=vendor.email)
+        market=market, applicant=vendor_user, **submission(email=vendor.email)
     )
 
     assert (mine.status, mine.vendor) == (Status.PENDING, vendor)
@@ -238,7 +238,7 @@ def test_the_api_applies_directly_for_the_vendor_signed_in(market, vendor, vendo
 def test_confirming_creates_the_vendor_with_the_submission_and_tells_the_organizer(
     client, market, organizer, on_commit
 ):
-    application = application_submit(market_id=market.pk, **with_insurance())
+    application = application_submit(market=market, **with_insurance())
 
     page = client.get(confirm_url(application))
     with on_commit(execute=True):
@@ -260,7 +260,7 @@ def test_confirming_creates_the_vendor_with_the_submission_and_tells_the_organiz
 
 def test_confirming_for_a_known_vendor_keeps_their_profile(market, vendor):
     before = Vendor.objects.filter(pk=vendor.pk).values().get()
-    application = application_submit(market_id=market.pk, **with_insurance(email=vendor.email))
+    application = application_submit(market=market, **with_insurance(email=vendor.email))
 
     confirmed = application_confirm(token=confirmation_token(application.pk))
 
@@ -271,7 +271,7 @@ def test_confirming_for_a_known_vendor_keeps_their_profile(market, vendor):
 
 
 def test_a_confirmation_link_works_once(client, market):
-    application = application_submit(market_id=market.pk, **submission())
+    application = application_submit(market=market, **submission())
     client.post(confirm_url(application))
 
     again = client.post(confirm_url(application))
@@ -290,7 +290,7 @@ def test_a_forged_link_is_refused(refused, client, token):
 
 
 def test_a_link_expires_with_the_purge(refused, market):
-    application = application_submit(market_id=market.pk, **submission())
+    application = application_submit(market=market, **submission())
     age(application, days=7.01)
 
     with refused("link_invalid"):
@@ -298,7 +298,7 @@ def test_a_link_expires_with_the_purge(refused, market):
 
 
 def test_a_token_signed_for_something_else_is_refused(refused, market):
-    application = application_submit(market_id=market.pk, **submission())
+    application = application_submit(market=market, **submission())
 
     with refused("link_invalid"):
         application_confirm(token=signing.dumps(str(application.pk)))
@@ -308,7 +308,7 @@ def test_a_confirmation_that_would_open_a_second_application_is_a_clear_conflict
     client, market, vendor
 ):
     ApplicationFactory(market=market, vendor=vendor)
-    application = application_submit(market_id=market.pk, **submission(email=vendor.email))
+    application = application_submit(market=market, **submission(email=vendor.email))
 
     response = client.post(confirm_url(application))
 
@@ -318,7 +318,7 @@ def test_a_confirmation_that_would_open_a_second_application_is_a_clear_conflict
 
 
 def test_a_confirmation_in_a_category_the_market_stopped_accepting_is_refused(refused, market):
-    application = application_submit(market_id=market.pk, **submission())
+    application = application_submit(market=market, **submission())
     market.accepted_categories = ["crafts"]
     market.save()
 
@@ -328,7 +328,7 @@ def test_a_confirmation_in_a_category_the_market_stopped_accepting_is_refused(re
 
 
 def test_a_confirmation_to_a_market_deactivated_since_is_not_found(refused, market):
-    application = application_submit(market_id=market.pk, **submission())
+    application = application_submit(market=market, **submission())
     market.is_active = False
     market.save()
 
@@ -343,11 +343,11 @@ def test_finding_11_unconfirmed_applications_and_their_files_are_purged_after_7_
     market, on_commit
 ):
     """Finding 11: anonymous uploads were never deleted."""
-    old = application_submit(market_id=market.pk, **with_insurance())
+    old = application_submit(market=market, **with_insurance())
     old_file = VendorDocument.objects.get().file.name
     age(old, days=8)
-    recent = application_submit(market_id=market.pk, **with_insurance(email="b@x.org"))
-    confirmed = application_submit(market_id=market.pk, **with_insurance(email="c@x.org"))
+    recent = application_submit(market=market, **with_insurance(email="b@x.org"))
+    confirmed = application_submit(market=market, **with_insurance(email="c@x.org"))
     application_confirm(token=confirmation_token(confirmed.pk))
     Application.objects.filter(pk=confirmed.pk).update(
         created_at=confirmed.created_at - datetime.timedelta(days=30)
@@ -365,7 +365,7 @@ def test_finding_11_unconfirmed_applications_and_their_files_are_purged_after_7_
 
 
 def test_the_purge_takes_the_files_of_a_deleted_market_too(market, on_commit):
-    application_submit(market_id=market.pk, **with_insurance())
+    application_submit(market=market, **with_insurance())
     document = VendorDocument.objects.get()
     market.delete()  # the application goes with it; its unclaimed file stays behind
 
@@ -403,7 +403,7 @@ def test_the_budget_refusal_is_a_stable_429(settings, market):
     settings.MARKETFLOW_ANONYMOUS_UPLOAD_BYTES_PER_DAY = 10
 
     with pytest.raises(UploadBudgetExceededError) as excinfo:
-        application_submit(market_id=market.pk, client_ip="198.51.100.1", **with_insurance())
+        application_submit(market=market, client_ip="198.51.100.1", **with_insurance())
 
     assert excinfo.value.code == "upload_budget_exceeded"
     assert domain_error_status(excinfo.value) == 429
