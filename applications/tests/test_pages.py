@@ -325,7 +325,7 @@ def test_the_api_and_the_form_count_against_one_budget_per_address(client, marke
     assert refused.json()["code"] == "throttled"
     assert 0 < int(refused["Retry-After"]) <= 3600
     assert client.post(apply_url(market), form_data(email="v3@example.com")).status_code == 429
-    assert Vendor.objects.count() == 2
+    assert Application.unconfirmed.count() == 2
 
 
 def test_a_post_without_the_csrf_token_is_refused(market):
