@@ -8,20 +8,18 @@ import logging
 import segno
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.core.cache import cache
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
-from rest_framework.throttling import ScopedRateThrottle
 
 from applications import selectors, services
 from applications.forms import DOCUMENT_FIELDS, ActivationRequestForm, ApplicationForm
 from marketflow.pages import domain_errors, page, posted
+from marketflow.security import rate_limited
 from marketflow.selectors import public_market_get_by_slug
 
 logger = logging.getLogger(__name__)
@@ -48,27 +46,12 @@ def market_qr(request, slug: str):
     return HttpResponse(svg, content_type="image/svg+xml")
 
 
-def rate_limited(request, scope: str = "public_apply") -> bool:
-    """Count this POST against the client address's budget; True once it is used up.
-
-    The budget is the API's throttle rate of the same scope (``MARKETFLOW_APPLY_RATE``), the
-    address is found as DRF finds it (``NUM_PROXIES``), the count lives in Django's cache
-    (Redis when ``REDIS_URL`` is set, so all web processes share it).
-    """
-    rate = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][scope]
-    limit, seconds = ScopedRateThrottle().parse_rate(rate)
-    window = int(timezone.now().timestamp()) // seconds
-    key = f"page-rate:{scope}:{ScopedRateThrottle().get_ident(request)}:{window}"
-    cache.add(key, 0, timeout=seconds)
-    return cache.incr(key) > limit
-
-
 @page
 def apply(request, slug: str):
     market = public_market_get_by_slug(slug=slug)
     form = ApplicationForm(**posted(request), market=market)
     if request.method == "POST":
-        if rate_limited(request):
+        if rate_limited(request, "public_apply"):
             form.add_error(None, "Too many applications from your connection. Try again later.")
             return render(request, "pages/apply.html", _apply_context(market, form), status=429)
         if form.is_bot:
@@ -124,7 +107,7 @@ def activation_request(request):
     The answer is the same whether or not the e-mail belongs to an accepted vendor."""
     form = ActivationRequestForm(**posted(request))
     if request.method == "POST":
-        if rate_limited(request):
+        if rate_limited(request, "public_apply"):
             form.add_error(None, "Too many requests from your connection. Try again later.")
             return render(request, "pages/activation_request.html", {"form": form}, status=429)
         if form.is_valid():
@@ -156,7 +139,7 @@ def document_download(request, document_id):
     response = FileResponse(
         document.file.open("rb"),
         as_attachment=True,
-        filename=document.original_filename,
+        filename=document.download_name,
         content_type=document.content_type,
     )
     response["Cache-Control"] = "private, no-store"

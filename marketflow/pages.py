@@ -22,6 +22,7 @@ from marketflow import services
 from marketflow.errors import DomainError, NotFoundError, PermissionDeniedError
 from marketflow.forms import OrganizerSignUpForm, add_domain_error_to_form
 from marketflow.models import DocumentType, ProductCategory
+from marketflow.security import SignInForm
 from marketflow.selectors import public_market
 
 
@@ -120,6 +121,7 @@ def signup_verify(request, uidb64: str, token: str):
 
 class SignInView(auth_views.LoginView):
     template_name = "pages/sign_in.html"
+    authentication_form = SignInForm  # with the per-address budget of attempts
     redirect_authenticated_user = True
 
     def get_default_redirect_url(self):
