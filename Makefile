@@ -29,6 +29,8 @@ install: $(INSTALLED)
 
 # Development server on an embedded SQLite database (./db.sqlite3) unless DATABASE_URL is set.
 # DEBUG is on: WhiteNoise serves static files straight from the apps, so no collectstatic.
+# Without DJANGO_SECRET_KEY the first run makes this checkout's random key, kept in the
+# git-ignored .dev-secret-key (marketflow/settings.py).
 run: export DJANGO_DEBUG = 1
 run: install
 	$(BIN)/python manage.py migrate --noinput

@@ -7,5 +7,5 @@ import gc
 def post_worker_init(worker):
     # Everything loaded so far (Django, the project, templates) lives as long as the worker:
     # frozen, the garbage collector no longer walks it on each full collection, which the
-    # slowest requests paid for (`make bench`: admin changelist p99 129-131 ms -> 91-112 ms).
+    # slowest requests paid for (bench/README.md has the measurement).
     gc.freeze()

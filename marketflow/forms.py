@@ -1,6 +1,10 @@
 """Forms of the core's pages. Password strength is the service's rule (Django's validators)."""
 
+from urllib.parse import urlsplit
+
 from django import forms
+from django.conf import settings
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
 from django.core.exceptions import NON_FIELD_ERRORS
 
@@ -66,3 +70,12 @@ class OrganizerSignUpForm(PasswordPairForm):
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     field_order = ["email", "full_name", "password", "password_again"]
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's, with the link built from ``MARKETFLOW_BASE_URL``, never the request's Host."""
+
+    def save(self, **kwargs):
+        base = urlsplit(settings.MARKETFLOW_BASE_URL)
+        kwargs.update(domain_override=base.netloc, use_https=base.scheme == "https")
+        return super().save(**kwargs)

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied
@@ -20,7 +21,7 @@ from django.views.decorators.http import require_GET
 
 from marketflow import services
 from marketflow.errors import DomainError, NotFoundError, PermissionDeniedError
-from marketflow.forms import OrganizerSignUpForm, add_domain_error_to_form
+from marketflow.forms import OrganizerSignUpForm, PasswordResetForm, add_domain_error_to_form
 from marketflow.models import DocumentType, ProductCategory
 from marketflow.security import SignInForm
 from marketflow.selectors import public_market
@@ -103,7 +104,8 @@ def signup(request):
 
 @require_GET
 def signup_done(request):
-    return render(request, "pages/signup_done.html")
+    days = settings.MARKETFLOW_UNVERIFIED_ACCOUNT_DAYS
+    return render(request, "pages/signup_done.html", {"unverified_account_days": days})
 
 
 @require_GET
@@ -134,6 +136,7 @@ class SignOutView(auth_views.LogoutView):
 
 
 password_reset = auth_views.PasswordResetView.as_view(
+    form_class=PasswordResetForm,
     template_name="pages/password_reset.html",
     email_template_name="emails/password_reset.txt",
     html_email_template_name="emails/password_reset.html",

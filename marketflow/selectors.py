@@ -39,6 +39,13 @@ def manages_markets(user) -> bool:
     return acts_as_organizer(user) or bool(user.is_authenticated and user.is_superuser)
 
 
+def unverified_accounts() -> QuerySet[User]:
+    """Sign-ups whose address nobody has confirmed: organizer accounts never active and never
+    signed in. They hold their e-mail for nobody: its owner takes it over (sign-up again,
+    vendor activation) and they expire (``unverified_accounts_purge``)."""
+    return User.objects.filter(is_organizer=True, is_active=False, last_login__isnull=True)
+
+
 def scope_queryset(queryset: QuerySet, user, owner_path: str) -> QuerySet:
     """``queryset`` narrowed to rows whose ``owner_path`` (a path to a market's organizer) is
     ``user``; every row for superusers, none for anybody else."""

@@ -9,6 +9,7 @@ from marketflow.models import (
     validate_document_types,
     validate_product_categories,
 )
+from marketflow.selectors import PUBLIC_MARKET_FIELDS
 from marketflow.services import MARKET_DAY_FIELDS, MARKET_EDITABLE_FIELDS
 
 
@@ -84,18 +85,7 @@ class PublicMarketSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Market
-        fields = [
-            "id",
-            "name",
-            "slug",
-            "description",
-            "location",
-            "timezone",
-            "currency",
-            "accepted_categories",
-            "required_document_types",
-            "upcoming_market_days",
-        ]
+        fields = [*PUBLIC_MARKET_FIELDS, "upcoming_market_days"]
         read_only_fields = fields
 
     def get_upcoming_market_days(self, market) -> list[dict]:

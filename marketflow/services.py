@@ -1,12 +1,15 @@
-"""Writes of the platform core: markets and market days."""
+"""Writes of the platform core: accounts (sign-up), markets and market days."""
 
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 from uuid import UUID
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 from marketflow import plans, tasks
 from marketflow.audit import audit_record
@@ -29,6 +32,7 @@ from marketflow.selectors import (
     market_day_get_for_update,
     market_get_for_update,
     public_market_forget,
+    unverified_accounts,
 )
 from marketflow.tokens import decode_id, email_verification_token
 from marketflow.validation import full_clean, only_fields, validate_new_password
@@ -49,10 +53,8 @@ MARKET_EDITABLE_FIELDS = (
 MARKET_DAY_FIELDS = ("date", "start_time", "end_time", "note")
 
 
-def organizer_create(
-    *, email: str, password: str, plan: str = User.Plan.FREE, full_name: str = ""
-) -> User:
-    """A new organizer who can sign in to the API and the admin site."""
+def _organizer(*, email: str, full_name: str = "", plan: str = User.Plan.FREE) -> User:
+    """A new organizer account, checked, not saved, without a password."""
     if plan not in User.Plan.values:
         raise ValidationFailedError(
             fields={"plan": [f"Choose one of {', '.join(User.Plan.values)}."]}
@@ -66,6 +68,14 @@ def organizer_create(
         plan=plan,
     )
     full_clean(user, exclude=["password"])
+    return user
+
+
+def organizer_create(
+    *, email: str, password: str, plan: str = User.Plan.FREE, full_name: str = ""
+) -> User:
+    """A new organizer who can sign in to the API and the admin site."""
+    user = _organizer(email=email, full_name=full_name, plan=plan)
     user.set_password(password)
     try:
         with transaction.atomic():
@@ -75,6 +85,26 @@ def organizer_create(
             fields={"email": ["An account with this e-mail already exists."]}
         ) from None
     return user
+
+
+def account_claim(*, candidate: User) -> User:
+    """The account holding ``candidate``'s e-mail, locked: ``candidate``, inserted now, or the
+    account that held the address already. Call inside a transaction.
+
+    ``INSERT ... ON CONFLICT DO NOTHING``, then a locking read, as vendor_get_or_create: a
+    racing insert of the same address waits for the other transaction, then finds its row. A
+    row deleted while we waited for its lock is skipped, so we try again.
+    """
+    while True:
+        User.objects.bulk_create([candidate], ignore_conflicts=True)
+        holder = User.objects.select_for_update().filter(email=candidate.email).first()
+        if holder is not None:
+            return holder
+
+
+def user_tokens_revoke(*, user: User) -> None:
+    """End every API token of ``user``."""
+    Token.objects.filter(user=user).delete()
 
 
 def _save_market(market: Market) -> None:
@@ -324,29 +354,52 @@ def market_day_create_weekly(
 
 
 @transaction.atomic
-def organizer_sign_up(*, email: str, password: str, full_name: str = "") -> User:
-    """A self-service organizer account, inactive until the e-mail address is verified.
+def organizer_sign_up(*, email: str, password: str, full_name: str = "") -> None:
+    """Sign up as an organizer: the account stays inactive until its address is verified.
 
-    The password must pass Django's configured validators. The verification e-mail is
-    enqueued with it. Raises ValidationFailedError (``email`` taken, ``password`` weak).
+    Answers the same whether or not the address is known; the e-mail to it says what
+    happened. A new address, or one held by an unverified sign-up (whose password, name and
+    expiry the newest sign-up replaces, ending its links and tokens), gets a verification
+    link; the owner of any other account a note that someone tried to sign up with their
+    address. Locks the account with that address. Raises ValidationFailedError (the e-mail,
+    a weak ``password``) before anything is looked up.
     """
-    validate_new_password(password, user=User(email=normalize_email(email), full_name=full_name))
-    user = organizer_create(email=email, password=password, full_name=full_name)
-    user.is_active = False
-    user.save(update_fields=["is_active", "updated_at"])
-    enqueue_email(tasks.send_organizer_verification, user_id=str(user.pk))
-    return user
+    candidate = _organizer(email=email, full_name=full_name)
+    validate_new_password(password, user=candidate)
+    candidate.set_password(password)  # hashed on every path, so no answer is quicker
+    candidate.is_active = False
+    holder = account_claim(candidate=candidate)
+    if holder.pk != candidate.pk:
+        if not unverified_accounts().filter(pk=holder.pk).exists():
+            enqueue_email(tasks.send_sign_up_attempt_notice, user_id=str(holder.pk))
+            return
+        holder.password, holder.full_name = candidate.password, candidate.full_name
+        holder.date_joined = timezone.now()
+        holder.save(update_fields=["password", "full_name", "date_joined", "updated_at"])
+        user_tokens_revoke(user=holder)
+    enqueue_email(tasks.send_organizer_verification, user_id=str(holder.pk))
 
 
 @transaction.atomic
 def organizer_verify_email(*, uidb64: str, token: str) -> User:
     """Follow the verification link: activate the organizer, who can then sign in to the
-    admin site. The token signs the inactive state, so it works once. Locks the user row.
-    Raises LinkInvalidError."""
-    pending = User.objects.select_for_update(no_key=True).filter(is_organizer=True, is_active=False)
+    admin site. The token signs the account's state, so it works once, and not after a newer
+    sign-up. Locks the user row. Raises LinkInvalidError."""
+    pending = unverified_accounts().select_for_update(no_key=True)
     user = get_or_raise(pending, LinkInvalidError, pk=decode_id(uidb64))
     if not email_verification_token.check_token(user, token):
         raise LinkInvalidError()
     user.is_active = True
     user.save(update_fields=["is_active", "updated_at"])
     return user
+
+
+@transaction.atomic
+def unverified_accounts_purge() -> int:
+    """Delete the sign-ups nobody verified within ``MARKETFLOW_UNVERIFIED_ACCOUNT_DAYS``; how
+    many. Safe to run again, and next to sign-ups: the rows are locked and checked again, so
+    one signed up again meanwhile (a new expiry) stays."""
+    cutoff = timezone.now() - datetime.timedelta(days=settings.MARKETFLOW_UNVERIFIED_ACCOUNT_DAYS)
+    expired = unverified_accounts().filter(date_joined__lt=cutoff).select_for_update()
+    _, deleted = User.objects.filter(pk__in=list(expired.values_list("pk", flat=True))).delete()
+    return deleted.get(User._meta.label, 0)

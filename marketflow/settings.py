@@ -1,7 +1,9 @@
 """Marketflow settings, driven by environment variables only (see `.env.example`)."""
 
+import contextlib
 import datetime
 import os
+import secrets
 from pathlib import Path
 
 import dj_database_url
@@ -21,11 +23,21 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 
+
+def development_secret_key(path: Path) -> str:
+    """This checkout's own random key, made on first use and kept in a git-ignored file:
+    no key is published, so nobody else can sign this server's links or sessions."""
+    private = lambda name, flags: os.open(name, flags, 0o600)  # noqa: E731
+    with contextlib.suppress(FileExistsError), open(path, "x", opener=private) as file:
+        file.write(secrets.token_urlsafe(50))  # "x": never replaces a key made before
+    return path.read_text().strip()
+
+
 # Required with DEBUG off, yet left empty when unset: Django refuses an empty key wherever it
 # signs something, the web entry points (wsgi.py, asgi.py) refuse to start without one, and
 # commands that sign nothing (makemigrations, migrate) run in a bare checkout.
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or (
-    "development-only-insecure-key" if DEBUG else ""
+    development_secret_key(BASE_DIR / ".dev-secret-key") if DEBUG else ""
 )
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
@@ -219,6 +231,8 @@ MARKETFLOW_EMAIL_RETRY_DELAY_SECONDS = int(
 
 # Links in e-mails are absolute: tasks run without a request to build them from.
 MARKETFLOW_BASE_URL = os.environ.get("MARKETFLOW_BASE_URL", "http://localhost:8000").rstrip("/")
+# Sign-ups nobody verified are deleted after this many days (purge_unverified_accounts).
+MARKETFLOW_UNVERIFIED_ACCOUNT_DAYS = int(os.environ.get("MARKETFLOW_UNVERIFIED_ACCOUNT_DAYS", "7"))
 
 # Public pages: vendors sign in at the portal, organizers continue to the admin site.
 LOGIN_URL = "login"

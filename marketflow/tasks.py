@@ -21,3 +21,18 @@ def send_organizer_verification(*, user_id: str):
         to=[user.email],
         context={"user": user, "verify_url": absolute_url(path)},
     )
+
+
+@email_task
+def send_sign_up_attempt_notice(*, user_id: str):
+    """To the owner of an account: someone tried to sign up with their address."""
+    user = User.objects.get(pk=user_id)
+    yield templated_email(
+        template="sign_up_attempt",
+        to=[user.email],
+        context={
+            "user": user,
+            "sign_in_url": absolute_url(reverse("login")),
+            "password_reset_url": absolute_url(reverse("password-reset")),
+        },
+    )

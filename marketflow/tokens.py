@@ -1,23 +1,57 @@
-"""One-time links for e-mail: each token stops working once the state it signs changes."""
+"""One-time links for e-mail, signed with ``django.core.signing``.
 
+A token signs an object's id under a salt that holds a digest of the state the link is for
+(for an account: its password hash, last login and active flag, as Django's password-reset
+tokens do). Any change of that state ends the token, so a link works once and dies when the
+password changes or someone signs in. Valid for ``PASSWORD_RESET_TIMEOUT`` (three days).
+"""
+
+import hashlib
+from collections.abc import Callable
 from uuid import UUID
 
-from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.conf import settings
+from django.core import signing
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
-
-class EmailVerificationTokenGenerator(PasswordResetTokenGenerator):
-    """Signs an organizer's pending sign-up; verifying activates the account, which ends the
-    token. Valid for ``PASSWORD_RESET_TIMEOUT`` (three days by default)."""
-
-    key_salt = "marketflow.tokens.EmailVerificationTokenGenerator"
-
-    def _make_hash_value(self, user, timestamp):
-        return f"{user.pk}{user.is_active}{user.email}{timestamp}"
+from marketflow.models import User
 
 
-email_verification_token = EmailVerificationTokenGenerator()
+def account_state(user: User | None) -> tuple:
+    """What a link about an account signs: any change ends the link."""
+    if user is None:
+        return ()
+    return (user.pk, user.email, user.password, user.last_login, user.is_active)
+
+
+class OneTimeLinkToken:
+    """``make_token(obj)`` and ``check_token(obj, token)`` over ``state(obj)``."""
+
+    def __init__(self, *, purpose: str, state: Callable[[object], tuple]):
+        self.purpose = purpose
+        self.state = state
+
+    def _salt(self, obj) -> str:
+        state = "\x1f".join(str(part) for part in self.state(obj))
+        digest = hashlib.sha256(state.encode()).hexdigest()
+        return f"marketflow.tokens.{self.purpose}:{digest}"
+
+    def make_token(self, obj) -> str:
+        return signing.dumps(str(obj.pk), salt=self._salt(obj))
+
+    def check_token(self, obj, token: str) -> bool:
+        try:
+            signed = signing.loads(
+                token, salt=self._salt(obj), max_age=settings.PASSWORD_RESET_TIMEOUT
+            )
+        except signing.BadSignature:  # also an expired one
+            return False
+        return signed == str(obj.pk)
+
+
+email_verification_token = OneTimeLinkToken(purpose="email-verification", state=account_state)
+"""Signs an organizer's pending sign-up; verifying activates the account, which ends it."""
 
 
 def encode_id(pk) -> str:

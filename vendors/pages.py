@@ -4,6 +4,7 @@ application, the profile, documents, and activating the account from the e-mail.
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.forms import Form
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -79,17 +80,24 @@ def document_upload(request):
 
 
 def activate(request, uidb64: str, token: str):
-    """The one-time link from the acceptance e-mail: choose a password, and you are in."""
+    """The one-time link from the acceptance e-mail: choose a password, and you are in.
+    Signed in to the account that has the vendor's address, connect that account instead."""
     vendor = selectors.vendor_for_activation(uidb64=uidb64, token=token)
     if vendor is None:
         return render(request, "pages/vendor_activate_invalid.html", status=400)
-    form = PasswordPairForm(**posted(request))
+    linking = request.user.is_authenticated and request.user.email == vendor.email
+    form = (Form if linking else PasswordPairForm)(**posted(request))
     if request.method == "POST" and form.is_valid():
         with domain_errors(form=form):
-            user = services.vendor_account_activate(
-                uidb64=uidb64, token=token, password=form.cleaned_data["password"]
-            )
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            link = {"uidb64": uidb64, "token": token}
+            if linking:
+                services.vendor_account_link(**link, user=request.user)
+            else:
+                user = services.vendor_account_activate(
+                    **link, password=form.cleaned_data["password"]
+                )
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, "Your vendor account is ready. Welcome!")
             return redirect("vendor-portal")
-    return render(request, "pages/vendor_activate.html", {"form": form, "vendor": vendor})
+    context = {"form": form, "vendor": vendor, "linking": linking}
+    return render(request, "pages/vendor_activate.html", context)

@@ -11,11 +11,17 @@ from django.db import IntegrityError, transaction
 
 from marketflow.errors import LinkInvalidError, ValidationFailedError
 from marketflow.models import User, normalize_email
+from marketflow.selectors import unverified_accounts
+from marketflow.services import account_claim
 from marketflow.validation import full_clean, only_fields, validate_new_password
 from vendors.errors import VendorAccountExistsError
 from vendors.models import Vendor, VendorDocument, validate_document_file
 from vendors.selectors import vendor_for_activation, vendor_for_user, vendor_lock
 
+ACCOUNT_EXISTS_SIGN_IN_FIRST = (
+    "An account with this e-mail address already exists. Sign in with it (or reset its "
+    "password), then open this link again to connect it to your vendor profile."
+)
 VENDOR_PROFILE_FIELDS = (
     "business_name",
     "contact_name",
@@ -125,38 +131,58 @@ def vendor_document_upload(
     return vendor_documents_store(vendor=vendor, uploads=[upload])[0]
 
 
-@transaction.atomic
-def vendor_account_activate(*, uidb64: str, token: str, password: str) -> User:
-    """Follow a one-time activation link: set a password and link the vendor to a user.
-
-    The user is created, or, when an account with the vendor's e-mail already exists, linked
-    and given the new password: the link proves control of the address, as a password reset
-    would. Locks the vendor row, so a link works once. Raises LinkInvalidError,
-    ValidationFailedError (``password``), VendorAccountExistsError.
-    """
+def _vendor_to_activate(*, uidb64: str, token: str) -> Vendor:
+    """The vendor of a valid activation link, locked, still without an account."""
     vendor = vendor_for_activation(uidb64=uidb64, token=token)
     if vendor is None:
         raise LinkInvalidError()
     vendor = vendor_lock(vendor_id=vendor.pk)
     if vendor.user_id is not None:  # activated by a concurrent request
         raise LinkInvalidError()
-    user = User.objects.select_for_update().filter(email=vendor.email).first()
-    validate_new_password(
-        password, user=user or User(email=vendor.email, full_name=vendor.contact_name)
-    )
-    if user is None:
-        user = User(email=vendor.email, full_name=vendor.contact_name)
-        user.set_password(password)
-        try:  # no savepoint: the error ends the transaction
-            user.save()
-        except IntegrityError:
-            raise VendorAccountExistsError() from None
-    else:
-        user.set_password(password)
-        user.save(update_fields=["password", "updated_at"])
+    return vendor
+
+
+def _vendor_link(vendor: Vendor, user: User) -> User:
     vendor.user = user
-    try:
+    try:  # no savepoint: the error ends the transaction
         vendor.save(update_fields=["user", "updated_at"])
     except IntegrityError:  # that user is already another vendor's
         raise VendorAccountExistsError() from None
     return user
+
+
+@transaction.atomic
+def vendor_account_activate(*, uidb64: str, token: str, password: str) -> User:
+    """Follow a one-time activation link: create the vendor's own account with ``password``.
+
+    Never sets the password of an account it did not create. The link proves control of
+    the address, so an unverified sign-up holding it is deleted, with whatever it had; any
+    other account with that address (a vendor's, an organizer's, staff) is refused: sign in
+    with it, then open the link again to connect it (vendor_account_link). Locks the vendor
+    row, then the account with the address, so a link works once and a racing sign-up
+    waits. Raises LinkInvalidError, ValidationFailedError (``password``),
+    VendorAccountExistsError.
+    """
+    vendor = _vendor_to_activate(uidb64=uidb64, token=token)
+    user = User(email=vendor.email, full_name=vendor.contact_name)
+    validate_new_password(password, user=user)
+    user.set_password(password)
+    holder = account_claim(candidate=user)
+    if holder.pk != user.pk:
+        if not unverified_accounts().filter(pk=holder.pk).exists():
+            raise VendorAccountExistsError(ACCOUNT_EXISTS_SIGN_IN_FIRST)
+        holder.delete()
+        user.save(force_insert=True)
+    return _vendor_link(vendor, user)
+
+
+@transaction.atomic
+def vendor_account_link(*, uidb64: str, token: str, user: User) -> User:
+    """Follow a one-time activation link signed in to the account with the vendor's e-mail:
+    link that account to the vendor; its password stays. Locks the vendor row. Raises
+    LinkInvalidError (also for an account with another address), VendorAccountExistsError
+    (the account is another vendor's)."""
+    vendor = _vendor_to_activate(uidb64=uidb64, token=token)
+    if not user.is_authenticated or user.email != vendor.email:
+        raise LinkInvalidError()
+    return _vendor_link(vendor, user)

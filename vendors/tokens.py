@@ -1,16 +1,15 @@
-"""The one-time link that lets a vendor without an account set a password."""
+"""The one-time link that lets a vendor without an account create one."""
 
-from django.contrib.auth.tokens import PasswordResetTokenGenerator
-
-
-class VendorActivationTokenGenerator(PasswordResetTokenGenerator):
-    """Signs a vendor that has no user yet: linking a user ends the token. Valid for
-    ``PASSWORD_RESET_TIMEOUT`` (three days by default); a new link can be requested."""
-
-    key_salt = "vendors.tokens.VendorActivationTokenGenerator"
-
-    def _make_hash_value(self, vendor, timestamp):
-        return f"{vendor.pk}{vendor.user_id}{vendor.email}{timestamp}"
+from marketflow.tokens import OneTimeLinkToken, account_state
+from vendors.models import Vendor
 
 
-vendor_activation_token = VendorActivationTokenGenerator()
+def vendor_activation_state(vendor: Vendor) -> tuple:
+    """The vendor and its account: linking one (the account this link creates, with its
+    password hash, last login and active flag) ends the link."""
+    return (vendor.pk, vendor.email, *account_state(vendor.user))
+
+
+vendor_activation_token = OneTimeLinkToken(
+    purpose="vendor-activation", state=vendor_activation_state
+)

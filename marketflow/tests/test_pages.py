@@ -113,17 +113,6 @@ def test_signup_refuses_weak_passwords_and_bad_input(
     assert mail.outbox == []
 
 
-def test_signup_with_a_taken_address_is_a_field_error(client, django_capture_on_commit_callbacks):
-    OrganizerFactory(email="lena@market.example")
-
-    response = signup(client, django_capture_on_commit_callbacks)
-
-    assert response.context["form"].errors["email"] == [
-        "An account with this e-mail already exists."
-    ]
-    assert User.objects.count() == 1 and mail.outbox == []
-
-
 # Sign-in, sign-out, password reset.
 
 

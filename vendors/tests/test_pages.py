@@ -154,13 +154,23 @@ def test_activation_creates_the_user_links_the_vendor_and_signs_in(client, vendo
     assert client.get(link).status_code == 400  # one time only
 
 
-def test_activation_links_an_existing_account_with_the_same_address(client, vendor):
+def test_activation_refuses_an_existing_account_then_connects_it_once_signed_in(client, vendor):
     existing = UserFactory(email=vendor.email)
+    link = activation_link(vendor)
 
-    client.post(activation_link(vendor), {"password": STRONG, "password_again": STRONG})
+    refused = client.post(link, {"password": STRONG, "password_again": STRONG})
+    client.force_login(existing)
+    page = client.get(link)
+    connected = client.post(link)
 
+    assert "Sign in with it" in refused.content.decode()
+    assert "Connect and continue" in page.content.decode()
+    assert connected.status_code == 302 and connected["Location"] == "/vendor/"
+    existing.refresh_from_db()
     vendor.refresh_from_db()
     assert vendor.user == existing and User.objects.count() == 1
+    assert existing.check_password("correct-horse-battery")  # the password stays
+    assert client.get(link).status_code == 400  # one time only
 
 
 def test_activation_refuses_a_weak_password(client, vendor):
