@@ -5,11 +5,11 @@ from contextlib import contextmanager
 import pytest
 from django.apps import apps
 from django.test import Client
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from applications.tests.factories import AcceptedApplicationFactory, ApplicationFactory
 from marketflow.errors import DomainError
+from marketflow.services import user_token_create
 from marketflow.tests.factories import (
     MarketDayFactory,
     MarketFactory,
@@ -75,8 +75,8 @@ def vendor_user(vendor):
 
 def token_client(user) -> APIClient:
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _token, secret = user_token_create(user=user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
     return client
 
 

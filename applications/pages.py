@@ -13,11 +13,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
 from applications import selectors, services
 from applications.forms import DOCUMENT_FIELDS, ActivationRequestForm, ApplicationForm
+from marketflow.authentication import TokenAuthentication
 from marketflow.pages import domain_errors, page, posted
 from marketflow.security import rate_limited
 from marketflow.selectors import public_market_get_by_slug

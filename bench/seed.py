@@ -59,7 +59,7 @@ TIMEZONES = ("Europe/Berlin", "America/New_York", "America/Chicago", "Europe/Lon
 CATEGORIES = ("produce", "baked_goods", "crafts", "prepared_food", "beverages", "other")
 SIZES = ("small", "medium", "large")
 # Bump when the data set's shape changes: a kept database of another version is reseeded.
-SEED_VERSION = 2
+SEED_VERSION = 3
 BENCH_PASSWORD = "bench-password-not-secret"
 EMAIL_DOMAIN = "bench.example.com"
 
@@ -165,10 +165,11 @@ def _layout_statuses(layout) -> list[str]:
 
 def seed(conn: psycopg.Connection, *, scale: float, log=print) -> SeedInfo:
     """Load the whole data set into an empty, migrated database. Django must be set up."""
-    from rest_framework.authtoken.models import Token
+    from knox.crypto import hash_token
+    from knox.settings import CONSTANTS as KNOX_CONSTANTS
 
     from applications.models import Application
-    from marketflow.models import Market, MarketDay, User
+    from marketflow.models import ApiToken, Market, MarketDay, User
     from stalls.models import Booking, Stall
     from vendors.models import Vendor
 
@@ -397,16 +398,19 @@ def seed(conn: psycopg.Connection, *, scale: float, log=print) -> SeedInfo:
     step("bookings", lambda: copier.copy(Booking, booking_fields, bookings()))
     assert small_accepted > SMALL_BOOKINGS_PER_DAY - 1
 
-    # --- API tokens of the four bench users
-    tokens = {user_id: secrets.token_hex(20) for user_id in (
+    # --- API tokens of the four bench users, as services.user_token_create makes them, valid
+    # for years (the database is kept) and tied to this DJANGO_SECRET_KEY (bench/settings.py).
+    tokens = {user_id: secrets.token_hex(32) for user_id in (
         organizer_ids[subject], organizer_ids[counts.markets], vendor_user_id, small_vendor_user_id
     )}  # fmt: skip
-    step(
-        "tokens",
-        lambda: copier.copy(
-            Token, ["key", "created", "user_id"], ((k, now, u) for u, k in tokens.items())
-        ),
-    )
+    password_check = User(password=password_hash).get_session_auth_hash()
+    token_fields = ["id", "digest", "token_key", "user_id", "created", "expiry", "password_check"]
+    token_rows = (
+        (uuid7(), hash_token(key), key[: KNOX_CONSTANTS.TOKEN_KEY_LENGTH], user_id, now,
+         now + timedelta(days=3650), password_check)
+        for user_id, key in tokens.items()
+    )  # fmt: skip
+    step("tokens", lambda: copier.copy(ApiToken, token_fields, token_rows))
 
     began = time.perf_counter()
     verify(conn)

@@ -88,6 +88,10 @@ class MarketDayNotFoundError(NotFoundError):
     default_message = "Market day not found."
 
 
+class ApiTokenNotFoundError(NotFoundError):
+    default_message = "Token not found."
+
+
 class NotAnOrganizerError(PermissionDeniedError):
     code = "not_an_organizer"
     default_message = "Only organizers can manage markets."

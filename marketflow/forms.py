@@ -8,6 +8,7 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
 from django.core.exceptions import NON_FIELD_ERRORS
 
+from marketflow import services
 from marketflow.errors import DomainError
 from marketflow.models import User
 
@@ -70,6 +71,15 @@ class OrganizerSignUpForm(PasswordPairForm):
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     field_order = ["email", "full_name", "password", "password_again"]
+
+
+class PasswordResetSetForm(auth_forms.SetPasswordForm):
+    """Django's form behind a password-reset link; the new password ends the API tokens."""
+
+    def save(self, commit=True):
+        user = super().save(commit)
+        services.user_tokens_revoke(user=user)
+        return user
 
 
 class PasswordResetForm(auth_forms.PasswordResetForm):

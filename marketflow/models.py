@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from knox.models import AbstractAuthToken
+from knox.settings import CONSTANTS as KNOX_CONSTANTS
 from uuid_utils.compat import uuid7
 
 from marketflow.currencies import ISO_4217_CODES
@@ -97,6 +99,20 @@ class User(BaseModel, AbstractBaseUser, PermissionsMixin):
     @property
     def has_paid_plan(self) -> bool:
         return self.plan == self.Plan.PAID
+
+
+class ApiToken(AbstractAuthToken):
+    """An API token (django-rest-knox, ``KNOX_TOKEN_MODEL``): only its SHA-512 digest is
+    stored, it expires, and it names the password it was issued under, so that any change of
+    the password ends it (marketflow/authentication.py), as it ends the user's sessions."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    digest = models.CharField(max_length=KNOX_CONSTANTS.DIGEST_LENGTH, unique=True)
+    token_key = models.CharField(max_length=25)  # knox's first characters; never looked up
+    password_check = models.CharField(max_length=64)  # user.get_session_auth_hash() at issue
+
+    def __str__(self):
+        return f"{self.user} until {self.expiry:%Y-%m-%d %H:%M}"
 
 
 def validate_timezone(value: str) -> None:

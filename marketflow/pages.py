@@ -21,7 +21,12 @@ from django.views.decorators.http import require_GET
 
 from marketflow import services
 from marketflow.errors import DomainError, NotFoundError, PermissionDeniedError
-from marketflow.forms import OrganizerSignUpForm, PasswordResetForm, add_domain_error_to_form
+from marketflow.forms import (
+    OrganizerSignUpForm,
+    PasswordResetForm,
+    PasswordResetSetForm,
+    add_domain_error_to_form,
+)
 from marketflow.models import DocumentType, ProductCategory
 from marketflow.security import SignInForm
 from marketflow.selectors import public_market
@@ -148,6 +153,7 @@ password_reset_done = auth_views.PasswordResetDoneView.as_view(
 )
 password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
     template_name="pages/password_reset_confirm.html",
+    form_class=PasswordResetSetForm,
     success_url=reverse_lazy("password-reset-complete"),
 )
 password_reset_complete = auth_views.PasswordResetCompleteView.as_view(

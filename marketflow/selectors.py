@@ -13,7 +13,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from marketflow.errors import DomainError, MarketDayNotFoundError, MarketNotFoundError
-from marketflow.models import Market, MarketDay, User
+from marketflow.models import ApiToken, Market, MarketDay, User
 
 M = TypeVar("M", bound=Model)
 
@@ -191,3 +191,11 @@ def forget_a_changed_public_market(sender, instance, **kwargs) -> None:
         public_market_forget(market_id=instance.pk, slug=instance.slug)
     else:
         public_market_forget(market_id=instance.market_id)
+
+
+def user_token_list(*, user: User) -> QuerySet[ApiToken]:
+    """The user's API tokens that still work: not expired, issued under today's password
+    (marketflow/authentication.py checks the same of the token a request presents)."""
+    return ApiToken.objects.filter(
+        user=user, expiry__gt=timezone.now(), password_check=user.get_session_auth_hash()
+    )

@@ -3,9 +3,11 @@ from rest_framework import serializers
 
 from marketflow.models import (
     MAX_PRODUCT_CATEGORIES,
+    ApiToken,
     DocumentType,
     Market,
     MarketDay,
+    User,
     validate_document_types,
     validate_product_categories,
 )
@@ -144,7 +146,23 @@ class TokenRequestSerializer(serializers.Serializer):
 
 
 class TokenResponseSerializer(serializers.Serializer):
-    token = serializers.CharField()
+    token = serializers.CharField(help_text="Send as `Authorization: Token <token>`; shown once.")
+    expiry = serializers.DateTimeField(help_text="The token stops working at this time.")
+
+
+class ApiTokenReadSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ApiToken
+        fields = ["id", "created", "expiry"]
+        read_only_fields = fields
+
+
+class MeSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    email = serializers.EmailField()
+    is_organizer = serializers.BooleanField(help_text="May use the organizer endpoints.")
+    is_vendor = serializers.BooleanField(help_text="Has a vendor profile (`/api/me/vendor/`).")
+    plan = serializers.ChoiceField(choices=User.Plan.choices)
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -9,12 +9,12 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from marketflow import plans, tasks
 from marketflow.audit import audit_record
 from marketflow.email_tasks import enqueue_email
 from marketflow.errors import (
+    ApiTokenNotFoundError,
     InvalidTransitionError,
     LinkInvalidError,
     MarketDayDateTakenError,
@@ -25,7 +25,14 @@ from marketflow.errors import (
     NotAnOrganizerError,
     ValidationFailedError,
 )
-from marketflow.models import MARKET_DAY_TRANSITIONS, Market, MarketDay, User, normalize_email
+from marketflow.models import (
+    MARKET_DAY_TRANSITIONS,
+    ApiToken,
+    Market,
+    MarketDay,
+    User,
+    normalize_email,
+)
 from marketflow.selectors import (
     get_or_raise,
     manages_markets,
@@ -33,6 +40,7 @@ from marketflow.selectors import (
     market_get_for_update,
     public_market_forget,
     unverified_accounts,
+    user_token_list,
 )
 from marketflow.tokens import decode_id, email_verification_token
 from marketflow.validation import full_clean, only_fields, validate_new_password
@@ -102,9 +110,37 @@ def account_claim(*, candidate: User) -> User:
             return holder
 
 
+@transaction.atomic
+def user_token_create(*, user: User) -> tuple[ApiToken, str]:
+    """A new API token for ``user``, valid for ``REST_KNOX["TOKEN_TTL"]``, and its secret,
+    which is shown once: only its digest is stored. The user's dead tokens (expired, or
+    issued under an older password) are deleted with it."""
+    ApiToken.objects.filter(user=user).exclude(pk__in=user_token_list(user=user)).delete()
+    return ApiToken.objects.create(user=user, password_check=user.get_session_auth_hash())
+
+
+def user_token_revoke(*, user: User, token_id: UUID) -> None:
+    """End one of the user's own API tokens. Raises ApiTokenNotFoundError (another user's too)."""
+    deleted, _ = ApiToken.objects.filter(user=user, pk=token_id).delete()
+    if not deleted:
+        raise ApiTokenNotFoundError()
+
+
 def user_tokens_revoke(*, user: User) -> None:
-    """End every API token of ``user``."""
-    Token.objects.filter(user=user).delete()
+    """End every API token of ``user``: sign-out everywhere, a password reset, a sign-up
+    again over an unverified one, e-mail verification. A password changed any other way
+    ends them too (marketflow/authentication.py)."""
+    ApiToken.objects.filter(user=user).delete()
+
+
+def unverified_accounts_purge() -> int:
+    """Delete the sign-ups nobody verified within ``MARKETFLOW_UNVERIFIED_ACCOUNT_DAYS``; how
+    many. Safe to run again, and next to sign-ups: the rows are locked and checked again, so
+    one signed up again meanwhile (a new expiry) stays."""
+    cutoff = timezone.now() - datetime.timedelta(days=settings.MARKETFLOW_UNVERIFIED_ACCOUNT_DAYS)
+    expired = unverified_accounts().filter(date_joined__lt=cutoff).select_for_update()
+    _, deleted = User.objects.filter(pk__in=list(expired.values_list("pk", flat=True))).delete()
+    return deleted.get(User._meta.label, 0)
 
 
 def _save_market(market: Market) -> None:
@@ -391,15 +427,5 @@ def organizer_verify_email(*, uidb64: str, token: str) -> User:
         raise LinkInvalidError()
     user.is_active = True
     user.save(update_fields=["is_active", "updated_at"])
+    user_tokens_revoke(user=user)
     return user
-
-
-@transaction.atomic
-def unverified_accounts_purge() -> int:
-    """Delete the sign-ups nobody verified within ``MARKETFLOW_UNVERIFIED_ACCOUNT_DAYS``; how
-    many. Safe to run again, and next to sign-ups: the rows are locked and checked again, so
-    one signed up again meanwhile (a new expiry) stays."""
-    cutoff = timezone.now() - datetime.timedelta(days=settings.MARKETFLOW_UNVERIFIED_ACCOUNT_DAYS)
-    expired = unverified_accounts().filter(date_joined__lt=cutoff).select_for_update()
-    _, deleted = User.objects.filter(pk__in=list(expired.values_list("pk", flat=True))).delete()
-    return deleted.get(User._meta.label, 0)

@@ -53,7 +53,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # API tokens (marketflow.ApiToken): hashed at rest, expiring, revocable
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -238,10 +238,19 @@ MARKETFLOW_UNVERIFIED_ACCOUNT_DAYS = int(os.environ.get("MARKETFLOW_UNVERIFIED_A
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "vendor-portal"
 
+# API tokens (django-rest-knox): a token lives MARKETFLOW_TOKEN_TTL_HOURS from its sign-in
+# and is never extended, so authenticating a request writes nothing.
+KNOX_TOKEN_MODEL = "marketflow.ApiToken"
+MIGRATION_MODULES = {"knox": None}  # knox's own table would be created, and stay empty
+REST_KNOX = {
+    "TOKEN_TTL": datetime.timedelta(hours=int(os.environ.get("MARKETFLOW_TOKEN_TTL_HOURS", "720"))),
+    "AUTO_REFRESH": False,
+}
+
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes a missing credential a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "marketflow.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

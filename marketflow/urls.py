@@ -77,6 +77,15 @@ market_patterns = [
 
 api_patterns = [
     path("auth/token/", core_views.TokenView.as_view(), name="auth-token"),
+    path("auth/logout/", core_views.LogoutView.as_view(), name="auth-logout"),
+    path("auth/logout-all/", core_views.LogoutAllView.as_view(), name="auth-logout-all"),
+    path("auth/tokens/", core_views.TokenListView.as_view(), name="auth-token-list"),
+    path(
+        "auth/tokens/<uuid:token_id>/",
+        core_views.TokenDetailView.as_view(),
+        name="auth-token-detail",
+    ),
+    path("me/", vendor_views.MeView.as_view(), name="me"),
     path(
         "public/markets/<uuid:market_id>/",
         core_views.PublicMarketView.as_view(),

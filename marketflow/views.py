@@ -1,9 +1,8 @@
-"""API views of the platform core: token, markets, market days, the public market page."""
+"""API views of the platform core: tokens, markets, market days, the public market page."""
 
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
-from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -11,10 +10,12 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from marketflow import selectors, services
-from marketflow.models import MarketDay
+from marketflow.authentication import TokenAuthentication
+from marketflow.models import ApiToken, MarketDay
 from marketflow.permissions import IsOrganizer
 from marketflow.security import LoginLockedOut
 from marketflow.serializers import (
+    ApiTokenReadSerializer,
     MarketCreateSerializer,
     MarketDayCreateSerializer,
     MarketDayReadSerializer,
@@ -29,7 +30,7 @@ from marketflow.serializers import (
 
 
 class TokenView(APIView):
-    """Exchange an e-mail and password for an API token."""
+    """Exchange an e-mail and password for a new API token, which works until `expiry`."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
@@ -61,8 +62,28 @@ class TokenView(APIView):
             if getattr(request, "axes_locked_out", False):
                 raise LoginLockedOut()
             raise AuthenticationFailed("Wrong e-mail or password.")
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        token, secret = services.user_token_create(user=user)
+        return Response(TokenResponseSerializer({"token": secret, "expiry": token.expiry}).data)
+
+
+class LogoutView(APIView):
+    """End the token this request is signed with."""
+
+    authentication_classes = [TokenAuthentication]
+
+    @extend_schema(request=None, responses={204: None}, operation_id="auth_logout")
+    def post(self, request):
+        services.user_token_revoke(user=request.user, token_id=request.auth.pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LogoutAllView(APIView):
+    """End every API token of the signed-in user."""
+
+    @extend_schema(request=None, responses={204: None}, operation_id="auth_logout_all")
+    def post(self, request):
+        services.user_tokens_revoke(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ListResponseMixin:
@@ -83,6 +104,27 @@ class OrganizerAPIView(ListResponseMixin, generics.GenericAPIView):
                 user=self.request.user, market_id=self.kwargs["market_id"]
             )
         return self._market
+
+
+class TokenListView(ListResponseMixin, generics.GenericAPIView):
+    """The signed-in user's API tokens that still work (never their secrets)."""
+
+    queryset = ApiToken.objects.none()  # the schema's model; requests use the selector
+    serializer_class = ApiTokenReadSerializer
+    cursor_ordering = "-id"  # newest first
+
+    @extend_schema(responses=ApiTokenReadSerializer(many=True))
+    def get(self, request):
+        tokens = selectors.user_token_list(user=request.user)
+        return self.list_response(tokens, ApiTokenReadSerializer)
+
+
+class TokenDetailView(APIView):
+    @extend_schema(responses={204: None})
+    def delete(self, request, token_id):
+        """End one of the signed-in user's tokens."""
+        services.user_token_revoke(user=request.user, token_id=token_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MarketListCreateView(OrganizerAPIView):

@@ -9,7 +9,9 @@ Each cell's expectation follows from rules, not from a table:
   owns the market and the superuser are let through (2xx, or a 4xx that is not 401/403/404:
   a state conflict, a plan limit), the other organizer gets 404 (ids must not leak);
 - the vendor's own operations (``/api/me/...``): anonymous 401, organizers and the superuser
-  403, a vendor is let through on their own objects and gets 404 on another vendor's.
+  403, a vendor is let through on their own objects and gets 404 on another vendor's;
+- the account's operations (``/api/me/``, ``/api/auth/...``): anonymous 401, anyone signed in
+  is let through, and gets 404 on another user's token.
 
 A refused request changes no row. No answer, whether list, detail or error, contains an id of
 a tenant the actor may not see. Each cell runs in a savepoint that is rolled back, so every
@@ -54,6 +56,8 @@ def is_public(definition) -> bool:
 def kind(path: str, definition) -> str:
     if is_public(definition):
         return "public"
+    if path == "/api/me/" or path.startswith("/api/auth/"):
+        return "account"
     if path.startswith("/api/me/"):
         return "vendor"
     if path.startswith("/api/markets/"):
@@ -158,6 +162,11 @@ def expectation(actor: Actor, method: str, path: str, definition, target: Tenant
         return ALLOWED
     if actor.role == "anonymous":
         return 401, "not_authenticated"
+    if operation_kind == "account":
+        # Only path: a token of the target's organizer.
+        if target is None or (actor.role == "organizer" and actor.tenant is target):
+            return ALLOWED
+        return 404, "not_found"
     if operation_kind == "organizer":
         if actor.role == "vendor":
             return 403, "not_an_organizer"

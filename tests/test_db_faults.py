@@ -30,10 +30,10 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.db import connection
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
 from applications.models import Application
 from applications.tests.factories import ApplicationFactory
+from marketflow.services import user_token_create
 from marketflow.tests.factories import MarketFactory, OrganizerFactory
 from vendors.models import Vendor
 
@@ -261,13 +261,13 @@ def assert_page_unavailable(result) -> None:
 def organizer_graph():
     organizer = OrganizerFactory()
     market = MarketFactory(organizer=organizer, slug="fault-market")
-    token = Token.objects.create(user=organizer)
+    _token, secret = user_token_create(user=organizer)
     session = Client()
     session.force_login(organizer)
     return {
         "organizer": organizer,
         "market": market,
-        "auth": {"Authorization": f"Token {token.key}"},
+        "auth": {"Authorization": f"Token {secret}"},
         "cookie": {"Cookie": f"sessionid={session.cookies['sessionid'].value}"},
     }
 
@@ -370,6 +370,6 @@ def test_a_decision_cut_off_before_its_audit_record_is_not_half_made(
 def test_control_the_proxy_really_carries_the_app_s_connection(server, proxy, organizer_graph):
     """Control: with the pattern of a statement that the request sends, the request fails;
     so the passing writes above did go through the proxy, not around it."""
-    proxy.cut_when_sent(b"authtoken_token")
+    proxy.cut_when_sent(b"marketflow_apitoken")
 
     assert_api_unavailable(call(server, "GET", "/api/markets/", headers=organizer_graph["auth"]))

@@ -15,11 +15,10 @@ from django.core import mail
 from django.core.management import call_command
 from django.test import Client, override_settings
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from marketflow.errors import LinkInvalidError
-from marketflow.models import User
-from marketflow.services import organizer_sign_up, organizer_verify_email
+from marketflow.models import ApiToken, User
+from marketflow.services import organizer_sign_up, organizer_verify_email, user_token_create
 from marketflow.tests.factories import OrganizerFactory, UserFactory
 from marketflow.tokens import email_verification_token, encode_id
 from vendors.errors import VendorAccountExistsError
@@ -115,12 +114,12 @@ def test_an_activation_link_dies_once_an_account_is_linked(vendor):
 def test_a_vendor_activates_over_an_unverified_sign_up_of_their_address(vendor):
     sign_up(vendor.email, password=OTHER)
     squatter = User.objects.get(email=vendor.email)
-    Token.objects.create(user=squatter)
+    user_token_create(user=squatter)
 
     user = activate(vendor)
 
     assert not User.objects.filter(pk=squatter.pk).exists()
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
     assert User.objects.get(email=vendor.email) == user
     assert user.is_active and not user.is_organizer and not user.is_staff
     assert Client().login(email=vendor.email, password=STRONG)
@@ -132,7 +131,7 @@ def test_signing_up_again_sends_a_new_link_the_newest_password_wins(
     with django_capture_on_commit_callbacks(execute=True):
         sign_up("lena@market.example", password=OTHER)
     squatter = User.objects.get()
-    Token.objects.create(user=squatter)
+    user_token_create(user=squatter)
 
     with django_capture_on_commit_callbacks(execute=True):
         sign_up("lena@market.example", full_name="Lena")
@@ -142,7 +141,7 @@ def test_signing_up_again_sends_a_new_link_the_newest_password_wins(
         verify(first)
     user = verify(second)
     assert user.pk == squatter.pk and user.full_name == "Lena"
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
     assert Client().login(email="lena@market.example", password=STRONG)
     assert not Client().login(email="lena@market.example", password=OTHER)
 

@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from applications.tests.factories import AcceptedApplicationFactory, ApplicationFactory
 from conftest import token_client
+from marketflow.services import user_token_create
 from marketflow.tests.factories import MarketDayFactory, MarketFactory
 from stalls.tests.factories import BookingFactory, StallFactory
 from tests.api_contract import api_routes
@@ -98,6 +99,11 @@ def board_rows(body) -> int:
     return body["booked_count"]
 
 
+def add_my_tokens(s: Setting, n: int):
+    for _ in range(n):
+        user_token_create(user=s.organizer)
+
+
 @dataclass
 class Budget:
     path: str
@@ -140,6 +146,7 @@ BUDGETS = {
     ),
     "me/applications": Budget("/api/me/applications/", add_my_applications, 3, as_vendor=True),
     "me/bookings": Budget("/api/me/bookings/", add_my_bookings, 3, as_vendor=True),
+    "auth/tokens": Budget("/api/auth/tokens/", add_my_tokens, 2, fixture_rows=1),
 }
 
 

@@ -28,7 +28,6 @@ from django.db import close_old_connections, transaction
 from django.urls import Resolver404, resolve
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from rest_framework.authtoken.models import Token
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -40,6 +39,7 @@ from schemathesis.specs.openapi.checks import (
 
 from conftest import token_client
 from marketflow.models import User
+from marketflow.services import user_token_create
 from tests.api_contract import ERROR_KEYS, assert_error
 from tests.two_markets import build_world
 
@@ -148,8 +148,8 @@ def actor_setup(actor: str, world) -> tuple[dict, dict[str, list[str]], dict[str
         user = world.x.vendor.user
     else:
         return {}, own, foreign
-    token, _ = Token.objects.get_or_create(user=user)
-    return {"Authorization": f"Token {token.key}"}, own, foreign
+    _token, secret = user_token_create(user=user)
+    return {"Authorization": f"Token {secret}"}, own, foreign
 
 
 def must_succeed_sometimes(actor: str, operation) -> bool:

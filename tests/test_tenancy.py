@@ -229,6 +229,7 @@ def fill(template: str, world: dict) -> str:
         market_day_id=world["day"],
         booking_id=world["booking"],
         application_id=world["application"],
+        token_id=uuid.uuid4(),  # asked without credentials only
     )
 
 

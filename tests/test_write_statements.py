@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 TASK = "INSERT django_tasks_database_dbtaskresult"
 AUDIT = "INSERT django_admin_log"
-TOKEN_USER = "SELECT authtoken_token"  # token authentication (with its user), before the write
+TOKEN_USER = "SELECT marketflow_apitoken"  # token authentication (with its user), before the write
 
 
 @pytest.fixture(autouse=True)

@@ -1,9 +1,9 @@
 """A world of two tenants for the security tests (authorization matrix, schemathesis, mass
 assignment): organizer X owns market X, organizer Y owns market Y, and each market has a
 vendor with an account (vendor A at X, vendor B at Y) who is accepted, booked on a stall for
-a coming market day and has submitted a document; plus a pending application, a free stall
-and a free accepted vendor, so every path parameter of the API can name a real row of
-either tenant. A platform superuser looks on.
+a coming market day and has submitted a document; plus a pending application, a free stall,
+a free accepted vendor and an API token of the organizer, so every path parameter of the API
+can name a real row of either tenant. A platform superuser looks on.
 """
 
 from dataclasses import dataclass
@@ -12,7 +12,8 @@ from django.core.files.base import ContentFile
 
 from applications.models import Application
 from applications.tests.factories import AcceptedApplicationFactory, ApplicationFactory
-from marketflow.models import Market, MarketDay, User
+from marketflow.models import ApiToken, Market, MarketDay, User
+from marketflow.services import user_token_create
 from marketflow.tests.factories import (
     MarketDayFactory,
     MarketFactory,
@@ -39,6 +40,7 @@ class Tenant:
     document: VendorDocument  # the vendor's, submitted with ``application``
     pending_application: Application  # of a vendor without an account
     free_vendor: Vendor  # accepted, not booked on ``day``
+    token: ApiToken  # the organizer's
 
     def path_ids(self) -> dict[str, str]:
         """This tenant's row for each path parameter name of the API."""
@@ -48,6 +50,7 @@ class Tenant:
             "market_day_id": str(self.day.pk),
             "booking_id": str(self.booking.pk),
             "application_id": str(self.application.pk),
+            "token_id": str(self.token.pk),
         }
 
     def row_ids(self) -> set[str]:
@@ -108,6 +111,7 @@ def tenant(name: str) -> Tenant:
         document=document,
         pending_application=ApplicationFactory(market=market),
         free_vendor=AcceptedApplicationFactory(market=market).vendor,
+        token=user_token_create(user=organizer)[0],
     )
 
 

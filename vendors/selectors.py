@@ -21,6 +21,10 @@ def vendor_for_user(*, user: User) -> Vendor:
     return get_or_raise(Vendor.objects.all(), NotAVendorError, user=user)
 
 
+def user_is_vendor(*, user: User) -> bool:
+    return Vendor.objects.filter(user=user).exists()
+
+
 def vendor_lock(*, vendor_id: UUID) -> Vendor:
     return Vendor.objects.select_for_update(no_key=True).get(pk=vendor_id)
 

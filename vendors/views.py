@@ -5,10 +5,25 @@ from rest_framework import generics
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from marketflow.selectors import manages_markets
+from marketflow.serializers import MeSerializer
 from marketflow.views import ListResponseMixin
 from vendors import services
-from vendors.selectors import vendor_for_user
+from vendors.selectors import user_is_vendor, vendor_for_user
 from vendors.serializers import VendorReadSerializer, VendorUpdateSerializer
+
+
+# Here, not in the core: it asks the vendors app whether the user has a vendor profile.
+class MeView(generics.GenericAPIView):
+    """Who is signed in (by token or session): any user."""
+
+    serializer_class = MeSerializer
+
+    def get(self, request):
+        user = request.user
+        me = {"id": user.pk, "email": user.email, "plan": user.plan}
+        me |= {"is_organizer": manages_markets(user), "is_vendor": user_is_vendor(user=user)}
+        return Response(MeSerializer(me).data)
 
 
 class VendorAPIView(ListResponseMixin, generics.GenericAPIView):
