@@ -59,7 +59,7 @@ def apply(request, slug: str):
             return redirect("market-apply-done", slug=market.slug)
         if form.is_valid():
             with domain_errors(form=form):
-                application = services.application_submit(market_id=market.pk, **form.submission())
+                application = services.application_submit(market=market, **form.submission())
                 response = redirect("market-apply-done", slug=market.slug)
                 last = {
                     "business_name": application.business_name,

@@ -8,20 +8,30 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from applications.errors import ApplicationNotFoundError
 from applications.models import Application
 from marketflow.models import Market, User
-from marketflow.selectors import get_or_raise, market_list, subquery_count
+from marketflow.selectors import get_or_raise, market_list, scope_queryset, subquery_count
 from vendors.errors import DocumentNotFoundError
 from vendors.models import Vendor, VendorDocument
 
 
-def application_list(
-    *, market: Market, status: str | None = None, category: str | None = None
-) -> QuerySet[Application]:
-    applications = Application.objects.filter(market=market).select_related("vendor")
+def application_rows(
+    *, user: User, market_id: UUID, status: str = "", category: str = ""
+) -> QuerySet:
+    """The applications to market ``market_id`` if ``user`` manages it (else none), in
+    ``status`` and of ``category`` when given, as ``values()`` rows, the columns
+    ``application_data`` shapes."""
+    applications = scope_queryset(
+        Application.objects.filter(market_id=market_id), user, "market__organizer"
+    )
     if status:
         applications = applications.filter(status=status)
     if category:
         applications = application_filter_category(applications, category)
-    return applications
+    return applications.values(
+        "id", "market_id", "vendor_id", "vendor__business_name", "vendor__email", "status",
+        "business_name", "contact_name", "phone", "product_categories", "description",
+        "message", "decision_reason", "reviewed_by_id", "reviewed_at", "withdrawn_at",
+        "created_at", "updated_at",
+    )  # fmt: skip
 
 
 def application_filter_category(

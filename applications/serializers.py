@@ -1,8 +1,12 @@
+from django import forms
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework import serializers
 
 from applications.models import Application
-from vendors.models import VendorDocument
+from marketflow.errors import ValidationFailedError
+from marketflow.serializers import datetime_text
+from vendors.models import ProductCategory, VendorDocument
 from vendors.serializers import VendorCreateSerializer
 
 
@@ -40,12 +44,67 @@ class ApplicationReadSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+def application_data(rows) -> list[dict]:
+    """What ``ApplicationReadSerializer(many=True)`` answers, from
+    ``selectors.application_rows``: written out, as the organizer's review list is a hot path
+    (tests/test_fast_paths.py pins the two)."""
+    zone = timezone.get_current_timezone()
+    return [
+        {
+            "id": str(row["id"]),
+            "market_id": str(row["market_id"]),
+            "vendor": {
+                "id": str(row["vendor_id"]),
+                "business_name": row["vendor__business_name"],
+                "email": row["vendor__email"],
+            },
+            "status": row["status"],
+            "business_name": row["business_name"],
+            "contact_name": row["contact_name"],
+            "phone": row["phone"],
+            "product_categories": row["product_categories"],
+            "description": row["description"],
+            "message": row["message"],
+            "decision_reason": row["decision_reason"],
+            "reviewed_by_id": row["reviewed_by_id"] and str(row["reviewed_by_id"]),
+            "reviewed_at": datetime_text(row["reviewed_at"], zone),
+            "withdrawn_at": datetime_text(row["withdrawn_at"], zone),
+            "created_at": datetime_text(row["created_at"], zone),
+            "updated_at": datetime_text(row["updated_at"], zone),
+        }
+        for row in rows
+    ]
+
+
+# The review list's filters: Django's choice fields, so a value outside the choices is refused
+# with Django's message. Cleaning keeps no state, so one instance of each serves every request.
+APPLICATION_LIST_FILTERS = {
+    "status": forms.ChoiceField(choices=Application.Status.choices, required=False),
+    "category": forms.ChoiceField(choices=ProductCategory.choices, required=False),
+}
+
+
+def application_list_filters(query_params) -> dict[str, str]:
+    """``status`` and ``category`` from the query string ("" when absent or empty); a value
+    that is not one of the choices is a 400 naming the field."""
+    filters, errors = {}, {}
+    for name, field in APPLICATION_LIST_FILTERS.items():
+        try:
+            filters[name] = field.clean(query_params.get(name))
+        except forms.ValidationError as error:
+            errors[name] = error.messages
+    if errors:
+        raise ValidationFailedError(fields=errors)
+    return filters
+
+
 class ApplicationSubmitSerializer(VendorCreateSerializer):
     message = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
 class ApplicationReceiptSerializer(serializers.ModelSerializer):
-    """What the public applicant gets back: no one else's data."""
+    """What the public applicant gets back: no one else's data. The schema, and the reference
+    ``application_receipt_data`` equals."""
 
     class Meta:
         model = Application
@@ -62,6 +121,24 @@ class ApplicationReceiptSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
+
+
+def application_receipt_data(application: Application) -> dict:
+    """What ``ApplicationReceiptSerializer`` answers, written out, as every public
+    application gets it (a test pins the two together). The renderer writes ``created_at``
+    as DRF does."""
+    return {
+        "id": str(application.pk),
+        "market_id": str(application.market_id),
+        "status": str(application.status),
+        "business_name": application.business_name,
+        "contact_name": application.contact_name,
+        "phone": application.phone,
+        "product_categories": application.product_categories,
+        "description": application.description,
+        "message": application.message,
+        "created_at": application.created_at,
+    }
 
 
 class ApplicationDecisionSerializer(serializers.Serializer):

@@ -21,9 +21,9 @@ from applications.selectors import (
 from marketflow import plans
 from marketflow.audit import audit_record
 from marketflow.email_tasks import enqueue_email
-from marketflow.errors import InvalidTransitionError, ValidationFailedError
-from marketflow.models import DocumentType, ProductCategory, User, normalize_email
-from marketflow.selectors import market_get_for_update, market_lock, public_market_get
+from marketflow.errors import InvalidTransitionError, MarketNotFoundError, ValidationFailedError
+from marketflow.models import DocumentType, Market, ProductCategory, User, normalize_email
+from marketflow.selectors import market_get_for_update, market_lock
 from marketflow.validation import full_clean
 from vendors.selectors import vendor_for_user, vendor_get_by_email
 from vendors.services import (
@@ -40,7 +40,7 @@ Status = Application.Status
 @transaction.atomic
 def application_submit(
     *,
-    market_id: UUID,
+    market: Market,
     email: str,
     business_name: str,
     contact_name: str,
@@ -50,7 +50,8 @@ def application_submit(
     message: str = "",
     documents: Sequence[DocumentUpload] = (),
 ) -> Application:
-    """A public application to an active market, from anyone, with no account.
+    """A public application to ``market``, from anyone, with no account. ``market`` is the
+    row the page or the API view read (``public_market_get``), so it is not read twice.
 
     An e-mail that already belongs to a vendor attaches the application to that vendor and
     leaves the stored profile as it is; what was submitted is kept on the application.
@@ -58,10 +59,11 @@ def application_submit(
     required document types must be among them. The partial unique constraint (one open
     application per vendor and market) is the check: of identical concurrent submissions
     one inserts, the others wait for it and are refused. One task e-mails the vendor and the
-    organizer. Raises MarketNotFoundError, ValidationFailedError (document errors under the
-    document type), ApplicationAlreadyOpenError.
+    organizer. Raises MarketNotFoundError (an inactive market), ValidationFailedError
+    (document errors under the document type), ApplicationAlreadyOpenError.
     """
-    market = public_market_get(market_id=market_id)
+    if not market.is_active:
+        raise MarketNotFoundError()
     _check_documents(market, documents)
     submitted = {
         "business_name": business_name,

@@ -1,28 +1,46 @@
 """API views of applications: the public apply endpoint and the organizer's review."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from applications import selectors, services
-from applications.filters import ApplicationFilter
 from applications.models import Application
 from applications.serializers import (
+    APPLICATION_LIST_FILTERS,
     ApplicationDecisionSerializer,
     ApplicationDocumentSerializer,
     ApplicationReadSerializer,
     ApplicationReceiptSerializer,
     ApplicationSubmitSerializer,
     VendorApplicationSerializer,
+    application_data,
+    application_list_filters,
+    application_receipt_data,
 )
 from marketflow.plans import FREE_PLAN_MAX_ACTIVE_VENDORS
+from marketflow.security import rate_limited
+from marketflow.selectors import public_market_get
 from marketflow.views import OrganizerAPIView
 from vendors.models import Vendor, VendorDocument
 from vendors.serializers import VendorReadSerializer
 from vendors.views import VendorAPIView
+
+
+class PublicApplyThrottle(BaseThrottle):
+    """The apply form's budget (``marketflow.security.rate_limited``): one count per client
+    address for the API and the form, one atomic increment instead of DRF's list of request
+    times."""
+
+    def allow_request(self, request, view):
+        self.retry_after = rate_limited(request, view.throttle_scope)
+        return not self.retry_after
+
+    def wait(self):
+        return self.retry_after
 
 
 class PublicApplyView(APIView):
@@ -31,7 +49,7 @@ class PublicApplyView(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [PublicApplyThrottle]
     throttle_scope = "public_apply"
     error_statuses = {"POST": (404, 409)}
 
@@ -44,25 +62,29 @@ class PublicApplyView(APIView):
     def post(self, request, market_id):
         serializer = ApplicationSubmitSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        application = services.application_submit(market_id=market_id, **serializer.validated_data)
-        return Response(
-            ApplicationReceiptSerializer(application).data, status=status.HTTP_201_CREATED
+        application = services.application_submit(
+            market=public_market_get(market_id=market_id), **serializer.validated_data
         )
+        return Response(application_receipt_data(application), status=status.HTTP_201_CREATED)
 
 
 class ApplicationListView(OrganizerAPIView):
-    queryset = Application.objects.none()  # the schema's model; requests use get_queryset()
+    queryset = Application.objects.none()  # the schema's model; requests read application_rows()
     serializer_class = ApplicationReadSerializer
-    filterset_class = ApplicationFilter
     cursor_ordering = "-id"
+    error_statuses = {"GET": (400,)}  # a filter value that is not one of its choices
 
-    def get_queryset(self):
-        return selectors.application_list(market=self.get_market())
-
-    @extend_schema(responses=ApplicationReadSerializer(many=True))
+    @extend_schema(
+        responses=ApplicationReadSerializer(many=True),
+        parameters=[
+            OpenApiParameter(name, enum=[value for value, _label in field.choices])
+            for name, field in APPLICATION_LIST_FILTERS.items()
+        ],
+    )
     def get(self, request, market_id):
-        applications = self.filter_queryset(self.get_queryset())
-        return self.list_response(applications, ApplicationReadSerializer)
+        filters = application_list_filters(request.query_params)
+        rows = selectors.application_rows(user=request.user, market_id=market_id, **filters)
+        return self.market_rows_response(rows, application_data)
 
 
 class ApplicationDetailView(OrganizerAPIView):

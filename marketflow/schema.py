@@ -63,8 +63,6 @@ class AutoSchema(BaseAutoSchema):
             statuses |= {401, 403}
         if "{" in self.path:
             statuses.add(404)
-        if method == "GET" and getattr(self.view, "filterset_class", None):
-            statuses.add(400)  # a filter value that is not one of its choices
         if method == "GET" and self._is_list_view() and self._get_paginator():
             statuses |= {400, 404}  # a cursor whose position the sort key refuses; an invalid one
         statuses |= set(getattr(self.view, "error_statuses", {}).get(method, ()))

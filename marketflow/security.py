@@ -88,20 +88,22 @@ class LoginLockoutBackend(AxesStandaloneBackend):
         return super().authenticate(request, username, password, **kwargs)
 
 
-def rate_limited(request: HttpRequest, scope: str) -> bool:
-    """Count this request against the client address's budget of ``scope``; True once it is
-    used up.
+def rate_limited(request: HttpRequest, scope: str) -> int:
+    """Count this request against the client address's budget of ``scope``; once it is used
+    up, the seconds until the next window (0 while it lasts). The apply form and the API
+    (``PublicApplyThrottle``) count here in one budget, the sign-in pages in another.
 
-    The budget is the API's throttle rate of the same scope (``DEFAULT_THROTTLE_RATES``), the
-    address is found as DRF finds it (``NUM_PROXIES``), the count lives in Django's cache
-    (Redis when ``REDIS_URL`` is set, so all web processes share it).
+    The budget is the throttle rate of the scope (``DEFAULT_THROTTLE_RATES``), the address is
+    found as DRF finds it (``NUM_PROXIES``), the count is one atomic increment in Django's
+    cache (Redis when ``REDIS_URL`` is set, so all web processes share it) per fixed window.
     """
     rate = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][scope]
-    limit, seconds = ScopedRateThrottle().parse_rate(rate)
-    window = int(timezone.now().timestamp()) // seconds
-    key = f"page-rate:{scope}:{ScopedRateThrottle().get_ident(request)}:{window}"
+    throttle = ScopedRateThrottle()
+    limit, seconds = throttle.parse_rate(rate)
+    now = int(timezone.now().timestamp())
+    key = f"page-rate:{scope}:{throttle.get_ident(request)}:{now // seconds}"
     cache.add(key, 0, timeout=seconds)
-    return cache.incr(key) > limit
+    return seconds - now % seconds if cache.incr(key) > limit else 0
 
 
 class SignInBudgetMixin:

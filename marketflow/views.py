@@ -88,9 +88,14 @@ class LogoutAllView(APIView):
 
 class ListResponseMixin:
     def list_response(self, queryset, serializer_class):
-        """A cursor page of ``queryset`` in the shape of ``serializer_class``."""
+        """A cursor page of ``queryset`` (model instances) in the shape of ``serializer_class``."""
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(serializer_class(page, many=True).data)
+
+    def rows_response(self, rows, shape):
+        """A cursor page of ``rows`` (a ``values()`` queryset holding the sort key), each page
+        turned by ``shape`` into what the read serializer would answer: a hot list's path."""
+        return self.get_paginated_response(shape(self.paginate_queryset(rows)))
 
 
 class OrganizerAPIView(ListResponseMixin, generics.GenericAPIView):
@@ -104,6 +109,15 @@ class OrganizerAPIView(ListResponseMixin, generics.GenericAPIView):
                 user=self.request.user, market_id=self.kwargs["market_id"]
             )
         return self._market
+
+    def market_rows_response(self, rows, shape):
+        """``rows_response`` for rows that their own query narrows to the URL's market among
+        the user's markets: the market is read only for an empty page, to tell an empty list
+        (200) from a market that is missing or another organizer's (404)."""
+        response = self.rows_response(rows, shape)
+        if not response.data["results"]:
+            self.get_market()
+        return response
 
 
 class TokenListView(ListResponseMixin, generics.GenericAPIView):

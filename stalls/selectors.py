@@ -5,17 +5,26 @@ from uuid import UUID
 
 from django.db.models import OuterRef, QuerySet
 from django.utils import timezone
-from rest_framework import serializers
 
-from marketflow.models import Market, MarketDay
-from marketflow.selectors import get_or_raise, subquery_count
+from marketflow.models import Market, MarketDay, User
+from marketflow.selectors import get_or_raise, scope_queryset, subquery_count
+from marketflow.serializers import datetime_text
 from stalls.errors import BookingNotFoundError, StallNotFoundError
 from stalls.models import Booking, Stall
 from vendors.models import Vendor
 
 
-def stall_list(*, market: Market) -> QuerySet[Stall]:
-    return Stall.objects.filter(market=market).order_by("label")
+def stall_rows(*, user: User, market_id: UUID) -> QuerySet:
+    """The stalls of market ``market_id`` if ``user`` manages it (else none), as ``values()``
+    rows, the columns ``stall_data`` shapes."""
+    stalls = scope_queryset(Stall.objects.filter(market_id=market_id), user, "market__organizer")
+    return (
+        stalls.order_by("label")
+        .values(
+            "id", "market_id", "label", "size_category", "price_per_day", "assigned_vendor_id",
+            "notes", "created_at", "updated_at",
+        )
+    )  # fmt: skip
 
 
 def stall_get(*, market: Market, stall_id: UUID) -> Stall:
@@ -51,6 +60,19 @@ def booking_get_for_update(*, market_day: MarketDay, booking_id: UUID) -> Bookin
     return get_or_raise(bookings, BookingNotFoundError, pk=booking_id)
 
 
+def vendor_booking_rows(*, user: User) -> QuerySet:
+    """The bookings of ``user``'s vendor profile (none without one) as ``values()`` rows, the
+    columns ``vendor_booking_data`` shapes."""
+    bookings = Booking.objects.filter(vendor__user=user)
+    if not user.is_authenticated:
+        bookings = bookings.none()
+    return bookings.values(
+        "id", "market_day__date", "market_day__start_time", "market_day__end_time",
+        "market_day__market_id", "market_day__market__name", "stall__label", "fee_cents",
+        "market_day__market__currency", "payment_status",
+    )  # fmt: skip
+
+
 def vendor_booking_list(*, vendor: Vendor, upcoming_only: bool = False) -> QuerySet[Booking]:
     bookings = Booking.objects.filter(vendor=vendor).select_related(
         "stall", "market_day", "market_day__market"
@@ -74,14 +96,14 @@ def market_day_board(market_day: MarketDay) -> dict:
         "id", "stall_id", "vendor_id", "vendor__business_name", "fee_cents", "payment_status",
         "paid_at",
     )  # fmt: skip
-    datetime_field = serializers.DateTimeField()
+    zone = timezone.get_current_timezone()
     booking_of_stall = {
         row["stall_id"]: {
             "id": str(row["id"]),
             "vendor": {"id": str(row["vendor_id"]), "business_name": row["vendor__business_name"]},
             "fee_cents": row["fee_cents"],
             "payment_status": row["payment_status"],
-            "paid_at": row["paid_at"] and datetime_field.to_representation(row["paid_at"]),
+            "paid_at": datetime_text(row["paid_at"], zone),
         }
         for row in bookings
     }

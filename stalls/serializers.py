@@ -1,5 +1,7 @@
+from django.utils import timezone
 from rest_framework import serializers
 
+from marketflow.serializers import datetime_text
 from stalls.models import Booking, Stall
 from stalls.services import STALL_FIELDS
 
@@ -12,6 +14,23 @@ class StallReadSerializer(serializers.ModelSerializer):
         model = Stall
         fields = ["id", "market_id", *STALL_API_FIELDS, "created_at", "updated_at"]
         read_only_fields = fields
+
+
+def stall_data(rows) -> list[dict]:
+    """What ``StallReadSerializer(many=True)`` answers, from ``selectors.stall_rows``: written
+    out, as the stall list is a hot path (tests/test_fast_paths.py pins the two)."""
+    zone = timezone.get_current_timezone()
+    return [
+        {
+            **row,
+            "id": str(row["id"]),
+            "market_id": str(row["market_id"]),
+            "assigned_vendor_id": row["assigned_vendor_id"] and str(row["assigned_vendor_id"]),
+            "created_at": datetime_text(row["created_at"], zone),
+            "updated_at": datetime_text(row["updated_at"], zone),
+        }
+        for row in rows
+    ]
 
 
 class StallCreateSerializer(serializers.ModelSerializer):
@@ -118,3 +137,24 @@ class VendorBookingSerializer(serializers.ModelSerializer):
             "payment_status",
         ]
         read_only_fields = fields
+
+
+def vendor_booking_data(rows) -> list[dict]:
+    """What ``VendorBookingSerializer(many=True)`` answers, from
+    ``selectors.vendor_booking_rows``: written out, as the vendor's bookings are a hot path
+    (tests/test_fast_paths.py pins the two)."""
+    return [
+        {
+            "id": str(row["id"]),
+            "date": row["market_day__date"].isoformat(),
+            "start_time": row["market_day__start_time"].isoformat(),
+            "end_time": row["market_day__end_time"].isoformat(),
+            "market_id": str(row["market_day__market_id"]),
+            "market_name": row["market_day__market__name"],
+            "stall_label": row["stall__label"],
+            "fee_cents": row["fee_cents"],
+            "currency": row["market_day__market__currency"],
+            "payment_status": row["payment_status"],
+        }
+        for row in rows
+    ]

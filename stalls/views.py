@@ -18,22 +18,22 @@ from stalls.serializers import (
     StallReadSerializer,
     StallUpdateSerializer,
     VendorBookingSerializer,
+    stall_data,
+    vendor_booking_data,
 )
 from vendors.views import VendorAPIView
 
 
 class StallListCreateView(OrganizerAPIView):
-    queryset = Stall.objects.none()  # the schema's model; requests use get_queryset()
+    queryset = Stall.objects.none()  # the schema's model; requests read stall_rows()
     serializer_class = StallReadSerializer
     cursor_ordering = "label"
     error_statuses = {"POST": (409,)}
 
-    def get_queryset(self):
-        return selectors.stall_list(market=self.get_market())
-
     @extend_schema(responses=StallReadSerializer(many=True))
     def get(self, request, market_id):
-        return self.list_response(self.get_queryset(), StallReadSerializer)
+        rows = selectors.stall_rows(user=request.user, market_id=market_id)
+        return self.market_rows_response(rows, stall_data)
 
     @extend_schema(
         request=StallCreateSerializer,
@@ -166,8 +166,12 @@ class MeBookingListView(VendorAPIView):
 
     @extend_schema(responses=VendorBookingSerializer(many=True))
     def get(self, request):
-        bookings = selectors.vendor_booking_list(vendor=self.get_vendor())
-        return self.list_response(bookings, VendorBookingSerializer)
+        response = self.rows_response(
+            selectors.vendor_booking_rows(user=request.user), vendor_booking_data
+        )
+        if not response.data["results"]:
+            self.get_vendor()  # no bookings, or no vendor profile (403)
+        return response
 
 
 class MeApplicationWithdrawView(VendorAPIView):

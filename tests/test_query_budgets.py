@@ -5,6 +5,7 @@ so a serializer that reaches through a relation without a join or prefetch shows
 count that grows with the rows.
 """
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ from marketflow.tests.factories import MarketDayFactory, MarketFactory
 from stalls.tests.factories import BookingFactory, StallFactory
 from tests.api_contract import api_routes
 from vendors.models import VendorDocument
+from vendors.tests.factories import VendorFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -120,24 +122,26 @@ DAY = MARKET + "market-days/{day}/"
 
 # Queries: 1 for the token (with its user), then the scoping rows (market, day or vendor),
 # then the list itself (one query; two for the board: stalls, then their bookings; the
-# documents list first reads its application).
+# documents list first reads its application). The hot lists (stalls, applications, the
+# vendor's bookings) scope in the list's own query and read the market or vendor only when the
+# page is empty (test_an_empty_hot_list_still_tells_a_foreign_market_apart below).
 BUDGETS = {
     "markets": Budget("/api/markets/", add_markets, 2, fixture_rows=1),
     "market-days": Budget(MARKET + "market-days/", add_market_days, 3, fixture_rows=1),
-    "stalls": Budget(MARKET + "stalls/", add_stalls, 3),
+    "stalls": Budget(MARKET + "stalls/", add_stalls, 2),
     "board": Budget(DAY + "board/", add_booked_stalls, 5, rows_in=board_rows),
     "bookings": Budget(DAY + "bookings/", add_booked_stalls, 4),
-    "applications": Budget(MARKET + "applications/", add_applications, 3),
+    "applications": Budget(MARKET + "applications/", add_applications, 2),
     "applications?status": Budget(
-        MARKET + "applications/", add_applications, 3, params={"status": "pending"}
+        MARKET + "applications/", add_applications, 2, params={"status": "pending"}
     ),
     "applications?category": Budget(
-        MARKET + "applications/", add_applications, 3, params={"category": "produce"}
+        MARKET + "applications/", add_applications, 2, params={"category": "produce"}
     ),
     "applications?status&category": Budget(
         MARKET + "applications/",
         add_applications,
-        3,
+        2,
         params={"status": "pending", "category": "produce"},
     ),
     "market-vendors": Budget(MARKET + "vendors/", add_active_vendors, 3),
@@ -145,7 +149,7 @@ BUDGETS = {
         MARKET + "applications/{application}/documents/", add_submitted_documents, 4
     ),
     "me/applications": Budget("/api/me/applications/", add_my_applications, 3, as_vendor=True),
-    "me/bookings": Budget("/api/me/bookings/", add_my_bookings, 3, as_vendor=True),
+    "me/bookings": Budget("/api/me/bookings/", add_my_bookings, 2, as_vendor=True),
     "auth/tokens": Budget("/api/auth/tokens/", add_my_tokens, 2, fixture_rows=1),
 }
 
@@ -200,3 +204,23 @@ def test_every_list_endpoint_has_a_budget():
         for budget in BUDGETS.values()
     }
     assert list_paths == budgeted
+
+
+@pytest.mark.parametrize("path", ["stalls/", "applications/", "applications/?status=pending"])
+def test_an_empty_hot_list_still_tells_a_foreign_market_apart(path, organizer, market):
+    """The hot lists read the market only for an empty page: own market, 200 and no rows;
+    another organizer's market (with rows) or none at all, 404."""
+    other_market = MarketFactory()
+    StallFactory(market=other_market)
+    ApplicationFactory(market=other_market, vendor=VendorFactory())
+    client = token_client(organizer)
+
+    assert client.get(f"/api/markets/{market.id}/{path}").json()["results"] == []
+    assert client.get(f"/api/markets/{other_market.id}/{path}").status_code == 404
+    assert client.get(f"/api/markets/{uuid.uuid4()}/{path}").status_code == 404
+
+
+def test_an_empty_booking_list_still_refuses_a_user_without_a_vendor_profile(organizer):
+    response = token_client(organizer).get("/api/me/bookings/")
+    assert response.status_code == 403
+    assert response.json()["code"] == "not_a_vendor"

@@ -37,7 +37,7 @@ class UnreachableMailServer(BaseEmailBackend):
 
 def submit(market, **overrides):
     fields = {
-        "market_id": market.pk,
+        "market": market,
         "email": "ana@hillside.example",
         "business_name": "Hillside <Honey> & Co",
         "contact_name": "Ana O'Neill",

@@ -302,6 +302,29 @@ def test_apply_form_is_rate_limited_per_address(client, market, settings):
     ]
 
 
+def test_the_api_and_the_form_count_against_one_budget_per_address(client, market, settings):
+    cache.clear()
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "public_apply": "2/hour",
+        },
+    }
+    api = f"/api/public/markets/{market.pk}/apply/"
+    fields = {**form_data(email="v1@example.com"), "product_categories": ["produce"]}
+
+    assert client.post(apply_url(market), form_data(email="v0@example.com")).status_code == 302
+    assert client.post(api, fields, content_type="application/json").status_code == 201
+    refused = client.post(api, {**fields, "email": "v2@example.com"}, "application/json")
+
+    assert refused.status_code == 429
+    assert refused.json()["code"] == "throttled"
+    assert 0 < int(refused["Retry-After"]) <= 3600
+    assert client.post(apply_url(market), form_data(email="v3@example.com")).status_code == 429
+    assert Vendor.objects.count() == 2
+
+
 def test_a_post_without_the_csrf_token_is_refused(market):
     client = Client(enforce_csrf_checks=True)
 

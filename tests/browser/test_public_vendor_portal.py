@@ -20,7 +20,7 @@ def test_accepted_vendor_activates_the_account_and_sees_the_booking(
     day = MarketDayFactory(market=market)
     stall = StallFactory(market=market, label="B12", price_per_day=2500)
     application = application_submit(
-        market_id=market.pk,
+        market=market,
         email="ana@hillside.example",
         business_name="Hillside Honey",
         contact_name="Ana Weber",

@@ -242,7 +242,7 @@ class Command(BaseCommand):
             if demo.email in applied:
                 continue
             application = application_submit(
-                market_id=market.pk,
+                market=market,
                 email=demo.email,
                 business_name=demo.business_name,
                 contact_name=demo.contact_name,
