@@ -10,21 +10,18 @@ import segno
 from django import forms
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.core.cache import cache
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods
 from rest_framework.exceptions import AuthenticationFailed
-from rest_framework.throttling import ScopedRateThrottle
 
 from applications import selectors, services
 from applications.forms import DOCUMENT_FIELDS, ActivationRequestForm, ApplicationForm
 from marketflow.authentication import TokenAuthentication
 from marketflow.pages import domain_errors, page, posted
-from marketflow.security import client_ip
+from marketflow.security import client_ip, rate_limited
 from marketflow.selectors import public_market_get_by_slug
 
 logger = logging.getLogger(__name__)
@@ -51,30 +48,12 @@ def market_qr(request, slug: str):
     return HttpResponse(svg, content_type="image/svg+xml")
 
 
-def rate_limited(request, scope: str = "public_apply") -> int:
-    """Count this request against the client address's budget; once it is used up, the
-    seconds until the next window (0 while it lasts). The pages and the API
-    (``PublicApplyThrottle``) count here, in one budget per scope.
-
-    The budget is the throttle rate of the scope (``MARKETFLOW_APPLY_RATE``), the address is
-    found as DRF finds it (``NUM_PROXIES``), the count is one atomic increment in Django's
-    cache (Redis when ``REDIS_URL`` is set, so all web processes share it) per fixed window.
-    """
-    rate = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][scope]
-    throttle = ScopedRateThrottle()
-    limit, seconds = throttle.parse_rate(rate)
-    now = int(timezone.now().timestamp())
-    key = f"page-rate:{scope}:{throttle.get_ident(request)}:{now // seconds}"
-    cache.add(key, 0, timeout=seconds)
-    return seconds - now % seconds if cache.incr(key) > limit else 0
-
-
 @page
 def apply(request, slug: str):
     market = public_market_get_by_slug(slug=slug)
     form = ApplicationForm(**posted(request), market=market)
     if request.method == "POST":
-        if rate_limited(request):
+        if rate_limited(request, "public_apply"):
             form.add_error(None, "Too many applications from your connection. Try again later.")
             return render(request, "pages/apply.html", _apply_context(market, form), status=429)
         if form.is_bot:
@@ -152,7 +131,7 @@ def activation_request(request):
     The answer is the same whether or not the e-mail belongs to an accepted vendor."""
     form = ActivationRequestForm(**posted(request))
     if request.method == "POST":
-        if rate_limited(request):
+        if rate_limited(request, "public_apply"):
             form.add_error(None, "Too many requests from your connection. Try again later.")
             return render(request, "pages/activation_request.html", {"form": form}, status=429)
         if form.is_valid():
@@ -184,7 +163,7 @@ def document_download(request, document_id):
     response = FileResponse(
         document.file.open("rb"),
         as_attachment=True,
-        filename=document.original_filename,
+        filename=document.download_name,
         content_type=document.content_type,
     )
     response["Cache-Control"] = "private, no-store"

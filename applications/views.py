@@ -9,7 +9,6 @@ from rest_framework.views import APIView
 
 from applications import selectors, services
 from applications.models import Application
-from applications.pages import rate_limited
 from applications.serializers import (
     APPLICATION_LIST_FILTERS,
     ApplicationDecisionSerializer,
@@ -23,6 +22,7 @@ from applications.serializers import (
     application_receipt_data,
 )
 from marketflow.plans import FREE_PLAN_MAX_ACTIVE_VENDORS
+from marketflow.security import rate_limited
 from marketflow.selectors import public_market_get
 from marketflow.views import OrganizerAPIView
 from vendors.models import Vendor, VendorDocument
@@ -31,8 +31,9 @@ from vendors.views import VendorAPIView
 
 
 class PublicApplyThrottle(BaseThrottle):
-    """The apply form's budget (``pages.rate_limited``): one count per client address for
-    the API and the form, one atomic increment instead of DRF's list of request times."""
+    """The apply form's budget (``marketflow.security.rate_limited``): one count per client
+    address for the API and the form, one atomic increment instead of DRF's list of request
+    times."""
 
     def allow_request(self, request, view):
         self.retry_after = rate_limited(request, view.throttle_scope)

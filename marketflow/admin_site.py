@@ -12,6 +12,7 @@ from applications.selectors import market_application_counts
 from marketflow.admin_base import ScopedModelAdmin
 from marketflow.models import Market, MarketDay, User
 from marketflow.plans import active_vendor_limit
+from marketflow.security import AdminSignInForm
 from marketflow.selectors import acts_as_organizer, market_list
 from stalls.selectors import market_day_fill_counts
 
@@ -122,6 +123,7 @@ class MarketflowAdminSite(admin.AdminSite):
     site_title = _("Marketflow admin")
     index_title = _("Dashboard")
     index_template = "marketflow_admin/index.html"
+    login_form = AdminSignInForm  # with the per-address budget of attempts
 
     def register(self, model_or_iterable, admin_class=None, **options):
         """Admins other than Marketflow's scoped ones are the platform's (PlatformAdminMixin)."""

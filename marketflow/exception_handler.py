@@ -1,12 +1,14 @@
 """The API's exception handler (``REST_FRAMEWORK["EXCEPTION_HANDLER"]``): the one translation
 from errors to HTTP, every answer in ``errors.error_body``'s shape. ``not_found`` answers the
-same shape for an ``/api/`` URL that matches no route (``handler404``)."""
+same shape for an ``/api/`` URL that matches no route (``handler404``), ``bad_request`` for a
+request Django refuses before any view (``handler400``)."""
 
 import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.shortcuts import render
 from django.views.defaults import page_not_found
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -45,6 +47,15 @@ def not_found(request, exception=None):
     return page_not_found(request, exception)
 
 
+def bad_request(request, exception=None):
+    """``handler400``: a request refused before any view (a NUL character in its address, an
+    admin lookup Django does not allow). The API gets its error body, other paths the 400
+    page, rendered with the request so that its style carries the CSP nonce."""
+    if is_api_request(request):
+        return JsonResponse(error_body("invalid", "The request is not valid."), status=400)
+    return render(request, "400.html", status=400)
+
+
 def _flatten(detail) -> dict | list:
     """DRF's nested ErrorDetail structure as plain strings."""
     if isinstance(detail, dict):
@@ -73,6 +84,8 @@ def exception_handler(exc, context):
 
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
+    elif isinstance(exc, exceptions.ParseError):  # a body that is not JSON is invalid input
+        exc = exceptions.ValidationError({"non_field_errors": [exc.detail]})
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
 

@@ -28,6 +28,7 @@ from marketflow.forms import (
     add_domain_error_to_form,
 )
 from marketflow.models import DocumentType, ProductCategory
+from marketflow.security import SignInForm
 from marketflow.selectors import public_market
 
 
@@ -127,6 +128,7 @@ def signup_verify(request, uidb64: str, token: str):
 
 class SignInView(auth_views.LoginView):
     template_name = "pages/sign_in.html"
+    authentication_form = SignInForm  # with the per-address budget of attempts
     redirect_authenticated_user = True
 
     def get_default_redirect_url(self):

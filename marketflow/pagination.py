@@ -1,4 +1,4 @@
-from rest_framework import pagination
+from rest_framework import exceptions, pagination
 
 
 class CursorPagination(pagination.CursorPagination):
@@ -16,3 +16,11 @@ class CursorPagination(pagination.CursorPagination):
     def get_ordering(self, request, queryset, view):
         ordering = getattr(view, "cursor_ordering", None) or self.ordering
         return (ordering,) if isinstance(ordering, str) else tuple(ordering)
+
+    def decode_cursor(self, request):
+        """A position is compared with the sort key in SQL, where PostgreSQL refuses a NUL
+        character in text: such a (forged) cursor is invalid input, as a malformed date is."""
+        cursor = super().decode_cursor(request)
+        if cursor is not None and "\x00" in (cursor.position or ""):
+            raise exceptions.ValidationError({"cursor": [self.invalid_cursor_message]})
+        return cursor

@@ -64,7 +64,7 @@ class AutoSchema(BaseAutoSchema):
         if "{" in self.path:
             statuses.add(404)
         if method == "GET" and self._is_list_view() and self._get_paginator():
-            statuses.add(404)  # an invalid cursor
+            statuses |= {400, 404}  # a cursor whose position the sort key refuses; an invalid one
         statuses |= set(getattr(self.view, "error_statuses", {}).get(method, ()))
         if getattr(self.view, "throttle_classes", None):
             statuses.add(429)

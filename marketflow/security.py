@@ -1,11 +1,15 @@
-"""Sign-in protection: the client address behind proxies, django-axes' lockout, passwords.
+"""Sign-in protection: the client address behind proxies, django-axes' lockout, a per-address
+sign-in budget, passwords; and the refusal of NUL characters in request addresses.
 
 Every sign-in form (admin, vendor portal) and the token endpoint call Django's
 ``authenticate(request, ...)``; django-axes counts the failures there. After
-``AXES_FAILURE_LIMIT`` failures within ``AXES_COOLOFF_TIME``, for one e-mail address (from any
-address) or from one client address (for any e-mail), sign-in is refused until the cool-off
-has passed: the pages show ``templates/lockout.html``, the API answers 429 with
-``{"code": "locked_out", ...}``.
+``AXES_FAILURE_LIMIT`` failures within ``AXES_COOLOFF_TIME`` for one e-mail address from one
+client address, that pair is refused until the cool-off has passed: the pages show
+``templates/lockout.html``, the API answers 429 with ``{"code": "locked_out", ...}``. The owner
+of the account, signing in from their own address, is never locked out by a stranger's
+failures; guessing from one address at many accounts is bounded by a rate per address instead
+(``MARKETFLOW_SIGN_IN_RATE`` on the sign-in pages, ``MARKETFLOW_TOKEN_RATE`` on the token
+endpoint).
 
 The client address is ``REMOTE_ADDR`` unless ``MARKETFLOW_TRUSTED_PROXY_COUNT`` proxies sit
 in front of the app: ``X-Forwarded-For`` is written by the client too, so only the entries that
@@ -15,12 +19,17 @@ lockout.
 
 from axes.backends import AxesStandaloneBackend
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.cache import cache
+from django.core.exceptions import BadRequest, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from rest_framework.exceptions import APIException
+from rest_framework.throttling import ScopedRateThrottle
 
 from marketflow.errors import error_body
 from marketflow.faults import is_api_request
@@ -77,6 +86,67 @@ class LoginLockoutBackend(AxesStandaloneBackend):
         if request is None:
             return None
         return super().authenticate(request, username, password, **kwargs)
+
+
+def rate_limited(request: HttpRequest, scope: str) -> int:
+    """Count this request against the client address's budget of ``scope``; once it is used
+    up, the seconds until the next window (0 while it lasts). The apply form and the API
+    (``PublicApplyThrottle``) count here in one budget, the sign-in pages in another.
+
+    The budget is the throttle rate of the scope (``DEFAULT_THROTTLE_RATES``), the address is
+    found as DRF finds it (``NUM_PROXIES``), the count is one atomic increment in Django's
+    cache (Redis when ``REDIS_URL`` is set, so all web processes share it) per fixed window.
+    """
+    rate = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][scope]
+    throttle = ScopedRateThrottle()
+    limit, seconds = throttle.parse_rate(rate)
+    now = int(timezone.now().timestamp())
+    key = f"page-rate:{scope}:{throttle.get_ident(request)}:{now // seconds}"
+    cache.add(key, 0, timeout=seconds)
+    return seconds - now % seconds if cache.incr(key) > limit else 0
+
+
+class SignInBudgetMixin:
+    """A sign-in form that refuses, before any password is checked, once the client address
+    has used up ``MARKETFLOW_SIGN_IN_RATE``: axes locks an (account, address) pair only, so
+    this bounds guessing at many accounts from one address."""
+
+    def clean(self):
+        if rate_limited(self.request, "sign_in"):
+            raise ValidationError(
+                _("Too many sign-in attempts from your connection. Try again later."),
+                code="sign_in_rate",
+            )
+        return super().clean()
+
+
+class SignInForm(SignInBudgetMixin, AuthenticationForm):
+    """The vendor portal's sign-in form."""
+
+
+class AdminSignInForm(SignInBudgetMixin, AdminAuthenticationForm):
+    """The admin site's sign-in form."""
+
+
+def reject_nul_characters(get_response):
+    """Middleware: a NUL character in the query string is a 400 (``handler400``: the API's
+    error body under ``/api/``, the 400 page elsewhere); in the path, a 404, as no page has
+    such an address.
+
+    PostgreSQL refuses NUL in text, so such a value would be a 500 wherever it reaches a
+    query: a filter, an admin search or autocomplete, an object id in an admin URL. Form and
+    JSON bodies are checked where they are parsed (Django's and DRF's text fields,
+    ``marketflow.parsers``), cursors where they are decoded (``marketflow.pagination``)."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        query_string = request.META.get("QUERY_STRING", "")
+        if "%00" in query_string or "\x00" in query_string:
+            raise BadRequest("NUL character in the query string.")
+        if "\x00" in request.path:
+            raise Http404("NUL character in the path.")
+        return get_response(request)
+
+    return middleware
 
 
 def cool_off_seconds() -> int:

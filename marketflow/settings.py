@@ -70,6 +70,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    # After CSP, so that the 400 page it answers carries the nonce.
+    "marketflow.security.reject_nul_characters",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -148,10 +150,10 @@ PASSWORD_HASHERS = [
 ]
 
 # Brute force (django-axes, see marketflow/security.py). After AXES_FAILURE_LIMIT failed
-# sign-ins within the cool-off, the e-mail address (from any client) and the client address
-# (for any e-mail) are each locked out until the cool-off has passed since the last failure.
-# A success does not reset the count: signing in to one's own account between guesses would
-# otherwise reset the client address's count and allow password spraying.
+# sign-ins within the cool-off for one e-mail address from one client address, that pair is
+# locked out until the cool-off has passed since the last failure: a stranger elsewhere cannot
+# lock the owner out. Guesses from one address at many accounts are bounded by the sign-in
+# rate per address (pages) and the token throttle (API), below.
 AUTHENTICATION_BACKENDS = [
     "marketflow.security.LoginLockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -167,8 +169,7 @@ AXES_FAILURE_LIMIT = int(os.environ.get("MARKETFLOW_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = datetime.timedelta(
     minutes=int(os.environ.get("MARKETFLOW_LOGIN_COOLOFF_MINUTES", "15"))
 )
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_RESET_ON_SUCCESS = False
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_CALLABLE = "marketflow.security.login_username"
 AXES_CLIENT_IP_CALLABLE = "marketflow.security.client_ip"
 AXES_LOCKOUT_CALLABLE = "marketflow.security.lockout_response"
@@ -263,6 +264,12 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "marketflow.schema.AutoSchema",
     "EXCEPTION_HANDLER": "marketflow.exception_handler.exception_handler",
+    # JSON decoded by orjson, which refuses what would crash Python's json (marketflow/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "marketflow.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     # DRF's JSON output, encoded by orjson (see marketflow/renderers.py and `make bench`).
     "DEFAULT_RENDERER_CLASSES": ["marketflow.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
@@ -271,6 +278,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "public_apply": os.environ.get("MARKETFLOW_APPLY_RATE", "30/hour"),
         "token": os.environ.get("MARKETFLOW_TOKEN_RATE", "20/minute"),
+        # Sign-in attempts on the admin's and the portal's pages per client address.
+        "sign_in": os.environ.get("MARKETFLOW_SIGN_IN_RATE", "60/hour"),
     },
 }
 

@@ -131,7 +131,9 @@ api_patterns = [
     ),
 ]
 
-# The API answers an unknown URL in its own error shape, the pages with the 404 page.
+# The API answers an unknown URL or a refused request in its own error shape, the pages with
+# the 404 and 400 pages.
+handler400 = "marketflow.exception_handler.bad_request"
 handler404 = "marketflow.exception_handler.not_found"
 
 # Every uncaught error: a 503 when the database is unreachable, our error body under /api/.

@@ -58,7 +58,7 @@ class TokenView(APIView):
             password=serializer.validated_data["password"],
         )
         if user is None:
-            # django-axes flags the request once the e-mail or the client is locked out.
+            # django-axes flags the request once this e-mail is locked out from this client.
             if getattr(request, "axes_locked_out", False):
                 raise LoginLockedOut()
             raise AuthenticationFailed("Wrong e-mail or password.")

@@ -185,5 +185,13 @@ class VendorDocument(BaseModel):
         return f"{self.get_document_type_display()}: {self.original_filename}"
 
     @property
+    def download_name(self) -> str:
+        """The uploaded name with the extension of the type the content was judged to be: a
+        PDF uploaded as ``x.html`` downloads as ``x.pdf``."""
+        name = self.original_filename
+        stem = name.rpartition(".")[0] if "." in name else name
+        return (stem or "document") + DOCUMENT_EXTENSIONS.get(self.content_type, "")
+
+    @property
     def is_expired(self) -> bool:
         return self.expires_on is not None and self.expires_on < timezone.now().date()

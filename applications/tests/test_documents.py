@@ -9,7 +9,7 @@ from marketflow.tests.factories import UserFactory
 from tests.api_contract import assert_error, assert_page
 from vendors.services import DocumentUpload, vendor_documents_store
 from vendors.tests.factories import VendorFactory
-from vendors.tests.uploads import PDF, PNG, pdf, png
+from vendors.tests.uploads import PDF, PNG, pdf, png, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -43,6 +43,31 @@ def test_the_vendor_downloads_their_own_document(vendor_user, document):
     assert response["Content-Disposition"] == 'attachment; filename="cover.pdf"'
     assert response["Cache-Control"] == "private, no-store"
     assert b"".join(response.streaming_content) == PDF
+
+
+@pytest.mark.parametrize(
+    ("uploaded_as", "file", "downloaded_as", "content_type"),
+    [
+        ("x.html", PDF, "x.pdf", "application/pdf"),
+        ("stand.svg", PNG, "stand.png", "image/png"),
+        ("no-extension", PDF, "no-extension.pdf", "application/pdf"),
+        (".html", PNG, "document.png", "image/png"),
+    ],
+)
+def test_a_download_is_named_by_the_type_its_content_was_judged_to_be(
+    vendor, vendor_user, uploaded_as, file, downloaded_as, content_type
+):
+    """Finding 9: the uploader's extension is not kept; a browser or a mail client that
+    trusts the name opens the file as what it really is."""
+    (stored,) = vendor_documents_store(
+        vendor=vendor,
+        uploads=[DocumentUpload(document_type="insurance", file=upload(uploaded_as, file))],
+    )
+
+    response = signed_in(vendor_user).get(download_url(stored))
+
+    assert response["Content-Type"] == content_type
+    assert response["Content-Disposition"] == f'attachment; filename="{downloaded_as}"'
 
 
 def test_the_organizer_of_the_market_downloads_a_submitted_document(organizer, document):
