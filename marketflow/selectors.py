@@ -104,6 +104,17 @@ def market_day_get(*, market: Market, market_day_id: UUID) -> MarketDay:
     return market_day
 
 
+def market_day_get_in_market(*, user: User, market_id: UUID, market_day_id: UUID) -> MarketDay:
+    """A day of market ``market_id`` if ``user`` manages that market, read with its market in
+    one query; a day of another market, or of a market not theirs, is not found."""
+    market_days = scope_queryset(
+        MarketDay.objects.select_related("market").filter(market_id=market_id),
+        user,
+        "market__organizer",
+    )
+    return get_or_raise(market_days, MarketDayNotFoundError, pk=market_day_id)
+
+
 def market_day_get_for_user(*, user: User, market_day_id: UUID) -> MarketDay:
     """A day of one of ``user``'s markets (any market for superusers); others are not found."""
     market_days = MarketDay.objects.select_related("market").filter(

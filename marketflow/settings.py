@@ -109,7 +109,9 @@ DATABASES = {
         os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
         # Persistent by default: opening a PostgreSQL connection costs more than most requests.
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
-        conn_health_checks=True,
+        # Django's CONN_HEALTH_CHECKS: a kept connection is tested (one round trip) before a
+        # request uses it. Off by default, as in Django (README, "Database connections").
+        conn_health_checks=env_bool("DATABASE_HEALTH_CHECKS", False),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":

@@ -5,7 +5,7 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from applications.serializers import VendorApplicationSerializer
-from marketflow.selectors import market_day_get
+from marketflow.selectors import market_day_get_in_market
 from marketflow.views import OrganizerAPIView
 from stalls import selectors, services
 from stalls.models import Booking, Stall
@@ -75,9 +75,12 @@ class StallDetailView(OrganizerAPIView):
 class MarketDayScopedView(OrganizerAPIView):
     def get_market_day(self):
         if not hasattr(self, "_market_day"):
-            self._market_day = market_day_get(
-                market=self.get_market(), market_day_id=self.kwargs["market_day_id"]
+            self._market_day = market_day_get_in_market(
+                user=self.request.user,
+                market_id=self.kwargs["market_id"],
+                market_day_id=self.kwargs["market_day_id"],
             )
+            self._market = self._market_day.market
         return self._market_day
 
 
