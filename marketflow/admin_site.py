@@ -124,6 +124,9 @@ class MarketflowAdminSite(admin.AdminSite):
     index_title = _("Dashboard")
     index_template = "marketflow_admin/index.html"
     login_form = AdminSignInForm  # with the per-address budget of attempts
+    # The dashboard and the breadcrumbs lead everywhere; the sidebar repeated them on every
+    # page at a measured cost (bench/README.md, "The admin").
+    enable_nav_sidebar = False
 
     def register(self, model_or_iterable, admin_class=None, **options):
         """Admins other than Marketflow's scoped ones are the platform's (PlatformAdminMixin)."""

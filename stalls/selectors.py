@@ -3,7 +3,7 @@
 from datetime import timedelta
 from uuid import UUID
 
-from django.db.models import OuterRef, QuerySet
+from django.db.models import FilteredRelation, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from marketflow.models import Market, MarketDay, User
@@ -85,34 +85,41 @@ def vendor_booking_list(*, vendor: Vendor, upcoming_only: bool = False) -> Query
 
 def market_day_board(market_day: MarketDay) -> dict:
     """Every stall of the day's market, each with its booking for that day or None, and the
-    day's totals: what ``StallBoardSerializer`` answers, from two ``values()`` queries
-    (stalls/tests/test_board.py holds it to that)."""
+    day's totals: what ``StallBoardSerializer`` answers, from one ``values()`` query: each
+    stall joined to its booking of the day, of which there is at most one (a unique
+    constraint); stalls/tests/test_board.py holds it to the serializer."""
     stalls = (
         Stall.objects.filter(market_id=market_day.market_id)
+        .annotate(
+            booking=FilteredRelation("bookings", condition=Q(bookings__market_day=market_day))
+        )
         .order_by("label")
-        .values("id", "label", "size_category", "price_per_day", "assigned_vendor_id")
-    )
-    bookings = Booking.objects.filter(market_day=market_day).values(
-        "id", "stall_id", "vendor_id", "vendor__business_name", "fee_cents", "payment_status",
-        "paid_at",
+        .values(
+            "id", "label", "size_category", "price_per_day", "assigned_vendor_id",
+            "booking__id", "booking__vendor_id", "booking__vendor__business_name",
+            "booking__fee_cents", "booking__payment_status", "booking__paid_at",
+        )
     )  # fmt: skip
     zone = timezone.get_current_timezone()
-    booking_of_stall = {
-        row["stall_id"]: {
-            "id": str(row["id"]),
-            "vendor": {"id": str(row["vendor_id"]), "business_name": row["vendor__business_name"]},
-            "fee_cents": row["fee_cents"],
-            "payment_status": row["payment_status"],
-            "paid_at": datetime_text(row["paid_at"], zone),
-        }
-        for row in bookings
-    }
     rows = [
         {
-            **stall,
             "id": str(stall["id"]),
+            "label": stall["label"],
+            "size_category": stall["size_category"],
+            "price_per_day": stall["price_per_day"],
             "assigned_vendor_id": stall["assigned_vendor_id"] and str(stall["assigned_vendor_id"]),
-            "booking": booking_of_stall.get(stall["id"]),
+            "booking": None
+            if stall["booking__id"] is None
+            else {
+                "id": str(stall["booking__id"]),
+                "vendor": {
+                    "id": str(stall["booking__vendor_id"]),
+                    "business_name": stall["booking__vendor__business_name"],
+                },
+                "fee_cents": stall["booking__fee_cents"],
+                "payment_status": stall["booking__payment_status"],
+                "paid_at": datetime_text(stall["booking__paid_at"], zone),
+            },
         }
         for stall in stalls
     ]
