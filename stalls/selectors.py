@@ -6,6 +6,7 @@ from uuid import UUID
 from django.db.models import FilteredRelation, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from marketflow.errors import MarketDayNotFoundError
 from marketflow.models import Market, MarketDay, User
 from marketflow.selectors import get_or_raise, scope_queryset, subquery_count
 from marketflow.serializers import datetime_text
@@ -81,6 +82,16 @@ def vendor_booking_list(*, vendor: Vendor, upcoming_only: bool = False) -> Query
         # A day's margin: "today" depends on each market's time zone (UTC-12 to UTC+14).
         bookings = bookings.filter(market_day__date__gte=timezone.now().date() - timedelta(days=1))
     return bookings
+
+
+def market_day_board_for_user(*, user: User, market_id: UUID, market_day_id: UUID) -> dict:
+    """``market_day_board`` of a day of market ``market_id`` that ``user`` manages (else
+    MarketDayNotFoundError), the day read as the few values the board needs."""
+    market_days = scope_queryset(
+        MarketDay.objects.filter(market_id=market_id), user, "market__organizer"
+    ).values("id", "market_id", "date", "status")
+    day = get_or_raise(market_days, MarketDayNotFoundError, pk=market_day_id)
+    return market_day_board(MarketDay(**day))
 
 
 def market_day_board(market_day: MarketDay) -> dict:

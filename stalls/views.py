@@ -90,7 +90,11 @@ class StallBoardView(MarketDayScopedView):
     serializer_class = StallBoardSerializer
 
     def get(self, request, market_id, market_day_id):
-        return Response(selectors.market_day_board(self.get_market_day()))
+        return Response(
+            selectors.market_day_board_for_user(
+                user=request.user, market_id=market_id, market_day_id=market_day_id
+            )
+        )
 
 
 class BookingListCreateView(MarketDayScopedView):
