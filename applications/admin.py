@@ -55,6 +55,22 @@ class CategoryFilter(admin.SimpleListFilter):
         return queryset
 
 
+class StatusFilter(admin.SimpleListFilter):
+    """The statuses an organizer can see: an unconfirmed application is nobody's yet."""
+
+    title = _("status")
+    parameter_name = "status__exact"  # the URL of Django's own field filter, as linked to
+
+    def lookups(self, request, model_admin):
+        hidden = Application.Status.UNCONFIRMED
+        return [(value, label) for value, label in Application.Status.choices if value != hidden]
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        return queryset.filter(status=self.value())
+
+
 class RejectForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason (sent to the vendor)"),
@@ -81,7 +97,7 @@ class ApplicationAdmin(ViewOnlyMixin, ScopedModelAdmin):
         "submitted",
     ]
     list_display_links = ["business_name"]
-    list_filter = ["status", market_filter("market"), CategoryFilter]
+    list_filter = [StatusFilter, market_filter("market"), CategoryFilter]
     list_select_related = ["vendor", "market"]
     search_fields = ["business_name", "vendor__email"]
     search_help_text = _("A business name, or a whole e-mail address.")

@@ -382,3 +382,17 @@ def test_bulk_reject_of_all_matching_keeps_the_selection_across_pages(market, or
     assert messages_of(response) == ["Rejected 3 application(s)."]
     assert Application.objects.filter(status="rejected").count() == 3
     assert Application.objects.filter(status="accepted").count() == 1
+
+
+def test_the_status_filter_offers_what_an_organizer_can_see(application, organizer_admin):
+    """Unconfirmed applications are nobody's yet: the filter does not offer them."""
+    url = reverse("admin:applications_application_changelist")
+    page = organizer_admin.get(url).content.decode()
+    assert "?status__exact=pending" in page
+    assert "?status__exact=unconfirmed" not in page
+
+    pending = organizer_admin.get(url, {"status__exact": "pending"})
+    assert pending.status_code == 200
+    assert application.business_name in pending.content.decode()
+    waitlisted = organizer_admin.get(url, {"status__exact": "waitlisted"}).content.decode()
+    assert application.business_name not in waitlisted
