@@ -88,7 +88,7 @@ class ApplicationListView(OrganizerAPIView):
     def get(self, request, market_id):
         filters = application_list_filters(request.query_params)
         rows = selectors.application_rows(user=request.user, market_id=market_id, **filters)
-        return self.market_rows_response(rows, application_data)
+        return self.rows_response(rows, application_data, check_scope=self.get_market)
 
 
 class ApplicationDetailView(OrganizerAPIView):

@@ -104,14 +104,16 @@ def market_day_get(*, market: Market, market_day_id: UUID) -> MarketDay:
     return market_day
 
 
+def market_days_in_market(*, user: User, market_id: UUID) -> QuerySet[MarketDay]:
+    """The days of market ``market_id`` if ``user`` manages that market, else none: the
+    market's ownership checked in the days' own query."""
+    return scope_queryset(MarketDay.objects.filter(market_id=market_id), user, "market__organizer")
+
+
 def market_day_get_in_market(*, user: User, market_id: UUID, market_day_id: UUID) -> MarketDay:
     """A day of market ``market_id`` if ``user`` manages that market, read with its market in
     one query; a day of another market, or of a market not theirs, is not found."""
-    market_days = scope_queryset(
-        MarketDay.objects.select_related("market").filter(market_id=market_id),
-        user,
-        "market__organizer",
-    )
+    market_days = market_days_in_market(user=user, market_id=market_id).select_related("market")
     return get_or_raise(market_days, MarketDayNotFoundError, pk=market_day_id)
 
 

@@ -92,10 +92,15 @@ class ListResponseMixin:
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(serializer_class(page, many=True).data)
 
-    def rows_response(self, rows, shape):
+    def rows_response(self, rows, shape, check_scope=None):
         """A cursor page of ``rows`` (a ``values()`` queryset holding the sort key), each page
-        turned by ``shape`` into what the read serializer would answer: a hot list's path."""
-        return self.get_paginated_response(shape(self.paginate_queryset(rows)))
+        turned by ``shape`` into what the read serializer would answer: a hot list's path.
+        Rows that their own query scopes to the user pass ``check_scope``, run only for an
+        empty page, to tell an empty list (200) from a scope that is not the user's."""
+        response = self.get_paginated_response(shape(self.paginate_queryset(rows)))
+        if check_scope is not None and not response.data["results"]:
+            check_scope()
+        return response
 
 
 class OrganizerAPIView(ListResponseMixin, generics.GenericAPIView):
@@ -109,15 +114,6 @@ class OrganizerAPIView(ListResponseMixin, generics.GenericAPIView):
                 user=self.request.user, market_id=self.kwargs["market_id"]
             )
         return self._market
-
-    def market_rows_response(self, rows, shape):
-        """``rows_response`` for rows that their own query narrows to the URL's market among
-        the user's markets: the market is read only for an empty page, to tell an empty list
-        (200) from a market that is missing or another organizer's (404)."""
-        response = self.rows_response(rows, shape)
-        if not response.data["results"]:
-            self.get_market()
-        return response
 
 
 class TokenListView(ListResponseMixin, generics.GenericAPIView):

@@ -8,7 +8,12 @@ from django.utils import timezone
 
 from marketflow.errors import MarketDayNotFoundError
 from marketflow.models import Market, MarketDay, User
-from marketflow.selectors import get_or_raise, scope_queryset, subquery_count
+from marketflow.selectors import (
+    get_or_raise,
+    market_days_in_market,
+    scope_queryset,
+    subquery_count,
+)
 from marketflow.serializers import datetime_text
 from stalls.errors import BookingNotFoundError, StallNotFoundError
 from stalls.models import Booking, Stall
@@ -87,9 +92,9 @@ def vendor_booking_list(*, vendor: Vendor, upcoming_only: bool = False) -> Query
 def market_day_board_for_user(*, user: User, market_id: UUID, market_day_id: UUID) -> dict:
     """``market_day_board`` of a day of market ``market_id`` that ``user`` manages (else
     MarketDayNotFoundError), the day read as the few values the board needs."""
-    market_days = scope_queryset(
-        MarketDay.objects.filter(market_id=market_id), user, "market__organizer"
-    ).values("id", "market_id", "date", "status")
+    market_days = market_days_in_market(user=user, market_id=market_id).values(
+        "id", "market_id", "date", "status"
+    )
     day = get_or_raise(market_days, MarketDayNotFoundError, pk=market_day_id)
     return market_day_board(MarketDay(**day))
 

@@ -33,7 +33,7 @@ class StallListCreateView(OrganizerAPIView):
     @extend_schema(responses=StallReadSerializer(many=True))
     def get(self, request, market_id):
         rows = selectors.stall_rows(user=request.user, market_id=market_id)
-        return self.market_rows_response(rows, stall_data)
+        return self.rows_response(rows, stall_data, check_scope=self.get_market)
 
     @extend_schema(
         request=StallCreateSerializer,
@@ -173,12 +173,9 @@ class MeBookingListView(VendorAPIView):
 
     @extend_schema(responses=VendorBookingSerializer(many=True))
     def get(self, request):
-        response = self.rows_response(
-            selectors.vendor_booking_rows(user=request.user), vendor_booking_data
-        )
-        if not response.data["results"]:
-            self.get_vendor()  # no bookings, or no vendor profile (403)
-        return response
+        bookings = selectors.vendor_booking_rows(user=request.user)
+        # An empty page: no bookings, or no vendor profile (403).
+        return self.rows_response(bookings, vendor_booking_data, check_scope=self.get_vendor)
 
 
 class MeApplicationWithdrawView(VendorAPIView):
