@@ -139,3 +139,33 @@ class LinkInvalidError(ValidationFailedError):
 
     code = "link_invalid"
     default_message = "This link is invalid, has expired or has already been used."
+
+
+# Payments through Stripe.
+
+
+class PaymentsNotConfiguredError(ConflictError):
+    code = "payments_not_configured"
+    default_message = "Payments are not configured on this installation."
+
+
+class PaymentProviderError(ServiceUnavailableError):
+    """Stripe refused or could not be reached; nothing was changed here."""
+
+    code = "payment_provider_error"
+    default_message = "The payment provider could not be reached. Please try again shortly."
+
+
+class StripeNotConnectedError(ConflictError):
+    code = "stripe_not_connected"
+    default_message = "The organizer of this market does not take card payments yet."
+
+
+class PlanAlreadyPaidError(ConflictError):
+    code = "plan_already_paid"
+    default_message = "You are on the paid plan already. Manage it under “Manage billing”."
+
+
+class NoBillingAccountError(ConflictError):
+    code = "no_billing_account"
+    default_message = "There is no subscription to manage yet: upgrade first."

@@ -72,6 +72,20 @@ class User(BaseModel, AbstractBaseUser, PermissionsMixin):
         default=False, help_text=_("Organizers own markets and manage them.")
     )
     plan = models.CharField(max_length=10, choices=Plan.choices, default=Plan.FREE)
+    # The plan as Stripe Billing last told us (marketflow/billing.py keeps it in step).
+    plan_status = models.CharField(
+        max_length=30, blank=True, help_text=_("The Stripe subscription's status.")
+    )
+    plan_renews_at = models.DateTimeField(null=True, blank=True)
+    plan_grace_until = models.DateTimeField(
+        null=True, blank=True, help_text=_("Past due: the paid plan lasts until then.")
+    )
+    plan_event_at = models.DateTimeField(null=True, blank=True, editable=False)
+    stripe_customer_id = models.CharField(max_length=255, blank=True, editable=False)
+    stripe_subscription_id = models.CharField(max_length=255, blank=True, editable=False)
+    # The organizer's own Stripe account (Connect, Express): stall fees are paid into it.
+    stripe_account_id = models.CharField(max_length=255, blank=True, editable=False)
+    stripe_charges_enabled = models.BooleanField(default=False, editable=False)
     is_staff = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
@@ -87,6 +101,16 @@ class User(BaseModel, AbstractBaseUser, PermissionsMixin):
             models.CheckConstraint(
                 condition=models.Q(email=Lower("email")), name="user_email_lowercase"
             ),
+            models.UniqueConstraint(
+                fields=["stripe_customer_id"],
+                condition=~models.Q(stripe_customer_id=""),
+                name="user_unique_stripe_customer",
+            ),
+            models.UniqueConstraint(
+                fields=["stripe_account_id"],
+                condition=~models.Q(stripe_account_id=""),
+                name="user_unique_stripe_account",
+            ),
         ]
 
     def __str__(self):
@@ -98,7 +122,14 @@ class User(BaseModel, AbstractBaseUser, PermissionsMixin):
 
     @property
     def has_paid_plan(self) -> bool:
-        return self.plan == self.Plan.PAID
+        """The paid plan; a past-due subscription keeps it until its grace period ends."""
+        if self.plan != self.Plan.PAID:
+            return False
+        return self.plan_grace_until is None or self.plan_grace_until > timezone.now()
+
+    @property
+    def in_billing_grace(self) -> bool:
+        return self.plan == self.Plan.PAID and self.plan_grace_until is not None
 
 
 class ApiToken(AbstractAuthToken):
@@ -298,3 +329,15 @@ MARKET_DAY_TRANSITIONS: dict[str, set[str]] = {
     MarketDay.Status.SCHEDULED: {MarketDay.Status.CANCELLED},
     MarketDay.Status.CANCELLED: {MarketDay.Status.SCHEDULED},
 }
+
+
+class StripeEvent(BaseModel):
+    """A Stripe webhook event that has been handled: its row is inserted in the transaction
+    that applies it, so an event delivered twice (even at the same moment) applies once."""
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100)
+    account = models.CharField(max_length=255, blank=True)  # a connected account's events
+
+    def __str__(self):
+        return f"{self.type} {self.event_id}"

@@ -3,7 +3,9 @@
 from django.urls import path
 
 from applications import pages as application_pages
+from marketflow import billing_pages
 from marketflow import pages as core_pages
+from marketflow.webhooks import stripe_webhook
 from vendors import pages as vendor_pages
 
 urlpatterns = [
@@ -34,6 +36,12 @@ urlpatterns = [
         name="password-reset-complete",
     ),
     path("vendor/", vendor_pages.vendor_portal, name="vendor-portal"),
+    path("vendor/pay/", vendor_pages.pay_bookings, name="vendor-pay"),
+    path("billing/", billing_pages.billing_page, name="billing-upgrade"),
+    path("billing/upgrade/", billing_pages.upgrade, name="billing-upgrade-start"),
+    path("billing/portal/", billing_pages.portal, name="billing-portal"),
+    path("billing/connect/", billing_pages.connect, name="billing-connect"),
+    path("webhooks/stripe/", stripe_webhook, name="stripe-webhook"),
     path("vendor/profile/", vendor_pages.profile_edit, name="vendor-profile"),
     path("vendor/documents/new/", vendor_pages.document_upload, name="vendor-document-upload"),
     path(

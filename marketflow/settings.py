@@ -242,6 +242,18 @@ MARKETFLOW_BASE_URL = os.environ.get("MARKETFLOW_BASE_URL", "http://localhost:80
 # Sign-ups nobody verified are deleted after this many days (purge_unverified_accounts).
 MARKETFLOW_UNVERIFIED_ACCOUNT_DAYS = int(os.environ.get("MARKETFLOW_UNVERIFIED_ACCOUNT_DAYS", "7"))
 
+# Stripe (marketflow/stripe_api.py): Billing for the organizer's plan, Connect for stall fees.
+# Without STRIPE_SECRET_KEY nothing is paid online and everything else works.
+STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+# Events of connected accounts (stall fees) come signed with their endpoint's own secret.
+STRIPE_CONNECT_WEBHOOK_SECRET = os.environ.get("STRIPE_CONNECT_WEBHOOK_SECRET", "")
+STRIPE_PRICE_PAID = os.environ.get("STRIPE_PRICE_PAID", "")
+# A subscription that is past due keeps the paid plan this many days.
+MARKETFLOW_BILLING_GRACE_DAYS = int(os.environ.get("MARKETFLOW_BILLING_GRACE_DAYS", "7"))
+# Our share of each stall fee paid by card, as Stripe's application fee (0: none).
+MARKETFLOW_PLATFORM_FEE_PERCENT = float(os.environ.get("MARKETFLOW_PLATFORM_FEE_PERCENT", "0"))
+
 # Public pages: vendors sign in at the portal, organizers continue to the admin site.
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "vendor-portal"

@@ -36,3 +36,28 @@ def send_sign_up_attempt_notice(*, user_id: str):
             "password_reset_url": absolute_url(reverse("password-reset")),
         },
     )
+
+
+@email_task
+def send_plan_past_due(*, user_id: str):
+    """The subscription's payment failed: the paid plan lasts through the grace period."""
+    user = User.objects.get(pk=user_id)
+    yield templated_email(
+        template="plan_past_due",
+        to=[user.email],
+        context={"user": user, "billing_url": absolute_url(reverse("billing-upgrade"))},
+    )
+
+
+@email_task
+def send_invoice_payment_failed(*, user_id: str, hosted_invoice_url: str = ""):
+    user = User.objects.get(pk=user_id)
+    yield templated_email(
+        template="invoice_payment_failed",
+        to=[user.email],
+        context={
+            "user": user,
+            "invoice_url": hosted_invoice_url,
+            "billing_url": absolute_url(reverse("billing-upgrade")),
+        },
+    )

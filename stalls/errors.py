@@ -39,3 +39,20 @@ class BookingPaidError(ConflictError):
     default_message = (
         "This booking is paid. Record the refund (set it to unpaid) before cancelling it."
     )
+
+
+class BookingNotUnpaidError(ConflictError):
+    code = "booking_not_unpaid"
+    default_message = "This booking's fee is not unpaid: it was paid, waived or refunded."
+
+
+class NothingToPayError(ConflictError):
+    code = "nothing_to_pay"
+    default_message = "There is nothing to pay for this booking."
+
+
+class BookingPaidByCardError(ConflictError):
+    code = "booking_paid_by_card"
+    default_message = (
+        "This booking was paid by card through Stripe: cancel it to refund the vendor."
+    )

@@ -44,6 +44,12 @@ class Booking(BaseModel):
         UNPAID = "unpaid", _("Unpaid")
         PAID = "paid", _("Paid")
         WAIVED = "waived", _("Waived")
+        REFUNDED = "refunded", _("Refunded")
+
+    class PaymentMethod(models.TextChoices):
+        CASH = "cash", _("Cash")
+        CARD = "card", _("Card (Stripe)")
+        WAIVED = "waived", _("Waived")
 
     market_day = models.ForeignKey(
         "marketflow.MarketDay",
@@ -63,6 +69,11 @@ class Booking(BaseModel):
         max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.UNPAID
     )
     paid_at = models.DateTimeField(null=True, blank=True)
+    payment_method = models.CharField(
+        max_length=10, choices=PaymentMethod.choices, blank=True, help_text=_("How it was paid.")
+    )
+    # Card payments: the Stripe payment intent the fee was paid with.
+    payment_reference = models.CharField(max_length=255, blank=True)
     booked_by = models.ForeignKey(
         "marketflow.User",
         null=True,

@@ -25,6 +25,7 @@ from marketflow.selectors import market_day_get_for_update, market_get
 from marketflow.templatetags.money import money
 from marketflow.validation import full_clean, only_fields
 from stalls.errors import (
+    BookingPaidByCardError,
     BookingPaidError,
     StallAlreadyBookedError,
     StallHasBookingsError,
@@ -33,11 +34,19 @@ from stalls.errors import (
     VendorNotAcceptedError,
 )
 from stalls.models import Booking, Stall
+from stalls.payments import booking_refund_card_payment, is_paid_by_card
 from stalls.selectors import booking_get_for_update, stall_get, stall_get_for_update
 
 # What an organizer sets on a stall, by model field name: the admin's forms and the API's
 # serializers list these (the API names the regular vendor by id, ``assigned_vendor_id``).
 STALL_FIELDS = ("label", "size_category", "price_per_day", "assigned_vendor", "notes")
+
+# How a fee was settled, by the payment status an organizer records.
+PAYMENT_METHOD_OF_STATUS = {
+    Booking.PaymentStatus.PAID: Booking.PaymentMethod.CASH,
+    Booking.PaymentStatus.WAIVED: Booking.PaymentMethod.WAIVED,
+    Booking.PaymentStatus.UNPAID: "",
+}
 
 
 def _save_stall(stall: Stall) -> None:
@@ -272,16 +281,22 @@ def booking_update_payment(
     booking_id: UUID,
     payment_status: str,
 ) -> Booking:
-    """Record that a booking's fee was paid, waived, or is unpaid again. Locks the booking."""
+    """Record that a booking's fee was paid in cash, waived, refunded, or is unpaid again.
+    Locks the booking. A fee paid by card through Stripe is refunded by cancelling the
+    booking. Raises BookingPaidByCardError."""
     market = market_get(user=user, market_id=market_id)
     market_day = market_day_get_for_update(market=market, market_day_id=market_day_id)
     booking = booking_get_for_update(market_day=market_day, booking_id=booking_id)
     booking.market_day = market_day  # the row locked above, with its market
+    if is_paid_by_card(booking):
+        raise BookingPaidByCardError()
     previous = booking.get_payment_status_display()
     booking.payment_status = payment_status
     booking.paid_at = timezone.now() if payment_status == Booking.PaymentStatus.PAID else None
+    if payment_status in PAYMENT_METHOD_OF_STATUS:  # "refunded" keeps how it had been paid
+        booking.payment_method = PAYMENT_METHOD_OF_STATUS[payment_status]
     full_clean(booking, exclude=["market_day", "stall", "vendor", "booked_by"])
-    booking.save(update_fields=["payment_status", "paid_at", "updated_at"])
+    booking.save(update_fields=["payment_status", "payment_method", "paid_at", "updated_at"])
     audit_record(
         user=user,
         obj=booking,
@@ -293,7 +308,10 @@ def booking_update_payment(
 
 @transaction.atomic
 def booking_delete(*, user: User, market_id: UUID, market_day_id: UUID, booking_id: UUID) -> None:
-    """Cancel a booking on a day still to come. Raises MarketDayInPastError, BookingPaidError."""
+    """Cancel a booking on a day still to come; a fee paid by card through Stripe is refunded
+    first (under the booking's lock, so a payment arriving meanwhile waits, then finds the
+    booking gone and is refunded too). Raises MarketDayInPastError, BookingPaidError (paid in
+    cash: record the refund first), PaymentProviderError (nothing cancelled)."""
     market = market_get(user=user, market_id=market_id)
     market_day = market_day_get_for_update(market=market, market_day_id=market_day_id)
     booking = booking_get_for_update(market_day=market_day, booking_id=booking_id)
@@ -302,9 +320,11 @@ def booking_delete(*, user: User, market_id: UUID, market_day_id: UUID, booking_
             "Bookings of past market days are kept as records.",
             extra={"date": str(market_day.date)},
         )
-    if booking.payment_status == Booking.PaymentStatus.PAID:
-        raise BookingPaidError()
     booking.market_day = market_day  # the row locked above, with its market
+    if is_paid_by_card(booking):
+        booking_refund_card_payment(user=user, booking=booking)
+    elif booking.payment_status == Booking.PaymentStatus.PAID:
+        raise BookingPaidError()
     vendor_name = booking.vendor.business_name
     _audit_cancelled(
         user, [booking], lambda b: f"Cancelled the booking of {vendor_name} {_where(b)}."

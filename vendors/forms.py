@@ -1,6 +1,8 @@
 """Forms of the vendor's pages. Field rules come from the model (lengths, the category rule,
 the document file rule), so pages, admin and API refuse the same input."""
 
+import uuid
+
 from django import forms
 
 from marketflow.models import DocumentType
@@ -115,3 +117,25 @@ class DocumentUploadForm(forms.Form):
     expires_on = forms.DateField(
         label="Expires on", required=False, widget=DateInput, help_text="If it has an end date."
     )
+
+
+class UUIDsField(forms.TypedMultipleChoiceField):
+    """Several ids (checkboxes named alike): any well-formed UUIDs, whose meaning the
+    service judges."""
+
+    def __init__(self, **kwargs):
+        super().__init__(coerce=uuid.UUID, **kwargs)
+
+    def valid_value(self, value) -> bool:
+        try:
+            uuid.UUID(str(value))
+        except ValueError:
+            return False
+        return True
+
+
+class PayBookingsForm(forms.Form):
+    """The vendor's choice of unpaid bookings of one market to pay in one card payment."""
+
+    market = forms.UUIDField(widget=forms.HiddenInput)
+    bookings = UUIDsField()

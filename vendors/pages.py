@@ -6,15 +6,17 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.forms import Form
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from applications.selectors import vendor_application_get, vendor_application_list
 from marketflow.forms import PasswordPairForm
 from marketflow.pages import domain_errors, page, posted
+from marketflow.stripe_api import payments_configured
+from stalls import payments
 from stalls import services as stall_services
 from stalls.selectors import vendor_booking_list
 from vendors import selectors, services
-from vendors.forms import DocumentUploadForm, VendorProfileForm
+from vendors.forms import DocumentUploadForm, PayBookingsForm, VendorProfileForm
 
 
 @login_required
@@ -29,8 +31,30 @@ def vendor_portal(request):
         ),
         "applications": vendor_application_list(vendor=vendor).order_by("-created_at"),
         "documents": selectors.vendor_document_list(vendor=vendor),
+        "owed": payments.unpaid_bookings_by_market(user=request.user),
+        "payments_configured": payments_configured(),
     }
     return render(request, "pages/vendor_portal.html", context)
+
+
+@login_required
+@require_POST
+@page
+def pay_bookings(request):
+    """Pay the chosen unpaid bookings of one market by card: on to Stripe Checkout."""
+    form = PayBookingsForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose the bookings you want to pay.")
+        return redirect("vendor-portal")
+    with domain_errors(request=request):
+        return redirect(
+            payments.booking_checkout_url(
+                user=request.user,
+                market_id=form.cleaned_data["market"],
+                booking_ids=form.cleaned_data["bookings"],
+            )
+        )
+    return redirect("vendor-portal")
 
 
 @login_required

@@ -1,0 +1,57 @@
+"""E-mails about stall fees paid by card, sent through Django's tasks API (``enqueue_email``)."""
+
+from django.urls import reverse
+from django.utils import timezone
+
+from marketflow.email_tasks import email_task
+from marketflow.emails import absolute_url, templated_email
+from marketflow.models import Market
+from stalls.models import Booking
+from vendors.models import Vendor
+
+
+@email_task
+def send_stall_fee_receipt(*, booking_ids: list[str], reference: str):
+    """To the vendor: the receipt of one card payment of one or several bookings."""
+    bookings = list(
+        Booking.objects.filter(pk__in=booking_ids)
+        .select_related("vendor", "stall", "market_day__market")
+        .order_by("market_day__date")
+    )
+    if not bookings:  # cancelled (and refunded) since
+        return
+    vendor, market = bookings[0].vendor, bookings[0].market_day.market
+    yield templated_email(
+        template="stall_fee_receipt",
+        to=[vendor.email],
+        context={
+            "vendor": vendor,
+            "market": market,
+            "bookings": bookings,
+            "total_cents": sum(booking.fee_cents for booking in bookings),
+            "reference": reference,
+            "paid_at": bookings[0].paid_at or timezone.now(),
+            "portal_url": absolute_url(reverse("vendor-portal")),
+        },
+    )
+
+
+@email_task
+def send_stall_fee_refund(
+    *, vendor_id: str, market_id: str, amount_cents: int, reference: str, reason: str
+):
+    """To the vendor: an amount of a card payment goes back to their card, and why."""
+    vendor = Vendor.objects.get(pk=vendor_id)
+    market = Market.objects.get(pk=market_id)
+    yield templated_email(
+        template="stall_fee_refund",
+        to=[vendor.email],
+        context={
+            "vendor": vendor,
+            "currency": market.currency,
+            "amount_cents": amount_cents,
+            "reference": reference,
+            "reason": reason,
+            "portal_url": absolute_url(reverse("vendor-portal")),
+        },
+    )
