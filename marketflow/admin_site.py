@@ -11,9 +11,10 @@ from django.utils.translation import gettext_lazy as _
 from applications.selectors import market_application_counts
 from marketflow.admin_base import ScopedModelAdmin
 from marketflow.models import Market, MarketDay, User
-from marketflow.plans import active_vendor_limit
+from marketflow.plans import FREE_PLAN_MAX_MARKETS, active_vendor_limit, has_plan_limits
 from marketflow.security import AdminSignInForm
 from marketflow.selectors import acts_as_organizer, market_list
+from marketflow.stripe_api import payments_configured
 from stalls.selectors import market_day_fill_counts
 
 DASHBOARD_MARKETS = 20
@@ -31,6 +32,10 @@ class MarketSummary:
     @property
     def at_limit(self) -> bool:
         return self.vendor_limit is not None and self.active_vendor_count >= self.vendor_limit
+
+    @property
+    def over_limit(self) -> bool:
+        return self.vendor_limit is not None and self.active_vendor_count > self.vendor_limit
 
 
 @dataclass(frozen=True)
@@ -53,12 +58,27 @@ class Dashboard:
     market_days: list[DaySummary]
     pending_total: int
     pending_url: str
+    organizer: User | None  # an organizer's own plan and Stripe account; None for staff
+    payments_configured: bool
+    market_count: int  # counted only on a limited plan (else 0)
+    market_limit: int | None
+
+    @property
+    def over_market_limit(self) -> bool:
+        """Back on the free plan with more markets than it includes: all are kept, no new."""
+        return self.market_limit is not None and self.market_count > self.market_limit
+
+    @property
+    def over_vendor_limit(self) -> list[MarketSummary]:
+        return [summary for summary in self.markets if summary.over_limit]
 
 
 def dashboard(*, user: User, site_name: str) -> Dashboard:
     """Pending applications, the next market days with their fill rate, active vendors
     against the plan limit: two queries however many markets and days there are."""
     applications_url = reverse("admin:applications_application_changelist", current_app=site_name)
+    organizer = user if acts_as_organizer(user) else None
+    limited = organizer is not None and has_plan_limits(organizer)
     markets = list(
         market_list(user=user)
         .filter(is_active=True)
@@ -104,6 +124,10 @@ def dashboard(*, user: User, site_name: str) -> Dashboard:
         ][:DASHBOARD_DAYS],
         pending_total=sum(market.pending_count for market in markets),
         pending_url=f"{applications_url}?status__exact=pending",
+        organizer=organizer,
+        payments_configured=payments_configured(),
+        market_count=market_list(user=user).count() if limited else 0,
+        market_limit=FREE_PLAN_MAX_MARKETS if limited else None,
     )
 
 

@@ -6,11 +6,29 @@ platform superusers have none. Services check them under a lock (``market_create
 
 from collections.abc import Callable
 
+from django.urls import reverse
+
+from marketflow.emails import absolute_url
 from marketflow.errors import PlanLimitReachedError
 from marketflow.models import User
 
 FREE_PLAN_MAX_MARKETS = 1
 FREE_PLAN_MAX_ACTIVE_VENDORS = 20
+
+
+def plan_summary(user: User) -> dict:
+    """The plan as ``/api/me/`` tells it: the plan in force now and Stripe's view of it."""
+    return {
+        "plan": User.Plan.PAID if user.has_paid_plan else User.Plan.FREE,
+        "plan_status": user.plan_status,
+        "plan_renews_at": user.plan_renews_at,
+        "plan_grace_until": user.plan_grace_until,
+    }
+
+
+def upgrade_url() -> str:
+    """Where an organizer upgrades: every plan-limit refusal names it (``extra``)."""
+    return absolute_url(reverse("billing-upgrade"))
 
 
 def has_plan_limits(organizer: User) -> bool:
@@ -27,8 +45,13 @@ def market_limit_check(*, organizer: User, count_markets: Callable[[], int]) -> 
     Raises PlanLimitReachedError."""
     if has_plan_limits(organizer) and count_markets() >= FREE_PLAN_MAX_MARKETS:
         raise PlanLimitReachedError(
-            "The free plan includes one market. Upgrade to the paid plan to add more.",
-            extra={"limit": FREE_PLAN_MAX_MARKETS, "resource": "markets"},
+            f"The free plan includes one market. Upgrade to the paid plan to add more: "
+            f"{upgrade_url()}",
+            extra={
+                "limit": FREE_PLAN_MAX_MARKETS,
+                "resource": "markets",
+                "upgrade_url": upgrade_url(),
+            },
         )
 
 
@@ -38,6 +61,10 @@ def active_vendor_limit_check(*, organizer: User, count_active_vendors: Callable
     if has_plan_limits(organizer) and count_active_vendors() >= FREE_PLAN_MAX_ACTIVE_VENDORS:
         raise PlanLimitReachedError(
             f"The free plan includes {FREE_PLAN_MAX_ACTIVE_VENDORS} active vendors "
-            "per market. Upgrade to the paid plan to accept more.",
-            extra={"limit": FREE_PLAN_MAX_ACTIVE_VENDORS, "resource": "active_vendors"},
+            f"per market. Upgrade to the paid plan to accept more: {upgrade_url()}",
+            extra={
+                "limit": FREE_PLAN_MAX_ACTIVE_VENDORS,
+                "resource": "active_vendors",
+                "upgrade_url": upgrade_url(),
+            },
         )

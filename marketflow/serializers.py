@@ -173,7 +173,22 @@ class MeSerializer(serializers.Serializer):
     email = serializers.EmailField()
     is_organizer = serializers.BooleanField(help_text="May use the organizer endpoints.")
     is_vendor = serializers.BooleanField(help_text="Has a vendor profile (`/api/me/vendor/`).")
-    plan = serializers.ChoiceField(choices=User.Plan.choices)
+    plan = serializers.ChoiceField(
+        choices=User.Plan.choices,
+        help_text="The plan in force now (a past-due subscription keeps `paid` for a grace "
+        "period).",
+    )
+    plan_status = serializers.CharField(
+        help_text="The Stripe subscription's status (`active`, `trialing`, `past_due`, "
+        "`canceled`, ...); empty without a subscription."
+    )
+    plan_renews_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text="End of the subscription's current period: it renews then, or ends if cancelled.",
+    )
+    plan_grace_until = serializers.DateTimeField(
+        allow_null=True, help_text="Past due: the paid plan lasts until then."
+    )
 
 
 class ErrorSerializer(serializers.Serializer):

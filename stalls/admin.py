@@ -37,7 +37,9 @@ PAYMENT_BUTTONS = {
     PaymentStatus.UNPAID: _("Mark unpaid"),
     PaymentStatus.PAID: _("Mark paid"),
     PaymentStatus.WAIVED: _("Waive fee"),
+    PaymentStatus.REFUNDED: _("Record refund"),
 }
+PAYMENT_METHOD_LABELS = dict(Booking.PaymentMethod.choices)
 
 
 # -- stalls ------------------------------------------------------------------------------------
@@ -107,7 +109,15 @@ class StallAdmin(ScopedModelAdmin):
 @admin.register(Booking)
 class BookingAdmin(ScopedModelAdmin):
     owner_path = "market_day__market__organizer"
-    list_display = ["market_day", "stall", "vendor", "fee", "payment_status", "paid_at"]
+    list_display = [
+        "market_day",
+        "stall",
+        "vendor",
+        "fee",
+        "payment_status",
+        "payment_method",
+        "paid_at",
+    ]
     list_filter = [
         when_filter("market_day__date", _("market day")),
         market_filter("market_day__market"),
@@ -125,7 +135,17 @@ class BookingAdmin(ScopedModelAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             return ["market_day", "stall", "vendor"]
-        return ["market_day", "stall", "vendor", "fee", "payment_status", "paid_at", "booked_by"]
+        return [
+            "market_day",
+            "stall",
+            "vendor",
+            "fee",
+            "payment_status",
+            "payment_method",
+            "payment_reference",
+            "paid_at",
+            "booked_by",
+        ]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
@@ -322,6 +342,8 @@ class BookingAdmin(ScopedModelAdmin):
                 (status, label, PAYMENT_BUTTONS[status]) for status, label in PaymentStatus.choices
             ],
             "paid": PaymentStatus.PAID,
+            "card": Booking.PaymentMethod.CARD,
+            "payment_methods": PAYMENT_METHOD_LABELS,
             "is_open": market_day.is_open,
             "fees_due": format_money(board["fees_due_cents"], currency),
             "fees_paid": format_money(board["fees_paid_cents"], currency),
@@ -415,6 +437,8 @@ class BookingAdmin(ScopedModelAdmin):
             "phone",
             f"fee ({currency})",
             "payment status",
+            "payment method",
+            "payment reference",
             "paid at",
         ]
         rows = (
@@ -427,6 +451,8 @@ class BookingAdmin(ScopedModelAdmin):
                 booking.vendor.phone,
                 money_amount(booking.fee_cents, currency),
                 booking.payment_status,
+                booking.payment_method,
+                booking.payment_reference,
                 booking.paid_at.isoformat() if booking.paid_at else "",
             ]
             for booking in bookings.iterator(chunk_size=500)

@@ -75,7 +75,7 @@ def vendor_booking_rows(*, user: User) -> QuerySet:
     return bookings.values(
         "id", "market_day__date", "market_day__start_time", "market_day__end_time",
         "market_day__market_id", "market_day__market__name", "stall__label", "fee_cents",
-        "market_day__market__currency", "payment_status",
+        "market_day__market__currency", "payment_status", "payment_method",
     )  # fmt: skip
 
 
@@ -113,7 +113,8 @@ def market_day_board(market_day: MarketDay) -> dict:
         .values(
             "id", "label", "size_category", "price_per_day", "assigned_vendor_id",
             "booking__id", "booking__vendor_id", "booking__vendor__business_name",
-            "booking__fee_cents", "booking__payment_status", "booking__paid_at",
+            "booking__fee_cents", "booking__payment_status", "booking__payment_method",
+            "booking__payment_reference", "booking__paid_at",
         )
     )  # fmt: skip
     zone = timezone.get_current_timezone()
@@ -134,6 +135,8 @@ def market_day_board(market_day: MarketDay) -> dict:
                 },
                 "fee_cents": stall["booking__fee_cents"],
                 "payment_status": stall["booking__payment_status"],
+                "payment_method": stall["booking__payment_method"],
+                "payment_reference": stall["booking__payment_reference"],
                 "paid_at": datetime_text(stall["booking__paid_at"], zone),
             },
         }

@@ -66,6 +66,8 @@ class BookingReadSerializer(serializers.ModelSerializer):
             "vendor",
             "fee_cents",
             "payment_status",
+            "payment_method",
+            "payment_reference",
             "paid_at",
             "created_at",
             "updated_at",
@@ -87,7 +89,15 @@ class BoardBookingSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Booking
-        fields = ["id", "vendor", "fee_cents", "payment_status", "paid_at"]
+        fields = [
+            "id",
+            "vendor",
+            "fee_cents",
+            "payment_status",
+            "payment_method",
+            "payment_reference",
+            "paid_at",
+        ]
         read_only_fields = fields
 
 
@@ -135,6 +145,7 @@ class VendorBookingSerializer(serializers.ModelSerializer):
             "fee_cents",
             "currency",
             "payment_status",
+            "payment_method",
         ]
         read_only_fields = fields
 
@@ -155,6 +166,7 @@ def vendor_booking_data(rows) -> list[dict]:
             "fee_cents": row["fee_cents"],
             "currency": row["market_day__market__currency"],
             "payment_status": row["payment_status"],
+            "payment_method": row["payment_method"],
         }
         for row in rows
     ]

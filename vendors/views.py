@@ -5,6 +5,7 @@ from rest_framework import generics
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from marketflow.plans import plan_summary
 from marketflow.selectors import manages_markets
 from marketflow.serializers import MeSerializer
 from marketflow.views import ListResponseMixin
@@ -21,7 +22,7 @@ class MeView(generics.GenericAPIView):
 
     def get(self, request):
         user = request.user
-        me = {"id": user.pk, "email": user.email, "plan": user.plan}
+        me = {"id": user.pk, "email": user.email} | plan_summary(user)
         me |= {"is_organizer": manages_markets(user), "is_vendor": user_is_vendor(user=user)}
         return Response(MeSerializer(me).data)
 

@@ -97,7 +97,7 @@ def test_the_plan_limit_refuses_the_21st_vendor(market, application, organizer_a
 
     assert messages_of(response) == [
         "The free plan includes 20 active vendors per market. "
-        "Upgrade to the paid plan to accept more."
+        "Upgrade to the paid plan to accept more: http://testserver/billing/"
     ]
     assert domain_snapshot() == before
 

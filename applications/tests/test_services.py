@@ -281,7 +281,11 @@ def test_free_plan_refuses_the_21st_active_vendor(refused, organizer, market, st
 
     with refused("plan_limit_reached") as excinfo:
         application_accept(user=organizer, market_id=market.pk, application_id=application.pk)
-    assert excinfo.value.extra == {"limit": 20, "resource": "active_vendors"}
+    assert excinfo.value.extra == {
+        "limit": 20,
+        "resource": "active_vendors",
+        "upgrade_url": "http://testserver/billing/",
+    }
 
 
 def test_free_plan_still_rejects_and_waitlists_at_the_limit(organizer, market):

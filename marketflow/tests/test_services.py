@@ -112,7 +112,11 @@ def test_free_plan_allows_one_market_only(refused, organizer):
 
     with refused("plan_limit_reached") as excinfo:
         market_create(organizer=organizer, **market_fields(slug="second"))
-    assert excinfo.value.extra == {"limit": 1, "resource": "markets"}
+    assert excinfo.value.extra == {
+        "limit": 1,
+        "resource": "markets",
+        "upgrade_url": "http://testserver/billing/",
+    }
 
 
 def test_free_plan_counts_an_inactive_market_too(refused, organizer):

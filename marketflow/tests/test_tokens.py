@@ -311,6 +311,9 @@ def test_me_for_an_organizer(organizer):
         "is_organizer": True,
         "is_vendor": False,
         "plan": "free",
+        "plan_status": "",
+        "plan_renews_at": None,
+        "plan_grace_until": None,
     }
 
 

@@ -33,6 +33,8 @@ BOOKING_FIELDS = {
     "vendor",
     "fee_cents",
     "payment_status",
+    "payment_method",
+    "payment_reference",
     "paid_at",
     "created_at",
     "updated_at",
@@ -426,6 +428,7 @@ def test_me_bookings_lists_my_bookings(vendor_client, vendor, market, market_day
         "fee_cents": mine.fee_cents,
         "currency": market.currency,
         "payment_status": "unpaid",
+        "payment_method": "",
     }
 
 

@@ -422,7 +422,7 @@ def test_payment_of_a_past_day_can_still_be_recorded(organizer, market):
 
 def test_an_unknown_payment_status_is_refused(refused, organizer, booking):
     with refused("invalid") as excinfo:
-        set_payment(organizer, booking, "refunded")
+        set_payment(organizer, booking, "reimbursed")
     assert list(excinfo.value.extra["fields"]) == ["payment_status"]
 
 
