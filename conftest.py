@@ -156,3 +156,34 @@ def other_organizer_admin(other_organizer):
 @pytest.fixture
 def superuser_admin(superuser):
     return admin_session(superuser)
+
+
+# -- Stripe: the real library against a stub on loopback (tests/stripe_stub.py) -------------
+
+
+@pytest.fixture(scope="session")
+def stripe_stub_server():
+    import stripe
+
+    from tests.stripe_stub import start_stub
+
+    stub, server = start_stub()
+    api_base = stripe.api_base
+    stripe.api_base = stub.url
+    yield stub
+    stripe.api_base = api_base
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def stripe_stub(stripe_stub_server, settings):
+    """Payments configured, every Stripe call answered by the stub (its requests recorded)."""
+    from tests.stripe_stub import WEBHOOK_SECRET
+
+    settings.STRIPE_SECRET_KEY = "sk_test_marketflow"
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    settings.STRIPE_PRICE_PAID = "price_paid_monthly"
+    stripe_stub_server.reset()
+    yield stripe_stub_server
+    stripe_stub_server.reset()
