@@ -59,6 +59,19 @@ HANDLERS = {
 SUBSCRIBED_EVENTS = sorted(HANDLERS)
 
 
+def stripe_event_claim(event: dict) -> bool:
+    """Insert the event's row; False if another delivery of it has (it waits on the unique
+    index while that one's transaction is open)."""
+    try:
+        with transaction.atomic():  # savepoint: a duplicate leaves the transaction usable
+            StripeEvent.objects.create(
+                event_id=event["id"], type=event["type"], account=str(event.get("account") or "")
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
 @transaction.atomic
 def stripe_event_apply(event: dict) -> str:
     """Apply a verified event once: "handled", "duplicate" or "ignored" (a type we do not
@@ -66,12 +79,7 @@ def stripe_event_apply(event: dict) -> str:
     handler = HANDLERS.get(event["type"])
     if handler is None:
         return "ignored"
-    try:
-        with transaction.atomic():  # savepoint: a duplicate leaves the transaction usable
-            StripeEvent.objects.create(
-                event_id=event["id"], type=event["type"], account=str(event.get("account") or "")
-            )
-    except IntegrityError:
+    if not stripe_event_claim(event):
         return "duplicate"
     created = datetime.datetime.fromtimestamp(event["created"], tz=datetime.UTC)
     handler(event, event["data"]["object"], created)

@@ -170,6 +170,17 @@ def _refund(*, account: str, payment_intent_id: str, booking_id, amount_cents: i
     )
 
 
+def payment_bookings_lock(booking_ids: list[UUID]) -> list[Booking]:
+    """The bookings a payment names that still exist, locked in pk order: a cancellation or
+    another payment of them waits for ours, or we wait for theirs and see its outcome."""
+    return list(
+        Booking.objects.select_for_update(no_key=True, of=("self",))
+        .filter(pk__in=booking_ids)
+        .select_related("vendor__user", "stall", "market_day__market__organizer")
+        .order_by("pk")
+    )
+
+
 def booking_payment_succeeded(*, payment: dict, account: str) -> None:
     """A payment of stall fees succeeded (a completed Checkout session in payment mode, or
     its payment intent): mark each booking it names paid by card, or refund its amount if
@@ -185,13 +196,7 @@ def booking_payment_succeeded(*, payment: dict, account: str) -> None:
         logger.warning("Stripe payment %s names no bookings of ours", payment.get("id"))
         return
     vendor_id = metadata.get("vendor_id")
-    bookings = {
-        booking.pk: booking
-        for booking in Booking.objects.select_for_update(no_key=True, of=("self",))
-        .filter(pk__in=list(amounts))
-        .select_related("vendor__user", "stall", "market_day__market__organizer")
-        .order_by("pk")
-    }
+    bookings = {booking.pk: booking for booking in payment_bookings_lock(list(amounts))}
     now = timezone.now()
     paid, refunds = [], []
     for booking_id, amount in amounts.items():
