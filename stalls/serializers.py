@@ -52,8 +52,19 @@ class BookingVendorSerializer(serializers.Serializer):
     business_name = serializers.CharField(read_only=True)
 
 
+def payment_method_field() -> serializers.ChoiceField:
+    return serializers.ChoiceField(
+        choices=Booking.PaymentMethod.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="How the fee was settled: `cash`, `card` (through Stripe, with its payment "
+        "intent as `payment_reference`), `waived`; empty while unpaid.",
+    )
+
+
 class BookingReadSerializer(serializers.ModelSerializer):
     vendor = BookingVendorSerializer(read_only=True)
+    payment_method = payment_method_field()
     stall_label = serializers.CharField(source="stall.label", read_only=True)
 
     class Meta:
@@ -86,6 +97,7 @@ class BookingUpdateSerializer(serializers.Serializer):
 
 class BoardBookingSerializer(serializers.ModelSerializer):
     vendor = BookingVendorSerializer(read_only=True)
+    payment_method = payment_method_field()
 
     class Meta:
         model = Booking
@@ -131,6 +143,7 @@ class VendorBookingSerializer(serializers.ModelSerializer):
     market_name = serializers.CharField(source="market_day.market.name", read_only=True)
     currency = serializers.CharField(source="market_day.market.currency", read_only=True)
     stall_label = serializers.CharField(source="stall.label", read_only=True)
+    payment_method = payment_method_field()
 
     class Meta:
         model = Booking
