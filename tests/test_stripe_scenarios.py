@@ -8,7 +8,9 @@ import time
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.core import mail
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from applications.tests.factories import AcceptedApplicationFactory
@@ -438,3 +440,32 @@ def test_a_market_without_a_connected_account_takes_no_card_payments(
     )
     assert "does not take card payments yet" in response.content.decode()
     assert stripe_stub.calls("/v1/checkout/sessions") == []
+
+
+def test_the_portal_lists_what_is_owed_in_the_same_queries_for_1_and_many(
+    stripe_stub, connected, vendor, vendor_user, market
+):
+    """Query budget of the portal's new list (what the vendor owes, per market)."""
+    client = signed_in(vendor_user)
+    AcceptedApplicationFactory(market=market, vendor=vendor)
+    other = MarketFactory()
+    AcceptedApplicationFactory(market=other, vendor=vendor)
+
+    def book(count: int):
+        for target in (market, other):
+            for _number in range(count):
+                day = MarketDayFactory(market=target)
+                BookingFactory(market_day=day, stall=StallFactory(market=target), vendor=vendor)
+
+    def portal_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("vendor-portal")).status_code == 200
+        return len(queries)
+
+    book(1)
+    for_one = portal_queries()
+    book(12)
+    for_many = portal_queries()
+
+    assert for_one == for_many
+    assert client.get(reverse("vendor-portal")).content.decode().count("Pay by card") == 1
