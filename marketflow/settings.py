@@ -349,7 +349,14 @@ CONTENT_SECURITY_POLICY = {
         "connect-src": [csp_constants.SELF],
         "object-src": [csp_constants.NONE],
         "base-uri": [csp_constants.NONE],
-        "form-action": [csp_constants.SELF],
+        # The upgrade, billing, Connect and pay buttons post to us and are redirected on to
+        # Stripe's hosted pages; browsers hold such redirects to form-action too.
+        "form-action": [
+            csp_constants.SELF,
+            "https://checkout.stripe.com",
+            "https://billing.stripe.com",
+            "https://connect.stripe.com",
+        ],
         "frame-ancestors": [csp_constants.NONE],
     }
 }
