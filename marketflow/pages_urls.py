@@ -5,7 +5,7 @@ from django.urls import path
 from applications import pages as application_pages
 from marketflow import billing_pages
 from marketflow import pages as core_pages
-from marketflow.webhooks import stripe_webhook
+from marketflow.webhooks import StripeWebhookView
 from vendors import pages as vendor_pages
 
 urlpatterns = [
@@ -41,7 +41,7 @@ urlpatterns = [
     path("billing/upgrade/", billing_pages.upgrade, name="billing-upgrade-start"),
     path("billing/portal/", billing_pages.portal, name="billing-portal"),
     path("billing/connect/", billing_pages.connect, name="billing-connect"),
-    path("webhooks/stripe/", stripe_webhook, name="stripe-webhook"),
+    path("webhooks/stripe/", StripeWebhookView.as_view(), name="stripe-webhook"),
     path("vendor/profile/", vendor_pages.profile_edit, name="vendor-profile"),
     path("vendor/documents/new/", vendor_pages.document_upload, name="vendor-document-upload"),
     path(

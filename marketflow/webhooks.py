@@ -16,9 +16,12 @@ import logging
 
 import stripe
 from django.db import IntegrityError, transaction
-from django.http import JsonResponse
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from marketflow import billing
 from marketflow.errors import DomainError, error_body
@@ -86,23 +89,46 @@ def stripe_event_apply(event: dict) -> str:
     return "handled"
 
 
-@csrf_exempt
-@require_POST
-def stripe_webhook(request):
-    try:
-        event = webhook_event(request.body, request.headers.get("Stripe-Signature", ""))
-    except stripe.SignatureVerificationError:
-        return JsonResponse(
-            error_body("signature_invalid", "The Stripe-Signature header does not verify."),
-            status=400,
-        )
-    except MalformedEventError as error:
-        return JsonResponse(error_body("invalid", str(error)), status=400)
-    try:
-        outcome = stripe_event_apply(event)
-    except DomainError as error:
-        logger.warning("Stripe event %s not applied: %s", event["id"], error.message)
-        return JsonResponse(error.body(), status=domain_error_status(error))
-    if outcome != "handled":
-        logger.info("Stripe event %s (%s): %s", event["id"], event["type"], outcome)
-    return JsonResponse({"received": True, "outcome": outcome})
+class StripeWebhookAnswerSerializer(serializers.Serializer):
+    received = serializers.BooleanField()
+    outcome = serializers.ChoiceField(
+        choices=["handled", "duplicate", "ignored"],
+        help_text="`duplicate`: this event id was applied before; `ignored`: a type we do not "
+        "subscribe to.",
+    )
+
+
+class StripeWebhookView(APIView):
+    """Stripe's events; anyone may post, only Stripe's signature makes it count."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    error_statuses = {"POST": (400, 409, 503)}
+
+    @extend_schema(
+        operation_id="stripe_webhook",
+        tags=["webhooks"],
+        request={"application/json": OpenApiTypes.OBJECT},
+        responses=StripeWebhookAnswerSerializer,
+        description="Stripe's webhook (not for API clients). The body is a Stripe event, "
+        "signed in the `Stripe-Signature` header (`t=...,v1=...`, HMAC-SHA256 of `t.body` "
+        "with the endpoint secret, at most five minutes old). Each event id is applied once. "
+        "400 `signature_invalid`: missing, wrong or stale signature; 400 `invalid`: not a "
+        "Stripe event; 503: Stripe or the database failed, deliver again.",
+    )
+    def post(self, request):
+        try:
+            event = webhook_event(request.body, request.headers.get("Stripe-Signature", ""))
+        except stripe.SignatureVerificationError:
+            body = error_body("signature_invalid", "The Stripe-Signature header does not verify.")
+            return Response(body, status=400)
+        except MalformedEventError as error:
+            return Response(error_body("invalid", str(error)), status=400)
+        try:
+            outcome = stripe_event_apply(event)
+        except DomainError as error:
+            logger.warning("Stripe event %s not applied: %s", event["id"], error.message)
+            return Response(error.body(), status=domain_error_status(error))
+        if outcome != "handled":
+            logger.info("Stripe event %s (%s): %s", event["id"], event["type"], outcome)
+        return Response({"received": True, "outcome": outcome})
