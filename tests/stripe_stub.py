@@ -73,20 +73,20 @@ class StripeStub:
                 "id": f"cs_test_{number}",
                 "object": "checkout.session",
                 "mode": params.get("mode"),
-                "url": f"https://checkout.stripe.test/c/pay/cs_test_{number}",
+                "url": f"https://checkout.stripe.com/c/pay/cs_test_{number}",
             }
         if path == "/v1/billing_portal/sessions":
             return 200, {
                 "id": f"bps_{number}",
                 "object": "billing_portal.session",
-                "url": f"https://billing.stripe.test/p/session/{number}",
+                "url": f"https://billing.stripe.com/p/session/{number}",
             }
         if path == "/v1/accounts":
             return 200, {"id": f"acct_{number}", "object": "account", "charges_enabled": False}
         if path == "/v1/account_links":
             return 200, {
                 "object": "account_link",
-                "url": f"https://connect.stripe.test/setup/e/{params.get('account')}/{number}",
+                "url": f"https://connect.stripe.com/setup/e/{params.get('account')}/{number}",
             }
         if path == "/v1/refunds":
             return 200, {

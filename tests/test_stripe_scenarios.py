@@ -61,7 +61,7 @@ def upgrade(organizer, stripe_stub, send, organizer_client) -> int:
     """The organizer clicks "Upgrade", pays on Stripe's page, Stripe reports it."""
     response = signed_in(organizer).post(reverse("billing-upgrade-start"))
     assert response.status_code == 302
-    assert response["Location"].startswith("https://checkout.stripe.test/")
+    assert response["Location"].startswith("https://checkout.stripe.com/")
     (call,) = stripe_stub.calls("/v1/checkout/sessions")
     assert call.params["mode"] == "subscription"
     assert call.params["line_items[0][price]"] == "price_paid_monthly"
@@ -104,7 +104,7 @@ def test_cancelling_in_the_portal_returns_to_free_at_the_period_end_and_deletes_
     upgrade(organizer, stripe_stub, send, organizer_client)
     second = MarketFactory(organizer=organizer)
     portal = signed_in(organizer).post(reverse("billing-portal"))
-    assert portal["Location"].startswith("https://billing.stripe.test/")
+    assert portal["Location"].startswith("https://billing.stripe.com/")
     assert stripe_stub.calls("/v1/billing_portal/sessions")[0].params["customer"] == "cus_42"
     period_end = int(time.time()) + 10 * DAY
     now = int(time.time())
@@ -179,7 +179,7 @@ def test_connecting_stripe_creates_one_express_account(stripe_stub, organizer, s
     first = client.post(reverse("billing-connect"))
     second = client.post(reverse("billing-connect"))
 
-    assert first["Location"].startswith("https://connect.stripe.test/setup/")
+    assert first["Location"].startswith("https://connect.stripe.com/setup/")
     assert second.status_code == 302
     organizer.refresh_from_db()
     account_calls = stripe_stub.calls("/v1/accounts")
@@ -229,7 +229,7 @@ def pay(vendor_user, bookings, stripe_stub) -> dict:
         {"market": str(bookings[0].market_day.market_id), "bookings": [b.pk for b in bookings]},
     )
     assert response.status_code == 302, response.content
-    assert response["Location"].startswith("https://checkout.stripe.test/")
+    assert response["Location"].startswith("https://checkout.stripe.com/")
     call = stripe_stub.calls("/v1/checkout/sessions")[-1]
     return call
 
