@@ -42,7 +42,7 @@ def plan_checkout_url(*, user: User) -> str:
     upgrade, named by ``client_reference_id``. Raises NotAnOrganizerError,
     PlanAlreadyPaidError, PaymentsNotConfiguredError, PaymentProviderError."""
     _organizer(user)
-    if user.has_paid_plan:
+    if user.has_paid_plan or user.has_open_subscription:
         raise PlanAlreadyPaidError()
     params = {
         "mode": "subscription",

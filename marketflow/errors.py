@@ -163,7 +163,10 @@ class StripeNotConnectedError(ConflictError):
 
 class PlanAlreadyPaidError(ConflictError):
     code = "plan_already_paid"
-    default_message = "You are on the paid plan already. Manage it under “Manage billing”."
+    default_message = (
+        "You are on the paid plan already, or your subscription awaits a payment: manage it "
+        "under “Manage billing”."
+    )
 
 
 class NoBillingAccountError(ConflictError):

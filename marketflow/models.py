@@ -129,7 +129,13 @@ class User(BaseModel, AbstractBaseUser, PermissionsMixin):
 
     @property
     def in_billing_grace(self) -> bool:
-        return self.plan == self.Plan.PAID and self.plan_grace_until is not None
+        return self.has_paid_plan and self.plan_grace_until is not None
+
+    @property
+    def has_open_subscription(self) -> bool:
+        """A Stripe subscription that is running or being paid: it is managed in Stripe's
+        portal, and another upgrade would start a second one."""
+        return self.plan_status in {"active", "trialing", "past_due", "incomplete"}
 
 
 class ApiToken(AbstractAuthToken):

@@ -149,6 +149,14 @@ BODIES = {
     },
     ("POST", "/api/markets/{market_id}/applications/{application_id}/waitlist/"): lambda t: {},
     ("PATCH", "/api/me/vendor/"): lambda t: {"phone": "+49 30 7654321"},
+    # Public; only Stripe's signature (tests/test_stripe_webhooks.py) makes an event count.
+    ("POST", "/webhooks/stripe/"): lambda t: {
+        "id": "evt_matrix",
+        "object": "event",
+        "type": "account.updated",
+        "created": 0,
+        "data": {"object": {"id": "acct_matrix"}},
+    },
 }
 
 

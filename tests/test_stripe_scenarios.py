@@ -3,6 +3,7 @@ billing pages and dashboard, the API, the vendor portal, the board; Stripe's sid
 the stub on loopback (what the library sends is recorded) and by webhook events signed as
 Stripe signs them."""
 
+import datetime
 import time
 
 import pytest
@@ -12,6 +13,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from applications.tests.factories import AcceptedApplicationFactory
 from marketflow.models import Market
@@ -469,3 +471,21 @@ def test_the_portal_lists_what_is_owed_in_the_same_queries_for_1_and_many(
 
     assert for_one == for_many
     assert client.get(reverse("vendor-portal")).content.decode().count("Pay by card") == 1
+
+
+def test_a_subscription_past_its_grace_is_fixed_in_the_portal_not_upgraded_twice(
+    stripe_stub, settings, organizer
+):
+    organizer.plan, organizer.plan_status = "paid", "past_due"
+    organizer.stripe_customer_id = "cus_late"
+    organizer.plan_grace_until = timezone.now() - datetime.timedelta(days=1)
+    organizer.save()
+    client = signed_in(organizer)
+
+    page = client.get(reverse("billing-upgrade")).content.decode()
+    refused = client.post(reverse("billing-upgrade-start"), follow=True).content.decode()
+
+    assert 'id="billing-plan">Free' in page
+    assert 'id="upgrade"' not in page and 'id="manage-billing"' in page
+    assert "Manage billing" in refused
+    assert stripe_stub.calls("/v1/checkout/sessions") == []
