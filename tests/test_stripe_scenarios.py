@@ -489,3 +489,30 @@ def test_a_subscription_past_its_grace_is_fixed_in_the_portal_not_upgraded_twice
     assert 'id="upgrade"' not in page and 'id="manage-billing"' in page
     assert "Manage billing" in refused
     assert stripe_stub.calls("/v1/checkout/sessions") == []
+
+
+def test_the_board_shows_a_card_payment_and_cancelling_there_refunds_it(
+    stripe_stub, send, two_bookings, vendor_user, organizer
+):
+    call = pay(vendor_user, two_bookings, stripe_stub)
+    send(
+        stripe_event(
+            "checkout.session.completed", completed_session(call, "pi_board"), account="acct_org"
+        )
+    )
+    booking = two_bookings[0]
+    board = reverse("admin:stalls_booking_board", args=[booking.market_day_id])
+    client = signed_in(organizer)
+
+    page = client.get(board).content.decode()
+    row = page[page.index(f'data-stall="{booking.stall.label}"') :]
+    row = row[: row.index("</tr>")]
+    assert "Card (Stripe)" in row and "pi_board" in row
+    assert "mark-unpaid" not in row  # a card payment is undone by cancelling: a refund
+
+    response = client.post(board, {"operation": "cancel", "booking": booking.pk}, follow=True)
+
+    assert response.status_code == 200
+    assert not Booking.objects.filter(pk=booking.pk).exists()
+    (refund,) = stripe_stub.refunds()
+    assert (refund.params["payment_intent"], refund.params["amount"]) == ("pi_board", "2500")
