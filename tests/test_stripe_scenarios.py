@@ -516,3 +516,23 @@ def test_the_board_shows_a_card_payment_and_cancelling_there_refunds_it(
     assert not Booking.objects.filter(pk=booking.pk).exists()
     (refund,) = stripe_stub.refunds()
     assert (refund.params["payment_intent"], refund.params["amount"]) == ("pi_board", "2500")
+
+
+def test_a_delayed_payment_is_applied_when_its_payment_intent_succeeds(
+    stripe_stub, send, two_bookings, vendor_user
+):
+    call = pay(vendor_user, two_bookings, stripe_stub)
+    session = completed_session(call, "pi_slow") | {"payment_status": "unpaid"}
+
+    send(stripe_event("checkout.session.completed", session, account="acct_org"))
+    assert {
+        b.payment_status for b in Booking.objects.filter(pk__in=[b.pk for b in two_bookings])
+    } == {"unpaid"}
+
+    intent = {"id": "pi_slow", "object": "payment_intent", "metadata": session["metadata"]}
+    send(stripe_event("payment_intent.succeeded", intent, account="acct_org"))
+
+    for booking in two_bookings:
+        booking.refresh_from_db()
+        assert (booking.payment_method, booking.payment_reference) == ("card", "pi_slow")
+    assert stripe_stub.refunds() == []
