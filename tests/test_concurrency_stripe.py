@@ -11,9 +11,11 @@ payment is refunded).
 
 import itertools
 import threading
+import time
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.db.models import QuerySet
 from django.test import Client
 
@@ -168,24 +170,44 @@ def after(event: threading.Event, call, done: threading.Event | None = None):
     return run
 
 
+def wait_for_a_lock_waiter() -> None:
+    """Return once another session of the test database waits for a row lock."""
+    deadline = time.monotonic() + BARRIER_TIMEOUT
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            # Inside a transaction the view is a snapshot, until cleared.
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            )
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.01)
+    raise AssertionError("nobody waited for the lock")
+
+
 def test_a_cancellation_during_a_payment_waits_then_refunds(monkeypatch, stripe_stub):
     """The webhook holds the booking locked (read, not yet paid) when the cancellation comes:
-    the cancellation waits, then finds it paid by card and refunds it."""
+    the cancellation waits for it, then finds the booking paid by card and refunds it."""
     organizer, booking, (event,) = card_payment_setup()
-    read, finished = threading.Event(), threading.Event()
+    read = threading.Event()
     lock = payments.payment_bookings_lock
-    hold_first_reader(monkeypatch, read, finished, lock)
-    cancel = cancel_call(organizer, booking)
 
-    def cancel_then_release():
-        threading.Timer(0.2, finished.set).start()  # the webhook goes on while we wait
-        return cancel()
+    def lock_then_hold(booking_ids):
+        found = lock(booking_ids)
+        read.set()
+        wait_for_a_lock_waiter()  # the cancellation, blocked on our lock
+        return found
+
+    monkeypatch.setattr(payments, "payment_bookings_lock", lock_then_hold)
 
     webhook, cancelled = run_together(
-        [lambda: post_event(Client(), event), after(read, cancel_then_release)]
+        [lambda: post_event(Client(), event), after(read, cancel_call(organizer, booking))]
     )
 
     assert (webhook.status_code, cancelled.status_code) == (200, 204)
+    assert not Booking.objects.filter(pk=booking.pk).exists()
     assert refunded_amounts(stripe_stub) == [("pi_race_0", "3000")]
 
 
