@@ -10,7 +10,7 @@ import segno
 from django import forms
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import cache_control
@@ -23,6 +23,7 @@ from marketflow.authentication import TokenAuthentication
 from marketflow.pages import domain_errors, page, posted
 from marketflow.security import client_ip, rate_limited
 from marketflow.selectors import public_market_get_by_slug
+from vendors.selectors import document_presigned_url
 
 logger = logging.getLogger(__name__)
 
@@ -154,12 +155,18 @@ def _user_of(request):
 @require_GET
 @page
 def document_download(request, document_id):
-    """Stream a document to its vendor or to the organizer of a market it was submitted to;
-    anyone else signed in gets 404, and a visitor is asked to sign in first."""
+    """Stream a document to its vendor or to the organizer of a market it was submitted to
+    (from object storage: redirect to a link valid for 60 seconds); anyone else signed in
+    gets 404, and a visitor is asked to sign in first."""
     user = _user_of(request)
     if not user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     document = selectors.document_get_for_user(user=user, document_id=document_id)
+    presigned_url = document_presigned_url(document=document)
+    if presigned_url is not None:  # the object store serves it, for 60 seconds
+        response = HttpResponseRedirect(presigned_url)
+        response["Cache-Control"] = "private, no-store"
+        return response
     response = FileResponse(
         document.file.open("rb"),
         as_attachment=True,
