@@ -1,5 +1,6 @@
 """Fixtures for a tenant-first graph: organizer → market → stall / day → vendor → application."""
 
+import socket
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -164,6 +165,14 @@ def superuser_admin(superuser):
 
 
 # -- object storage: moto's S3 server on loopback, reached over HTTP by django-storages -------
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (for a server to start on, or to find closed)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
 
 S3_CREDENTIALS = {"access_key": "testing", "secret_key": "testing", "region_name": "us-east-1"}
 

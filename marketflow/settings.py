@@ -6,6 +6,7 @@ import os
 import secrets
 from pathlib import Path
 
+import botocore.config
 import dj_database_url
 from csp import constants as csp_constants
 from django.core.exceptions import ImproperlyConfigured
@@ -205,10 +206,19 @@ STORAGES = {
 # is named, through django-storages with its standard AWS_* variables; else MEDIA_ROOT.
 
 
-def object_storage(**options) -> dict:
+def object_storage(*, addressing_style: str | None = None, **options) -> dict:
     """The default storage in a private bucket: django-storages' S3 backend with ``options``
     (bucket_name, endpoint_url, region_name, ...). The keys come from AWS_ACCESS_KEY_ID and
     AWS_SECRET_ACCESS_KEY (or boto3's own chain: an instance role, ~/.aws)."""
+    client_config = botocore.config.Config(
+        signature_version="s3v4",  # what R2 and every recent S3 region accept
+        s3={"addressing_style": addressing_style},
+        # A store that does not answer fails the upload within seconds (a clear 503 / form
+        # error), well before gunicorn's 30-second worker timeout would.
+        connect_timeout=3,
+        read_timeout=20,
+        retries={"total_max_attempts": 2},
+    )
     return {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
@@ -218,7 +228,7 @@ def object_storage(**options) -> dict:
             "querystring_auth": True,
             "querystring_expire": 60,
             "file_overwrite": False,
-            "signature_version": "s3v4",  # what R2 and every recent S3 region accept
+            "client_config": client_config,
             **options,
         },
     }

@@ -12,7 +12,6 @@ import itertools
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -26,7 +25,7 @@ from django.conf import settings as django_settings
 from django.db import connection
 
 from applications.models import Application
-from conftest import s3_client, s3_keys
+from conftest import free_port, s3_client, s3_keys
 from marketflow.tests.factories import MarketFactory, OrganizerFactory, UserFactory
 from vendors.models import VendorDocument
 from vendors.tests.factories import VendorFactory
@@ -42,12 +41,6 @@ PASSWORD = "correct-horse-battery"
 REDIS_URL = os.environ.get("MARKETFLOW_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 TOKEN_RATE_PER_MINUTE = 5
 LOGIN_FAILURE_LIMIT = 3
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def wait_until(condition, what: str):

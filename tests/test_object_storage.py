@@ -16,10 +16,11 @@ from django.test import Client
 
 from applications.models import Application
 from applications.services import application_purge_unconfirmed, application_submit
-from conftest import S3_CREDENTIALS, s3_client, s3_keys
+from conftest import S3_CREDENTIALS, free_port, s3_client, s3_keys
 from marketflow.errors import DomainError
 from marketflow.models import new_id
 from marketflow.settings import object_storage
+from vendors.errors import DocumentStorageUnavailableError
 from vendors.models import Vendor, VendorDocument
 from vendors.services import (
     DocumentUpload,
@@ -155,6 +156,19 @@ def test_a_failed_storage_write_leaves_no_row_and_says_so_on_the_page(
     html = upload_page(signed_in(vendor_user), pdf())
 
     assert "Files cannot be stored just now; nothing was saved." in html
+    assert not VendorDocument.objects.exists()
+
+
+def test_an_unreachable_store_refuses_the_upload_and_leaves_no_row(settings, vendor_user):
+    nowhere = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": object_storage(bucket_name="docs", endpoint_url=nowhere, **S3_CREDENTIALS),
+    }
+
+    with pytest.raises(DocumentStorageUnavailableError):
+        vendor_document_upload(user=vendor_user, document_type="insurance", file=pdf())
+
     assert not VendorDocument.objects.exists()
 
 
