@@ -127,6 +127,14 @@ def money_amount(cents: int, currency: str) -> str:
     return f"{cents / 100:.2f}"
 
 
+def person(user) -> str | None:
+    """A user as text, ``Ana Ruiz (ana@example.com)``: a read-only user field would link the
+    account's admin page, which only platform staff may open (a 403 for organizers)."""
+    if user is None:
+        return None
+    return f"{user.full_name} ({user.email})" if user.full_name else user.email
+
+
 # -- CSV ---------------------------------------------------------------------------------------
 
 

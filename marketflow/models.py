@@ -166,6 +166,12 @@ class ProductCategory(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+def category_labels(values) -> str:
+    """``Produce, Prepared food``: categories as people read them (an unknown code as is)."""
+    labels = dict(ProductCategory.choices)
+    return ", ".join(str(labels.get(value, value)) for value in values or ())
+
+
 # A model field replaces a validator's message when the code is one of its own error codes
 # ("invalid", "invalid_choice", ...), so these codes are deliberately distinct.
 def validate_product_categories(value) -> None:

@@ -22,6 +22,7 @@ from marketflow.admin_base import (
     format_money,
     market_filter,
     money_amount,
+    person,
     when_filter,
 )
 from marketflow.errors import DomainError, MarketDayNotFoundError
@@ -125,12 +126,12 @@ class BookingAdmin(ScopedModelAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             return ["market_day", "stall", "vendor"]
-        return ["market_day", "stall", "vendor", "fee", "payment_status", "paid_at", "booked_by"]
+        return ["market_day", "stall", "vendor", "fee", "payment_status", "paid_at", "booker"]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
-        return ["market_day", "stall", "vendor", "fee", "paid_at", "booked_by"]
+        return ["market_day", "stall", "vendor", "fee", "paid_at", "booker"]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -151,6 +152,10 @@ class BookingAdmin(ScopedModelAdmin):
     @admin.display(description=_("fee"), ordering="fee_cents")
     def fee(self, booking):
         return format_money(booking.fee_cents, booking.market_day.market.currency)
+
+    @admin.display(description=_("booked by"))
+    def booker(self, booking):
+        return person(booking.booked_by)
 
     def save_model(self, request, obj, form, change):
         if change:
