@@ -121,10 +121,3 @@ class ApplicationForm(VendorProfileForm):
             ]
         return uploads
 
-
-class ActivationRequestForm(forms.Form):
-    email = forms.EmailField(
-        label="E-mail",
-        max_length=Vendor._meta.get_field("email").max_length,
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-    )

@@ -18,8 +18,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from rest_framework.exceptions import AuthenticationFailed
 
 from applications import selectors, services
-from applications.forms import DOCUMENT_FIELDS, ActivationRequestForm, ApplicationForm
+from applications.forms import DOCUMENT_FIELDS, ApplicationForm
 from marketflow.authentication import TokenAuthentication
+from marketflow.forms import EmailAddressForm
 from marketflow.pages import domain_errors, page, posted
 from marketflow.security import client_ip, rate_limited
 from marketflow.selectors import public_market_get_by_slug
@@ -129,7 +130,7 @@ def apply_confirm(request, token: str):
 def activation_request(request):
     """Ask for a new one-time link to set a vendor password (the old one expired or is lost).
     The answer is the same whether or not the e-mail belongs to an accepted vendor."""
-    form = ActivationRequestForm(**posted(request))
+    form = EmailAddressForm(**posted(request))
     if request.method == "POST":
         if rate_limited(request, "public_apply"):
             form.add_error(None, "Too many requests from your connection. Try again later.")

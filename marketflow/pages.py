@@ -22,13 +22,14 @@ from django.views.decorators.http import require_GET
 from marketflow import services
 from marketflow.errors import DomainError, NotFoundError, PermissionDeniedError
 from marketflow.forms import (
+    EmailAddressForm,
     OrganizerSignUpForm,
     PasswordResetForm,
     PasswordResetSetForm,
     add_domain_error_to_form,
 )
 from marketflow.models import DocumentType, ProductCategory
-from marketflow.security import SignInForm
+from marketflow.security import SignInForm, rate_limited
 from marketflow.selectors import public_market
 
 
@@ -121,6 +122,20 @@ def signup_verify(request, uidb64: str, token: str):
     return render(
         request, "pages/signup_verified.html", {"verified_user": user}, status=200 if user else 400
     )
+
+
+def signup_resend(request):
+    """A new verification link for an organizer sign-up nobody confirmed yet (the link
+    expired or went astray). Answers the same whether or not such a sign-up exists."""
+    form = EmailAddressForm(**posted(request))
+    if request.method == "POST":
+        if rate_limited(request, "sign_in"):
+            form.add_error(None, "Too many requests from your connection. Try again later.")
+            return render(request, "pages/signup_resend.html", {"form": form}, status=429)
+        if form.is_valid():
+            services.organizer_verification_resend(email=form.cleaned_data["email"])
+            return render(request, "pages/signup_resend.html", {"sent": True})
+    return render(request, "pages/signup_resend.html", {"form": form})
 
 
 # Sign-in, sign-out and password reset: Django's views with our templates.

@@ -14,6 +14,7 @@ urlpatterns = [
     path("m/<slug:slug>/qr.svg", application_pages.market_qr, name="market-qr"),
     path("signup/", core_pages.signup, name="signup"),
     path("signup/done/", core_pages.signup_done, name="signup-done"),
+    path("signup/resend/", core_pages.signup_resend, name="signup-resend"),
     path("signup/verify/<str:uidb64>/<str:token>/", core_pages.signup_verify, name="signup-verify"),
     path("accounts/sign-in/", core_pages.SignInView.as_view(), name="login"),
     path("accounts/sign-out/", core_pages.SignOutView.as_view(), name="logout"),
