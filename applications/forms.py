@@ -120,4 +120,3 @@ class ApplicationForm(VendorProfileForm):
                 DocumentUpload(document_type=kind, file=file, expires_on=expiry) for file in files
             ]
         return uploads
-

@@ -9,7 +9,7 @@ from applications.services import application_accept
 from applications.tests.factories import AcceptedApplicationFactory, ApplicationFactory
 from conftest import domain_snapshot
 from marketflow.tests.factories import MarketDayFactory
-from stalls.tests.factories import BookingFactory, StallFactory
+from stalls.tests.factories import BookingFactory
 from tests.admin_support import admin_url
 from vendors.models import VendorDocument
 
@@ -127,9 +127,7 @@ def test_the_reviewer_shows_as_a_name_the_organizer_can_read_not_a_forbidden_lin
 
 
 def test_booked_by_shows_as_text(stall, market_day, accepted_application, organizer_admin):
-    booking = BookingFactory(
-        stall=stall, market_day=market_day, vendor=accepted_application.vendor
-    )
+    booking = BookingFactory(stall=stall, market_day=market_day, vendor=accepted_application.vendor)
     booking.booked_by = market_day.market.organizer
     booking.save()
     content = organizer_admin.get(admin_url("booking", "change", booking.pk)).content.decode()
