@@ -14,7 +14,7 @@ from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 from rest_framework.exceptions import AuthenticationFailed
 
 from applications import selectors, services
@@ -33,7 +33,7 @@ LAST_APPLICATION_COOKIE = "last_application"
 LAST_APPLICATION_SECONDS = 3600
 
 
-@require_GET
+@require_safe
 @cache_control(max_age=3600)
 @page
 def market_qr(request, slug: str):
@@ -97,7 +97,7 @@ def _apply_context(market, form) -> dict:
     }
 
 
-@require_GET
+@require_safe
 @page
 def apply_done(request, slug: str):
     market = public_market_get_by_slug(slug=slug)
@@ -152,7 +152,7 @@ def _user_of(request):
     return authenticated[0] if authenticated else request.user
 
 
-@require_GET
+@require_safe
 @page
 def document_download(request, document_id):
     """Stream a document to its vendor or to the organizer of a market it was submitted to;

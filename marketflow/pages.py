@@ -16,8 +16,9 @@ from django.core.exceptions import PermissionDenied
 from django.forms import Form
 from django.http import Http404, HttpRequest
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse, reverse_lazy
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from marketflow import services
 from marketflow.errors import DomainError, NotFoundError, PermissionDeniedError
@@ -71,7 +72,18 @@ def page(view):
     return wrapper
 
 
-@require_GET
+@require_safe
+def home(request):
+    """What Marketflow is, with the ways in: vendors apply through their market's link."""
+    return render(request, "pages/home.html")
+
+
+@require_safe
+def favicon(request):
+    return redirect(static("marketflow/favicon.svg"), permanent=True)
+
+
+@require_safe
 @page
 def market_page(request, slug: str):
     found = public_market(slug=slug)
@@ -108,13 +120,13 @@ def signup(request):
     return render(request, "pages/signup.html", {"form": form})
 
 
-@require_GET
+@require_safe
 def signup_done(request):
     days = settings.MARKETFLOW_UNVERIFIED_ACCOUNT_DAYS
     return render(request, "pages/signup_done.html", {"unverified_account_days": days})
 
 
-@require_GET
+@require_safe
 def signup_verify(request, uidb64: str, token: str):
     user = None
     with domain_errors(request=request):

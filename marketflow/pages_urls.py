@@ -7,6 +7,9 @@ from marketflow import pages as core_pages
 from vendors import pages as vendor_pages
 
 urlpatterns = [
+    path("", core_pages.home, name="home"),
+    # Browsers ask for /favicon.ico where a response names no icon (a JSON answer, a file).
+    path("favicon.ico", core_pages.favicon, name="favicon"),
     path("m/<slug:slug>/", core_pages.market_page, name="market-page"),
     path("m/<slug:slug>/apply/", application_pages.apply, name="market-apply"),
     path("m/<slug:slug>/apply/done/", application_pages.apply_done, name="market-apply-done"),

@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # After CSP, so that the 400 page it answers carries the nonce.
     "marketflow.security.reject_nul_characters",
+    # DEBUG only: an unknown /api/ URL answers the API's JSON 404, not Django's debug page.
+    "marketflow.exception_handler.api_not_found_in_debug",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
