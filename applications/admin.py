@@ -155,7 +155,7 @@ class ApplicationAdmin(ViewOnlyMixin, ScopedModelAdmin):
 
     @admin.display(description=_("submitted"), ordering="id")  # UUIDv7: ordered by time
     def submitted(self, application):
-        return date_format(application.created_at.date(), "SHORT_DATE_FORMAT")
+        return date_format(timezone.localdate(application.created_at))
 
     @admin.display(description=_("categories"))
     def categories(self, application):

@@ -111,7 +111,7 @@ def apply_done(request, slug: str):
     )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @page
 def apply_confirm(request, token: str):
     """The one-time link from the confirmation e-mail. GET shows what is being confirmed (a

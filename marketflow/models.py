@@ -7,6 +7,7 @@ from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from knox.models import AbstractAuthToken
 from knox.settings import CONSTANTS as KNOX_CONSTANTS
@@ -280,7 +281,7 @@ class MarketDay(BaseModel):
         ]
 
     def __str__(self):
-        return f"{self.market} – {self.date:%Y-%m-%d}"
+        return f"{self.market} – {date_format(self.date)}"
 
     def clean(self):
         # The constraint's rule, as a message on the field (forms, API, services).

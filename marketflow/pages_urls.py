@@ -41,6 +41,16 @@ urlpatterns = [
     path("vendor/profile/", vendor_pages.profile_edit, name="vendor-profile"),
     path("vendor/documents/new/", vendor_pages.document_upload, name="vendor-document-upload"),
     path(
+        "vendor/documents/<uuid:document_id>/replace/",
+        vendor_pages.document_replace,
+        name="vendor-document-replace",
+    ),
+    path(
+        "vendor/documents/<uuid:document_id>/delete/",
+        vendor_pages.document_delete,
+        name="vendor-document-delete",
+    ),
+    path(
         "vendor/applications/<uuid:application_id>/withdraw/",
         vendor_pages.application_withdraw,
         name="vendor-application-withdraw",

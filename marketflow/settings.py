@@ -186,6 +186,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# One date format per language (marketflow/formats/), whatever the locale's defaults.
+FORMAT_MODULE_PATH = ["marketflow.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

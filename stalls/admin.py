@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from applications.selectors import active_vendor_list
@@ -310,7 +311,7 @@ class BookingAdmin(ScopedModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "title": _("Stall board: %(market)s, %(date)s")
-            % {"market": market_day.market.name, "date": market_day.date.strftime("%A %d %B %Y")},
+            % {"market": market_day.market.name, "date": date_format(market_day.date)},
             "opts": self.opts,
             "market_day": market_day,
             "currency": currency,

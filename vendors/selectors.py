@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 from marketflow.models import User, normalize_email
 from marketflow.selectors import get_or_raise
 from marketflow.tokens import decode_id
-from vendors.errors import NotAVendorError
+from vendors.errors import DocumentNotFoundError, NotAVendorError
 from vendors.models import Vendor, VendorDocument
 from vendors.tokens import vendor_activation_token
 
@@ -38,6 +38,11 @@ def vendor_lock(*, vendor_id: UUID) -> Vendor:
 
 def vendor_document_list(*, vendor: Vendor) -> QuerySet[VendorDocument]:
     return VendorDocument.objects.filter(vendor=vendor)
+
+
+def vendor_document_get(*, vendor: Vendor, document_id: UUID) -> VendorDocument:
+    """One of ``vendor``'s own documents; anyone else's is not found."""
+    return get_or_raise(vendor_document_list(vendor=vendor), DocumentNotFoundError, pk=document_id)
 
 
 def vendor_for_activation(*, uidb64: str, token: str) -> Vendor | None:
