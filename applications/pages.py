@@ -20,8 +20,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from applications import selectors, services
 from applications.forms import DOCUMENT_FIELDS, ApplicationForm
 from marketflow.authentication import TokenAuthentication
-from marketflow.forms import EmailAddressForm
-from marketflow.pages import domain_errors, page, posted
+from marketflow.pages import domain_errors, link_request, page, posted
 from marketflow.security import client_ip, rate_limited
 from marketflow.selectors import public_market_get_by_slug
 
@@ -130,15 +129,12 @@ def apply_confirm(request, token: str):
 def activation_request(request):
     """Ask for a new one-time link to set a vendor password (the old one expired or is lost).
     The answer is the same whether or not the e-mail belongs to an accepted vendor."""
-    form = EmailAddressForm(**posted(request))
-    if request.method == "POST":
-        if rate_limited(request, "public_apply"):
-            form.add_error(None, "Too many requests from your connection. Try again later.")
-            return render(request, "pages/activation_request.html", {"form": form}, status=429)
-        if form.is_valid():
-            services.vendor_activation_request(email=form.cleaned_data["email"])
-            return render(request, "pages/activation_request.html", {"sent": True})
-    return render(request, "pages/activation_request.html", {"form": form})
+    return link_request(
+        request,
+        template="pages/activation_request.html",
+        rate_scope="public_apply",
+        send=services.vendor_activation_request,
+    )
 
 
 def _user_of(request):

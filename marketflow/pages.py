@@ -5,7 +5,7 @@ Services raise DomainErrors; ``domain_errors`` is the one place where a page tur
 what a person sees: a 404 or 403 page, errors on the form next to their fields, or a message.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
 
@@ -136,18 +136,30 @@ def signup_verify(request, uidb64: str, token: str):
     )
 
 
-def signup_resend(request):
-    """A new verification link for an organizer sign-up nobody confirmed yet (the link
-    expired or went astray). Answers the same whether or not such a sign-up exists."""
+def link_request(request, *, template: str, rate_scope: str, send: Callable[..., None]):
+    """A page that sends a new link to an e-mail address (``send(email=...)``), answering
+    the same whether or not the address has anything to send to; POSTs count against the
+    client address's rate of ``rate_scope``."""
     form = EmailAddressForm(**posted(request))
     if request.method == "POST":
-        if rate_limited(request, "sign_in"):
+        if rate_limited(request, rate_scope):
             form.add_error(None, "Too many requests from your connection. Try again later.")
-            return render(request, "pages/signup_resend.html", {"form": form}, status=429)
+            return render(request, template, {"form": form}, status=429)
         if form.is_valid():
-            services.organizer_verification_resend(email=form.cleaned_data["email"])
-            return render(request, "pages/signup_resend.html", {"sent": True})
-    return render(request, "pages/signup_resend.html", {"form": form})
+            send(email=form.cleaned_data["email"])
+            return render(request, template, {"sent": True})
+    return render(request, template, {"form": form})
+
+
+def signup_resend(request):
+    """A new verification link for an organizer sign-up nobody confirmed yet (the link
+    expired or went astray)."""
+    return link_request(
+        request,
+        template="pages/signup_resend.html",
+        rate_scope="sign_in",
+        send=services.organizer_verification_resend,
+    )
 
 
 # Sign-in, sign-out and password reset: Django's views with our templates.

@@ -1,6 +1,8 @@
 """The vendor's own pages: the portal (applications, bookings, documents), withdrawing an
 application, the profile, documents, and activating the account from the e-mail."""
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -17,6 +19,17 @@ from stalls import services as stall_services
 from stalls.selectors import vendor_booking_list
 from vendors import selectors, services
 from vendors.forms import DocumentReplaceForm, DocumentUploadForm, VendorProfileForm
+
+
+def confirmed(request, template: str, context: dict, *, action: Callable[[], str]):
+    """GET asks for confirmation on ``template``; POST runs ``action`` (a service call that
+    returns what to tell the vendor; a refusal becomes an error message) and goes back to
+    the portal."""
+    if request.method != "POST":
+        return render(request, template, context)
+    with domain_errors(request=request):
+        messages.success(request, action())
+    return redirect("vendor-portal")
 
 
 @login_required
@@ -42,16 +55,13 @@ def application_withdraw(request, application_id):
     """GET asks for confirmation, POST withdraws (releasing the market's coming bookings)."""
     vendor = selectors.vendor_for_user(user=request.user)
     application = vendor_application_get(vendor=vendor, application_id=application_id)
-    if request.method == "POST":
-        withdrawn = None
-        with domain_errors(request=request):
-            withdrawn = stall_services.application_withdraw(
-                user=request.user, application_id=application.pk
-            )
-        if withdrawn is not None:
-            messages.success(request, f"Your application to {application.market} is withdrawn.")
-        return redirect("vendor-portal")
-    return render(request, "pages/vendor_withdraw.html", {"application": application})
+
+    def withdraw() -> str:
+        stall_services.application_withdraw(user=request.user, application_id=application.pk)
+        return f"Your application to {application.market} is withdrawn."
+
+    context = {"application": application}
+    return confirmed(request, "pages/vendor_withdraw.html", context, action=withdraw)
 
 
 @login_required
@@ -120,12 +130,13 @@ def document_delete(request, document_id):
     """GET asks for confirmation, POST deletes (refused while an open application has it)."""
     vendor = selectors.vendor_for_user(user=request.user)
     document = selectors.vendor_document_get(vendor=vendor, document_id=document_id)
-    if request.method == "POST":
-        with domain_errors(request=request):
-            application_services.vendor_document_delete(user=request.user, document_id=document.pk)
-            messages.success(request, f"{document.get_document_type_display()} deleted.")
-        return redirect("vendor-portal")
-    return render(request, "pages/vendor_document_delete.html", {"document": document})
+
+    def delete() -> str:
+        application_services.vendor_document_delete(user=request.user, document_id=document.pk)
+        return f"{document.get_document_type_display()} deleted."
+
+    context = {"document": document}
+    return confirmed(request, "pages/vendor_document_delete.html", context, action=delete)
 
 
 def activate(request, uidb64: str, token: str):
