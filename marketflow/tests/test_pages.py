@@ -276,3 +276,12 @@ def test_sign_in_pages_lead_to_a_new_link_and_the_admin_to_password_reset(client
     reset = client.get("/admin/password_reset/")
     assert reset.status_code == 200
     assert "pages/password_reset.html" in [t.name for t in reset.templates]
+
+
+def test_a_refused_admin_sign_in_points_to_a_new_confirmation_link(client, db):
+    from marketflow.tests.factories import OrganizerFactory
+
+    user = OrganizerFactory(is_active=False, email="new@market.example")
+    response = client.post("/admin/login/", {"username": user.email, "password": "x" * 12})
+    assert response.status_code == 200
+    assert "new confirmation link at /signup/resend/" in response.content.decode()
