@@ -133,3 +133,30 @@ def test_booked_by_shows_as_text(stall, market_day, accepted_application, organi
     content = organizer_admin.get(admin_url("booking", "change", booking.pk)).content.decode()
     assert booking.booked_by.email in content
     assert reverse("admin:marketflow_user_change", args=[booking.booked_by.pk]) not in content
+
+
+def test_the_vendor_page_costs_the_same_queries_however_many_rows(
+    vendor, organizer, organizer_admin
+):
+    from marketflow.tests.factories import MarketFactory
+    from tests.admin_support import count_queries
+
+    def add_rows(count):
+        for _number in range(count):
+            market = MarketFactory(organizer=organizer)
+            application = AcceptedApplicationFactory(market=market, vendor=vendor)
+            application.documents.add(document(vendor, f"doc-{market.pk}.pdf"))
+            BookingFactory(vendor=vendor, market_day=MarketDayFactory(market=market))
+
+    url = admin_url("vendor", "change", vendor.pk)
+    add_rows(1)
+    few, _response = count_queries(lambda: organizer_admin.get(url))
+    add_rows(4)
+    many, response = count_queries(lambda: organizer_admin.get(url))
+
+    assert [len(inline.formset.forms) for inline in response.context["inline_admin_formsets"]] == [
+        5,
+        5,
+        5,
+    ]
+    assert many == few
