@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # After CSP, so that the 400 page it answers carries the nonce.
     "marketflow.security.reject_nul_characters",
+    # DEBUG only: an unknown /api/ URL answers the API's JSON 404, not Django's debug page.
+    "marketflow.exception_handler.api_not_found_in_debug",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -187,6 +189,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# One date format per language (marketflow/formats/), whatever the locale's defaults.
+FORMAT_MODULE_PATH = ["marketflow.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

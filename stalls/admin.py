@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from applications.selectors import active_vendor_list
@@ -22,6 +23,7 @@ from marketflow.admin_base import (
     format_money,
     market_filter,
     money_amount,
+    person,
     when_filter,
 )
 from marketflow.errors import DomainError, MarketDayNotFoundError
@@ -125,12 +127,12 @@ class BookingAdmin(ScopedModelAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             return ["market_day", "stall", "vendor"]
-        return ["market_day", "stall", "vendor", "fee", "payment_status", "paid_at", "booked_by"]
+        return ["market_day", "stall", "vendor", "fee", "payment_status", "paid_at", "booker"]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
-        return ["market_day", "stall", "vendor", "fee", "paid_at", "booked_by"]
+        return ["market_day", "stall", "vendor", "fee", "paid_at", "booker"]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -151,6 +153,10 @@ class BookingAdmin(ScopedModelAdmin):
     @admin.display(description=_("fee"), ordering="fee_cents")
     def fee(self, booking):
         return format_money(booking.fee_cents, booking.market_day.market.currency)
+
+    @admin.display(description=_("booked by"))
+    def booker(self, booking):
+        return person(booking.booked_by)
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -305,7 +311,7 @@ class BookingAdmin(ScopedModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "title": _("Stall board: %(market)s, %(date)s")
-            % {"market": market_day.market.name, "date": market_day.date.strftime("%A %d %B %Y")},
+            % {"market": market_day.market.name, "date": date_format(market_day.date)},
             "opts": self.opts,
             "market_day": market_day,
             "currency": currency,

@@ -11,6 +11,7 @@ from uuid import UUID
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, Q
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from applications.selectors import (
     accepted_application_get_for_update,
@@ -113,7 +114,7 @@ def _check_day_open(market_day: MarketDay) -> None:
 
 
 def _where(booking: Booking) -> str:
-    return f"on stall {booking.stall.label} for {booking.market_day.date:%Y-%m-%d}"
+    return f"on stall {booking.stall.label} for {date_format(booking.market_day.date)}"
 
 
 def _fee(booking: Booking) -> str:

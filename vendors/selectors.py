@@ -7,7 +7,7 @@ from storages.backends.s3 import S3Storage
 from marketflow.models import User, normalize_email
 from marketflow.selectors import get_or_raise
 from marketflow.tokens import decode_id
-from vendors.errors import NotAVendorError
+from vendors.errors import DocumentNotFoundError, NotAVendorError
 from vendors.models import Vendor, VendorDocument
 from vendors.tokens import vendor_activation_token
 
@@ -59,6 +59,11 @@ def document_presigned_url(*, document: VendorDocument) -> str | None:
         "ResponseCacheControl": "private, no-store",
     }
     return storage.url(document.file.name, parameters=parameters, expire=DOCUMENT_LINK_SECONDS)
+
+
+def vendor_document_get(*, vendor: Vendor, document_id: UUID) -> VendorDocument:
+    """One of ``vendor``'s own documents; anyone else's is not found."""
+    return get_or_raise(vendor_document_list(vendor=vendor), DocumentNotFoundError, pk=document_id)
 
 
 def vendor_for_activation(*, uidb64: str, token: str) -> Vendor | None:
