@@ -54,6 +54,14 @@ def scope_queryset(queryset: QuerySet, user, owner_path: str) -> QuerySet:
     return queryset if manages_markets(user) else queryset.none()
 
 
+def scope_condition(user, organizer_column: str) -> tuple[str, list]:
+    """``scope_queryset``'s rule for a hand-written statement (marketflow/sql.py): a SQL
+    condition on ``organizer_column`` (a market's ``organizer_id``) and its parameters."""
+    if acts_as_organizer(user):
+        return f"{organizer_column} = %s", [user.pk]
+    return ("TRUE", []) if manages_markets(user) else ("FALSE", [])
+
+
 def market_list(*, user: User) -> QuerySet[Market]:
     """The markets ``user`` manages: their own, or every market for platform superusers."""
     return scope_queryset(Market.objects.all(), user, "organizer")
