@@ -222,7 +222,13 @@ def _transition(application: Application, target: str) -> None:
 
 
 def _decide(
-    *, user: User, market_id: UUID, application_id: UUID, target: str, reason: str = ""
+    *,
+    user: User,
+    market_id: UUID,
+    application_id: UUID,
+    target: str,
+    reason: str = "",
+    notify: bool = True,
 ) -> Application:
     market = market_get_for_update(user=user, market_id=market_id)
     application = application_get_for_update(market=market, application_id=application_id)
@@ -239,19 +245,35 @@ def _decide(
     application.reviewed_by = user
     application.reviewed_at = timezone.now()
     full_clean(application, exclude=["market", "vendor", "reviewed_by"])
-    application.save(
-        update_fields=["status", "decision_reason", "reviewed_by", "reviewed_at", "updated_at"]
-    )
+    try:  # no savepoint: the error ends the transaction
+        application.save(
+            update_fields=["status", "decision_reason", "reviewed_by", "reviewed_at", "updated_at"]
+        )
+    except IntegrityError:  # reopened while the vendor has another open application here
+        raise ApplicationAlreadyOpenError(
+            "The vendor has another open application to this market.",
+            extra={"market_id": str(market.pk)},
+        ) from None
     message = f"{application.get_status_display()} (was {previous.lower()})."
     audit_record(
         user=user,
         obj=application,
         message=f"{message} Reason: {reason}" if reason else message,
     )
-    enqueue_email(
-        tasks.send_application_decision, application_id=str(application.pk), status=str(target)
-    )
+    if notify:
+        enqueue_email(
+            tasks.send_application_decision, application_id=str(application.pk), status=str(target)
+        )
     return application
+
+
+def _reason_check(reason: str) -> None:
+    """Undoing a decision says why: the vendor is told, and the history keeps it."""
+    if not reason.strip():
+        raise ValidationFailedError(
+            "Give a reason: the vendor is told it.",
+            fields={"reason": ["Say why; the vendor is told the reason."]},
+        )
 
 
 @transaction.atomic
@@ -295,6 +317,43 @@ def application_waitlist(
         application_id=application_id,
         target=Status.WAITLISTED,
         reason=reason,
+    )
+
+
+@transaction.atomic
+def application_reopen(
+    *, user: User, market_id: UUID, application_id: UUID, reason: str
+) -> Application:
+    """Undo a rejection (or a revocation): the application is pending again, for a fresh
+    review; the vendor is told, with ``reason``. Locks the market, then the application.
+    Raises ValidationFailedError (no reason), MarketNotFoundError, ApplicationNotFoundError,
+    InvalidTransitionError, ApplicationAlreadyOpenError (the vendor applied again since)."""
+    _reason_check(reason)
+    return _decide(
+        user=user,
+        market_id=market_id,
+        application_id=application_id,
+        target=Status.PENDING,
+        reason=reason,
+    )
+
+
+def application_mark_revoked(
+    *, user: User, market_id: UUID, application_id: UUID, reason: str
+) -> Application:
+    """The application's part of revoking an acceptance, inside the caller's transaction:
+    ``stalls.services.application_revoke`` also releases the vendor's bookings and tells
+    the vendor. Locks the market, then the application (a booking of the vendor, which locks
+    the accepted application, waits for us or we wait for it). Raises ValidationFailedError
+    (no reason), MarketNotFoundError, ApplicationNotFoundError, InvalidTransitionError."""
+    _reason_check(reason)
+    return _decide(
+        user=user,
+        market_id=market_id,
+        application_id=application_id,
+        target=Status.REVOKED,
+        reason=reason,
+        notify=False,
     )
 
 

@@ -12,13 +12,16 @@ from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, Q
 from django.utils import timezone
 
+from applications import tasks as application_tasks
+from applications.models import Application
 from applications.selectors import (
     accepted_application_get_for_update,
     accepted_vendor_ids_lock,
     application_is_accepted,
 )
-from applications.services import application_mark_withdrawn
+from applications.services import application_mark_revoked, application_mark_withdrawn
 from marketflow.audit import ADDITION, CHANGE, DELETION, audit_record, audit_records
+from marketflow.email_tasks import enqueue_email
 from marketflow.errors import MarketDayCancelledError, MarketDayInPastError
 from marketflow.models import MarketDay, User
 from marketflow.selectors import market_day_get_for_update, market_get
@@ -312,16 +315,12 @@ def booking_delete(*, user: User, market_id: UUID, market_day_id: UUID, booking_
     booking.delete()
 
 
-@transaction.atomic
-def application_withdraw(*, user: User, application_id: UUID):
-    """The signed-in vendor withdraws an open application of theirs; their unpaid bookings on
-    the market's days still to come are released, so the organizer can give the stalls to
-    someone else. Locks the market, the application, then those bookings. Raises
-    NotAVendorError, ApplicationNotFoundError, InvalidTransitionError."""
-    application = application_mark_withdrawn(user=user, application_id=application_id)
+def _release_coming_bookings(user: User, application, why: str) -> list[str]:
+    """Delete the vendor's unpaid bookings on ``application``'s market's days still to come,
+    recorded with ``why``; returns them described for an e-mail. Locked, in pk order: a
+    payment recorded meanwhile either waits for the release (and finds the booking gone) or
+    commits first (and the paid booking is not selected)."""
     today = application.market.today()
-    # Locked, in pk order: a payment recorded meanwhile either waits for the release (and
-    # finds the booking gone) or commits first (and the paid booking is not selected).
     released = list(
         Booking.objects.select_for_update(of=("self",))
         .filter(
@@ -331,16 +330,65 @@ def application_withdraw(*, user: User, application_id: UUID):
         )
         .exclude(payment_status=Booking.PaymentStatus.PAID)
         .select_related("stall", "market_day__market")
-        .order_by("pk")
+        .order_by("market_day__date", "pk")
     )
-    if released:
-        _audit_cancelled(
-            user,
-            released,
-            lambda b: (
-                f"Released the booking of {application.business_name} {_where(b)}: "
-                "the vendor withdrew their application."
-            ),
-        )
-        Booking.objects.filter(pk__in=[booking.pk for booking in released]).delete()
+    if not released:
+        return []
+    _audit_cancelled(
+        user,
+        released,
+        lambda b: f"Released the booking of {application.business_name} {_where(b)}: {why}.",
+    )
+    Booking.objects.filter(pk__in=[booking.pk for booking in released]).delete()
+    return [
+        f"Stall {b.stall.label} on {b.market_day.date:%Y-%m-%d}, fee {_fee(b)} "
+        f"({b.get_payment_status_display().lower()})"
+        for b in released
+    ]
+
+
+@transaction.atomic
+def application_withdraw(*, user: User, application_id: UUID):
+    """The signed-in vendor withdraws an open application of theirs; their unpaid bookings on
+    the market's days still to come are released, so the organizer can give the stalls to
+    someone else, and the organizer is e-mailed what was released. Locks the market, the
+    application, then those bookings. Raises NotAVendorError, ApplicationNotFoundError,
+    InvalidTransitionError."""
+    application = application_mark_withdrawn(user=user, application_id=application_id)
+    released = _release_coming_bookings(user, application, "the vendor withdrew their application")
+    enqueue_email(
+        application_tasks.send_vendor_withdrew,
+        application_id=str(application.pk),
+        released=released,
+    )
     return application
+
+
+@dataclass(frozen=True)
+class Revocation:
+    application: Application
+    released: list[str]  # the bookings released, described
+
+
+@transaction.atomic
+def application_revoke(
+    *, user: User, market_id: UUID, application_id: UUID, reason: str
+) -> Revocation:
+    """Undo an acceptance: the application is revoked with ``reason``, the vendor's unpaid
+    bookings on the market's days still to come are released (paid ones are kept, to be
+    settled), and the vendor is e-mailed both. Locks the market, the application, then the
+    bookings: a booking of the vendor made meanwhile (it locks the accepted application)
+    either commits first and is released here, or waits and is refused. Raises
+    ValidationFailedError (no reason), MarketNotFoundError, ApplicationNotFoundError,
+    InvalidTransitionError."""
+    application = application_mark_revoked(
+        user=user, market_id=market_id, application_id=application_id, reason=reason
+    )
+    released = _release_coming_bookings(user, application, "the organizer revoked the acceptance")
+    enqueue_email(
+        application_tasks.send_application_decision,
+        application_id=str(application.pk),
+        status=str(application.status),
+        released=released,
+    )
+    return Revocation(application=application, released=released)
