@@ -1,0 +1,140 @@
+"""Revoking an acceptance racing a booking of the same vendor, on the real PostgreSQL with
+real transactions and threads (the helpers and the pattern of tests/test_concurrency.py).
+
+The revocation locks the market, then the vendor's application, then releases the vendor's
+coming unpaid bookings; a booking locks the market day, then the vendor's accepted
+application. So either the booking commits first and the revocation releases it, or the
+revocation commits first and the booking finds no acceptance. The NEGATIVE CONTROL takes
+the booking's application lock away and lets the revocation run between its check and its
+insert: the revoked vendor keeps a stall, which no serial order gives.
+"""
+
+import threading
+
+import pytest
+from django.urls import reverse
+
+import applications.services as application_services
+import stalls.services as stall_services
+from applications.models import Application
+from applications.tests.factories import AcceptedApplicationFactory
+from conftest import token_client
+from stalls.tests.factories import StallFactory
+from tests.test_concurrency import (
+    BARRIER_TIMEOUT,
+    DECISION_ROUNDS,
+    accepted_application_get,
+    booking_race_outcome,
+    booking_url,
+    post,
+    run_together,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+Status = Application.Status
+
+# Booked then revoked (the revocation releases the booking), or revoked then refused.
+BOOKING_REVOCATION_SERIAL = {
+    ((201, None), (200, None), Status.REVOKED, 0),
+    ((409, "vendor_not_accepted"), (200, None), Status.REVOKED, 0),
+}
+
+
+def booking_and_revocation(
+    organizer, market, market_day, revoked: threading.Event, read: threading.Event | None = None
+):
+    """An accepted vendor; the organizer books them onto a stall and, at the same time,
+    revokes their acceptance (``revoked`` is set when the revocation is answered; given
+    ``read``, the revocation starts only once the booking has read the acceptance)."""
+    application = AcceptedApplicationFactory(market=market)
+    client = token_client(organizer)
+    book = post(
+        client,
+        booking_url(market, market_day),
+        {"stall_id": str(StallFactory(market=market).pk), "vendor_id": str(application.vendor_id)},
+    )
+    revoke_request = post(
+        token_client(organizer),
+        reverse(
+            "api:application-revoke",
+            kwargs={"market_id": market.pk, "application_id": application.pk},
+        ),
+        {"reason": "Sold goods outside the categories accepted."},
+    )
+
+    def revoke():
+        if read is not None:
+            assert read.wait(timeout=BARRIER_TIMEOUT)
+        response = revoke_request()
+        revoked.set()
+        return response
+
+    return application, [book, revoke]
+
+
+def test_booking_racing_revocation_ends_as_one_order_would(organizer, market, market_day):
+    for _round in range(DECISION_ROUNDS):
+        application, requests = booking_and_revocation(
+            organizer, market, market_day, threading.Event()
+        )
+
+        assert booking_race_outcome(application, run_together(requests)) in (
+            BOOKING_REVOCATION_SERIAL
+        )
+
+
+def test_revocation_during_a_booking_waits_and_releases_it(
+    monkeypatch, organizer, market, market_day
+):
+    """The revocation reaches the application only after the booking has checked (and holds,
+    locked) the acceptance; the booking goes on once the revocation is about to lock. The
+    revocation must wait for the booking and then release it."""
+    application, requests = booking_and_revocation(organizer, market, market_day, threading.Event())
+    booking_checked, revocation_locking = threading.Event(), threading.Event()
+    check = stall_services.accepted_application_get_for_update
+    lock = application_services.application_get_for_update
+
+    def checked_then_wait(**kwargs):
+        result = check(**kwargs)
+        booking_checked.set()
+        assert revocation_locking.wait(timeout=BARRIER_TIMEOUT)
+        return result
+
+    def lock_once_booking_checked(**kwargs):
+        assert booking_checked.wait(timeout=BARRIER_TIMEOUT)
+        revocation_locking.set()
+        return lock(**kwargs)
+
+    monkeypatch.setattr(stall_services, "accepted_application_get_for_update", checked_then_wait)
+    monkeypatch.setattr(
+        application_services, "application_get_for_update", lock_once_booking_checked
+    )
+
+    result = booking_race_outcome(application, run_together(requests))
+
+    assert result == ((201, None), (200, None), Status.REVOKED, 0)
+
+
+def test_control_booking_without_application_lock_keeps_a_revoked_vendor_booked(
+    monkeypatch, organizer, market, market_day
+):
+    """NEGATIVE CONTROL: ``booking_create`` reads the acceptance without locking it and
+    inserts only after the revocation (which releases the vendor's bookings) has committed.
+    The revoked vendor keeps a booking, an outcome no serial order gives, which the race
+    test above would catch."""
+    revoked, read = threading.Event(), threading.Event()
+    application, requests = booking_and_revocation(organizer, market, market_day, revoked, read)
+
+    def read_then_wait(**kwargs):
+        result = accepted_application_get(**kwargs)
+        read.set()  # the revocation runs now, between our read and our insert
+        assert revoked.wait(timeout=BARRIER_TIMEOUT)
+        return result
+
+    monkeypatch.setattr(stall_services, "accepted_application_get_for_update", read_then_wait)
+
+    result = booking_race_outcome(application, run_together(requests))
+
+    assert result == ((201, None), (200, None), Status.REVOKED, 1)
+    assert result not in BOOKING_REVOCATION_SERIAL
