@@ -5,6 +5,7 @@ vendors) done through ``stalls.services``."""
 import uuid
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.template.loader import render_to_string
@@ -29,7 +30,7 @@ from marketflow.models import MarketDay
 from marketflow.selectors import market_day_get_for_user
 from stalls import services
 from stalls.models import Booking, Stall
-from stalls.selectors import booking_list
+from stalls.selectors import booking_get, booking_list
 from stalls.selectors import market_day_board as board_data
 
 PaymentStatus = Booking.PaymentStatus
@@ -38,6 +39,25 @@ PAYMENT_BUTTONS = {
     PaymentStatus.PAID: _("Mark paid"),
     PaymentStatus.WAIVED: _("Waive fee"),
 }
+CANCEL_PAGE_LIST = 50  # bookings named on the bulk cancel page; the count covers the rest
+
+
+def cancellation_fee_note(booking: Booking) -> str:
+    """What cancelling ``booking`` does to its fee, said before the manager confirms."""
+    fee = format_money(booking.fee_cents, booking.market_day.market.currency)
+    if booking.payment_status == PaymentStatus.PAID:
+        return str(
+            _("Paid %(fee)s: it is not cancelled until you record the refund (mark it unpaid).")
+            % {"fee": fee}
+        )
+    if booking.payment_status == PaymentStatus.WAIVED:
+        return str(_("Fee waived: nothing is owed and nothing is refunded."))
+    if not booking.fee_cents:
+        return str(_("No fee: nothing is owed."))
+    return str(
+        _("The fee of %(fee)s is unpaid: the vendor no longer owes it; nothing is refunded.")
+        % {"fee": fee}
+    )
 
 
 # -- stalls ------------------------------------------------------------------------------------
@@ -246,8 +266,27 @@ class BookingAdmin(ScopedModelAdmin):
             _("{count} booking(s) not waived"),
         )
 
-    @admin.action(description=_("Cancel selected bookings"), permissions=["delete"])
+    @admin.action(description=_("Cancel selected bookings…"), permissions=["delete"])
     def cancel_bookings(self, request, queryset):
+        """Asks first, on a page naming each booking and what happens to its fee."""
+        if "apply" not in request.POST:
+            select_across = request.POST.get("select_across") == "1"
+            shown = list(queryset[:CANCEL_PAGE_LIST])
+            context = {
+                **self.admin_site.each_context(request),
+                "title": _("Cancel bookings"),
+                "opts": self.opts,
+                "bookings": [(booking, cancellation_fee_note(booking)) for booking in shown],
+                "count": queryset.count(),
+                "bulk": True,
+                "select_across": select_across,
+                "selected_ids": [shown[0].pk]
+                if select_across and shown
+                else queryset.values_list("pk", flat=True),
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                "back_url": reverse("admin:stalls_booking_changelist"),
+            }
+            return TemplateResponse(request, "marketflow_admin/cancel_bookings.html", context)
         self.run_each(
             request,
             queryset,
@@ -267,6 +306,11 @@ class BookingAdmin(ScopedModelAdmin):
         view = self.admin_site.admin_view
         return [
             path("board/<uuid:market_day_id>/", view(self.board_view), name="stalls_booking_board"),
+            path(
+                "board/<uuid:market_day_id>/cancel/<uuid:booking_id>/",
+                view(self.board_cancel_view),
+                name="stalls_booking_board_cancel",
+            ),
             path(
                 "board/<uuid:market_day_id>/bookings.csv",
                 view(self.board_csv_view),
@@ -331,6 +375,31 @@ class BookingAdmin(ScopedModelAdmin):
         }
         return TemplateResponse(request, "marketflow_admin/stall_board.html", context)
 
+    def board_cancel_view(self, request, market_day_id, booking_id):
+        """Cancelling from the board asks first: the booking and what happens to its fee,
+        and a form that posts the cancellation to the board."""
+        market_day = self._market_day(request, market_day_id)
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        try:
+            booking = booking_get(market_day=market_day, booking_id=booking_id)
+        except DomainError:
+            raise Http404(_("No booking matches the given query.")) from None
+        booking.market_day = market_day  # with its market
+        board_url = reverse("admin:stalls_booking_board", args=[market_day.pk])
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Cancel a booking"),
+            "opts": self.opts,
+            "bookings": [(booking, cancellation_fee_note(booking))],
+            "count": 1,
+            "market_day": market_day,
+            "board_url": board_url,
+            "back_url": board_url,
+            "booking": booking,
+        }
+        return TemplateResponse(request, "marketflow_admin/cancel_bookings.html", context)
+
     def _board_operation(self, request, market_day: MarketDay, data) -> None:
         """One form on the board, one service call; a refusal is an error message."""
         operation = data.get("operation")
@@ -369,7 +438,7 @@ class BookingAdmin(ScopedModelAdmin):
                     },
                     messages.SUCCESS,
                 )
-            elif operation == "cancel":
+            elif operation == "cancel":  # posted by the confirmation page (board_cancel_view)
                 services.booking_delete(booking_id=parse_id(data.get("booking")), **scope)
                 self.message_user(request, _("Booking cancelled."), messages.SUCCESS)
             elif operation == "fill":
