@@ -2,8 +2,10 @@
 booked vendor or "free", and the day's work (book, cancel, mark paid, fill from the regular
 vendors) done through ``stalls.services``."""
 
+import datetime
 import uuid
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
@@ -29,7 +31,7 @@ from marketflow.errors import DomainError, MarketDayNotFoundError
 from marketflow.models import MarketDay
 from marketflow.selectors import market_day_get_for_user
 from stalls import services
-from stalls.models import Booking, Stall
+from stalls.models import Booking, MarketMessage, Stall
 from stalls.selectors import booking_get, booking_list
 from stalls.selectors import market_day_board as board_data
 
@@ -509,3 +511,120 @@ def parse_id(value) -> uuid.UUID | None:
         return uuid.UUID(str(value))
     except (TypeError, ValueError):
         return None
+
+
+# -- messages to vendors -------------------------------------------------------------------------
+
+
+class MarketMessageForm(forms.ModelForm):
+    class Meta:
+        model = MarketMessage
+        fields = ["market", "market_day", "subject", "body"]
+        help_texts = {
+            "market_day": _(
+                "Choose a day to write to the vendors booked on it (rain, a new layout); "
+                "leave it empty to write to every accepted vendor of the market."
+            ),
+        }
+        widgets = {"body": forms.Textarea(attrs={"rows": 12, "cols": 70})}
+
+
+@admin.register(MarketMessage)
+class MarketMessageAdmin(ScopedModelAdmin):
+    """Write one e-mail to a market's vendors; the list is the market's message history.
+    A message is sent once and kept as it was: no change, no delete."""
+
+    form = MarketMessageForm
+    list_display = ["subject", "market", "written_to", "sent", "bounced_count", "sent_by"]
+    list_filter = [market_filter("market")]
+    list_select_related = ["market", "market_day", "sent_by"]
+    search_fields = ["subject"]
+    organizer_can_change = False
+    organizer_can_delete = False
+    readonly_view_fields = [
+        "market",
+        "written_to",
+        "subject",
+        "body",
+        "sent_by",
+        "created_at",
+        "recipient_list",
+        "bounced_list",
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related(*self.list_select_related)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_fields(self, request, obj=None):
+        return self.readonly_view_fields if obj is not None else self.form._meta.fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_view_fields if obj is not None else []
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "market_day":
+            since = timezone.now().date() - datetime.timedelta(days=1)
+            field.queryset = (
+                field.queryset.filter(date__gte=since).select_related("market").order_by("date")
+            )
+        return field
+
+    @admin.display(description=_("written to"))
+    def written_to(self, message):
+        if message.market_day_id is None:
+            return _("every accepted vendor")
+        return _("the vendors booked on %(date)s") % {"date": message.market_day.date}
+
+    @admin.display(description=_("sent"), ordering="id")
+    def sent(self, message):
+        return _("%(count)d vendor(s), %(when)s") % {
+            "count": len(message.recipients),
+            "when": message.created_at.strftime("%Y-%m-%d %H:%M"),
+        }
+
+    @admin.display(description=_("bounced"))
+    def bounced_count(self, message):
+        return len(message.bounced) or "–"
+
+    @admin.display(description=_("sent to"))
+    def recipient_list(self, message):
+        return ", ".join(message.recipients)
+
+    @admin.display(description=_("not sent: the address bounced"))
+    def bounced_list(self, message):
+        return ", ".join(message.bounced) or _("none")
+
+    def save_model(self, request, obj, form, change):
+        market_day = form.cleaned_data.get("market_day")
+        message = call_service(
+            services.market_message_send,
+            user=request.user,
+            market_id=form.cleaned_data["market"].pk,
+            market_day_id=market_day.pk if market_day else None,
+            subject=form.cleaned_data["subject"],
+            body=form.cleaned_data["body"],
+        )
+        adopt(obj, message)
+        self.message_user(
+            request,
+            _("Your message is on its way to %(count)d vendor(s).")
+            % {"count": len(message.recipients)},
+            messages.SUCCESS,
+        )
+        if message.bounced:
+            self.message_user(
+                request,
+                _("Not sent to these vendors, whose address bounced: %(emails)s.")
+                % {"emails": ", ".join(message.bounced)},
+                messages.WARNING,
+            )
+
+    def log_addition(self, request, obj, message):
+        return None  # the service records the message on the market's history

@@ -17,6 +17,7 @@ from applications.models import Application
 from applications.selectors import (
     accepted_application_get_for_update,
     accepted_vendor_ids_lock,
+    active_vendor_list,
     application_is_accepted,
 )
 from applications.services import application_mark_revoked, application_mark_withdrawn
@@ -24,19 +25,22 @@ from marketflow.audit import ADDITION, CHANGE, DELETION, audit_record, audit_rec
 from marketflow.email_tasks import enqueue_email
 from marketflow.errors import MarketDayCancelledError, MarketDayInPastError
 from marketflow.models import MarketDay, User
-from marketflow.selectors import market_day_get_for_update, market_get
+from marketflow.selectors import market_day_get, market_day_get_for_update, market_get
 from marketflow.templatetags.money import money
 from marketflow.validation import full_clean, only_fields
+from stalls import tasks
 from stalls.errors import (
     BookingPaidError,
+    MessageHasNoRecipientsError,
     StallAlreadyBookedError,
     StallHasBookingsError,
     StallLabelTakenError,
     VendorAlreadyBookedError,
     VendorNotAcceptedError,
 )
-from stalls.models import Booking, Stall
+from stalls.models import Booking, MarketMessage, Stall
 from stalls.selectors import booking_get_for_update, stall_get, stall_get_for_update
+from vendors.selectors import bounced_addresses
 
 # What an organizer sets on a stall, by model field name: the admin's forms and the API's
 # serializers list these (the API names the regular vendor by id, ``assigned_vendor_id``).
@@ -392,3 +396,55 @@ def application_revoke(
         released=released,
     )
     return Revocation(application=application, released=released)
+
+
+@transaction.atomic
+def market_message_send(
+    *,
+    user: User,
+    market_id: UUID,
+    subject: str,
+    body: str,
+    market_day_id: UUID | None = None,
+) -> MarketMessage:
+    """Write one e-mail to the accepted vendors of a market or, given ``market_day_id``, to
+    the vendors booked on that day. Vendors whose address bounced are not written to and are
+    listed on the message. The message is kept (the market's messages, and an entry on the
+    market's history) and sent by one task, one e-mail per vendor. Raises
+    MarketNotFoundError, MarketDayNotFoundError, ValidationFailedError (subject or body),
+    MessageHasNoRecipientsError."""
+    market = market_get(user=user, market_id=market_id)
+    if market_day_id is None:
+        audience, market_day = MarketMessage.Audience.ACCEPTED, None
+        emails = active_vendor_list(market=market).values_list("email", flat=True)
+    else:
+        audience = MarketMessage.Audience.MARKET_DAY
+        market_day = market_day_get(market=market, market_day_id=market_day_id)
+        emails = Booking.objects.filter(market_day=market_day).values_list(
+            "vendor__email", flat=True
+        )
+    emails = sorted(set(emails))
+    bounced = bounced_addresses(emails)
+    message = MarketMessage(
+        market=market,
+        audience=audience,
+        market_day=market_day,
+        subject=subject,
+        body=body,
+        sent_by=user,
+        recipients=[email for email in emails if email not in bounced],
+        bounced=sorted(bounced),
+    )
+    full_clean(message, exclude=["market", "market_day", "sent_by"])
+    if not message.recipients:
+        raise MessageHasNoRecipientsError(extra={"bounced": message.bounced})
+    message.save()
+    to = f"the vendors booked on {market_day.date:%Y-%m-%d}" if market_day else "accepted vendors"
+    audit_record(
+        user=user,
+        obj=market,
+        message=f"Wrote “{subject}” to {len(message.recipients)} {to}"
+        + (f"; not to {len(bounced)} whose address bounced." if bounced else "."),
+    )
+    enqueue_email(tasks.send_market_message, message_id=str(message.pk))
+    return message
