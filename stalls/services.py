@@ -20,12 +20,29 @@ from applications.selectors import (
     active_vendor_list,
     application_is_accepted,
 )
-from applications.services import application_mark_revoked, application_mark_withdrawn
+from applications.services import (
+    ImportedVendor,
+    application_import_errors,
+    application_mark_revoked,
+    application_mark_withdrawn,
+    applications_import_accepted,
+    import_plan_check,
+)
 from marketflow.audit import ADDITION, CHANGE, DELETION, audit_record, audit_records
 from marketflow.email_tasks import enqueue_email
-from marketflow.errors import MarketDayCancelledError, MarketDayInPastError
+from marketflow.errors import (
+    MarketDayCancelledError,
+    MarketDayInPastError,
+    PlanLimitReachedError,
+    ValidationFailedError,
+)
 from marketflow.models import MarketDay, User
-from marketflow.selectors import market_day_get, market_day_get_for_update, market_get
+from marketflow.selectors import (
+    market_day_get,
+    market_day_get_for_update,
+    market_get,
+    market_get_for_update,
+)
 from marketflow.templatetags.money import money
 from marketflow.validation import full_clean, only_fields
 from stalls import tasks
@@ -448,3 +465,93 @@ def market_message_send(
     )
     enqueue_email(tasks.send_market_message, message_id=str(message.pk))
     return message
+
+
+# -- importing a vendor list -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VendorListCheck:
+    """What importing a vendor list would meet: messages per row (``{line: [...]}``) and
+    about the whole list (the plan's limit). ``ok``: it would import."""
+
+    rows: dict[int, list[str]]
+    errors: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.rows and not self.errors
+
+
+def _vendor_list_check(market, rows: list[ImportedVendor], *, lock: bool) -> VendorListCheck:
+    errors = application_import_errors(market=market, rows=rows)
+    stalls = Stall.objects.filter(market=market).select_related("assigned_vendor")
+    if lock:  # the named stalls keep their regular vendor until we set ours
+        stalls = stalls.select_for_update(no_key=True, of=("self",)).order_by("pk")
+    by_label = {stall.label.casefold(): stall for stall in stalls}
+    seen: dict[str, int] = {}
+    for row in rows:
+        label = row.stall.strip()
+        if not label:
+            continue
+        stall = by_label.get(label.casefold())
+        regular = stall and stall.assigned_vendor
+        if stall is None:
+            problem = f"This market has no stall {label}."
+        elif label.casefold() in seen:
+            problem = f"Stall {label} is also on row {seen[label.casefold()]}."
+        elif regular and regular.email != row.email.strip().lower():
+            problem = f"Stall {label} already has a regular vendor, {regular.business_name}."
+        else:
+            problem = None
+        if problem:
+            errors.setdefault(row.line, []).append(problem)
+        seen.setdefault(label.casefold(), row.line)
+    whole = []
+    try:
+        import_plan_check(market=market, count=len(rows))
+    except PlanLimitReachedError as error:
+        whole.append(error.message)
+    return VendorListCheck(rows=dict(sorted(errors.items())), errors=whole)
+
+
+def vendor_list_check(
+    *, user: User, market_id: UUID, rows: list[ImportedVendor]
+) -> VendorListCheck:
+    """The import page's preview: what ``vendor_list_import`` would refuse, read only.
+    Raises MarketNotFoundError."""
+    return _vendor_list_check(market_get(user=user, market_id=market_id), rows, lock=False)
+
+
+@transaction.atomic
+def vendor_list_import(
+    *, user: User, market_id: UUID, rows: list[ImportedVendor]
+) -> list[Application]:
+    """Import an organizer's vendor list into a market, all or nothing: an accepted
+    application per row (``applications_import_accepted``: the plan's limit applies) and,
+    where a row names a stall, the vendor as that stall's regular vendor. Locks the market
+    (as every acceptance does), then the stalls. Raises MarketNotFoundError,
+    ValidationFailedError (``extra["rows"]``: the messages per row), PlanLimitReachedError,
+    ApplicationAlreadyOpenError; nothing is written then."""
+    if not rows:
+        raise ValidationFailedError(
+            "The vendor list has no vendors.",
+            fields={"file": ["The file has no vendor rows under its header."]},
+        )
+    market = market_get_for_update(user=user, market_id=market_id)
+    check = _vendor_list_check(market, rows, lock=True)
+    if check.rows:
+        raise ValidationFailedError(
+            "Some rows of the vendor list cannot be imported; nothing was imported.",
+            extra={"rows": {str(line): messages for line, messages in check.rows.items()}},
+        )
+    applications = applications_import_accepted(user=user, market=market, rows=rows)
+    stalls = {stall.label.casefold(): stall for stall in Stall.objects.filter(market=market)}
+    regulars = []
+    for row, application in zip(rows, applications, strict=True):
+        if row.stall.strip():
+            stall = stalls[row.stall.strip().casefold()]
+            stall.assigned_vendor_id, stall.updated_at = application.vendor_id, timezone.now()
+            regulars.append(stall)
+    Stall.objects.bulk_update(regulars, ["assigned_vendor", "updated_at"])
+    return applications
