@@ -508,10 +508,11 @@ def _vendor_list_check(market, rows: list[ImportedVendor], *, lock: bool) -> Ven
             errors.setdefault(row.line, []).append(problem)
         seen.setdefault(label.casefold(), row.line)
     whole = []
-    try:
-        import_plan_check(market=market, count=len(rows))
-    except PlanLimitReachedError as error:
-        whole.append(error.message)
+    if not lock:  # the preview; the import counts under the market lock, raising
+        try:
+            import_plan_check(market=market, count=len(rows))
+        except PlanLimitReachedError as error:
+            whole.append(error.message)
     return VendorListCheck(rows=dict(sorted(errors.items())), errors=whole)
 
 

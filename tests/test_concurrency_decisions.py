@@ -10,6 +10,7 @@ insert: the revoked vendor keeps a stall, which no serial order gives.
 """
 
 import threading
+from collections.abc import Callable
 
 import pytest
 from django.urls import reverse
@@ -17,8 +18,12 @@ from django.urls import reverse
 import applications.services as application_services
 import stalls.services as stall_services
 from applications.models import Application
-from applications.tests.factories import AcceptedApplicationFactory
+from applications.services import ImportedVendor
+from applications.tests.factories import AcceptedApplicationFactory, ApplicationFactory
 from conftest import token_client
+from marketflow.errors import DomainError
+from marketflow.plans import FREE_PLAN_MAX_ACTIVE_VENDORS
+from marketflow.selectors import market_get
 from stalls.tests.factories import StallFactory
 from tests.test_concurrency import (
     BARRIER_TIMEOUT,
@@ -28,6 +33,7 @@ from tests.test_concurrency import (
     booking_url,
     post,
     run_together,
+    wait_after,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -138,3 +144,90 @@ def test_control_booking_without_application_lock_keeps_a_revoked_vendor_booked(
 
     assert result == ((201, None), (200, None), Status.REVOKED, 1)
     assert result not in BOOKING_REVOCATION_SERIAL
+
+
+# Importing a vendor list racing an acceptance, on the free plan's limit
+
+
+def service_outcome(call) -> Callable:
+    """``call`` as a thread's work: "ok", or the code of the DomainError it raised."""
+
+    def run():
+        try:
+            call()
+        except DomainError as error:
+            return error.code
+        return "ok"
+
+    return run
+
+
+def import_and_accept(organizer, market) -> list[Callable]:
+    """A free market two vendors short of its limit of active vendors, a pending application,
+    and a vendor list of two: importing it and accepting the application at once."""
+    for _ in range(FREE_PLAN_MAX_ACTIVE_VENDORS - 2):
+        AcceptedApplicationFactory(market=market)
+    pending = ApplicationFactory(market=market)
+    rows = [
+        ImportedVendor(
+            line=line,
+            business_name=f"Imported {line}",
+            contact_name="Ida",
+            email=f"imported{line}@example.com",
+            product_categories=("produce",),
+        )
+        for line in (2, 3)
+    ]
+    return [
+        service_outcome(
+            lambda: stall_services.vendor_list_import(
+                user=organizer, market_id=market.pk, rows=rows
+            )
+        ),
+        service_outcome(
+            lambda: application_services.application_accept(
+                user=organizer, market_id=market.pk, application_id=pending.pk
+            )
+        ),
+    ]
+
+
+def accepted_count(market) -> int:
+    return Application.objects.filter(market=market, status=Status.ACCEPTED).count()
+
+
+# Import first (the limit reached, the acceptance refused) or the acceptance first (the list of
+# two no longer fits): one of the two, never both.
+IMPORT_ACCEPT_SERIAL = {
+    (("ok", "plan_limit_reached"), FREE_PLAN_MAX_ACTIVE_VENDORS),
+    (("plan_limit_reached", "ok"), FREE_PLAN_MAX_ACTIVE_VENDORS - 1),
+}
+
+
+def test_import_racing_an_acceptance_keeps_the_plan_limit(organizer, market):
+    for _round in range(DECISION_ROUNDS):
+        Application.objects.filter(market=market).delete()
+        requests = import_and_accept(organizer, market)
+
+        result = tuple(run_together(requests)), accepted_count(market)
+
+        assert result in IMPORT_ACCEPT_SERIAL
+
+
+def test_control_import_and_acceptance_without_market_lock_exceed_the_plan(
+    monkeypatch, organizer, market
+):
+    """NEGATIVE CONTROL: neither the import nor the acceptance locks the market, and each
+    waits after its count of active vendors until the other has counted too: both see room,
+    both write, and the market ends above the free plan's limit."""
+    requests = import_and_accept(organizer, market)
+    counted = threading.Barrier(2)
+    count_then_wait = wait_after(application_services.accepted_vendor_count, counted)
+    monkeypatch.setattr(stall_services, "market_get_for_update", market_get)
+    monkeypatch.setattr(application_services, "market_get_for_update", market_get)
+    monkeypatch.setattr(application_services, "accepted_vendor_count", count_then_wait)
+
+    result = tuple(run_together(requests)), accepted_count(market)
+
+    assert result == (("ok", "ok"), FREE_PLAN_MAX_ACTIVE_VENDORS + 1)
+    assert result not in IMPORT_ACCEPT_SERIAL
