@@ -28,11 +28,12 @@ from stalls.tests.factories import StallFactory
 from tests.test_concurrency import (
     BARRIER_TIMEOUT,
     DECISION_ROUNDS,
-    accepted_application_get,
     booking_race_outcome,
     booking_url,
     post,
     run_together,
+    run_with_the_acceptance_held,
+    run_with_the_acceptance_read_unlocked,
     wait_after,
 )
 
@@ -93,31 +94,10 @@ def test_booking_racing_revocation_ends_as_one_order_would(organizer, market, ma
 def test_revocation_during_a_booking_waits_and_releases_it(
     monkeypatch, organizer, market, market_day
 ):
-    """The revocation reaches the application only after the booking has checked (and holds,
-    locked) the acceptance; the booking goes on once the revocation is about to lock. The
-    revocation must wait for the booking and then release it."""
+    """The revocation must wait for the booking that holds the acceptance, and release it."""
     application, requests = booking_and_revocation(organizer, market, market_day, threading.Event())
-    booking_checked, revocation_locking = threading.Event(), threading.Event()
-    check = stall_services.accepted_application_get_for_update
-    lock = application_services.application_get_for_update
 
-    def checked_then_wait(**kwargs):
-        result = check(**kwargs)
-        booking_checked.set()
-        assert revocation_locking.wait(timeout=BARRIER_TIMEOUT)
-        return result
-
-    def lock_once_booking_checked(**kwargs):
-        assert booking_checked.wait(timeout=BARRIER_TIMEOUT)
-        revocation_locking.set()
-        return lock(**kwargs)
-
-    monkeypatch.setattr(stall_services, "accepted_application_get_for_update", checked_then_wait)
-    monkeypatch.setattr(
-        application_services, "application_get_for_update", lock_once_booking_checked
-    )
-
-    result = booking_race_outcome(application, run_together(requests))
+    result = booking_race_outcome(application, run_with_the_acceptance_held(monkeypatch, requests))
 
     assert result == ((201, None), (200, None), Status.REVOKED, 0)
 
@@ -132,15 +112,8 @@ def test_control_booking_without_application_lock_keeps_a_revoked_vendor_booked(
     revoked, read = threading.Event(), threading.Event()
     application, requests = booking_and_revocation(organizer, market, market_day, revoked, read)
 
-    def read_then_wait(**kwargs):
-        result = accepted_application_get(**kwargs)
-        read.set()  # the revocation runs now, between our read and our insert
-        assert revoked.wait(timeout=BARRIER_TIMEOUT)
-        return result
-
-    monkeypatch.setattr(stall_services, "accepted_application_get_for_update", read_then_wait)
-
-    result = booking_race_outcome(application, run_together(requests))
+    responses = run_with_the_acceptance_read_unlocked(monkeypatch, requests, read, revoked)
+    result = booking_race_outcome(application, responses)
 
     assert result == ((201, None), (200, None), Status.REVOKED, 1)
     assert result not in BOOKING_REVOCATION_SERIAL
