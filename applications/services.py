@@ -452,7 +452,7 @@ def application_import_errors(*, market: Market, rows: Sequence[ImportedVendor])
                 label = "product categories" if field == "product_categories" else field
                 errors[row.line] += [f"{label.replace('_', ' ')}: {m}" for m in messages]
         email = application.email
-        if email in seen:
+        if email and email in seen:
             errors[row.line].append(f"The e-mail {email} is also on row {seen[email]}.")
         elif email in already_open:
             errors[row.line].append(f"{email} already has an open application to this market.")

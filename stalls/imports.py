@@ -124,4 +124,6 @@ def read_vendor_list(upload) -> list[ImportedVendor]:
                 stall=value(row, "stall"),
             )
         )
+    if not vendors:
+        _refuse("The file has no vendor rows under its header.")
     return vendors

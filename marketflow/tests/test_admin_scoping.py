@@ -477,4 +477,12 @@ def test_an_organizer_sees_the_admin_apps_without_any_permission_rows(mine, orga
     models = {
         model["object_name"] for app in response.context["app_list"] for model in app["models"]
     }
-    assert models == {"Market", "MarketDay", "Stall", "Booking", "Application", "Vendor"}
+    assert models == {
+        "Market",
+        "MarketDay",
+        "Stall",
+        "Booking",
+        "Application",
+        "Vendor",
+        "MarketMessage",
+    }

@@ -26,19 +26,20 @@ from vendors.tests.factories import VendorFactory
 
 pytestmark = pytest.mark.django_db
 
-HEADER = ["Business name", "Contact", "E-mail", "Phone", "Categories", "Stall"]
+COLUMNS = ["Business name", "Contact", "E-mail", "Phone", "Categories", "Stall"]
+HEADER = ",".join(COLUMNS) + "\n\n"
 GOOD = [
     ["Hillside Honey", "Ana Hill", "ana@hillside.example", "+49 30 111", "Produce", "A1"],
     ["Rye & Co", "Bo Rye", "Bo@Rye.example", "", "Baked goods; beverages", ""],
 ]
 
 
-def csv_upload(rows, header=HEADER, name="vendors.csv") -> SimpleUploadedFile:
+def csv_upload(rows, header=COLUMNS, name="vendors.csv") -> SimpleUploadedFile:
     lines = [",".join(f'"{cell}"' for cell in row) for row in [header, *rows]]
     return SimpleUploadedFile(name, ("\ufeff" + "\r\n".join(lines)).encode(), "text/csv")
 
 
-def xlsx_upload(rows, header=HEADER) -> SimpleUploadedFile:
+def xlsx_upload(rows, header=COLUMNS) -> SimpleUploadedFile:
     workbook = Workbook()
     sheet = workbook.active
     for row in [header, *rows]:
@@ -98,6 +99,7 @@ def test_columns_in_another_order_semicolons_and_blank_rows():
         (SimpleUploadedFile("list.xlsx", b"not a zip"), "This is not an Excel workbook"),
         (SimpleUploadedFile("list.csv", "é".encode("latin-1")), "is not UTF-8 text"),
         (SimpleUploadedFile("list.csv", b""), "The file is empty."),
+        (SimpleUploadedFile("list.csv", HEADER.encode()), "The file has no vendor rows"),
         (
             SimpleUploadedFile("list.csv", b"name,phone\nX,1\n"),
             "missing: contact name, email, categories",
