@@ -25,10 +25,11 @@ from marketflow.admin_base import (
     ViewOnlyMixin,
     csv_response,
     market_filter,
+    person,
 )
 from marketflow.errors import DomainError
 from marketflow.forms import add_domain_error_to_form
-from marketflow.models import normalize_email
+from marketflow.models import category_labels, normalize_email
 from marketflow.selectors import acts_as_organizer
 from stalls import services as stall_services
 from vendors.models import ProductCategory
@@ -163,7 +164,7 @@ class ApplicationAdmin(ViewOnlyMixin, ScopedModelAdmin):
                 "fields": [
                     "status",
                     "decision_reason",
-                    "reviewed_by",
+                    "reviewer",
                     "reviewed_at",
                     "withdrawn_at",
                 ]
@@ -194,12 +195,15 @@ class ApplicationAdmin(ViewOnlyMixin, ScopedModelAdmin):
 
     @admin.display(description=_("submitted"), ordering="id")  # UUIDv7: ordered by time
     def submitted(self, application):
-        return date_format(application.created_at.date(), "SHORT_DATE_FORMAT")
+        return date_format(timezone.localdate(application.created_at))
 
     @admin.display(description=_("categories"))
     def categories(self, application):
-        labels = dict(ProductCategory.choices)
-        return ", ".join(str(labels.get(value, value)) for value in application.product_categories)
+        return category_labels(application.product_categories)
+
+    @admin.display(description=_("reviewed by"))
+    def reviewer(self, application):
+        return person(application.reviewed_by)
 
     @admin.display(description=_("documents"))
     def documents_table(self, application):
@@ -221,7 +225,7 @@ class ApplicationAdmin(ViewOnlyMixin, ScopedModelAdmin):
                     reverse("document-download", args=[document.pk]),
                     document.original_filename,
                     f"{max(document.size // 1024, 1):,} KB",
-                    document.expires_on or "–",
+                    date_format(document.expires_on) if document.expires_on else "–",
                     *expiry(document.expires_on, today),
                 )
                 for document in documents

@@ -11,7 +11,14 @@ from applications.errors import ApplicationNotFoundError
 from applications.models import UNCONFIRMED_LIFETIME, Application
 from applications.tokens import confirmation_application_id
 from marketflow.models import Market, User
-from marketflow.selectors import get_or_raise, market_list, scope_queryset, subquery_count
+from marketflow.selectors import (
+    acts_as_organizer,
+    get_or_raise,
+    manages_markets,
+    market_list,
+    scope_queryset,
+    subquery_count,
+)
 from vendors.errors import DocumentNotFoundError
 from vendors.models import Vendor, VendorDocument
 
@@ -145,11 +152,25 @@ def document_get_for_user(*, user: User, document_id: UUID) -> VendorDocument:
     if not user.is_authenticated:
         documents = documents.none()
     elif not user.is_superuser:
-        submitted_to_their_market = Application.documents.through.objects.filter(
-            vendordocument_id=OuterRef("pk"), application__market__organizer=user
-        ).exclude(application__status=Application.Status.UNCONFIRMED)
-        documents = documents.filter(Q(vendor__user=user) | Exists(submitted_to_their_market))
+        documents = documents.filter(Q(vendor__user=user) | Exists(_submitted_to_market_of(user)))
     return get_or_raise(documents, DocumentNotFoundError, pk=document_id)
+
+
+def _submitted_to_market_of(user: User) -> QuerySet:
+    """The row linking a document (``OuterRef("pk")``) to a confirmed application to one of
+    ``user``'s markets: how an organizer comes to see a vendor's document."""
+    return Application.documents.through.objects.filter(
+        vendordocument_id=OuterRef("pk"), application__market__organizer=user
+    ).exclude(application__status=Application.Status.UNCONFIRMED)
+
+
+def organizer_document_list(*, user: User) -> QuerySet[VendorDocument]:
+    """The documents ``user`` sees as a manager: those submitted with an application to one
+    of their markets (platform superusers: every document)."""
+    documents = VendorDocument.objects.all()
+    if acts_as_organizer(user):
+        return documents.filter(Exists(_submitted_to_market_of(user)))
+    return documents if manages_markets(user) else documents.none()
 
 
 def unconfirmed_application_get(*, token: str, lock: bool = False) -> Application | None:

@@ -16,7 +16,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from applications import tasks
-from applications.errors import ApplicationAlreadyOpenError, UploadBudgetExceededError
+from applications.errors import (
+    ApplicationAlreadyOpenError,
+    DocumentInUseError,
+    UploadBudgetExceededError,
+)
 from applications.models import TRANSITIONS, UNCONFIRMED_LIFETIME, Application
 from applications.selectors import (
     accepted_vendor_count,
@@ -38,7 +42,14 @@ from marketflow.errors import (
 from marketflow.models import DocumentType, Market, ProductCategory, User, normalize_email
 from marketflow.selectors import market_get_for_update, market_lock
 from marketflow.validation import full_clean
-from vendors.selectors import vendor_for_user, vendor_get_by_email, vendor_signed_in_as
+from vendors.models import VendorDocument
+from vendors.selectors import (
+    vendor_document_get,
+    vendor_for_user,
+    vendor_get_by_email,
+    vendor_lock,
+    vendor_signed_in_as,
+)
 from vendors.services import (
     VENDOR_PROFILE_FIELDS,
     DocumentUpload,
@@ -396,6 +407,63 @@ def vendor_activation_request(*, email: str) -> None:
     if not Application.objects.filter(vendor=vendor, status=Status.ACCEPTED).exists():
         return
     enqueue_email(send_vendor_activation, vendor_id=str(vendor.pk))
+
+
+# -- the vendor's documents: they live in vendors, the applications that list them here ------
+
+
+def _own_document_for_update(*, user: User, document_id: UUID) -> VendorDocument:
+    """One of the signed-in vendor's documents, the vendor row locked (one change of their
+    documents at a time), then every application that lists the document (a status change
+    of one waits, so the check that follows holds until the commit)."""
+    vendor = vendor_lock(vendor_id=vendor_for_user(user=user).pk)
+    document = vendor_document_get(vendor=vendor, document_id=document_id)
+    list(
+        Application.objects.filter(documents=document).select_for_update(no_key=True, of=("self",))
+    )
+    return document
+
+
+@transaction.atomic
+def vendor_document_delete(*, user: User, document_id: UUID) -> None:
+    """The signed-in vendor deletes one of their documents, and its file through the storage
+    API once the transaction commits. A document sent with an open application (pending,
+    waitlisted or accepted) stays: its organizer relies on it (an insurance certificate,
+    say), so the vendor replaces it instead (``vendor_document_replace``). Raises
+    NotAVendorError, DocumentNotFoundError, DocumentInUseError."""
+    document = _own_document_for_update(user=user, document_id=document_id)
+    open_with = (
+        Application.objects.filter(documents=document, status__in=Application.OPEN_STATUSES)
+        .order_by("market__name")
+        .values_list("market__name", flat=True)
+    )
+    if markets := list(open_with):
+        raise DocumentInUseError(
+            f"This document was sent with your open application to {', '.join(markets)}: "
+            "the organizer relies on it. Replace it with a newer file instead.",
+            extra={"markets": markets},
+        )
+    vendor_documents_delete(documents=[document])
+
+
+@transaction.atomic
+def vendor_document_replace(
+    *, user: User, document_id: UUID, file, expires_on: datetime.date | None = None
+) -> VendorDocument:
+    """A new file (and expiry date) for one of the signed-in vendor's documents, of the same
+    kind: the new document takes the old one's place in every application that lists it,
+    so organizers see the current one; the old one is deleted, its file through the storage
+    API once the transaction commits. Raises NotAVendorError, DocumentNotFoundError,
+    ValidationFailedError (the file under ``file``)."""
+    document = _own_document_for_update(user=user, document_id=document_id)
+    upload = DocumentUpload(document_type=document.document_type, file=file, expires_on=expires_on)
+    vendor_documents_check(uploads=[upload], field="file")
+    (replacement,) = vendor_documents_store(vendor=document.vendor, uploads=[upload])
+    Application.documents.through.objects.filter(vendordocument=document).update(
+        vendordocument=replacement
+    )
+    vendor_documents_delete(documents=[document])
+    return replacement
 
 
 # -- importing a vendor list -----------------------------------------------------------------

@@ -13,6 +13,7 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -599,7 +600,7 @@ def weekly_summary(schedule: services.WeeklySchedule) -> str:
     added = len(schedule.created)
     text = _("Added %(count)d market day(s).") % {"count": added}
     if schedule.skipped_dates:
-        dates = ", ".join(f"{date:%Y-%m-%d}" for date in schedule.skipped_dates[:10])
+        dates = ", ".join(date_format(date) for date in schedule.skipped_dates[:10])
         more = len(schedule.skipped_dates) - 10
         if more > 0:
             dates += _(" and %(count)d more") % {"count": more}

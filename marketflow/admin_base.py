@@ -17,6 +17,7 @@ selectors and services.
 import csv
 import datetime
 import json
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from functools import cached_property
@@ -127,6 +128,14 @@ def money_amount(cents: int, currency: str) -> str:
     return f"{cents / 100:.2f}"
 
 
+def person(user) -> str | None:
+    """A user as text, ``Ana Ruiz (ana@example.com)``: a read-only user field would link the
+    account's admin page, which only platform staff may open (a 403 for organizers)."""
+    if user is None:
+        return None
+    return f"{user.full_name} ({user.email})" if user.full_name else user.email
+
+
 # -- CSV ---------------------------------------------------------------------------------------
 
 
@@ -135,15 +144,22 @@ class _Echo:
         return value
 
 
+# A phone number as people write it: digits, spaces and ``+-().``, nothing else.
+PHONE_NUMBER = re.compile(r"\+?[\d ().-]*\d[\d ().-]*")
+
+
 def csv_cell(value) -> str:
-    """A cell a spreadsheet shows as text: vendors type business names on a public form, and a
-    leading ``=``, ``+``, ``-`` or ``@`` would make it a formula."""
+    """A cell a spreadsheet shows as text: the one helper of every CSV export. Vendors type
+    business names on a public form, and a leading ``=``, ``+``, ``-`` or ``@`` would make
+    it a formula, so such a cell starts with an apostrophe. Not a phone number such as
+    ``+1 555 0100``: made of digits and ``+-().`` only, it can neither call a function nor
+    refer to a cell, and people read it as written."""
     if value is None:
         return ""
     if isinstance(value, datetime.datetime):
         return value.isoformat(timespec="seconds")
     text = ", ".join(value) if isinstance(value, list) else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not PHONE_NUMBER.fullmatch(text):
         return f"'{text}"
     return text
 

@@ -7,6 +7,7 @@ from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from knox.models import AbstractAuthToken
 from knox.settings import CONSTANTS as KNOX_CONSTANTS
@@ -166,6 +167,12 @@ class ProductCategory(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+def category_labels(values) -> str:
+    """``Produce, Prepared food``: categories as people read them (an unknown code as is)."""
+    labels = dict(ProductCategory.choices)
+    return ", ".join(str(labels.get(value, value)) for value in values or ())
+
+
 # A model field replaces a validator's message when the code is one of its own error codes
 # ("invalid", "invalid_choice", ...), so these codes are deliberately distinct.
 def validate_product_categories(value) -> None:
@@ -274,7 +281,7 @@ class MarketDay(BaseModel):
         ]
 
     def __str__(self):
-        return f"{self.market} – {self.date:%Y-%m-%d}"
+        return f"{self.market} – {date_format(self.date)}"
 
     def clean(self):
         # The constraint's rule, as a message on the field (forms, API, services).

@@ -417,6 +417,16 @@ def organizer_sign_up(*, email: str, password: str, full_name: str = "") -> None
 
 
 @transaction.atomic
+def organizer_verification_resend(*, email: str) -> None:
+    """Send the verification link again to the unverified sign-up with this address; to any
+    other address nothing. Callers answer the same either way (nothing tells whether an
+    account exists). The sign-up's password and expiry stay as they were."""
+    holder = unverified_accounts().filter(email=normalize_email(email)).first()
+    if holder is not None:
+        enqueue_email(tasks.send_organizer_verification, user_id=str(holder.pk))
+
+
+@transaction.atomic
 def organizer_verify_email(*, uidb64: str, token: str) -> User:
     """Follow the verification link: activate the organizer, who can then sign in to the
     admin site. The token signs the account's state, so it works once, and not after a newer

@@ -6,6 +6,7 @@ import os
 import secrets
 from pathlib import Path
 
+import botocore.config
 import dj_database_url
 from csp import constants as csp_constants
 from django.core.exceptions import ImproperlyConfigured
@@ -72,6 +73,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # After CSP, so that the 400 page it answers carries the nonce.
     "marketflow.security.reject_nul_characters",
+    # DEBUG only: an unknown /api/ URL answers the API's JSON 404, not Django's debug page.
+    "marketflow.exception_handler.api_not_found_in_debug",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -166,6 +169,8 @@ SESSION_ENGINE = "django.contrib.sessions.backends." + (
     "cached_db" if os.environ.get("REDIS_URL") else "db"
 )
 AXES_ENABLED = True
+# Failures and lockouts are rows in the database, so every web server sees them.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_VERBOSE = False  # no start-up banner in every management command
 AXES_FAILURE_LIMIT = int(os.environ.get("MARKETFLOW_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = datetime.timedelta(
@@ -184,6 +189,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# One date format per language (marketflow/formats/), whatever the locale's defaults.
+FORMAT_MODULE_PATH = ["marketflow.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -199,6 +206,47 @@ STORAGES = {
         )
     },
 }
+# Documents in S3-compatible object storage (AWS S3, Cloudflare R2, MinIO, ...) when a bucket
+# is named, through django-storages with its standard AWS_* variables; else MEDIA_ROOT.
+
+
+def object_storage(*, addressing_style: str | None = None, **options) -> dict:
+    """The default storage in a private bucket: django-storages' S3 backend with ``options``
+    (bucket_name, endpoint_url, region_name, ...). The keys come from AWS_ACCESS_KEY_ID and
+    AWS_SECRET_ACCESS_KEY (or boto3's own chain: an instance role, ~/.aws)."""
+    client_config = botocore.config.Config(
+        signature_version="s3v4",  # what R2 and every recent S3 region accept
+        s3={"addressing_style": addressing_style},
+        # A store that does not answer fails the upload within seconds (a clear 503 / form
+        # error), well before gunicorn's 30-second worker timeout would.
+        connect_timeout=3,
+        read_timeout=20,
+        retries={"total_max_attempts": 2},
+    )
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            # No ACL is sent (the bucket's own: private), and every read is a presigned URL
+            # that /documents/<id>/ hands out, valid for 60 seconds, after its check.
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": 60,
+            "file_overwrite": False,
+            "client_config": client_config,
+            **options,
+        },
+    }
+
+
+AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = object_storage(
+        bucket_name=AWS_STORAGE_BUCKET_NAME,
+        # None: AWS itself; R2 is https://<account id>.r2.cloudflarestorage.com.
+        endpoint_url=os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+        region_name=os.environ.get("AWS_S3_REGION_NAME") or None,
+        addressing_style=os.environ.get("AWS_S3_ADDRESSING_STYLE") or None,
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -208,6 +256,8 @@ EMAIL_BACKEND = os.environ.get(
     if DEBUG
     else "django.core.mail.backends.smtp.EmailBackend",
 )
+# Django's file-based backend writes each message to a file in this directory.
+EMAIL_FILE_PATH = os.environ.get("DJANGO_EMAIL_FILE_PATH") or None
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "Marketflow <noreply@localhost>")
 
 # Background work (e-mails) through Django's tasks API. "immediate" runs a task in the

@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from applications import views as application_views
+from marketflow import pages as core_pages
 from marketflow import views as core_views
 from stalls import views as stall_views
 from vendors import views as vendor_views
@@ -150,6 +151,9 @@ handler404 = "marketflow.exception_handler.not_found"
 handler500 = "marketflow.faults.server_error"
 
 urlpatterns = [
+    # The admin's sign-in page links "Forgotten your login credentials?" to the URL of this
+    # name: our password reset page (Django's views, Marketflow's templates).
+    path("admin/password_reset/", core_pages.password_reset, name="admin_password_reset"),
     path("admin/", admin.site.urls),
     path("api/", include((api_patterns, "api"))),
     path("", include("marketflow.pages_urls")),

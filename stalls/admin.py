@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from applications.selectors import active_vendor_list
@@ -25,6 +26,7 @@ from marketflow.admin_base import (
     format_money,
     market_filter,
     money_amount,
+    person,
     when_filter,
 )
 from marketflow.errors import DomainError, MarketDayNotFoundError
@@ -147,12 +149,12 @@ class BookingAdmin(ScopedModelAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             return ["market_day", "stall", "vendor"]
-        return ["market_day", "stall", "vendor", "fee", "payment_status", "paid_at", "booked_by"]
+        return ["market_day", "stall", "vendor", "fee", "payment_status", "paid_at", "booker"]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
-        return ["market_day", "stall", "vendor", "fee", "paid_at", "booked_by"]
+        return ["market_day", "stall", "vendor", "fee", "paid_at", "booker"]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -173,6 +175,10 @@ class BookingAdmin(ScopedModelAdmin):
     @admin.display(description=_("fee"), ordering="fee_cents")
     def fee(self, booking):
         return format_money(booking.fee_cents, booking.market_day.market.currency)
+
+    @admin.display(description=_("booked by"))
+    def booker(self, booking):
+        return person(booking.booked_by)
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -351,7 +357,7 @@ class BookingAdmin(ScopedModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "title": _("Stall board: %(market)s, %(date)s")
-            % {"market": market_day.market.name, "date": market_day.date.strftime("%A %d %B %Y")},
+            % {"market": market_day.market.name, "date": date_format(market_day.date)},
             "opts": self.opts,
             "market_day": market_day,
             "currency": currency,
@@ -580,13 +586,13 @@ class MarketMessageAdmin(ScopedModelAdmin):
     def written_to(self, message):
         if message.market_day_id is None:
             return _("every accepted vendor")
-        return _("the vendors booked on %(date)s") % {"date": message.market_day.date}
+        return _("the vendors booked on %(date)s") % {"date": date_format(message.market_day.date)}
 
     @admin.display(description=_("sent"), ordering="id")
     def sent(self, message):
         return _("%(count)d vendor(s), %(when)s") % {
             "count": len(message.recipients),
-            "when": message.created_at.strftime("%Y-%m-%d %H:%M"),
+            "when": date_format(timezone.localtime(message.created_at), "DATETIME_FORMAT"),
         }
 
     @admin.display(description=_("bounced"))

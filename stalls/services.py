@@ -11,6 +11,7 @@ from uuid import UUID
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, Q
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from applications import tasks as application_tasks
 from applications.models import Application
@@ -137,7 +138,7 @@ def _check_day_open(market_day: MarketDay) -> None:
 
 
 def _where(booking: Booking) -> str:
-    return f"on stall {booking.stall.label} for {booking.market_day.date:%Y-%m-%d}"
+    return f"on stall {booking.stall.label} for {date_format(booking.market_day.date)}"
 
 
 def _fee(booking: Booking) -> str:
@@ -362,7 +363,7 @@ def _release_coming_bookings(user: User, application, why: str) -> list[str]:
     )
     Booking.objects.filter(pk__in=[booking.pk for booking in released]).delete()
     return [
-        f"Stall {b.stall.label} on {b.market_day.date:%Y-%m-%d}, fee {_fee(b)} "
+        f"Stall {b.stall.label} on {date_format(b.market_day.date)}, fee {_fee(b)} "
         f"({b.get_payment_status_display().lower()})"
         for b in released
     ]
@@ -456,7 +457,11 @@ def market_message_send(
     if not message.recipients:
         raise MessageHasNoRecipientsError(extra={"bounced": message.bounced})
     message.save()
-    to = f"the vendors booked on {market_day.date:%Y-%m-%d}" if market_day else "accepted vendors"
+    to = (
+        f"the vendors booked on {date_format(market_day.date)}"
+        if market_day
+        else "accepted vendors"
+    )
     audit_record(
         user=user,
         obj=market,

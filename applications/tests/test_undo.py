@@ -7,6 +7,7 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.core import mail
 from django.urls import reverse
+from django.utils.formats import date_format
 
 from applications.models import Application
 from applications.services import application_reopen
@@ -146,15 +147,15 @@ def test_revoking_releases_coming_unpaid_bookings_keeps_paid_and_past_ones_and_t
     left = set(Booking.objects.values_list("pk", flat=True))
     assert left == {paid.pk, past.pk, someone_else.pk}
     assert revocation.released == [
-        f"Stall S7 on {unpaid.market_day.date:%Y-%m-%d}, fee 25.00 EUR (unpaid)",
-        f"Stall S14 on {waived.market_day.date:%Y-%m-%d}, fee 25.00 EUR (waived)",
+        f"Stall S7 on {date_format(unpaid.market_day.date)}, fee 25.00 EUR (unpaid)",
+        f"Stall S14 on {date_format(waived.market_day.date)}, fee 25.00 EUR (waived)",
     ]
     assert history(accepted) == [
         "Revoked (was accepted). Reason: Did not bring the insurance certificate."
     ]
     assert history(unpaid.market_day) == [
         f"Released the booking of {accepted.business_name} on stall S7 for "
-        f"{unpaid.market_day.date:%Y-%m-%d}: the organizer revoked the acceptance."
+        f"{date_format(unpaid.market_day.date)}: the organizer revoked the acceptance."
     ]
     (message,) = mail.outbox
     assert message.to == [vendor.email]

@@ -5,6 +5,7 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.core import mail
 from django.urls import reverse
+from django.utils.formats import date_format
 
 import stalls.services as stall_services
 from applications.models import Application
@@ -72,7 +73,7 @@ def test_writing_to_a_market_day_reaches_only_the_vendors_booked_on_it(
 
     assert (message.audience, message.market_day) == ("market_day", day)
     assert [email.to for email in mail.outbox] == [["b@farm.example"]]
-    assert f"{day.date:%Y}" in mail.outbox[0].body
+    assert date_format(day.date) in mail.outbox[0].body
 
 
 def test_vendors_whose_address_bounced_are_listed_not_written_to(

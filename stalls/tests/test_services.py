@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 from django.core import mail
+from django.utils.formats import date_format
 
 from applications.models import Application
 from applications.tests.factories import AcceptedApplicationFactory, ApplicationFactory
@@ -559,7 +560,7 @@ def test_a_withdrawal_tells_the_organizer_what_was_released(
     (message,) = mail.outbox
     assert message.to == [market.organizer.email]
     assert message.subject == f"{accepted_application.business_name} withdrew from {market.name}"
-    date = f"{released.market_day.date:%Y-%m-%d}"
+    date = date_format(released.market_day.date)
     assert f"- Stall B7 on {date}, fee 25.00 EUR (unpaid)" in message.body
     assert message.body.count("- Stall ") == 1  # the paid booking is kept, not released
 
