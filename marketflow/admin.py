@@ -1,11 +1,13 @@
 """Admin of the platform core: markets (with their days and stalls inline), market days with
 "add weekly market days", and users (superusers only). Every write goes through services."""
 
+import dataclasses
 import datetime
 import zoneinfo
 
 from django import forms
 from django.contrib import admin, messages
+from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -16,6 +18,7 @@ from django.utils.html import format_html
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from applications.services import ImportedVendor
 from marketflow import services
 from marketflow.admin_base import (
     ScopedInlineMixin,
@@ -32,6 +35,7 @@ from marketflow.forms import add_domain_error_to_form
 from marketflow.models import DocumentType, Market, MarketDay, ProductCategory, User
 from marketflow.selectors import market_list
 from stalls import services as stall_services
+from stalls.imports import read_vendor_list
 from stalls.models import Booking, Stall
 from stalls.selectors import market_day_fill_counts
 from stalls.services import STALL_FIELDS
@@ -83,6 +87,38 @@ class MarketAdminForm(forms.ModelForm):
     class Meta:
         model = Market
         fields = ["organizer", *services.MARKET_EDITABLE_FIELDS]
+
+
+class VendorListForm(forms.Form):
+    file = forms.FileField(
+        label=_("Vendor list (.csv or .xlsx)"),
+        help_text=_(
+            "The first row names the columns: business name, contact, e-mail, phone, "
+            "categories (e.g. “Produce, Baked goods”), stall (the label of the vendor’s "
+            "regular stall, optional)."
+        ),
+    )
+
+
+VENDOR_ROWS_SALT = "marketflow.admin.vendor-list"
+VENDOR_ROWS_MAX_AGE = 3600  # seconds between the preview and the import
+
+
+def signed_vendor_rows(rows: list[ImportedVendor]) -> str:
+    """The previewed rows, carried to the import by the page (signed: what is imported is
+    what was shown)."""
+    return signing.dumps([dataclasses.asdict(row) for row in rows], salt=VENDOR_ROWS_SALT)
+
+
+def unsigned_vendor_rows(value: str) -> list[ImportedVendor] | None:
+    try:
+        data = signing.loads(value, salt=VENDOR_ROWS_SALT, max_age=VENDOR_ROWS_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    return [
+        ImportedVendor(**{**row, "product_categories": tuple(row["product_categories"])})
+        for row in data
+    ]
 
 
 class MarketDayInline(ScopedInlineMixin, admin.TabularInline):
@@ -197,6 +233,71 @@ class MarketAdmin(ScopedModelAdmin):
             alt=_("QR code of the application page"),
             download=_("Download the QR code to print"),
         )
+
+    # -- importing a vendor list
+
+    def get_urls(self):
+        return [
+            path(
+                "<uuid:market_id>/import-vendors/",
+                self.admin_site.admin_view(self.import_vendors_view),
+                name="marketflow_market_import_vendors",
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_vendors_view(self, request, market_id):
+        """Upload a vendor list (CSV or XLSX), see every row with its problems, and only then
+        import it: all rows as accepted applications, or none."""
+        market = self.get_object(request, str(market_id))
+        if not self.has_change_permission(request, market):
+            raise PermissionDenied
+        form = VendorListForm(request.POST or None, request.FILES or None)
+        rows, check, refusal = None, None, None
+        if request.method == "POST" and "rows" in request.POST:  # the confirmed preview
+            rows = unsigned_vendor_rows(request.POST["rows"])
+            if rows is None:
+                form.add_error(None, _("The preview has expired: upload the file again."))
+            else:
+                try:
+                    imported = stall_services.vendor_list_import(
+                        user=request.user, market_id=market.pk, rows=rows
+                    )
+                except DomainError as error:
+                    refusal = error.message
+                else:
+                    self.message_user(
+                        request,
+                        _("Imported %(count)d vendor(s) into %(market)s as accepted vendors.")
+                        % {"count": len(imported), "market": market.name},
+                        messages.SUCCESS,
+                    )
+                    return HttpResponseRedirect(
+                        reverse("admin:applications_application_changelist")
+                        + f"?market={market.pk}&status__exact=accepted"
+                    )
+        elif request.method == "POST" and form.is_valid():
+            try:
+                rows = read_vendor_list(form.cleaned_data["file"])
+            except DomainError as error:
+                add_domain_error_to_form(form, error)
+        if rows is not None:
+            check = stall_services.vendor_list_check(
+                user=request.user, market_id=market.pk, rows=rows
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Import a vendor list into %(market)s") % {"market": market.name},
+            "opts": self.opts,
+            "original": market,
+            "form": form,
+            "rows": [(row, check.rows.get(row.line, [])) for row in rows or []],
+            "check": check,
+            "refusal": refusal,
+            "signed_rows": signed_vendor_rows(rows) if rows and check.ok else "",
+            "category_labels": dict(ProductCategory.choices),
+        }
+        return TemplateResponse(request, "marketflow_admin/import_vendors.html", context)
 
     def save_model(self, request, obj, form, change):
         data = {

@@ -69,6 +69,16 @@ market_patterns = [
         name="application-waitlist",
     ),
     path(
+        "applications/<uuid:application_id>/reopen/",
+        application_views.ApplicationReopenView.as_view(),
+        name="application-reopen",
+    ),
+    path(
+        "applications/<uuid:application_id>/revoke/",
+        application_views.ApplicationRevokeView.as_view(),
+        name="application-revoke",
+    ),
+    path(
         "applications/<uuid:application_id>/documents/",
         application_views.ApplicationDocumentListView.as_view(),
         name="application-document-list",

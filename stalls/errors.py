@@ -39,3 +39,8 @@ class BookingPaidError(ConflictError):
     default_message = (
         "This booking is paid. Record the refund (set it to unpaid) before cancelling it."
     )
+
+
+class MessageHasNoRecipientsError(ConflictError):
+    code = "message_has_no_recipients"
+    default_message = "Nobody to write to: no vendor is accepted (or booked on that day) yet."

@@ -117,8 +117,9 @@ def test_a_decision_needs_a_post_and_rejecting_needs_the_reason_page(application
     [
         (Status.PENDING, ["accept", "reject", "waitlist"]),
         (Status.WAITLISTED, ["accept", "reject"]),
-        (Status.ACCEPTED, []),
-        (Status.REJECTED, []),
+        (Status.ACCEPTED, ["revoke"]),
+        (Status.REJECTED, ["reopen"]),
+        (Status.REVOKED, ["reopen"]),
         (Status.WITHDRAWN, []),
     ],
 )

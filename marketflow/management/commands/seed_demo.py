@@ -29,6 +29,7 @@ from marketflow.services import market_create, market_day_create, organizer_crea
 from marketflow.tokens import encode_id
 from stalls.models import Booking, Stall
 from stalls.services import (
+    application_revoke,
     application_withdraw,
     booking_create,
     booking_update_payment,
@@ -141,9 +142,9 @@ VENDORS = [
         [
             ("Goat Milk Soaps", "Hana Novak", ("crafts",)),
             ("Microgreens Lab", "Omar Aziz", ("produce",)),
-            ("Tea Leaf", "Sara Kim", ("beverages",)),
         ],
     ),
+    *_vendors(Status.REVOKED, [("Tea Leaf", "Sara Kim", ("beverages",))]),
 ]
 DEMO_VENDOR = VENDORS[0]  # an accepted vendor who has activated an account
 
@@ -270,6 +271,10 @@ class Command(BaseCommand):
             application_accept(**decision)
             user = self._vendor_account(demo, password=secrets.token_urlsafe(16))
             application_withdraw(user=user, application_id=application.pk)
+        elif demo.status == Status.REVOKED:
+            # Accepted, then the acceptance revoked by the organizer.
+            application_accept(**decision)
+            application_revoke(**decision, reason="Sold energy drinks, not loose-leaf tea.")
 
     def _vendor_account(self, demo: DemoVendor, password: str) -> User:
         """The vendor's sign-in account, activated the way the e-mailed link does it."""
