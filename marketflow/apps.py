@@ -9,5 +9,6 @@ class MarketflowConfig(AppConfig):
     def ready(self):
         from marketflow import (
             checks,  # noqa: F401  (registers the deployment checks)
+            email_tracking,  # noqa: F401  (bounces from the provider's webhook)
             selectors,  # noqa: F401  (forgets cached public markets)
         )

@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from applications import views as application_views
+from marketflow import email_tracking, health, observability
 from marketflow import views as core_views
 from stalls import views as stall_views
 from vendors import views as vendor_views
@@ -140,6 +141,14 @@ handler404 = "marketflow.exception_handler.not_found"
 handler500 = "marketflow.faults.server_error"
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", observability.metrics, name="metrics"),
+    path(
+        "anymail/<str:provider>/tracking/",
+        email_tracking.tracking_webhook,
+        name="email-tracking-webhook",
+    ),
     path("admin/", admin.site.urls),
     path("api/", include((api_patterns, "api"))),
     path("", include("marketflow.pages_urls")),

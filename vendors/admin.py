@@ -6,8 +6,13 @@ from django.utils.translation import gettext_lazy as _
 
 from applications.models import Application
 from applications.selectors import applied_vendor_list
-from marketflow.admin_base import ScopedModelAdmin, ViewOnlyMixin
-from marketflow.selectors import acts_as_organizer, manages_markets, market_list
+from marketflow.admin_base import (
+    EmailBounceAdminMixin,
+    EmailBouncedFilter,
+    ScopedModelAdmin,
+    ViewOnlyMixin,
+)
+from marketflow.selectors import acts_as_organizer, manages_markets, market_list, with_email_bounce
 from vendors.models import Vendor
 
 
@@ -36,12 +41,14 @@ class ApplicationInline(admin.TabularInline):
 
 
 @admin.register(Vendor)
-class VendorAdmin(ViewOnlyMixin, ScopedModelAdmin):
+class VendorAdmin(EmailBounceAdminMixin, ViewOnlyMixin, ScopedModelAdmin):
     # Vendors come from public applications; their profile is theirs to change.
     organizer_can_add = False
     organizer_can_change = False
     organizer_can_delete = False
-    list_display = ["business_name", "contact_name", "email", "phone", "categories"]
+    list_display = ["business_name", "contact_name", "email", "email_bounce", "phone", "categories"]
+    list_filter = [EmailBouncedFilter]
+    actions = ["clear_email_bounce"]
     search_fields = ["business_name", "email"]
     search_help_text = _("Business name or e-mail.")
     ordering = ["business_name"]
@@ -49,6 +56,7 @@ class VendorAdmin(ViewOnlyMixin, ScopedModelAdmin):
         "business_name",
         "contact_name",
         "email",
+        "email_bounce",
         "phone",
         "product_categories",
         "description",
@@ -62,7 +70,8 @@ class VendorAdmin(ViewOnlyMixin, ScopedModelAdmin):
         return self._scope(request, Vendor.objects.all())
 
     def get_queryset(self, request):
-        return self._scope(request, admin.ModelAdmin.get_queryset(self, request))
+        vendors = self._scope(request, admin.ModelAdmin.get_queryset(self, request))
+        return with_email_bounce(vendors)
 
     @staticmethod
     def _scope(request, vendors):
