@@ -8,10 +8,10 @@ Any other backend (the immediate one of development and tests runs the task at o
 called once the transaction commits, so a rolled-back write sends nothing there either.
 
 An ``@email_task`` function yields the messages of its event; the task sends them in order.
-When the mail server refuses, drops the connection or cannot be reached
-(``smtplib.SMTPException``, ``OSError``), the failure is logged and the task tried again from
-the first message not yet sent (a message that went out is not sent twice), at most
-``MARKETFLOW_EMAIL_MAX_ATTEMPTS`` times in all:
+When the mail server or the provider's API refuses, drops the connection or cannot be
+reached (``smtplib.SMTPException``, ``OSError``, anymail's ``AnymailAPIError``), the failure
+is logged and the task tried again from the first message not yet sent (a message that went
+out is not sent twice), at most ``MARKETFLOW_EMAIL_MAX_ATTEMPTS`` times in all:
 
 - on a backend that can defer (the database queue), as a new task that runs after a growing
   delay (``MARKETFLOW_EMAIL_RETRY_DELAY_SECONDS``, doubled each time), so a mail server that
@@ -37,6 +37,7 @@ import logging
 import smtplib
 from email.utils import parseaddr
 
+from anymail.exceptions import AnymailAPIError
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -49,8 +50,8 @@ from marketflow.telemetry import current_request_id, request_id_var
 
 logger = logging.getLogger(__name__)
 
-#: Failures of the mail server or of the way to it, which may pass.
-TRANSIENT_EMAIL_ERRORS = (smtplib.SMTPException, OSError)
+#: Failures of the mail server, the provider's API or of the way to them, which may pass.
+TRANSIENT_EMAIL_ERRORS = (smtplib.SMTPException, OSError, AnymailAPIError)
 
 
 def enqueue_email(email_task_instance, **kwargs) -> None:
@@ -115,6 +116,9 @@ def email_task(function):
                     if message.recipients():
                         message.send()
                     email_sent += 1
+                logger.info(
+                    "E-mail task %s sent %d message(s)", email_task_instance.name, email_sent
+                )
                 return {"sent": email_sent}
             except TRANSIENT_EMAIL_ERRORS as error:
                 name = email_task_instance.name
