@@ -49,47 +49,44 @@ class RequestIdFilter(logging.Filter):
 
 FILTERED = "[Filtered]"
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-# A run of 7+ digits, possibly with spaces, dots, dashes or brackets between, maybe after "+".
-PHONE = re.compile(r"\+?\d[\d ().-]{5,}\d")
-SECRET_HEADERS = frozenset(
-    {"authorization", "cookie", "set-cookie", "proxy-authorization", "x-csrftoken"}
+# 7 to 15 digits, single spaces, dots, dashes or brackets between, maybe after "+"; not an
+# ISO date.
+PHONE = re.compile(r"(?<![\w-])(?!\d{4}-\d{2}-\d{2})\+?\(?\d(?:[ ().-]{0,2}\d){6,14}(?![\w-])")
+# Values under these keys go whatever they hold (headers, form fields, variables, ...).
+SECRET_KEYS = re.compile(
+    r"authorization|cookie|password|passwd|secret|token|csrf|session|api.?key|e.?mail|phone",
+    re.IGNORECASE,
+)
+# Fields of the event's own frame, left as they are: a filtered timestamp would break it.
+STRUCTURAL_KEYS = frozenset(
+    {"event_id", "timestamp", "start_timestamp", "level", "platform", "sdk", "release"}
 )
 
 
-def scrub_text(value: str) -> str:
-    return PHONE.sub(FILTERED, EMAIL.sub(FILTERED, value))
-
-
 def scrub(value):
-    """``value`` with every e-mail address and phone number in its strings filtered."""
+    """``value`` with every e-mail address and phone number in its strings filtered, and
+    everything under a secret-sounding key."""
     if isinstance(value, str):
-        return scrub_text(value)
+        return PHONE.sub(FILTERED, EMAIL.sub(FILTERED, value))
     if isinstance(value, dict):
-        return {key: scrub(item) for key, item in value.items()}
+        return {
+            key: FILTERED if SECRET_KEYS.search(str(key)) else scrub(item)
+            for key, item in value.items()
+        }
     if isinstance(value, list | tuple):
         return [scrub(item) for item in value]
     return value
 
 
 def scrub_event(event: dict, hint: dict | None = None) -> dict:
-    """Sentry's ``before_send``: no credentials, cookies, users, e-mail addresses or phone
-    numbers leave the server (``send_default_pii`` is off as well)."""
-    request = event.get("request")
-    if isinstance(request, dict):
-        headers = request.get("headers") or {}
-        request["headers"] = {
-            name: FILTERED if name.lower() in SECRET_HEADERS else value
-            for name, value in headers.items()
-        }
-        if "cookies" in request:
-            request["cookies"] = FILTERED
+    """Sentry's ``before_send``: no credentials, cookies, user, e-mail address or phone number
+    leaves the server (``send_default_pii`` is off as well, which keeps most of them out)."""
     event.pop("user", None)
-    return scrub(event)
+    return {key: value if key in STRUCTURAL_KEYS else scrub(value) for key, value in event.items()}
 
 
 def sentry_init(dsn: str) -> None:
     """Errors to Sentry; called from settings when ``SENTRY_DSN`` is set."""
-
     sentry_sdk.init(
         dsn=dsn,
         send_default_pii=False,
