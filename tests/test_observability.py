@@ -10,8 +10,13 @@ import http.server
 import io
 import json
 import logging
+import os
 import re
+import subprocess
+import sys
 import threading
+import urllib.error
+import urllib.request
 import zlib
 
 import pytest
@@ -334,3 +339,61 @@ def test_sentry_receives_errors_without_personal_data(sentry_stub):
     assert "No vendor [Filtered]" in payload  # the event arrived, scrubbed
     assert "hillside" not in payload
     assert "7946" not in payload
+
+
+def test_metrics_add_up_every_gunicorn_worker(tmp_path):
+    """prometheus-client's multi-process mode under gunicorn with two workers: /metrics,
+    answered by either, counts the requests both served."""
+    from tests.test_db_faults import ROOT, STARTUP_ATTEMPTS, free_port
+
+    metrics_dir = tmp_path / "metrics"
+    metrics_dir.mkdir()
+    port = free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "marketflow.test_settings",
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+        "MARKETFLOW_METRICS_ALLOWED_IPS": "127.0.0.1",
+    }
+    log = (tmp_path / "gunicorn.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "marketflow.wsgi:application",
+         f"--bind=127.0.0.1:{port}", "--workers=2"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+
+        def get(path: str) -> tuple[int, str]:
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}{path}", headers={"Host": "localhost"}
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=30) as response:
+                    return response.status, response.read().decode()
+            except urllib.error.HTTPError as error:
+                return error.code, error.read().decode()
+
+        for _attempt in range(STARTUP_ATTEMPTS):
+            try:
+                get("/healthz")
+                break
+            except OSError:
+                threading.Event().wait(0.1)
+        # Requests until both workers have served some (each writes its own sample files).
+        served = 1
+        while len({path.stem.rsplit("_", 1)[1] for path in metrics_dir.glob("*.db")}) < 2:
+            assert served < 500, "one worker served every request"
+            assert get("/healthz")[0] == 200
+            served += 1
+
+        status, text = get("/metrics")
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+
+    assert status == 200, (tmp_path / "gunicorn.log").read_text()
+    counted = re.search(
+        r'marketflow_http_request_duration_seconds_count\{method="GET",status="200"\} (\S+)', text
+    )
+    assert counted and float(counted.group(1)) == served
