@@ -11,7 +11,6 @@ import contextvars
 import logging
 import os
 import re
-import uuid
 
 import sentry_sdk
 
@@ -34,7 +33,7 @@ def sane_request_id(value: str | None) -> str:
     """``value`` when it is a sane id, else a new random one."""
     if value and SANE_REQUEST_ID.fullmatch(value):
         return value
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()  # as random as a UUID4, several times quicker to make
 
 
 class RequestIdFilter(logging.Filter):
