@@ -458,12 +458,15 @@ def email_suppression_clear(*, user: User, holders: Iterable) -> int:
     """Clear the bounce flag of ``holders`` (vendors or users the caller may see: the admin
     passes its scoped selection), so they are mailed again; each cleared one is recorded in its
     history. Returns how many were flagged."""
-    holders = {normalize_email(holder.email): holder for holder in holders}
-    flagged = SuppressedAddress.objects.select_for_update().filter(email__in=holders)
-    cleared = [holders[email] for email in flagged.values_list("email", flat=True)]
-    SuppressedAddress.objects.filter(email__in=[holder.email for holder in cleared]).delete()
+    by_email = {normalize_email(holder.email): holder for holder in holders}
+    flagged = list(
+        SuppressedAddress.objects.select_for_update()
+        .filter(email__in=by_email)
+        .values_list("email", flat=True)
+    )
+    SuppressedAddress.objects.filter(email__in=flagged).delete()
     audit_records(
         user=user,
-        entries=[(holder, "Cleared the e-mail bounce flag.", CHANGE) for holder in cleared],
+        entries=[(by_email[email], "Cleared the e-mail bounce flag.", CHANGE) for email in flagged],
     )
-    return len(cleared)
+    return len(flagged)
