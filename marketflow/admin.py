@@ -21,6 +21,8 @@ from django.utils.translation import gettext_lazy as _
 from applications.services import ImportedVendor
 from marketflow import services
 from marketflow.admin_base import (
+    EmailBounceAdminMixin,
+    EmailBouncedFilter,
     ScopedInlineMixin,
     ScopedModelAdmin,
     ServiceWritesMixin,
@@ -33,7 +35,7 @@ from marketflow.currencies import ISO_4217_CODES
 from marketflow.errors import DomainError
 from marketflow.forms import add_domain_error_to_form
 from marketflow.models import DocumentType, Market, MarketDay, ProductCategory, User
-from marketflow.selectors import market_list
+from marketflow.selectors import market_list, with_email_bounce
 from stalls import services as stall_services
 from stalls.imports import read_vendor_list
 from stalls.models import Booking, Stall
@@ -641,16 +643,44 @@ class OrganizerCreationForm(forms.ModelForm):
 
 
 @admin.register(User)
-class UserAdmin(ServiceWritesMixin, admin.ModelAdmin):
+class UserAdmin(EmailBounceAdminMixin, ServiceWritesMixin, admin.ModelAdmin):
     """Platform staff only: organizers never see other accounts."""
 
-    list_display = ["email", "full_name", "is_organizer", "plan", "is_staff", "is_active"]
-    list_filter = ["is_organizer", "plan", "is_staff", "is_superuser", "is_active"]
+    list_display = [
+        "email",
+        "email_bounce",
+        "full_name",
+        "is_organizer",
+        "plan",
+        "is_staff",
+        "is_active",
+    ]
+    list_filter = [
+        "is_organizer",
+        "plan",
+        "is_staff",
+        "is_superuser",
+        "is_active",
+        EmailBouncedFilter,
+    ]
+    actions = ["clear_email_bounce"]
     search_fields = ["email", "full_name"]
     ordering = ["email"]
-    fields = ["email", "full_name", "is_organizer", "plan", "is_active", "is_staff", "last_login"]
-    readonly_fields = ["email", "last_login"]
+    fields = [
+        "email",
+        "email_bounce",
+        "full_name",
+        "is_organizer",
+        "plan",
+        "is_active",
+        "is_staff",
+        "last_login",
+    ]
+    readonly_fields = ["email", "email_bounce", "last_login"]
     show_full_result_count = False
+
+    def get_queryset(self, request):
+        return with_email_bounce(super().get_queryset(request))
 
     def has_module_permission(self, request):
         return request.user.is_superuser

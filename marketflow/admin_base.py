@@ -36,7 +36,8 @@ from django.utils.translation import gettext_lazy as _
 
 from marketflow.errors import DomainError
 from marketflow.forms import add_domain_error_to_form
-from marketflow.selectors import acts_as_organizer, market_list, scope_queryset
+from marketflow.selectors import acts_as_organizer, email_bounced, market_list, scope_queryset
+from marketflow.services import email_suppression_clear
 from marketflow.templatetags.money import ZERO_DECIMAL_CURRENCIES, money
 
 # -- service errors ---------------------------------------------------------------------------
@@ -462,3 +463,46 @@ class ScopedInlineMixin(ScopedChoicesMixin):
         if acts_as_organizer(request.user):
             return self.organizer_can_delete
         return super().has_delete_permission(request, obj)
+
+
+# -- addresses that bounced --------------------------------------------------------------------
+
+
+class EmailBouncedFilter(admin.SimpleListFilter):
+    """Rows (vendors, users) whose e-mail address bounced or complained."""
+
+    title = _("e-mail bounced")
+    parameter_name = "email_bounced"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(email_bounced())
+        if self.value() == "no":
+            return queryset.filter(~email_bounced())
+        return queryset
+
+
+class EmailBounceAdminMixin:
+    """The bounce flag of a model admin whose rows have an ``email``: a column and a list
+    filter, and an action that clears it (``email_suppression_clear``, recorded in each row's
+    history). The admin's ``get_queryset`` annotates ``email_bounced`` (``with_email_bounce``),
+    so the column costs no query per row."""
+
+    @admin.display(description=_("e-mail bounced"), boolean=True, ordering="email_bounced")
+    def email_bounce(self, obj) -> bool:
+        return obj.email_bounced
+
+    @admin.action(description=_("Clear the e-mail bounce flag: send them e-mail again"))
+    def clear_email_bounce(self, request, queryset):
+        count = email_suppression_clear(user=request.user, holders=queryset)
+        if count:
+            self.message_user(
+                request, _("Cleared the bounce flag of %d address(es).") % count, messages.SUCCESS
+            )
+        else:
+            self.message_user(
+                request, _("None of the selected addresses had bounced."), messages.WARNING
+            )

@@ -14,5 +14,6 @@ class MarketflowConfig(AppConfig):
         connection_created.connect(register_loaders, dispatch_uid="marketflow.register_loaders")
         from marketflow import (
             checks,  # noqa: F401  (registers the deployment checks)
+            email_tracking,  # noqa: F401  (bounces from the provider's webhook)
             selectors,  # noqa: F401  (forgets cached public markets)
         )

@@ -305,3 +305,31 @@ MARKET_DAY_TRANSITIONS: dict[str, set[str]] = {
     MarketDay.Status.SCHEDULED: {MarketDay.Status.CANCELLED},
     MarketDay.Status.CANCELLED: {MarketDay.Status.SCHEDULED},
 }
+
+
+class SuppressedAddress(BaseModel):
+    """An e-mail address the provider reported as bounced or complained about (its signed
+    tracking webhook, marketflow/email_tracking.py). Nothing is sent to it
+    (marketflow/email_tasks.py) until an organizer clears the flag; keyed by the address, so a
+    vendor or user whose address changes is mailed again at the new one."""
+
+    class Kind(models.TextChoices):
+        BOUNCED = "bounced", _("Bounced")
+        COMPLAINED = "complained", _("Complained (marked as spam)")
+
+    email = models.EmailField(max_length=254, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    reason = models.CharField(max_length=500, blank=True)
+    provider_event_id = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("suppressed e-mail address")
+        verbose_name_plural = _("suppressed e-mail addresses")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(email=Lower("email")), name="suppressed_address_lowercase"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.email} ({self.get_kind_display()})"

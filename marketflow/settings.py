@@ -2,6 +2,7 @@
 
 import contextlib
 import datetime
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -62,6 +63,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "axes",  # counts failed sign-ins and locks out (marketflow/security.py)
     "csp",  # the Content-Security-Policy header
+    "anymail",  # e-mail through a provider's API, its tracking webhooks
     "marketflow",
     "vendors",
     "applications",
@@ -69,6 +71,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id (X-Request-ID, logs) and the duration of every response.
+    "marketflow.observability.request_context",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     # After CSP, so that the 400 page it answers carries the nonce.
@@ -250,11 +254,21 @@ if AWS_STORAGE_BUCKET_NAME:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-EMAIL_BACKEND = os.environ.get(
-    "DJANGO_EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend"
+# E-mail through a provider's API with django-anymail: its settings come from the ANYMAIL_*
+# variables (ANYMAIL_RESEND_API_KEY -> ANYMAIL["RESEND_API_KEY"]). Resend when its key is
+# set, unless DJANGO_EMAIL_BACKEND names another backend (README, "E-mail provider"); its
+# tracking webhook records bounces (marketflow/email_tracking.py).
+ANYMAIL = {
+    name.removeprefix("ANYMAIL_"): value
+    for name, value in os.environ.items()
+    if name.startswith("ANYMAIL_") and value
+}
+EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND") or (
+    "anymail.backends.resend.EmailBackend"
+    if ANYMAIL.get("RESEND_API_KEY")
+    else "django.core.mail.backends.console.EmailBackend"
     if DEBUG
-    else "django.core.mail.backends.smtp.EmailBackend",
+    else "django.core.mail.backends.smtp.EmailBackend"
 )
 # Django's file-based backend writes each message to a file in this directory.
 EMAIL_FILE_PATH = os.environ.get("DJANGO_EMAIL_FILE_PATH") or None
@@ -367,12 +381,45 @@ CACHES = {
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
 
+# One JSON object per line on stderr, each with the id of the request (or of the request
+# that enqueued the task) it was written in: marketflow/telemetry.py.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "marketflow.telemetry.RequestIdFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",  # ISO 8601, UTC
+        }
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }
+
+# Errors to Sentry, with personal data scrubbed before they leave (marketflow/telemetry.py).
+if os.environ.get("SENTRY_DSN"):
+    from marketflow.telemetry import sentry_init
+
+    sentry_init(os.environ["SENTRY_DSN"])
+
+# Prometheus metrics at /metrics, for these client addresses or networks only
+# (marketflow/observability.py); none when empty.
+try:
+    MARKETFLOW_METRICS_ALLOWED_NETWORKS = [
+        ipaddress.ip_network(entry, strict=False)
+        for entry in env_list("MARKETFLOW_METRICS_ALLOWED_IPS")
+    ]
+except ValueError as error:
+    raise ImproperlyConfigured(f"MARKETFLOW_METRICS_ALLOWED_IPS: {error}") from None
 
 # Content-Security-Policy (django-csp): everything from our own origin, no inline script at
 # all, inline <style> only with the per-response nonce (`{{ request.csp_nonce }}`). The API
@@ -395,6 +442,8 @@ CONTENT_SECURITY_POLICY = {
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+    # Probes and the metrics scraper talk to the web process directly, over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
     SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

@@ -43,6 +43,7 @@ from marketflow.selectors import (
     market_day_get_for_update,
     market_get,
     market_get_for_update,
+    suppressed_emails,
 )
 from marketflow.templatetags.money import money
 from marketflow.validation import full_clean, only_fields
@@ -58,7 +59,6 @@ from stalls.errors import (
 )
 from stalls.models import Booking, MarketMessage, Stall
 from stalls.selectors import booking_get_for_update, stall_get, stall_get_for_update
-from vendors.selectors import bounced_addresses
 
 # What an organizer sets on a stall, by model field name: the admin's forms and the API's
 # serializers list these (the API names the regular vendor by id, ``assigned_vendor_id``).
@@ -442,7 +442,7 @@ def market_message_send(
             "vendor__email", flat=True
         )
     emails = sorted(set(emails))
-    bounced = bounced_addresses(emails)
+    bounced = suppressed_emails(emails=emails)
     message = MarketMessage(
         market=market,
         audience=audience,

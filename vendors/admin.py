@@ -11,9 +11,20 @@ from django.utils.translation import gettext_lazy as _
 from applications.admin import expiry
 from applications.models import Application
 from applications.selectors import applied_vendor_list, organizer_document_list
-from marketflow.admin_base import ScopedModelAdmin, ViewOnlyMixin, format_money
+from marketflow.admin_base import (
+    EmailBounceAdminMixin,
+    EmailBouncedFilter,
+    ScopedModelAdmin,
+    ViewOnlyMixin,
+    format_money,
+)
 from marketflow.models import category_labels
-from marketflow.selectors import acts_as_organizer, manages_markets, scope_queryset
+from marketflow.selectors import (
+    acts_as_organizer,
+    manages_markets,
+    scope_queryset,
+    with_email_bounce,
+)
 from stalls.models import Booking
 from vendors.models import Vendor, VendorDocument
 
@@ -90,12 +101,14 @@ class DocumentInline(ReadOnlyInline):
 
 
 @admin.register(Vendor)
-class VendorAdmin(ViewOnlyMixin, ScopedModelAdmin):
+class VendorAdmin(EmailBounceAdminMixin, ViewOnlyMixin, ScopedModelAdmin):
     # Vendors come from public applications; their profile is theirs to change.
     organizer_can_add = False
     organizer_can_change = False
     organizer_can_delete = False
-    list_display = ["business_name", "contact_name", "email", "phone", "categories"]
+    list_display = ["business_name", "contact_name", "email", "email_bounce", "phone", "categories"]
+    list_filter = [EmailBouncedFilter]
+    actions = ["clear_email_bounce"]
     search_fields = ["business_name", "email"]
     search_help_text = _("Business name or e-mail.")
     ordering = ["business_name"]
@@ -103,6 +116,7 @@ class VendorAdmin(ViewOnlyMixin, ScopedModelAdmin):
         "business_name",
         "contact_name",
         "email",
+        "email_bounce",
         "phone",
         "categories",
         "description",
@@ -116,7 +130,8 @@ class VendorAdmin(ViewOnlyMixin, ScopedModelAdmin):
         return self._scope(request, Vendor.objects.all())
 
     def get_queryset(self, request):
-        return self._scope(request, admin.ModelAdmin.get_queryset(self, request))
+        vendors = self._scope(request, admin.ModelAdmin.get_queryset(self, request))
+        return with_email_bounce(vendors)
 
     @staticmethod
     def _scope(request, vendors):

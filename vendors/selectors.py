@@ -73,10 +73,3 @@ def vendor_for_activation(*, uidb64: str, token: str) -> Vendor | None:
     if vendor is None or not vendor_activation_token.check_token(vendor, token):
         return None
     return vendor
-
-
-def bounced_addresses(emails) -> set[str]:
-    """Of ``emails``, the vendors' addresses that bounced: messages to vendors skip and list
-    them. TODO(ops): the bounce flag comes with the ``ops`` branch; the lead wires it here at
-    the merge. Until then no address is known to bounce."""
-    return set()

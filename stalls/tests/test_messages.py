@@ -7,9 +7,9 @@ from django.core import mail
 from django.urls import reverse
 from django.utils.formats import date_format
 
-import stalls.services as stall_services
 from applications.models import Application
 from applications.tests.factories import AcceptedApplicationFactory, ApplicationFactory
+from marketflow.services import email_suppress
 from marketflow.tests.factories import MarketDayFactory
 from stalls.models import MarketMessage
 from stalls.services import market_message_send
@@ -77,10 +77,9 @@ def test_writing_to_a_market_day_reaches_only_the_vendors_booked_on_it(
 
 
 def test_vendors_whose_address_bounced_are_listed_not_written_to(
-    monkeypatch, organizer, market, vendors, django_capture_on_commit_callbacks
+    organizer, market, vendors, django_capture_on_commit_callbacks
 ):
-    # The one stand-in: which addresses bounced comes from the ops branch's flag.
-    monkeypatch.setattr(stall_services, "bounced_addresses", lambda emails: {"a@farm.example"})
+    email_suppress(email="a@farm.example", kind="bounced", reason="Mailbox full")
 
     with django_capture_on_commit_callbacks(execute=True):
         message = market_message_send(
