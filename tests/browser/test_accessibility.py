@@ -121,14 +121,6 @@ def graph():
     }
 
 
-@pytest.fixture
-def axe_page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    yield page
-    context.close()
-
-
 def axe_violations(page) -> list[str]:
     """axe-core's A/AA violations on the page as shown, one line per rule and element."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
@@ -192,32 +184,33 @@ def report(found: dict[str, list[str]]) -> str:
     return "\n".join(f"{page}\n  " + "\n  ".join(lines) for page, lines in found.items() if lines)
 
 
-def test_public_pages_pass_axe(live_server, axe_page, graph):
-    found = check_pages(axe_page, live_server.url, PUBLIC_PAGES, graph)
-    found |= check_failed_submits(axe_page, live_server.url, FAILED_SUBMITS["public"], graph)
+def test_public_pages_pass_axe(live_server, desktop_page, graph):
+    found = check_pages(desktop_page, live_server.url, PUBLIC_PAGES, graph)
+    found |= check_failed_submits(desktop_page, live_server.url, FAILED_SUBMITS["public"], graph)
     assert not report(found), report(found)
 
 
-def test_vendor_pages_pass_axe(live_server, axe_page, graph):
-    sign_in(axe_page, live_server.url, graph["vendor_user"], "/accounts/sign-in/")
-    found = check_pages(axe_page, live_server.url, VENDOR_PAGES, graph)
-    found |= check_failed_submits(axe_page, live_server.url, FAILED_SUBMITS["vendor"], graph)
+def test_vendor_pages_pass_axe(live_server, desktop_page, graph):
+    sign_in(desktop_page, live_server.url, graph["vendor_user"], "/accounts/sign-in/")
+    found = check_pages(desktop_page, live_server.url, VENDOR_PAGES, graph)
+    found |= check_failed_submits(desktop_page, live_server.url, FAILED_SUBMITS["vendor"], graph)
     assert not report(found), report(found)
 
 
-def test_admin_pages_pass_axe(live_server, axe_page, graph):
-    sign_in(axe_page, live_server.url, graph["organizer"], "/admin/login/")
-    found = check_pages(axe_page, live_server.url, ADMIN_PAGES, graph)
-    found |= check_failed_submits(axe_page, live_server.url, FAILED_SUBMITS["admin"], graph)
+def test_admin_pages_pass_axe(live_server, desktop_page, graph):
+    sign_in(desktop_page, live_server.url, graph["organizer"], "/admin/login/")
+    found = check_pages(desktop_page, live_server.url, ADMIN_PAGES, graph)
+    found |= check_failed_submits(desktop_page, live_server.url, FAILED_SUBMITS["admin"], graph)
     assert not report(found), report(found)
 
 
-def test_axe_reports_an_unlabelled_input(live_server, axe_page, graph):
+def test_axe_reports_an_unlabelled_input(live_server, desktop_page, graph):
     """Control: axe does find a violation, so the empty lists above mean something."""
-    axe_page.goto(f"{live_server.url}/accounts/sign-in/")
-    axe_page.evaluate("document.querySelector('main').insertAdjacentHTML('beforeend', '<input>')")
+    page = desktop_page
+    page.goto(f"{live_server.url}/accounts/sign-in/")
+    page.evaluate("document.querySelector('main').insertAdjacentHTML('beforeend', '<input>')")
 
-    assert any(line.startswith("label ") for line in axe_violations(axe_page))
+    assert any(line.startswith("label ") for line in axe_violations(page))
 
 
 # The stall board is left out here: its own phone layout is tested with the board.
@@ -244,13 +237,13 @@ def sideways_scrolling(page, base: str, paths: list[str], graph: dict) -> dict[s
 
 
 @pytest.mark.parametrize("face", ["public", "vendor", "admin"])
-def test_no_page_scrolls_sideways(live_server, axe_page, graph, face):
+def test_no_page_scrolls_sideways(live_server, desktop_page, graph, face):
     if face == "vendor":
-        sign_in(axe_page, live_server.url, graph["vendor_user"], "/accounts/sign-in/")
+        sign_in(desktop_page, live_server.url, graph["vendor_user"], "/accounts/sign-in/")
     if face == "admin":
-        sign_in(axe_page, live_server.url, graph["organizer"], "/admin/login/")
+        sign_in(desktop_page, live_server.url, graph["organizer"], "/admin/login/")
 
-    assert sideways_scrolling(axe_page, live_server.url, REFLOW_PAGES[face], graph) == {}
+    assert sideways_scrolling(desktop_page, live_server.url, REFLOW_PAGES[face], graph) == {}
 
 
 def contrast(rgb_a: str, rgb_b: str) -> float:
@@ -265,8 +258,8 @@ def contrast(rgb_a: str, rgb_b: str) -> float:
     return (lighter + 0.05) / (darker + 0.05)
 
 
-def test_the_market_page_names_every_inline_input_and_picker(live_server, axe_page, graph):
-    page = axe_page
+def test_the_market_page_names_every_inline_input_and_picker(live_server, desktop_page, graph):
+    page = desktop_page
     sign_in(page, live_server.url, graph["organizer"], "/admin/login/")
     page.goto(f"{live_server.url}/admin/marketflow/market/{graph['market']}/change/")
     page.wait_for_load_state("networkidle")
@@ -289,8 +282,8 @@ def test_the_market_page_names_every_inline_input_and_picker(live_server, axe_pa
     assert contrast(border, background) >= 3
 
 
-def test_admin_filter_links_and_sign_in_heading(live_server, axe_page, graph):
-    page = axe_page
+def test_admin_filter_links_and_sign_in_heading(live_server, desktop_page, graph):
+    page = desktop_page
     page.goto(f"{live_server.url}/admin/login/")
     assert page.get_by_role("heading", level=1).inner_text() == "Log in"
 
