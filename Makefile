@@ -48,7 +48,7 @@ run: export DJANGO_ALLOWED_HOSTS ?= $(if $(filter 0.0.0.0,$(HOST)),*,127.0.0.1,l
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
-	@echo "API docs: $$MARKETFLOW_BASE_URL/api/docs/   admin: $$MARKETFLOW_BASE_URL/admin/"
+	@echo "API docs: $(MARKETFLOW_BASE_URL)/api/docs/   admin: $(MARKETFLOW_BASE_URL)/admin/"
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # The suite needs PostgreSQL; pytest-django creates and drops test_<name> itself. DATABASE_URL

@@ -77,3 +77,34 @@ def test_the_readme_createorganizer_command_works_as_written(tmp_path):
 
     assert result.returncode == 0, result.stderr
     assert "readme@example.com" in result.stdout
+
+
+def make_run_dry(*assignments: str, **environment: str) -> str:
+    """What `make run ...` would run (make -n), and the address its links would carry."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("MARKETFLOW_")}
+    env.pop("DJANGO_ALLOWED_HOSTS", None)
+    env.update(environment)
+    return subprocess.run(
+        ["make", "--no-print-directory", "-n", "run", *assignments],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+def test_make_run_serves_on_port_and_host_and_links_there():
+    assert "runserver 127.0.0.1:8000" in make_run_dry()
+    assert "http://127.0.0.1:8000/admin/" in make_run_dry()
+
+    dry = make_run_dry("PORT=8001", "HOST=192.168.1.20")
+    assert "runserver 192.168.1.20:8001" in dry
+    assert "API docs: http://192.168.1.20:8001/api/docs/" in dry
+
+    everywhere = make_run_dry("HOST=0.0.0.0", "PORT=8002")
+    assert "runserver 0.0.0.0:8002" in everywhere
+    assert "http://127.0.0.1:8002/admin/" in everywhere
+
+    chosen = make_run_dry("PORT=8003", MARKETFLOW_BASE_URL="https://demo.example")
+    assert "https://demo.example/admin/" in chosen
