@@ -23,8 +23,10 @@ from collections.abc import Callable, Iterable, Iterator
 from functools import cached_property
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.exceptions import NotRegistered
+from django.contrib.admin.widgets import AutocompleteSelect, RelatedFieldWidgetWrapper
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connections
@@ -32,6 +34,7 @@ from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponseRedirect, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from marketflow.errors import DomainError
@@ -249,6 +252,8 @@ class ScopedChoicesMixin:
         choices = self.scoped_choices(request, db_field.related_model)
         if choices is not None:
             kwargs["queryset"] = choices
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = NamedAutocompleteSelect(db_field, self.admin_site)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
@@ -422,7 +427,44 @@ class ScopedModelAdmin(ScopedChoicesMixin, ServiceWritesMixin, admin.ModelAdmin)
         return actions
 
 
-class OwnRowsInlineFormSet(BaseInlineFormSet):
+class LabelledInlineFormSet(BaseInlineFormSet):
+    """A tabular inline's inputs have only a column header, which names no input: each input
+    (the delete box too) gets an accessible name of its own, the column and the row."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if index is None or index >= self.initial_form_count():  # an extra or the empty row
+            row = _("new %(thing)s") % {"thing": self.model._meta.verbose_name}
+        else:
+            row = str(form.instance)
+        for field in form.fields.values():
+            widget = field.widget
+            if isinstance(widget, RelatedFieldWidgetWrapper):
+                widget = widget.widget  # the wrapper shares its attrs with the other rows
+            if not widget.is_hidden:
+                widget.attrs = {**widget.attrs, "aria-label": f"{capfirst(field.label)} ({row})"}
+
+
+class NamedAutocompleteSelect(AutocompleteSelect):
+    """The admin's vendor picker (select2) is named by its shown text only, nothing while
+    empty: picker-names.js names it by the field (and the choice); the placeholder shows the
+    field's name in an empty picker."""
+
+    def build_attrs(self, base_attrs, extra_attrs=None):
+        attrs = super().build_attrs(base_attrs, extra_attrs)
+        attrs["data-placeholder"] = capfirst(self.field.verbose_name)
+        attrs["data-picker-name"] = attrs.get("aria-label") or attrs["data-placeholder"]
+        return attrs
+
+    @property
+    def media(self):
+        # After autocomplete.js, which makes the pickers.
+        return super().media + forms.Media(
+            js=["admin/js/autocomplete.js", "marketflow/admin/picker-names.js"]
+        )
+
+
+class OwnRowsInlineFormSet(LabelledInlineFormSet):
     """Refuses a posted row id that is not one of the parent's rows (edited hidden values, or
     a row deleted meanwhile); Django would skip such a row silently."""
 
