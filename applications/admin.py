@@ -25,10 +25,13 @@ from marketflow.admin_base import (
     ViewOnlyMixin,
     csv_response,
     market_filter,
+    person,
 )
 from marketflow.errors import DomainError
-from marketflow.models import normalize_email
+from marketflow.forms import add_domain_error_to_form
+from marketflow.models import category_labels, normalize_email
 from marketflow.selectors import acts_as_organizer
+from stalls import services as stall_services
 from vendors.models import ProductCategory
 
 Status = Application.Status
@@ -39,6 +42,40 @@ DECISIONS = {
     "accept": (services.application_accept, Status.ACCEPTED, _("Accepted")),
     "reject": (services.application_reject, Status.REJECTED, _("Rejected")),
     "waitlist": (services.application_waitlist, Status.WAITLISTED, _("Waitlisted")),
+    # Undoing a decision: from a rejection (or a revocation) back to pending; an acceptance
+    # revoked, which releases the vendor's coming unpaid bookings (stalls.services).
+    "reopen": (services.application_reopen, Status.PENDING, _("Reopened")),
+    "revoke": (stall_services.application_revoke, Status.REVOKED, _("Revoked")),
+}
+# The decisions that ask for a reason on a page of their own first: (title, what happens,
+# the button, whether the reason is required).
+REASON_PAGES = {
+    "reject": (
+        _("Reject an application"),
+        _("This application will be rejected. The vendor is told the reason you give."),
+        _("Reject"),
+        False,
+    ),
+    "reopen": (
+        _("Reopen an application"),
+        _(
+            "This application will be pending again, for a fresh review. The vendor is told, "
+            "with the reason you give."
+        ),
+        _("Reopen"),
+        True,
+    ),
+    "revoke": (
+        _("Revoke an acceptance"),
+        _(
+            "The vendor will no longer be accepted at this market. Their unpaid bookings on "
+            "the market's coming days are released (the stalls become free); paid bookings "
+            "are kept for you to settle. The vendor is e-mailed the reason you give and the "
+            "bookings released."
+        ),
+        _("Revoke the acceptance"),
+        True,
+    ),
 }
 
 
@@ -78,6 +115,10 @@ class RejectForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
     )
+
+    def __init__(self, *args, reason_required: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].required = reason_required
 
 
 def application_label(application: Application) -> str:
@@ -123,7 +164,7 @@ class ApplicationAdmin(ViewOnlyMixin, ScopedModelAdmin):
                 "fields": [
                     "status",
                     "decision_reason",
-                    "reviewed_by",
+                    "reviewer",
                     "reviewed_at",
                     "withdrawn_at",
                 ]
@@ -154,12 +195,15 @@ class ApplicationAdmin(ViewOnlyMixin, ScopedModelAdmin):
 
     @admin.display(description=_("submitted"), ordering="id")  # UUIDv7: ordered by time
     def submitted(self, application):
-        return date_format(application.created_at.date(), "SHORT_DATE_FORMAT")
+        return date_format(timezone.localdate(application.created_at))
 
     @admin.display(description=_("categories"))
     def categories(self, application):
-        labels = dict(ProductCategory.choices)
-        return ", ".join(str(labels.get(value, value)) for value in application.product_categories)
+        return category_labels(application.product_categories)
+
+    @admin.display(description=_("reviewed by"))
+    def reviewer(self, application):
+        return person(application.reviewed_by)
 
     @admin.display(description=_("documents"))
     def documents_table(self, application):
@@ -181,7 +225,7 @@ class ApplicationAdmin(ViewOnlyMixin, ScopedModelAdmin):
                     reverse("document-download", args=[document.pk]),
                     document.original_filename,
                     f"{max(document.size // 1024, 1):,} KB",
-                    document.expires_on or "–",
+                    date_format(document.expires_on) if document.expires_on else "–",
                     *expiry(document.expires_on, today),
                 )
                 for document in documents
@@ -208,10 +252,14 @@ class ApplicationAdmin(ViewOnlyMixin, ScopedModelAdmin):
                 view(self.decide_view),
                 name="applications_application_decide",
             ),
-            path(
-                "<uuid:application_id>/reject/",
-                view(self.reject_view),
-                name="applications_application_reject",
+            *(
+                path(
+                    f"<uuid:application_id>/{decision}/",
+                    view(self.reason_view),
+                    {"decision": decision},
+                    name=f"applications_application_{decision}",
+                )
+                for decision in REASON_PAGES
             ),
             path("export/", view(self.export_view), name="applications_application_export"),
             *super().get_urls(),
@@ -233,17 +281,22 @@ class ApplicationAdmin(ViewOnlyMixin, ScopedModelAdmin):
         }
         return super().change_view(request, object_id, form_url, context)
 
-    def _decide(self, request, application, decision: str, reason: str = "") -> bool:
+    def _decide(self, request, application, decision: str, reason: str = "", form=None) -> bool:
+        """One decision through its service; a refusal is an error on ``form`` when given
+        (the page asking for the reason shows it again), else an admin message."""
         service, _target, label = DECISIONS[decision]
         try:
-            service(
+            result = service(
                 user=request.user,
                 market_id=application.market_id,
                 application_id=application.pk,
                 reason=reason,
             )
         except DomainError as error:
-            self.message_user(request, error.message, messages.ERROR)
+            if form is not None:
+                add_domain_error_to_form(form, error)
+            else:
+                self.message_user(request, error.message, messages.ERROR)
             return False
         self.message_user(
             request,
@@ -251,6 +304,15 @@ class ApplicationAdmin(ViewOnlyMixin, ScopedModelAdmin):
             % {"decision": label, "business": application.business_name},
             messages.SUCCESS,
         )
+        released = getattr(result, "released", None)
+        if released is not None:  # a revocation
+            self.message_user(
+                request,
+                _("Bookings released: %(bookings)s.") % {"bookings": "; ".join(released)}
+                if released
+                else _("The vendor had no unpaid bookings on coming days."),
+                messages.INFO,
+            )
         return True
 
     def _change_url(self, application) -> str:
@@ -269,17 +331,25 @@ class ApplicationAdmin(ViewOnlyMixin, ScopedModelAdmin):
             self._decide(request, application, decision)
         return HttpResponseRedirect(self._change_url(application))
 
-    def reject_view(self, request, application_id):
+    def reason_view(self, request, application_id, decision: str):
+        """Reject, reopen or revoke one application: a page asks for the reason first."""
         application = self.get_object(request, str(application_id))
         if not self.has_decide_permission(request, application):
             raise PermissionDenied
-        form = RejectForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            self._decide(request, application, "reject", form.cleaned_data["reason"])
+        title, intro, button, reason_required = REASON_PAGES[decision]
+        form = RejectForm(request.POST or None, reason_required=reason_required)
+        if (
+            request.method == "POST"
+            and form.is_valid()
+            and self._decide(request, application, decision, form.cleaned_data["reason"], form)
+        ):
             return HttpResponseRedirect(self._change_url(application))
         context = {
             **self.admin_site.each_context(request),
-            "title": _("Reject an application"),
+            "title": title,
+            "intro": intro,
+            "button": button,
+            "decision": decision,
             "opts": self.opts,
             "form": form,
             "applications": [application],

@@ -18,3 +18,11 @@ class UploadBudgetExceededError(QuotaExceededError):
     default_message = (
         "Your connection has sent as many files as it may today. Please try again tomorrow."
     )
+
+
+class DocumentInUseError(ConflictError):
+    code = "document_in_use"
+    default_message = (
+        "This document was sent with an application that is still open: the organizer relies "
+        "on it. Replace it with a newer file instead."
+    )

@@ -120,11 +120,3 @@ class ApplicationForm(VendorProfileForm):
                 DocumentUpload(document_type=kind, file=file, expires_on=expiry) for file in files
             ]
         return uploads
-
-
-class ActivationRequestForm(forms.Form):
-    email = forms.EmailField(
-        label="E-mail",
-        max_length=Vendor._meta.get_field("email").max_length,
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-    )

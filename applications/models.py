@@ -44,6 +44,7 @@ class Application(BaseModel):
         REJECTED = "rejected", _("Rejected")
         WAITLISTED = "waitlisted", _("Waitlisted")
         WITHDRAWN = "withdrawn", _("Withdrawn")
+        REVOKED = "revoked", _("Revoked")
 
     OPEN_STATUSES = (Status.PENDING, Status.WAITLISTED, Status.ACCEPTED)
 
@@ -137,11 +138,14 @@ class Application(BaseModel):
 Status = Application.Status
 
 # The review workflow as data: services consult this map and name both states on refusal.
+# Undoing a decision is a step of its own: a rejection (or a revocation) is reopened back to
+# pending, an acceptance is revoked (which releases the vendor's coming unpaid bookings).
 TRANSITIONS: dict[str, set[str]] = {
     Status.UNCONFIRMED: {Status.PENDING},
     Status.PENDING: {Status.ACCEPTED, Status.REJECTED, Status.WAITLISTED, Status.WITHDRAWN},
     Status.WAITLISTED: {Status.ACCEPTED, Status.REJECTED, Status.WITHDRAWN},
-    Status.ACCEPTED: {Status.WITHDRAWN},
-    Status.REJECTED: set(),
+    Status.ACCEPTED: {Status.WITHDRAWN, Status.REVOKED},
+    Status.REJECTED: {Status.PENDING},
+    Status.REVOKED: {Status.PENDING},
     Status.WITHDRAWN: set(),
 }

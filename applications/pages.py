@@ -10,19 +10,20 @@ import segno
 from django import forms
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 from rest_framework.exceptions import AuthenticationFailed
 
 from applications import selectors, services
-from applications.forms import DOCUMENT_FIELDS, ActivationRequestForm, ApplicationForm
+from applications.forms import DOCUMENT_FIELDS, ApplicationForm
 from marketflow.authentication import TokenAuthentication
-from marketflow.pages import domain_errors, page, posted
+from marketflow.pages import domain_errors, link_request, page, posted
 from marketflow.security import client_ip, rate_limited
 from marketflow.selectors import public_market_get_by_slug
+from vendors.selectors import document_presigned_url
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ LAST_APPLICATION_COOKIE = "last_application"
 LAST_APPLICATION_SECONDS = 3600
 
 
-@require_GET
+@require_safe
 @cache_control(max_age=3600)
 @page
 def market_qr(request, slug: str):
@@ -96,7 +97,7 @@ def _apply_context(market, form) -> dict:
     }
 
 
-@require_GET
+@require_safe
 @page
 def apply_done(request, slug: str):
     market = public_market_get_by_slug(slug=slug)
@@ -110,7 +111,7 @@ def apply_done(request, slug: str):
     )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @page
 def apply_confirm(request, token: str):
     """The one-time link from the confirmation e-mail. GET shows what is being confirmed (a
@@ -129,15 +130,12 @@ def apply_confirm(request, token: str):
 def activation_request(request):
     """Ask for a new one-time link to set a vendor password (the old one expired or is lost).
     The answer is the same whether or not the e-mail belongs to an accepted vendor."""
-    form = ActivationRequestForm(**posted(request))
-    if request.method == "POST":
-        if rate_limited(request, "public_apply"):
-            form.add_error(None, "Too many requests from your connection. Try again later.")
-            return render(request, "pages/activation_request.html", {"form": form}, status=429)
-        if form.is_valid():
-            services.vendor_activation_request(email=form.cleaned_data["email"])
-            return render(request, "pages/activation_request.html", {"sent": True})
-    return render(request, "pages/activation_request.html", {"form": form})
+    return link_request(
+        request,
+        template="pages/activation_request.html",
+        rate_scope="public_apply",
+        send=services.vendor_activation_request,
+    )
 
 
 def _user_of(request):
@@ -151,15 +149,21 @@ def _user_of(request):
     return authenticated[0] if authenticated else request.user
 
 
-@require_GET
+@require_safe
 @page
 def document_download(request, document_id):
-    """Stream a document to its vendor or to the organizer of a market it was submitted to;
-    anyone else signed in gets 404, and a visitor is asked to sign in first."""
+    """Stream a document to its vendor or to the organizer of a market it was submitted to
+    (from object storage: redirect to a link valid for 60 seconds); anyone else signed in
+    gets 404, and a visitor is asked to sign in first."""
     user = _user_of(request)
     if not user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     document = selectors.document_get_for_user(user=user, document_id=document_id)
+    presigned_url = document_presigned_url(document=document)
+    if presigned_url is not None:  # the object store serves it, for 60 seconds
+        response = HttpResponseRedirect(presigned_url)
+        response["Cache-Control"] = "private, no-store"
+        return response
     response = FileResponse(
         document.file.open("rb"),
         as_attachment=True,

@@ -3,6 +3,7 @@
 import datetime
 from uuid import UUID
 
+import orjson
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -11,30 +12,64 @@ from applications.errors import ApplicationNotFoundError
 from applications.models import UNCONFIRMED_LIFETIME, Application
 from applications.tokens import confirmation_application_id
 from marketflow.models import Market, User
-from marketflow.selectors import get_or_raise, market_list, scope_queryset, subquery_count
+from marketflow.selectors import (
+    acts_as_organizer,
+    get_or_raise,
+    manages_markets,
+    market_list,
+    scope_condition,
+    scope_queryset,
+    subquery_count,
+)
+from marketflow.sql import SqlRows, use_sql
 from vendors.errors import DocumentNotFoundError
 from vendors.models import Vendor, VendorDocument
+
+APPLICATION_ROW_COLUMNS = (
+    "id", "market_id", "vendor_id", "status", "business_name", "contact_name", "phone",
+    "product_categories", "description", "message", "decision_reason", "reviewed_by_id",
+    "reviewed_at", "withdrawn_at", "created_at", "updated_at",
+)  # fmt: skip
 
 
 def application_rows(
     *, user: User, market_id: UUID, status: str = "", category: str = ""
-) -> QuerySet:
+) -> QuerySet | SqlRows:
     """The applications to market ``market_id`` if ``user`` manages it (else none), in
-    ``status`` and of ``category`` when given, as ``values()`` rows, the columns
-    ``application_data`` shapes."""
-    applications = scope_queryset(
-        Application.objects.filter(market_id=market_id), user, "market__organizer"
-    )
+    ``status`` and of ``category`` when given, as rows of ``APPLICATION_ROW_COLUMNS`` and the
+    vendor's ``vendor__business_name`` and ``vendor__email``, which ``application_data``
+    shapes: one hand-written statement on PostgreSQL (marketflow/sql.py), this ORM queryset
+    (through ``Application.objects``, which hides unconfirmed ones) elsewhere."""
+    if not use_sql():
+        applications = scope_queryset(
+            Application.objects.filter(market_id=market_id), user, "market__organizer"
+        )
+        if status:
+            applications = applications.filter(status=status)
+        if category:
+            applications = application_filter_category(applications, category)
+        return applications.values(
+            *APPLICATION_ROW_COLUMNS, "vendor__business_name", "vendor__email"
+        )
+    scope, scope_params = scope_condition(user, "m.organizer_id")
+    where = ["a.market_id = %s", scope, "a.status <> %s"]
+    params = [market_id, *scope_params, Application.Status.UNCONFIRMED]
     if status:
-        applications = applications.filter(status=status)
+        where.append("a.status = %s")
+        params.append(status)
     if category:
-        applications = application_filter_category(applications, category)
-    return applications.values(
-        "id", "market_id", "vendor_id", "vendor__business_name", "vendor__email", "status",
-        "business_name", "contact_name", "phone", "product_categories", "description",
-        "message", "decision_reason", "reviewed_by_id", "reviewed_at", "withdrawn_at",
-        "created_at", "updated_at",
-    )  # fmt: skip
+        where.append("a.product_categories @> %s::jsonb")
+        params.append(orjson.dumps([category]).decode())
+    return SqlRows(
+        select=f"SELECT {', '.join(f'a.{c}' for c in APPLICATION_ROW_COLUMNS)}, "
+        'v.business_name AS "vendor__business_name", v.email AS "vendor__email" '
+        "FROM applications_application a JOIN marketflow_market m ON m.id = a.market_id "
+        "LEFT JOIN vendors_vendor v ON v.id = a.vendor_id",
+        where=tuple(where),
+        params=tuple(params),
+        keys={"id": ("a.id", Application._meta.get_field("id"))},
+        converters={"product_categories": orjson.loads},
+    )
 
 
 def application_filter_category(
@@ -145,11 +180,25 @@ def document_get_for_user(*, user: User, document_id: UUID) -> VendorDocument:
     if not user.is_authenticated:
         documents = documents.none()
     elif not user.is_superuser:
-        submitted_to_their_market = Application.documents.through.objects.filter(
-            vendordocument_id=OuterRef("pk"), application__market__organizer=user
-        ).exclude(application__status=Application.Status.UNCONFIRMED)
-        documents = documents.filter(Q(vendor__user=user) | Exists(submitted_to_their_market))
+        documents = documents.filter(Q(vendor__user=user) | Exists(_submitted_to_market_of(user)))
     return get_or_raise(documents, DocumentNotFoundError, pk=document_id)
+
+
+def _submitted_to_market_of(user: User) -> QuerySet:
+    """The row linking a document (``OuterRef("pk")``) to a confirmed application to one of
+    ``user``'s markets: how an organizer comes to see a vendor's document."""
+    return Application.documents.through.objects.filter(
+        vendordocument_id=OuterRef("pk"), application__market__organizer=user
+    ).exclude(application__status=Application.Status.UNCONFIRMED)
+
+
+def organizer_document_list(*, user: User) -> QuerySet[VendorDocument]:
+    """The documents ``user`` sees as a manager: those submitted with an application to one
+    of their markets (platform superusers: every document)."""
+    documents = VendorDocument.objects.all()
+    if acts_as_organizer(user):
+        return documents.filter(Exists(_submitted_to_market_of(user)))
+    return documents if manages_markets(user) else documents.none()
 
 
 def unconfirmed_application_get(*, token: str, lock: bool = False) -> Application | None:

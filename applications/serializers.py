@@ -148,6 +148,12 @@ class ApplicationDecisionSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
+class ApplicationUndoSerializer(serializers.Serializer):
+    """Undoing a decision (reopen, revoke) says why: the vendor is told the reason."""
+
+    reason = serializers.CharField(max_length=2000)
+
+
 class VendorApplicationSerializer(serializers.ModelSerializer):
     """An application as its vendor sees it in the portal."""
 

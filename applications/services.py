@@ -5,7 +5,9 @@ active vendors under the market lock, so the free plan's limit holds under concu
 """
 
 import datetime
+from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from uuid import UUID
 
 from django.conf import settings
@@ -14,7 +16,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from applications import tasks
-from applications.errors import ApplicationAlreadyOpenError, UploadBudgetExceededError
+from applications.errors import (
+    ApplicationAlreadyOpenError,
+    DocumentInUseError,
+    UploadBudgetExceededError,
+)
 from applications.models import TRANSITIONS, UNCONFIRMED_LIFETIME, Application
 from applications.selectors import (
     accepted_vendor_count,
@@ -25,7 +31,7 @@ from applications.selectors import (
     vendor_application_get,
 )
 from marketflow import plans
-from marketflow.audit import audit_record
+from marketflow.audit import ADDITION, audit_record, audit_records
 from marketflow.email_tasks import enqueue_email
 from marketflow.errors import (
     InvalidTransitionError,
@@ -36,7 +42,14 @@ from marketflow.errors import (
 from marketflow.models import DocumentType, Market, ProductCategory, User, normalize_email
 from marketflow.selectors import market_get_for_update, market_lock
 from marketflow.validation import full_clean
-from vendors.selectors import vendor_for_user, vendor_get_by_email, vendor_signed_in_as
+from vendors.models import VendorDocument
+from vendors.selectors import (
+    vendor_document_get,
+    vendor_for_user,
+    vendor_get_by_email,
+    vendor_lock,
+    vendor_signed_in_as,
+)
 from vendors.services import (
     VENDOR_PROFILE_FIELDS,
     DocumentUpload,
@@ -222,7 +235,13 @@ def _transition(application: Application, target: str) -> None:
 
 
 def _decide(
-    *, user: User, market_id: UUID, application_id: UUID, target: str, reason: str = ""
+    *,
+    user: User,
+    market_id: UUID,
+    application_id: UUID,
+    target: str,
+    reason: str = "",
+    notify: bool = True,
 ) -> Application:
     market = market_get_for_update(user=user, market_id=market_id)
     application = application_get_for_update(market=market, application_id=application_id)
@@ -239,19 +258,35 @@ def _decide(
     application.reviewed_by = user
     application.reviewed_at = timezone.now()
     full_clean(application, exclude=["market", "vendor", "reviewed_by"])
-    application.save(
-        update_fields=["status", "decision_reason", "reviewed_by", "reviewed_at", "updated_at"]
-    )
+    try:  # no savepoint: the error ends the transaction
+        application.save(
+            update_fields=["status", "decision_reason", "reviewed_by", "reviewed_at", "updated_at"]
+        )
+    except IntegrityError:  # reopened while the vendor has another open application here
+        raise ApplicationAlreadyOpenError(
+            "The vendor has another open application to this market.",
+            extra={"market_id": str(market.pk)},
+        ) from None
     message = f"{application.get_status_display()} (was {previous.lower()})."
     audit_record(
         user=user,
         obj=application,
         message=f"{message} Reason: {reason}" if reason else message,
     )
-    enqueue_email(
-        tasks.send_application_decision, application_id=str(application.pk), status=str(target)
-    )
+    if notify:
+        enqueue_email(
+            tasks.send_application_decision, application_id=str(application.pk), status=str(target)
+        )
     return application
+
+
+def _reason_check(reason: str) -> None:
+    """Undoing a decision says why: the vendor is told, and the history keeps it."""
+    if not reason.strip():
+        raise ValidationFailedError(
+            "Give a reason: the vendor is told it.",
+            fields={"reason": ["Say why; the vendor is told the reason."]},
+        )
 
 
 @transaction.atomic
@@ -298,6 +333,43 @@ def application_waitlist(
     )
 
 
+@transaction.atomic
+def application_reopen(
+    *, user: User, market_id: UUID, application_id: UUID, reason: str
+) -> Application:
+    """Undo a rejection (or a revocation): the application is pending again, for a fresh
+    review; the vendor is told, with ``reason``. Locks the market, then the application.
+    Raises ValidationFailedError (no reason), MarketNotFoundError, ApplicationNotFoundError,
+    InvalidTransitionError, ApplicationAlreadyOpenError (the vendor applied again since)."""
+    _reason_check(reason)
+    return _decide(
+        user=user,
+        market_id=market_id,
+        application_id=application_id,
+        target=Status.PENDING,
+        reason=reason,
+    )
+
+
+def application_mark_revoked(
+    *, user: User, market_id: UUID, application_id: UUID, reason: str
+) -> Application:
+    """The application's part of revoking an acceptance, inside the caller's transaction:
+    ``stalls.services.application_revoke`` also releases the vendor's bookings and tells
+    the vendor. Locks the market, then the application (a booking of the vendor, which locks
+    the accepted application, waits for us or we wait for it). Raises ValidationFailedError
+    (no reason), MarketNotFoundError, ApplicationNotFoundError, InvalidTransitionError."""
+    _reason_check(reason)
+    return _decide(
+        user=user,
+        market_id=market_id,
+        application_id=application_id,
+        target=Status.REVOKED,
+        reason=reason,
+        notify=False,
+    )
+
+
 def application_mark_withdrawn(*, user: User, application_id: UUID) -> Application:
     """The application's part of a vendor's withdrawal, inside the caller's transaction. A
     vendor withdraws through ``stalls.services.application_withdraw``, which also releases
@@ -335,3 +407,173 @@ def vendor_activation_request(*, email: str) -> None:
     if not Application.objects.filter(vendor=vendor, status=Status.ACCEPTED).exists():
         return
     enqueue_email(send_vendor_activation, vendor_id=str(vendor.pk))
+
+
+# -- the vendor's documents: they live in vendors, the applications that list them here ------
+
+
+def _own_document_for_update(*, user: User, document_id: UUID) -> VendorDocument:
+    """One of the signed-in vendor's documents, the vendor row locked (one change of their
+    documents at a time), then every application that lists the document (a status change
+    of one waits, so the check that follows holds until the commit)."""
+    vendor = vendor_lock(vendor_id=vendor_for_user(user=user).pk)
+    document = vendor_document_get(vendor=vendor, document_id=document_id)
+    list(
+        Application.objects.filter(documents=document).select_for_update(no_key=True, of=("self",))
+    )
+    return document
+
+
+@transaction.atomic
+def vendor_document_delete(*, user: User, document_id: UUID) -> None:
+    """The signed-in vendor deletes one of their documents, and its file through the storage
+    API once the transaction commits. A document sent with an open application (pending,
+    waitlisted or accepted) stays: its organizer relies on it (an insurance certificate,
+    say), so the vendor replaces it instead (``vendor_document_replace``). Raises
+    NotAVendorError, DocumentNotFoundError, DocumentInUseError."""
+    document = _own_document_for_update(user=user, document_id=document_id)
+    open_with = (
+        Application.objects.filter(documents=document, status__in=Application.OPEN_STATUSES)
+        .order_by("market__name")
+        .values_list("market__name", flat=True)
+    )
+    if markets := list(open_with):
+        raise DocumentInUseError(
+            f"This document was sent with your open application to {', '.join(markets)}: "
+            "the organizer relies on it. Replace it with a newer file instead.",
+            extra={"markets": markets},
+        )
+    vendor_documents_delete(documents=[document])
+
+
+@transaction.atomic
+def vendor_document_replace(
+    *, user: User, document_id: UUID, file, expires_on: datetime.date | None = None
+) -> VendorDocument:
+    """A new file (and expiry date) for one of the signed-in vendor's documents, of the same
+    kind: the new document takes the old one's place in every application that lists it,
+    so organizers see the current one; the old one is deleted, its file through the storage
+    API once the transaction commits. Raises NotAVendorError, DocumentNotFoundError,
+    ValidationFailedError (the file under ``file``)."""
+    document = _own_document_for_update(user=user, document_id=document_id)
+    upload = DocumentUpload(document_type=document.document_type, file=file, expires_on=expires_on)
+    vendor_documents_check(uploads=[upload], field="file")
+    (replacement,) = vendor_documents_store(vendor=document.vendor, uploads=[upload])
+    Application.documents.through.objects.filter(vendordocument=document).update(
+        vendordocument=replacement
+    )
+    vendor_documents_delete(documents=[document])
+    return replacement
+
+
+# -- importing a vendor list -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportedVendor:
+    """One row of an organizer's vendor list (``line``: its row in the file)."""
+
+    line: int
+    business_name: str
+    contact_name: str
+    email: str
+    phone: str = ""
+    product_categories: tuple[str, ...] = ()
+    stall: str = ""  # the label of the vendor's regular stall, if any
+
+
+def _imported_application(market: Market, row: ImportedVendor) -> Application:
+    return Application(
+        market=market,
+        email=normalize_email(row.email),
+        status=Status.ACCEPTED,
+        business_name=row.business_name,
+        contact_name=row.contact_name,
+        phone=row.phone,
+        product_categories=list(row.product_categories),
+    )
+
+
+def application_import_errors(*, market: Market, rows: Sequence[ImportedVendor]) -> dict:
+    """Why rows of a vendor list cannot become accepted applications to ``market``, as
+    ``{line: [messages]}`` (empty: every row can). Reads only: the import page's preview
+    shows it, and ``applications_import_accepted``'s caller checks it again under the lock.
+    The rules of an application (fields, the market's categories), an e-mail once per file,
+    and no open application of that vendor to the market already."""
+    errors: dict[int, list[str]] = defaultdict(list)
+    emails = [normalize_email(row.email) for row in rows]
+    already_open = set(
+        Application.objects.filter(
+            market=market, status__in=Application.OPEN_STATUSES, vendor__email__in=emails
+        ).values_list("vendor__email", flat=True)
+    )
+    seen: dict[str, int] = {}
+    for row in rows:
+        application = _imported_application(market, row)
+        try:
+            full_clean(application, exclude=["market", "vendor", "reviewed_by"])
+            application_categories_check(
+                market=market, product_categories=application.product_categories
+            )
+        except ValidationFailedError as error:
+            for field, messages in error.extra.get("fields", {}).items():
+                label = "product categories" if field == "product_categories" else field
+                errors[row.line] += [f"{label.replace('_', ' ')}: {m}" for m in messages]
+        email = application.email
+        if email and email in seen:
+            errors[row.line].append(f"The e-mail {email} is also on row {seen[email]}.")
+        elif email in already_open:
+            errors[row.line].append(f"{email} already has an open application to this market.")
+        seen.setdefault(email, row.line)
+    return dict(errors)
+
+
+def import_plan_check(*, market: Market, count: int) -> None:
+    """``count`` more active vendors fit the organizer's plan. Raises PlanLimitReachedError."""
+    plans.active_vendor_limit_check(
+        organizer=market.organizer,
+        count_active_vendors=lambda: accepted_vendor_count(market=market),
+        adding=count,
+    )
+
+
+def applications_import_accepted(
+    *, user: User, market: Market, rows: Sequence[ImportedVendor]
+) -> list[Application]:
+    """Accepted applications to ``market`` for every row of a vendor list, inside the
+    caller's transaction, with ``market`` locked by it (the plan limit is counted under that
+    lock): the vendor of each e-mail is found or created (a known vendor's profile is kept
+    as it is), no e-mail is sent. Raises ValidationFailedError (``extra["rows"]``: the
+    messages per row) and PlanLimitReachedError, both before anything is written."""
+    errors = application_import_errors(market=market, rows=rows)
+    if errors:
+        raise ValidationFailedError(
+            "Some rows of the vendor list cannot be imported; nothing was imported.",
+            extra={"rows": {str(line): messages for line, messages in errors.items()}},
+        )
+    import_plan_check(market=market, count=len(rows))
+    now = timezone.now()
+    applications = []
+    for row in rows:
+        application = _imported_application(market, row)
+        application.vendor, _created = vendor_get_or_create(
+            email=application.email,
+            **{name: getattr(application, name) for name in VENDOR_PROFILE_FIELDS},
+        )
+        application.reviewed_by, application.reviewed_at = user, now
+        applications.append(application)
+    try:  # no savepoint: the error ends the transaction
+        Application.objects.bulk_create(applications)
+    except IntegrityError:  # an application opened since the check: the constraint holds
+        raise ApplicationAlreadyOpenError(
+            "A vendor on the list has applied meanwhile; nothing was imported.",
+            extra={"market_id": str(market.pk)},
+        ) from None
+    audit_records(
+        user=user,
+        entries=[
+            (application, "Accepted (imported from the vendor list).", ADDITION)
+            for application in applications
+        ],
+    )
+    return applications

@@ -17,6 +17,8 @@ DECISION_TEMPLATES = {
     Application.Status.ACCEPTED: "application_accepted",
     Application.Status.REJECTED: "application_rejected",
     Application.Status.WAITLISTED: "application_waitlisted",
+    Application.Status.PENDING: "application_reopened",  # a rejection undone
+    Application.Status.REVOKED: "application_revoked",
 }
 
 
@@ -76,9 +78,10 @@ def send_application_submitted(*, application_id: str):
 
 
 @email_task
-def send_application_decision(*, application_id: str, status: str):
+def send_application_decision(*, application_id: str, status: str, released: list[str] = ()):
     """To the vendor: accepted (with a one-time link to set a password if they have no
-    account yet), rejected with the reason, or waitlisted. ``status`` is the decision made,
+    account yet), rejected with the reason, waitlisted, reopened (pending again) or revoked
+    (with the bookings that ``released``, described). ``status`` is the decision made,
     whatever has happened to the application since."""
     application = _application(application_id)
     vendor = application.vendor
@@ -94,5 +97,26 @@ def send_application_decision(*, application_id: str, status: str):
             if accepted and vendor.user_id is None
             else None,
             "portal_url": absolute_url(reverse("vendor-portal")),
+            "released": released,
+        },
+    )
+
+
+@email_task
+def send_vendor_withdrew(*, application_id: str, released: list[str]):
+    """To the market's organizer: a vendor withdrew their application, and the bookings
+    that released, described."""
+    application = _application(application_id)
+    market = application.market
+    yield templated_email(
+        template="vendor_withdrew",
+        to=[market.organizer.email],
+        context={
+            "application": application,
+            "market": market,
+            "released": released,
+            "application_url": absolute_url(
+                reverse("admin:applications_application_change", args=[application.pk])
+            ),
         },
     )

@@ -16,6 +16,7 @@ from applications.serializers import (
     ApplicationReadSerializer,
     ApplicationReceiptSerializer,
     ApplicationSubmitSerializer,
+    ApplicationUndoSerializer,
     VendorApplicationSerializer,
     application_data,
     application_list_filters,
@@ -25,6 +26,7 @@ from marketflow.plans import FREE_PLAN_MAX_ACTIVE_VENDORS
 from marketflow.security import rate_limited
 from marketflow.selectors import public_market_get
 from marketflow.views import OrganizerAPIView
+from stalls import services as stall_services
 from vendors.models import Vendor, VendorDocument
 from vendors.serializers import VendorReadSerializer
 from vendors.views import VendorAPIView
@@ -104,17 +106,19 @@ class ApplicationDetailView(OrganizerAPIView):
 class ApplicationDecisionView(OrganizerAPIView):
     serializer_class = ApplicationReadSerializer
     decide = None  # the service
+    input_serializer = ApplicationDecisionSerializer
     error_statuses = {"POST": (409,)}
 
     def post(self, request, market_id, application_id):
-        serializer = ApplicationDecisionSerializer(data=request.data)
+        serializer = self.input_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        application = type(self).decide(
+        result = type(self).decide(
             user=request.user,
             market_id=market_id,
             application_id=application_id,
             **serializer.validated_data,
         )
+        application = getattr(result, "application", result)  # a revocation carries it
         application = selectors.application_get(
             market=application.market, application_id=application.pk
         )
@@ -156,6 +160,38 @@ class ApplicationWaitlistView(ApplicationDecisionView):
         request=ApplicationDecisionSerializer,
         responses=ApplicationReadSerializer,
         description="Waitlist a pending application. Conflict code `invalid_transition`.",
+    )
+    def post(self, request, market_id, application_id):
+        return super().post(request, market_id, application_id)
+
+
+class ApplicationReopenView(ApplicationDecisionView):
+    decide = services.application_reopen
+    input_serializer = ApplicationUndoSerializer
+
+    @extend_schema(
+        request=ApplicationUndoSerializer,
+        responses=ApplicationReadSerializer,
+        description="Undo a rejection (or a revocation): the application is pending again "
+        "and the vendor is e-mailed the `reason` (required). Conflict codes "
+        "`invalid_transition`, `application_already_open` (the vendor has applied again).",
+    )
+    def post(self, request, market_id, application_id):
+        return super().post(request, market_id, application_id)
+
+
+class ApplicationRevokeView(ApplicationDecisionView):
+    # The revocation also releases bookings: the stalls app's service.
+    decide = stall_services.application_revoke
+    input_serializer = ApplicationUndoSerializer
+
+    @extend_schema(
+        request=ApplicationUndoSerializer,
+        responses=ApplicationReadSerializer,
+        description="Undo an acceptance: the application becomes `revoked`, the vendor's "
+        "unpaid bookings on the market's coming days are released (paid ones are kept) "
+        "and the vendor is e-mailed the `reason` (required) and what was released. "
+        "Conflict code `invalid_transition`.",
     )
     def post(self, request, market_id, application_id):
         return super().post(request, market_id, application_id)

@@ -1,22 +1,28 @@
 """Admin of the platform core: markets (with their days and stalls inline), market days with
 "add weekly market days", and users (superusers only). Every write goes through services."""
 
+import dataclasses
 import datetime
 import zoneinfo
 
 from django import forms
 from django.contrib import admin, messages
+from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from applications.services import ImportedVendor
 from marketflow import services
 from marketflow.admin_base import (
+    EmailBounceAdminMixin,
+    EmailBouncedFilter,
     ScopedInlineMixin,
     ScopedModelAdmin,
     ServiceWritesMixin,
@@ -29,8 +35,9 @@ from marketflow.currencies import ISO_4217_CODES
 from marketflow.errors import DomainError
 from marketflow.forms import add_domain_error_to_form
 from marketflow.models import DocumentType, Market, MarketDay, ProductCategory, User
-from marketflow.selectors import market_list
+from marketflow.selectors import market_list, with_email_bounce
 from stalls import services as stall_services
+from stalls.imports import read_vendor_list
 from stalls.models import Booking, Stall
 from stalls.selectors import market_day_fill_counts
 from stalls.services import STALL_FIELDS
@@ -82,6 +89,38 @@ class MarketAdminForm(forms.ModelForm):
     class Meta:
         model = Market
         fields = ["organizer", *services.MARKET_EDITABLE_FIELDS]
+
+
+class VendorListForm(forms.Form):
+    file = forms.FileField(
+        label=_("Vendor list (.csv or .xlsx)"),
+        help_text=_(
+            "The first row names the columns: business name, contact, e-mail, phone, "
+            "categories (e.g. “Produce, Baked goods”), stall (the label of the vendor’s "
+            "regular stall, optional)."
+        ),
+    )
+
+
+VENDOR_ROWS_SALT = "marketflow.admin.vendor-list"
+VENDOR_ROWS_MAX_AGE = 3600  # seconds between the preview and the import
+
+
+def signed_vendor_rows(rows: list[ImportedVendor]) -> str:
+    """The previewed rows, carried to the import by the page (signed: what is imported is
+    what was shown)."""
+    return signing.dumps([dataclasses.asdict(row) for row in rows], salt=VENDOR_ROWS_SALT)
+
+
+def unsigned_vendor_rows(value: str) -> list[ImportedVendor] | None:
+    try:
+        data = signing.loads(value, salt=VENDOR_ROWS_SALT, max_age=VENDOR_ROWS_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    return [
+        ImportedVendor(**{**row, "product_categories": tuple(row["product_categories"])})
+        for row in data
+    ]
 
 
 class MarketDayInline(ScopedInlineMixin, admin.TabularInline):
@@ -196,6 +235,71 @@ class MarketAdmin(ScopedModelAdmin):
             alt=_("QR code of the application page"),
             download=_("Download the QR code to print"),
         )
+
+    # -- importing a vendor list
+
+    def get_urls(self):
+        return [
+            path(
+                "<uuid:market_id>/import-vendors/",
+                self.admin_site.admin_view(self.import_vendors_view),
+                name="marketflow_market_import_vendors",
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_vendors_view(self, request, market_id):
+        """Upload a vendor list (CSV or XLSX), see every row with its problems, and only then
+        import it: all rows as accepted applications, or none."""
+        market = self.get_object(request, str(market_id))
+        if not self.has_change_permission(request, market):
+            raise PermissionDenied
+        form = VendorListForm(request.POST or None, request.FILES or None)
+        rows, check, refusal = None, None, None
+        if request.method == "POST" and "rows" in request.POST:  # the confirmed preview
+            rows = unsigned_vendor_rows(request.POST["rows"])
+            if rows is None:
+                form.add_error(None, _("The preview has expired: upload the file again."))
+            else:
+                try:
+                    imported = stall_services.vendor_list_import(
+                        user=request.user, market_id=market.pk, rows=rows
+                    )
+                except DomainError as error:
+                    refusal = error.message
+                else:
+                    self.message_user(
+                        request,
+                        _("Imported %(count)d vendor(s) into %(market)s as accepted vendors.")
+                        % {"count": len(imported), "market": market.name},
+                        messages.SUCCESS,
+                    )
+                    return HttpResponseRedirect(
+                        reverse("admin:applications_application_changelist")
+                        + f"?market={market.pk}&status__exact=accepted"
+                    )
+        elif request.method == "POST" and form.is_valid():
+            try:
+                rows = read_vendor_list(form.cleaned_data["file"])
+            except DomainError as error:
+                add_domain_error_to_form(form, error)
+        if rows is not None:
+            check = stall_services.vendor_list_check(
+                user=request.user, market_id=market.pk, rows=rows
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Import a vendor list into %(market)s") % {"market": market.name},
+            "opts": self.opts,
+            "original": market,
+            "form": form,
+            "rows": [(row, check.rows.get(row.line, [])) for row in rows or []],
+            "check": check,
+            "refusal": refusal,
+            "signed_rows": signed_vendor_rows(rows) if rows and check.ok else "",
+            "category_labels": dict(ProductCategory.choices),
+        }
+        return TemplateResponse(request, "marketflow_admin/import_vendors.html", context)
 
     def save_model(self, request, obj, form, change):
         data = {
@@ -498,7 +602,7 @@ def weekly_summary(schedule: services.WeeklySchedule) -> str:
     added = len(schedule.created)
     text = _("Added %(count)d market day(s).") % {"count": added}
     if schedule.skipped_dates:
-        dates = ", ".join(f"{date:%Y-%m-%d}" for date in schedule.skipped_dates[:10])
+        dates = ", ".join(date_format(date) for date in schedule.skipped_dates[:10])
         more = len(schedule.skipped_dates) - 10
         if more > 0:
             dates += _(" and %(count)d more") % {"count": more}
@@ -539,16 +643,44 @@ class OrganizerCreationForm(forms.ModelForm):
 
 
 @admin.register(User)
-class UserAdmin(ServiceWritesMixin, admin.ModelAdmin):
+class UserAdmin(EmailBounceAdminMixin, ServiceWritesMixin, admin.ModelAdmin):
     """Platform staff only: organizers never see other accounts."""
 
-    list_display = ["email", "full_name", "is_organizer", "plan", "is_staff", "is_active"]
-    list_filter = ["is_organizer", "plan", "is_staff", "is_superuser", "is_active"]
+    list_display = [
+        "email",
+        "email_bounce",
+        "full_name",
+        "is_organizer",
+        "plan",
+        "is_staff",
+        "is_active",
+    ]
+    list_filter = [
+        "is_organizer",
+        "plan",
+        "is_staff",
+        "is_superuser",
+        "is_active",
+        EmailBouncedFilter,
+    ]
+    actions = ["clear_email_bounce"]
     search_fields = ["email", "full_name"]
     ordering = ["email"]
-    fields = ["email", "full_name", "is_organizer", "plan", "is_active", "is_staff", "last_login"]
-    readonly_fields = ["email", "last_login"]
+    fields = [
+        "email",
+        "email_bounce",
+        "full_name",
+        "is_organizer",
+        "plan",
+        "is_active",
+        "is_staff",
+        "last_login",
+    ]
+    readonly_fields = ["email", "email_bounce", "last_login"]
     show_full_result_count = False
+
+    def get_queryset(self, request):
+        return with_email_bounce(super().get_queryset(request))
 
     def has_module_permission(self, request):
         return request.user.is_superuser

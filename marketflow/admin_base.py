@@ -17,13 +17,16 @@ selectors and services.
 import csv
 import datetime
 import json
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from functools import cached_property
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.exceptions import NotRegistered
+from django.contrib.admin.widgets import AutocompleteSelect, RelatedFieldWidgetWrapper
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connections
@@ -31,11 +34,13 @@ from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponseRedirect, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from marketflow.errors import DomainError
 from marketflow.forms import add_domain_error_to_form
-from marketflow.selectors import acts_as_organizer, market_list, scope_queryset
+from marketflow.selectors import acts_as_organizer, email_bounced, market_list, scope_queryset
+from marketflow.services import email_suppression_clear
 from marketflow.templatetags.money import ZERO_DECIMAL_CURRENCIES, money
 
 # -- service errors ---------------------------------------------------------------------------
@@ -127,6 +132,14 @@ def money_amount(cents: int, currency: str) -> str:
     return f"{cents / 100:.2f}"
 
 
+def person(user) -> str | None:
+    """A user as text, ``Ana Ruiz (ana@example.com)``: a read-only user field would link the
+    account's admin page, which only platform staff may open (a 403 for organizers)."""
+    if user is None:
+        return None
+    return f"{user.full_name} ({user.email})" if user.full_name else user.email
+
+
 # -- CSV ---------------------------------------------------------------------------------------
 
 
@@ -135,15 +148,22 @@ class _Echo:
         return value
 
 
+# A phone number as people write it: digits, spaces and ``+-().``, nothing else.
+PHONE_NUMBER = re.compile(r"\+?[\d ().-]*\d[\d ().-]*")
+
+
 def csv_cell(value) -> str:
-    """A cell a spreadsheet shows as text: vendors type business names on a public form, and a
-    leading ``=``, ``+``, ``-`` or ``@`` would make it a formula."""
+    """A cell a spreadsheet shows as text: the one helper of every CSV export. Vendors type
+    business names on a public form, and a leading ``=``, ``+``, ``-`` or ``@`` would make
+    it a formula, so such a cell starts with an apostrophe. Not a phone number such as
+    ``+1 555 0100``: made of digits and ``+-().`` only, it can neither call a function nor
+    refer to a cell, and people read it as written."""
     if value is None:
         return ""
     if isinstance(value, datetime.datetime):
         return value.isoformat(timespec="seconds")
     text = ", ".join(value) if isinstance(value, list) else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not PHONE_NUMBER.fullmatch(text):
         return f"'{text}"
     return text
 
@@ -232,6 +252,8 @@ class ScopedChoicesMixin:
         choices = self.scoped_choices(request, db_field.related_model)
         if choices is not None:
             kwargs["queryset"] = choices
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = NamedAutocompleteSelect(db_field, self.admin_site)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
@@ -405,7 +427,44 @@ class ScopedModelAdmin(ScopedChoicesMixin, ServiceWritesMixin, admin.ModelAdmin)
         return actions
 
 
-class OwnRowsInlineFormSet(BaseInlineFormSet):
+class LabelledInlineFormSet(BaseInlineFormSet):
+    """A tabular inline's inputs have only a column header, which names no input: each input
+    (the delete box too) gets an accessible name of its own, the column and the row."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if index is None or index >= self.initial_form_count():  # an extra or the empty row
+            row = _("new %(thing)s") % {"thing": self.model._meta.verbose_name}
+        else:
+            row = str(form.instance)
+        for field in form.fields.values():
+            widget = field.widget
+            if isinstance(widget, RelatedFieldWidgetWrapper):
+                widget = widget.widget  # the wrapper shares its attrs with the other rows
+            if not widget.is_hidden:
+                widget.attrs = {**widget.attrs, "aria-label": f"{capfirst(field.label)} ({row})"}
+
+
+class NamedAutocompleteSelect(AutocompleteSelect):
+    """The admin's vendor picker (select2) is named by its shown text only, nothing while
+    empty: picker-names.js names it by the field (and the choice); the placeholder shows the
+    field's name in an empty picker."""
+
+    def build_attrs(self, base_attrs, extra_attrs=None):
+        attrs = super().build_attrs(base_attrs, extra_attrs)
+        attrs["data-placeholder"] = capfirst(self.field.verbose_name)
+        attrs["data-picker-name"] = attrs.get("aria-label") or attrs["data-placeholder"]
+        return attrs
+
+    @property
+    def media(self):
+        # After autocomplete.js, which makes the pickers.
+        return super().media + forms.Media(
+            js=["admin/js/autocomplete.js", "marketflow/admin/picker-names.js"]
+        )
+
+
+class OwnRowsInlineFormSet(LabelledInlineFormSet):
     """Refuses a posted row id that is not one of the parent's rows (edited hidden values, or
     a row deleted meanwhile); Django would skip such a row silently."""
 
@@ -446,3 +505,46 @@ class ScopedInlineMixin(ScopedChoicesMixin):
         if acts_as_organizer(request.user):
             return self.organizer_can_delete
         return super().has_delete_permission(request, obj)
+
+
+# -- addresses that bounced --------------------------------------------------------------------
+
+
+class EmailBouncedFilter(admin.SimpleListFilter):
+    """Rows (vendors, users) whose e-mail address bounced or complained."""
+
+    title = _("e-mail bounced")
+    parameter_name = "email_bounced"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(email_bounced())
+        if self.value() == "no":
+            return queryset.filter(~email_bounced())
+        return queryset
+
+
+class EmailBounceAdminMixin:
+    """The bounce flag of a model admin whose rows have an ``email``: a column and a list
+    filter, and an action that clears it (``email_suppression_clear``, recorded in each row's
+    history). The admin's ``get_queryset`` annotates ``email_bounced`` (``with_email_bounce``),
+    so the column costs no query per row."""
+
+    @admin.display(description=_("e-mail bounced"), boolean=True, ordering="email_bounced")
+    def email_bounce(self, obj) -> bool:
+        return obj.email_bounced
+
+    @admin.action(description=_("Clear the e-mail bounce flag: send them e-mail again"))
+    def clear_email_bounce(self, request, queryset):
+        count = email_suppression_clear(user=request.user, holders=queryset)
+        if count:
+            self.message_user(
+                request, _("Cleared the bounce flag of %d address(es).") % count, messages.SUCCESS
+            )
+        else:
+            self.message_user(
+                request, _("None of the selected addresses had bounced."), messages.WARNING
+            )

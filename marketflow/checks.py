@@ -11,6 +11,11 @@ ONE_YEAR = 365 * 24 * 60 * 60
 UNSAFE_SCRIPT_SOURCES = {"'unsafe-inline'", "'unsafe-eval'", "*", "data:", "http:", "https:"}
 
 
+def is_csp_middleware(middleware) -> bool:
+    """Middleware may be a function (ours are) or a class."""
+    return isinstance(middleware, type) and issubclass(middleware, CSPMiddleware)
+
+
 @register(Tags.security, deploy=True)
 def security_settings_check(app_configs, **kwargs) -> list[Warning]:
     warnings = []
@@ -25,7 +30,7 @@ def security_settings_check(app_configs, **kwargs) -> list[Warning]:
     directives = getattr(settings, "CONTENT_SECURITY_POLICY", {}).get("DIRECTIVES", {})
     script_sources = set(directives.get("script-src", directives.get("default-src", [])))
     if (
-        not any(issubclass(import_string(path), CSPMiddleware) for path in settings.MIDDLEWARE)
+        not any(is_csp_middleware(import_string(path)) for path in settings.MIDDLEWARE)
         or directives.get("default-src") != ["'self'"]
         or script_sources & UNSAFE_SCRIPT_SOURCES
     ):

@@ -1,10 +1,12 @@
 """The API's exception handler (``REST_FRAMEWORK["EXCEPTION_HANDLER"]``): the one translation
 from errors to HTTP, every answer in ``errors.error_body``'s shape. ``not_found`` answers the
-same shape for an ``/api/`` URL that matches no route (``handler404``), ``bad_request`` for a
-request Django refuses before any view (``handler400``)."""
+same shape for an ``/api/`` URL that matches no route (``handler404``; with DEBUG on,
+``api_not_found_in_debug``), ``bad_request`` for a request Django refuses before any view
+(``handler400``)."""
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
@@ -45,6 +47,25 @@ def not_found(request, exception=None):
     if is_api_request(request):
         return JsonResponse(error_body("not_found", "Not found."), status=404)
     return page_not_found(request, exception)
+
+
+def api_not_found_in_debug(get_response):
+    """Middleware: with DEBUG on, Django answers a URL that matches no route with its
+    technical 404 page instead of ``handler404``; under ``/api/`` that is ``not_found``'s
+    JSON body all the same, as clients (and ``make run`` users) get it in production."""
+
+    def middleware(request):
+        response = get_response(request)
+        if (
+            settings.DEBUG
+            and response.status_code == 404
+            and request.resolver_match is None  # no route: a view's own 404 stays as it is
+            and is_api_request(request)
+        ):
+            return not_found(request)
+        return response
+
+    return middleware
 
 
 def bad_request(request, exception=None):

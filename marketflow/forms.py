@@ -83,9 +83,22 @@ class PasswordResetSetForm(auth_forms.SetPasswordForm):
 
 
 class PasswordResetForm(auth_forms.PasswordResetForm):
-    """Django's, with the link built from ``MARKETFLOW_BASE_URL``, never the request's Host."""
+    """Django's, with the link built from ``MARKETFLOW_BASE_URL``, never the request's Host.
+    An organizer who never verified their address has no password to reset yet (Django
+    sends nothing to an inactive account): they get the verification link again."""
 
     def save(self, **kwargs):
         base = urlsplit(settings.MARKETFLOW_BASE_URL)
         kwargs.update(domain_override=base.netloc, use_https=base.scheme == "https")
+        services.organizer_verification_resend(email=self.cleaned_data["email"])
         return super().save(**kwargs)
+
+
+class EmailAddressForm(forms.Form):
+    """One e-mail address, for the pages that send a new link to it."""
+
+    email = forms.EmailField(
+        label="E-mail",
+        max_length=User._meta.get_field("email").max_length,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "inputmode": "email"}),
+    )

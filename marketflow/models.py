@@ -7,6 +7,7 @@ from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from knox.models import AbstractAuthToken
 from knox.settings import CONSTANTS as KNOX_CONSTANTS
@@ -203,6 +204,12 @@ class ProductCategory(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+def category_labels(values) -> str:
+    """``Produce, Prepared food``: categories as people read them (an unknown code as is)."""
+    labels = dict(ProductCategory.choices)
+    return ", ".join(str(labels.get(value, value)) for value in values or ())
+
+
 # A model field replaces a validator's message when the code is one of its own error codes
 # ("invalid", "invalid_choice", ...), so these codes are deliberately distinct.
 def validate_product_categories(value) -> None:
@@ -311,7 +318,7 @@ class MarketDay(BaseModel):
         ]
 
     def __str__(self):
-        return f"{self.market} – {self.date:%Y-%m-%d}"
+        return f"{self.market} – {date_format(self.date)}"
 
     def clean(self):
         # The constraint's rule, as a message on the field (forms, API, services).
@@ -335,6 +342,34 @@ MARKET_DAY_TRANSITIONS: dict[str, set[str]] = {
     MarketDay.Status.SCHEDULED: {MarketDay.Status.CANCELLED},
     MarketDay.Status.CANCELLED: {MarketDay.Status.SCHEDULED},
 }
+
+
+class SuppressedAddress(BaseModel):
+    """An e-mail address the provider reported as bounced or complained about (its signed
+    tracking webhook, marketflow/email_tracking.py). Nothing is sent to it
+    (marketflow/email_tasks.py) until an organizer clears the flag; keyed by the address, so a
+    vendor or user whose address changes is mailed again at the new one."""
+
+    class Kind(models.TextChoices):
+        BOUNCED = "bounced", _("Bounced")
+        COMPLAINED = "complained", _("Complained (marked as spam)")
+
+    email = models.EmailField(max_length=254, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    reason = models.CharField(max_length=500, blank=True)
+    provider_event_id = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("suppressed e-mail address")
+        verbose_name_plural = _("suppressed e-mail addresses")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(email=Lower("email")), name="suppressed_address_lowercase"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.email} ({self.get_kind_display()})"
 
 
 class StripeEvent(BaseModel):

@@ -5,7 +5,7 @@ Services raise DomainErrors; ``domain_errors`` is the one place where a page tur
 what a person sees: a 404 or 403 page, errors on the form next to their fields, or a message.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
 
@@ -16,19 +16,21 @@ from django.core.exceptions import PermissionDenied
 from django.forms import Form
 from django.http import Http404, HttpRequest
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse, reverse_lazy
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from marketflow import services
 from marketflow.errors import DomainError, NotFoundError, PermissionDeniedError
 from marketflow.forms import (
+    EmailAddressForm,
     OrganizerSignUpForm,
     PasswordResetForm,
     PasswordResetSetForm,
     add_domain_error_to_form,
 )
 from marketflow.models import DocumentType, ProductCategory
-from marketflow.security import SignInForm
+from marketflow.security import SignInForm, rate_limited
 from marketflow.selectors import public_market
 
 
@@ -70,7 +72,18 @@ def page(view):
     return wrapper
 
 
-@require_GET
+@require_safe
+def home(request):
+    """What Marketflow is, with the ways in: vendors apply through their market's link."""
+    return render(request, "pages/home.html")
+
+
+@require_safe
+def favicon(request):
+    return redirect(static("marketflow/favicon.svg"), permanent=True)
+
+
+@require_safe
 @page
 def market_page(request, slug: str):
     found = public_market(slug=slug)
@@ -107,19 +120,45 @@ def signup(request):
     return render(request, "pages/signup.html", {"form": form})
 
 
-@require_GET
+@require_safe
 def signup_done(request):
     days = settings.MARKETFLOW_UNVERIFIED_ACCOUNT_DAYS
     return render(request, "pages/signup_done.html", {"unverified_account_days": days})
 
 
-@require_GET
+@require_safe
 def signup_verify(request, uidb64: str, token: str):
     user = None
     with domain_errors(request=request):
         user = services.organizer_verify_email(uidb64=uidb64, token=token)
     return render(
         request, "pages/signup_verified.html", {"verified_user": user}, status=200 if user else 400
+    )
+
+
+def link_request(request, *, template: str, rate_scope: str, send: Callable[..., None]):
+    """A page that sends a new link to an e-mail address (``send(email=...)``), answering
+    the same whether or not the address has anything to send to; POSTs count against the
+    client address's rate of ``rate_scope``."""
+    form = EmailAddressForm(**posted(request))
+    if request.method == "POST":
+        if rate_limited(request, rate_scope):
+            form.add_error(None, "Too many requests from your connection. Try again later.")
+            return render(request, template, {"form": form}, status=429)
+        if form.is_valid():
+            send(email=form.cleaned_data["email"])
+            return render(request, template, {"sent": True})
+    return render(request, template, {"form": form})
+
+
+def signup_resend(request):
+    """A new verification link for an organizer sign-up nobody confirmed yet (the link
+    expired or went astray)."""
+    return link_request(
+        request,
+        template="pages/signup_resend.html",
+        rate_scope="sign_in",
+        send=services.organizer_verification_resend,
     )
 
 

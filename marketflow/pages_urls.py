@@ -9,6 +9,9 @@ from marketflow.webhooks import StripeWebhookView
 from vendors import pages as vendor_pages
 
 urlpatterns = [
+    path("", core_pages.home, name="home"),
+    # Browsers ask for /favicon.ico where a response names no icon (a JSON answer, a file).
+    path("favicon.ico", core_pages.favicon, name="favicon"),
     path("m/<slug:slug>/", core_pages.market_page, name="market-page"),
     path("m/<slug:slug>/apply/", application_pages.apply, name="market-apply"),
     path("m/<slug:slug>/apply/done/", application_pages.apply_done, name="market-apply-done"),
@@ -16,6 +19,7 @@ urlpatterns = [
     path("m/<slug:slug>/qr.svg", application_pages.market_qr, name="market-qr"),
     path("signup/", core_pages.signup, name="signup"),
     path("signup/done/", core_pages.signup_done, name="signup-done"),
+    path("signup/resend/", core_pages.signup_resend, name="signup-resend"),
     path("signup/verify/<str:uidb64>/<str:token>/", core_pages.signup_verify, name="signup-verify"),
     path("accounts/sign-in/", core_pages.SignInView.as_view(), name="login"),
     path("accounts/sign-out/", core_pages.SignOutView.as_view(), name="logout"),
@@ -44,6 +48,16 @@ urlpatterns = [
     path("webhooks/stripe/", StripeWebhookView.as_view(), name="stripe-webhook"),
     path("vendor/profile/", vendor_pages.profile_edit, name="vendor-profile"),
     path("vendor/documents/new/", vendor_pages.document_upload, name="vendor-document-upload"),
+    path(
+        "vendor/documents/<uuid:document_id>/replace/",
+        vendor_pages.document_replace,
+        name="vendor-document-replace",
+    ),
+    path(
+        "vendor/documents/<uuid:document_id>/delete/",
+        vendor_pages.document_delete,
+        name="vendor-document-delete",
+    ),
     path(
         "vendor/applications/<uuid:application_id>/withdraw/",
         vendor_pages.application_withdraw,

@@ -55,13 +55,23 @@ def market_limit_check(*, organizer: User, count_markets: Callable[[], int]) -> 
         )
 
 
-def active_vendor_limit_check(*, organizer: User, count_active_vendors: Callable[[], int]) -> None:
-    """Refuse one more active vendor beyond the plan's; ``count_active_vendors`` runs only on
-    a limited plan. Raises PlanLimitReachedError."""
-    if has_plan_limits(organizer) and count_active_vendors() >= FREE_PLAN_MAX_ACTIVE_VENDORS:
-        raise PlanLimitReachedError(
+def active_vendor_limit_check(
+    *, organizer: User, count_active_vendors: Callable[[], int], adding: int = 1
+) -> None:
+    """Refuse ``adding`` more active vendors beyond the plan's; ``count_active_vendors`` runs
+    only on a limited plan. Raises PlanLimitReachedError."""
+    if not has_plan_limits(organizer):
+        return
+    active = count_active_vendors()
+    if active + adding > FREE_PLAN_MAX_ACTIVE_VENDORS:
+        message = (
             f"The free plan includes {FREE_PLAN_MAX_ACTIVE_VENDORS} active vendors "
-            f"per market. Upgrade to the paid plan to accept more: {upgrade_url()}",
+            f"per market. Upgrade to the paid plan to accept more: {upgrade_url()}"
+        )
+        if adding > 1:
+            message += f" This market has {active}; accepting {adding} more would exceed it."
+        raise PlanLimitReachedError(
+            message,
             extra={
                 "limit": FREE_PLAN_MAX_ACTIVE_VENDORS,
                 "resource": "active_vendors",

@@ -1,8 +1,7 @@
 """OpenAPI: every operation documents the error responses it can give, in the one body shape."""
 
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
-from drf_spectacular.utils import OpenApiResponse
-from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
 from marketflow.serializers import ErrorSerializer
@@ -30,28 +29,34 @@ TIME_SCHEMA = {
 }
 
 
+class TimeFieldExtension(OpenApiSerializerFieldExtension):
+    """Every ``TimeField`` of our serializers as ``TIME_SCHEMA``."""
+
+    target_class = "rest_framework.fields.TimeField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        return dict(TIME_SCHEMA)
+
+
 class AutoSchema(BaseAutoSchema):
-    def _map_serializer_field(self, field, direction, bypass_extensions=False):
-        schema = super()._map_serializer_field(field, direction, bypass_extensions)
-        if isinstance(field, serializers.TimeField) and schema.get("format") == "time":
-            schema = {**schema, **TIME_SCHEMA}
-        return schema
+    def get_operation(self, path, path_regex, path_prefix, method, registry):
+        """drf-spectacular's operation, with each error response it can give (the ones its
+        ``@extend_schema`` does not already name) in the one error body."""
+        operation = super().get_operation(path, path_regex, path_prefix, method, registry)
+        if operation is None:
+            return None
+        error = self.resolve_serializer(ErrorSerializer, "response")
+        content = {
+            media_type: {"schema": error.ref} for media_type in self.map_renderers("media_type")
+        }
+        for status_code in sorted(self.error_statuses()):
+            operation["responses"].setdefault(
+                str(status_code),
+                {"content": content, "description": ERROR_DESCRIPTIONS[status_code]},
+            )
+        return operation
 
-    def _get_response_bodies(self, direction="response"):
-        responses = super()._get_response_bodies(direction)
-        for status_code in sorted(self._error_statuses()):
-            key = str(status_code)
-            if key not in responses:
-                responses[key] = self._get_response_for_code(
-                    OpenApiResponse(
-                        response=ErrorSerializer, description=ERROR_DESCRIPTIONS[status_code]
-                    ),
-                    key,
-                    direction=direction,
-                )
-        return responses
-
-    def _error_statuses(self) -> set[int]:
+    def error_statuses(self) -> set[int]:
         statuses = {503}
         method = self.method.upper()
         if method in {"POST", "PUT", "PATCH"}:
@@ -63,7 +68,7 @@ class AutoSchema(BaseAutoSchema):
             statuses |= {401, 403}
         if "{" in self.path:
             statuses.add(404)
-        if method == "GET" and self._is_list_view() and self._get_paginator():
+        if method == "GET" and getattr(self.view, "cursor_ordering", None):
             statuses |= {400, 404}  # a cursor whose position the sort key refuses; an invalid one
         statuses |= set(getattr(self.view, "error_statuses", {}).get(method, ()))
         if getattr(self.view, "throttle_classes", None):

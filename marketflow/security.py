@@ -26,6 +26,7 @@ from django.core.exceptions import BadRequest, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from rest_framework.exceptions import APIException
@@ -125,7 +126,17 @@ class SignInForm(SignInBudgetMixin, AuthenticationForm):
 
 
 class AdminSignInForm(SignInBudgetMixin, AdminAuthenticationForm):
-    """The admin site's sign-in form."""
+    """The admin site's sign-in form. A refusal also tells an organizer who never confirmed
+    their address where to get a new link (it says nothing about this account)."""
+
+    error_messages = {
+        **AdminAuthenticationForm.error_messages,
+        "invalid_login": format_lazy(
+            "{} Signed up to run a market but not confirmed your e-mail address yet? Get a "
+            "new confirmation link at /signup/resend/.",
+            AdminAuthenticationForm.error_messages["invalid_login"],
+        ),
+    }
 
 
 def reject_nul_characters(get_response):

@@ -1,19 +1,20 @@
 """Reads of the platform core. Everything an organizer reaches is scoped by a query."""
 
 import datetime
+from collections.abc import Iterable
 from typing import TypeVar
 from uuid import UUID
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import F, Func, IntegerField, Model, QuerySet, Subquery
+from django.db.models import Exists, F, Func, IntegerField, Model, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
 from marketflow.errors import DomainError, MarketDayNotFoundError, MarketNotFoundError
-from marketflow.models import ApiToken, Market, MarketDay, User
+from marketflow.models import ApiToken, Market, MarketDay, SuppressedAddress, User, normalize_email
 
 M = TypeVar("M", bound=Model)
 
@@ -52,6 +53,14 @@ def scope_queryset(queryset: QuerySet, user, owner_path: str) -> QuerySet:
     if acts_as_organizer(user):
         return queryset.filter(**{owner_path: user})
     return queryset if manages_markets(user) else queryset.none()
+
+
+def scope_condition(user, organizer_column: str) -> tuple[str, list]:
+    """``scope_queryset``'s rule for a hand-written statement (marketflow/sql.py): a SQL
+    condition on ``organizer_column`` (a market's ``organizer_id``) and its parameters."""
+    if acts_as_organizer(user):
+        return f"{organizer_column} = %s", [user.pk]
+    return ("TRUE", []) if manages_markets(user) else ("FALSE", [])
 
 
 def market_list(*, user: User) -> QuerySet[Market]:
@@ -212,3 +221,26 @@ def user_token_list(*, user: User) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(
         user=user, expiry__gt=timezone.now(), password_check=user.get_session_auth_hash()
     )
+
+
+# -- e-mail addresses that bounced -------------------------------------------------------------
+
+
+def suppressed_emails(*, emails: Iterable[str]) -> set[str]:
+    """Those of ``emails`` (normalized) that bounced or complained: nothing is sent to them."""
+    wanted = {normalize_email(email) for email in emails}
+    if not wanted:
+        return set()
+    return set(SuppressedAddress.objects.filter(email__in=wanted).values_list("email", flat=True))
+
+
+def email_bounced(email_field: str = "email") -> Exists:
+    """True for a row (a vendor, a user) whose ``email_field`` bounced or complained and was
+    not cleared since, for ``.filter(email_bounced())`` or ``.filter(~email_bounced())``."""
+    return Exists(SuppressedAddress.objects.filter(email=OuterRef(email_field)))
+
+
+def with_email_bounce(queryset: QuerySet[M], email_field: str = "email") -> QuerySet[M]:
+    """``queryset`` (vendors, users) with ``email_bounced``: True while nothing is sent to
+    the row's address. In the same query, so a list shows it at no cost per row."""
+    return queryset.annotate(email_bounced=email_bounced(email_field))

@@ -11,7 +11,7 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 
 from marketflow import plans, tasks
-from marketflow.audit import audit_record
+from marketflow.audit import CHANGE, audit_record, audit_records
 from marketflow.email_tasks import enqueue_email
 from marketflow.errors import (
     ApiTokenNotFoundError,
@@ -30,6 +30,7 @@ from marketflow.models import (
     ApiToken,
     Market,
     MarketDay,
+    SuppressedAddress,
     User,
     normalize_email,
 )
@@ -417,6 +418,16 @@ def organizer_sign_up(*, email: str, password: str, full_name: str = "") -> None
 
 
 @transaction.atomic
+def organizer_verification_resend(*, email: str) -> None:
+    """Send the verification link again to the unverified sign-up with this address; to any
+    other address nothing. Callers answer the same either way (nothing tells whether an
+    account exists). The sign-up's password and expiry stay as they were."""
+    holder = unverified_accounts().filter(email=normalize_email(email)).first()
+    if holder is not None:
+        enqueue_email(tasks.send_organizer_verification, user_id=str(holder.pk))
+
+
+@transaction.atomic
 def organizer_verify_email(*, uidb64: str, token: str) -> User:
     """Follow the verification link: activate the organizer, who can then sign in to the
     admin site. The token signs the account's state, so it works once, and not after a newer
@@ -429,3 +440,43 @@ def organizer_verify_email(*, uidb64: str, token: str) -> User:
     user.save(update_fields=["is_active", "updated_at"])
     user_tokens_revoke(user=user)
     return user
+
+
+# -- e-mail addresses that bounced -------------------------------------------------------------
+
+
+@transaction.atomic
+def email_suppress(
+    *, email: str, kind: str, reason: str = "", provider_event_id: str = ""
+) -> SuppressedAddress:
+    """Record that mail to ``email`` bounced or was reported as spam (``kind``): nothing more
+    is sent to it until the flag is cleared. Recording it again (a webhook delivered twice, a
+    second bounce) updates the one row; two at once leave one row (the unique address)."""
+    suppressed, _created = SuppressedAddress.objects.update_or_create(
+        email=normalize_email(email),
+        defaults={
+            "kind": kind,
+            "reason": (reason or "")[:500],
+            "provider_event_id": (provider_event_id or "")[:200],
+        },
+    )
+    return suppressed
+
+
+@transaction.atomic
+def email_suppression_clear(*, user: User, holders: Iterable) -> int:
+    """Clear the bounce flag of ``holders`` (vendors or users the caller may see: the admin
+    passes its scoped selection), so they are mailed again; each cleared one is recorded in its
+    history. Returns how many were flagged."""
+    by_email = {normalize_email(holder.email): holder for holder in holders}
+    flagged = list(
+        SuppressedAddress.objects.select_for_update()
+        .filter(email__in=by_email)
+        .values_list("email", flat=True)
+    )
+    SuppressedAddress.objects.filter(email__in=flagged).delete()
+    audit_records(
+        user=user,
+        entries=[(by_email[email], "Cleared the e-mail bounce flag.", CHANGE) for email in flagged],
+    )
+    return len(flagged)

@@ -2,10 +2,12 @@
 
 import contextlib
 import datetime
+import ipaddress
 import os
 import secrets
 from pathlib import Path
 
+import botocore.config
 import dj_database_url
 from csp import constants as csp_constants
 from django.core.exceptions import ImproperlyConfigured
@@ -61,6 +63,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "axes",  # counts failed sign-ins and locks out (marketflow/security.py)
     "csp",  # the Content-Security-Policy header
+    "anymail",  # e-mail through a provider's API, its tracking webhooks
     "marketflow",
     "vendors",
     "applications",
@@ -68,10 +71,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id (X-Request-ID, logs) and the duration of every response.
+    "marketflow.observability.request_context",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     # After CSP, so that the 400 page it answers carries the nonce.
     "marketflow.security.reject_nul_characters",
+    # DEBUG only: an unknown /api/ URL answers the API's JSON 404, not Django's debug page.
+    "marketflow.exception_handler.api_not_found_in_debug",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -166,6 +173,8 @@ SESSION_ENGINE = "django.contrib.sessions.backends." + (
     "cached_db" if os.environ.get("REDIS_URL") else "db"
 )
 AXES_ENABLED = True
+# Failures and lockouts are rows in the database, so every web server sees them.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_VERBOSE = False  # no start-up banner in every management command
 AXES_FAILURE_LIMIT = int(os.environ.get("MARKETFLOW_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = datetime.timedelta(
@@ -184,6 +193,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# One date format per language (marketflow/formats/), whatever the locale's defaults.
+FORMAT_MODULE_PATH = ["marketflow.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -199,15 +210,68 @@ STORAGES = {
         )
     },
 }
+# Documents in S3-compatible object storage (AWS S3, Cloudflare R2, MinIO, ...) when a bucket
+# is named, through django-storages with its standard AWS_* variables; else MEDIA_ROOT.
+
+
+def object_storage(*, addressing_style: str | None = None, **options) -> dict:
+    """The default storage in a private bucket: django-storages' S3 backend with ``options``
+    (bucket_name, endpoint_url, region_name, ...). The keys come from AWS_ACCESS_KEY_ID and
+    AWS_SECRET_ACCESS_KEY (or boto3's own chain: an instance role, ~/.aws)."""
+    client_config = botocore.config.Config(
+        signature_version="s3v4",  # what R2 and every recent S3 region accept
+        s3={"addressing_style": addressing_style},
+        # A store that does not answer fails the upload within seconds (a clear 503 / form
+        # error), well before gunicorn's 30-second worker timeout would.
+        connect_timeout=3,
+        read_timeout=20,
+        retries={"total_max_attempts": 2},
+    )
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            # No ACL is sent (the bucket's own: private), and every read is a presigned URL
+            # that /documents/<id>/ hands out, valid for 60 seconds, after its check.
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": 60,
+            "file_overwrite": False,
+            "client_config": client_config,
+            **options,
+        },
+    }
+
+
+AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = object_storage(
+        bucket_name=AWS_STORAGE_BUCKET_NAME,
+        # None: AWS itself; R2 is https://<account id>.r2.cloudflarestorage.com.
+        endpoint_url=os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+        region_name=os.environ.get("AWS_S3_REGION_NAME") or None,
+        addressing_style=os.environ.get("AWS_S3_ADDRESSING_STYLE") or None,
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-EMAIL_BACKEND = os.environ.get(
-    "DJANGO_EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend"
+# E-mail through a provider's API with django-anymail: its settings come from the ANYMAIL_*
+# variables (ANYMAIL_RESEND_API_KEY -> ANYMAIL["RESEND_API_KEY"]). Resend when its key is
+# set, unless DJANGO_EMAIL_BACKEND names another backend (README, "E-mail provider"); its
+# tracking webhook records bounces (marketflow/email_tracking.py).
+ANYMAIL = {
+    name.removeprefix("ANYMAIL_"): value
+    for name, value in os.environ.items()
+    if name.startswith("ANYMAIL_") and value
+}
+EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND") or (
+    "anymail.backends.resend.EmailBackend"
+    if ANYMAIL.get("RESEND_API_KEY")
+    else "django.core.mail.backends.console.EmailBackend"
     if DEBUG
-    else "django.core.mail.backends.smtp.EmailBackend",
+    else "django.core.mail.backends.smtp.EmailBackend"
 )
+# Django's file-based backend writes each message to a file in this directory.
+EMAIL_FILE_PATH = os.environ.get("DJANGO_EMAIL_FILE_PATH") or None
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "Marketflow <noreply@localhost>")
 
 # Background work (e-mails) through Django's tasks API. "immediate" runs a task in the
@@ -329,12 +393,45 @@ CACHES = {
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
 
+# One JSON object per line on stderr, each with the id of the request (or of the request
+# that enqueued the task) it was written in: marketflow/telemetry.py.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "marketflow.telemetry.RequestIdFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",  # ISO 8601, UTC
+        }
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }
+
+# Errors to Sentry, with personal data scrubbed before they leave (marketflow/telemetry.py).
+if os.environ.get("SENTRY_DSN"):
+    from marketflow.telemetry import sentry_init
+
+    sentry_init(os.environ["SENTRY_DSN"])
+
+# Prometheus metrics at /metrics, for these client addresses or networks only
+# (marketflow/observability.py); none when empty.
+try:
+    MARKETFLOW_METRICS_ALLOWED_NETWORKS = [
+        ipaddress.ip_network(entry, strict=False)
+        for entry in env_list("MARKETFLOW_METRICS_ALLOWED_IPS")
+    ]
+except ValueError as error:
+    raise ImproperlyConfigured(f"MARKETFLOW_METRICS_ALLOWED_IPS: {error}") from None
 
 # Content-Security-Policy (django-csp): everything from our own origin, no inline script at
 # all, inline <style> only with the per-response nonce (`{{ request.csp_nonce }}`). The API
@@ -364,6 +461,8 @@ CONTENT_SECURITY_POLICY = {
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+    # Probes and the metrics scraper talk to the web process directly, over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
     SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

@@ -5,6 +5,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from applications import views as application_views
+from marketflow import email_tracking, health, observability
+from marketflow import pages as core_pages
 from marketflow import views as core_views
 from stalls import views as stall_views
 from vendors import views as vendor_views
@@ -66,6 +68,16 @@ market_patterns = [
         "applications/<uuid:application_id>/waitlist/",
         application_views.ApplicationWaitlistView.as_view(),
         name="application-waitlist",
+    ),
+    path(
+        "applications/<uuid:application_id>/reopen/",
+        application_views.ApplicationReopenView.as_view(),
+        name="application-reopen",
+    ),
+    path(
+        "applications/<uuid:application_id>/revoke/",
+        application_views.ApplicationRevokeView.as_view(),
+        name="application-revoke",
     ),
     path(
         "applications/<uuid:application_id>/documents/",
@@ -140,6 +152,17 @@ handler404 = "marketflow.exception_handler.not_found"
 handler500 = "marketflow.faults.server_error"
 
 urlpatterns = [
+    # The admin's sign-in page links "Forgotten your login credentials?" to the URL of this
+    # name: our password reset page (Django's views, Marketflow's templates).
+    path("admin/password_reset/", core_pages.password_reset, name="admin_password_reset"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", observability.metrics, name="metrics"),
+    path(
+        "anymail/<str:provider>/tracking/",
+        email_tracking.tracking_webhook,
+        name="email-tracking-webhook",
+    ),
     path("admin/", admin.site.urls),
     path("api/", include((api_patterns, "api"))),
     path("", include("marketflow.pages_urls")),

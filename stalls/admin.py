@@ -2,15 +2,19 @@
 booked vendor or "free", and the day's work (book, cancel, mark paid, fill from the regular
 vendors) done through ``stalls.services``."""
 
+import datetime
 import uuid
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from applications.selectors import active_vendor_list
@@ -22,14 +26,16 @@ from marketflow.admin_base import (
     format_money,
     market_filter,
     money_amount,
+    person,
     when_filter,
 )
 from marketflow.errors import DomainError, MarketDayNotFoundError
 from marketflow.models import MarketDay
 from marketflow.selectors import market_day_get_for_user
 from stalls import services
-from stalls.models import Booking, Stall
-from stalls.selectors import booking_list
+from stalls.models import Booking, MarketMessage, Stall
+from stalls.payments import is_paid_by_card
+from stalls.selectors import booking_get, booking_list
 from stalls.selectors import market_day_board as board_data
 
 PaymentStatus = Booking.PaymentStatus
@@ -40,6 +46,30 @@ PAYMENT_BUTTONS = {
     PaymentStatus.REFUNDED: _("Record refund"),
 }
 PAYMENT_METHOD_LABELS = dict(Booking.PaymentMethod.choices)
+CANCEL_PAGE_LIST = 50  # bookings named on the bulk cancel page; the count covers the rest
+
+
+def cancellation_fee_note(booking: Booking) -> str:
+    """What cancelling ``booking`` does to its fee, said before the manager confirms."""
+    fee = format_money(booking.fee_cents, booking.market_day.market.currency)
+    if is_paid_by_card(booking):
+        return str(
+            _("Paid %(fee)s by card: cancelling refunds it to the vendor's card through Stripe.")
+            % {"fee": fee}
+        )
+    if booking.payment_status == PaymentStatus.PAID:
+        return str(
+            _("Paid %(fee)s: it is not cancelled until you record the refund (mark it unpaid).")
+            % {"fee": fee}
+        )
+    if booking.payment_status == PaymentStatus.WAIVED:
+        return str(_("Fee waived: nothing is owed and nothing is refunded."))
+    if not booking.fee_cents:
+        return str(_("No fee: nothing is owed."))
+    return str(
+        _("The fee of %(fee)s is unpaid: the vendor no longer owes it; nothing is refunded.")
+        % {"fee": fee}
+    )
 
 
 # -- stalls ------------------------------------------------------------------------------------
@@ -144,13 +174,13 @@ class BookingAdmin(ScopedModelAdmin):
             "payment_method",
             "payment_reference",
             "paid_at",
-            "booked_by",
+            "booker",
         ]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
-        return ["market_day", "stall", "vendor", "fee", "paid_at", "booked_by"]
+        return ["market_day", "stall", "vendor", "fee", "paid_at", "booker"]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -171,6 +201,10 @@ class BookingAdmin(ScopedModelAdmin):
     @admin.display(description=_("fee"), ordering="fee_cents")
     def fee(self, booking):
         return format_money(booking.fee_cents, booking.market_day.market.currency)
+
+    @admin.display(description=_("booked by"))
+    def booker(self, booking):
+        return person(booking.booked_by)
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -266,8 +300,27 @@ class BookingAdmin(ScopedModelAdmin):
             _("{count} booking(s) not waived"),
         )
 
-    @admin.action(description=_("Cancel selected bookings"), permissions=["delete"])
+    @admin.action(description=_("Cancel selected bookings…"), permissions=["delete"])
     def cancel_bookings(self, request, queryset):
+        """Asks first, on a page naming each booking and what happens to its fee."""
+        if "apply" not in request.POST:
+            select_across = request.POST.get("select_across") == "1"
+            shown = list(queryset[:CANCEL_PAGE_LIST])
+            context = {
+                **self.admin_site.each_context(request),
+                "title": _("Cancel bookings"),
+                "opts": self.opts,
+                "bookings": [(booking, cancellation_fee_note(booking)) for booking in shown],
+                "count": queryset.count(),
+                "bulk": True,
+                "select_across": select_across,
+                "selected_ids": [shown[0].pk]
+                if select_across and shown
+                else queryset.values_list("pk", flat=True),
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                "back_url": reverse("admin:stalls_booking_changelist"),
+            }
+            return TemplateResponse(request, "marketflow_admin/cancel_bookings.html", context)
         self.run_each(
             request,
             queryset,
@@ -287,6 +340,11 @@ class BookingAdmin(ScopedModelAdmin):
         view = self.admin_site.admin_view
         return [
             path("board/<uuid:market_day_id>/", view(self.board_view), name="stalls_booking_board"),
+            path(
+                "board/<uuid:market_day_id>/cancel/<uuid:booking_id>/",
+                view(self.board_cancel_view),
+                name="stalls_booking_board_cancel",
+            ),
             path(
                 "board/<uuid:market_day_id>/bookings.csv",
                 view(self.board_csv_view),
@@ -325,7 +383,7 @@ class BookingAdmin(ScopedModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "title": _("Stall board: %(market)s, %(date)s")
-            % {"market": market_day.market.name, "date": market_day.date.strftime("%A %d %B %Y")},
+            % {"market": market_day.market.name, "date": date_format(market_day.date)},
             "opts": self.opts,
             "market_day": market_day,
             "currency": currency,
@@ -352,6 +410,31 @@ class BookingAdmin(ScopedModelAdmin):
             "can_change": self.has_change_permission(request),
         }
         return TemplateResponse(request, "marketflow_admin/stall_board.html", context)
+
+    def board_cancel_view(self, request, market_day_id, booking_id):
+        """Cancelling from the board asks first: the booking and what happens to its fee,
+        and a form that posts the cancellation to the board."""
+        market_day = self._market_day(request, market_day_id)
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        try:
+            booking = booking_get(market_day=market_day, booking_id=booking_id)
+        except DomainError:
+            raise Http404(_("No booking matches the given query.")) from None
+        booking.market_day = market_day  # with its market
+        board_url = reverse("admin:stalls_booking_board", args=[market_day.pk])
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Cancel a booking"),
+            "opts": self.opts,
+            "bookings": [(booking, cancellation_fee_note(booking))],
+            "count": 1,
+            "market_day": market_day,
+            "board_url": board_url,
+            "back_url": board_url,
+            "booking": booking,
+        }
+        return TemplateResponse(request, "marketflow_admin/cancel_bookings.html", context)
 
     def _board_operation(self, request, market_day: MarketDay, data) -> None:
         """One form on the board, one service call; a refusal is an error message."""
@@ -391,7 +474,7 @@ class BookingAdmin(ScopedModelAdmin):
                     },
                     messages.SUCCESS,
                 )
-            elif operation == "cancel":
+            elif operation == "cancel":  # posted by the confirmation page (board_cancel_view)
                 services.booking_delete(booking_id=parse_id(data.get("booking")), **scope)
                 self.message_user(request, _("Booking cancelled."), messages.SUCCESS)
             elif operation == "fill":
@@ -466,3 +549,120 @@ def parse_id(value) -> uuid.UUID | None:
         return uuid.UUID(str(value))
     except (TypeError, ValueError):
         return None
+
+
+# -- messages to vendors -------------------------------------------------------------------------
+
+
+class MarketMessageForm(forms.ModelForm):
+    class Meta:
+        model = MarketMessage
+        fields = ["market", "market_day", "subject", "body"]
+        help_texts = {
+            "market_day": _(
+                "Choose a day to write to the vendors booked on it (rain, a new layout); "
+                "leave it empty to write to every accepted vendor of the market."
+            ),
+        }
+        widgets = {"body": forms.Textarea(attrs={"rows": 12, "cols": 70})}
+
+
+@admin.register(MarketMessage)
+class MarketMessageAdmin(ScopedModelAdmin):
+    """Write one e-mail to a market's vendors; the list is the market's message history.
+    A message is sent once and kept as it was: no change, no delete."""
+
+    form = MarketMessageForm
+    list_display = ["subject", "market", "written_to", "sent", "bounced_count", "sent_by"]
+    list_filter = [market_filter("market")]
+    list_select_related = ["market", "market_day", "sent_by"]
+    search_fields = ["subject"]
+    organizer_can_change = False
+    organizer_can_delete = False
+    readonly_view_fields = [
+        "market",
+        "written_to",
+        "subject",
+        "body",
+        "sent_by",
+        "created_at",
+        "recipient_list",
+        "bounced_list",
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related(*self.list_select_related)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_fields(self, request, obj=None):
+        return self.readonly_view_fields if obj is not None else self.form._meta.fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_view_fields if obj is not None else []
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "market_day":
+            since = timezone.now().date() - datetime.timedelta(days=1)
+            field.queryset = (
+                field.queryset.filter(date__gte=since).select_related("market").order_by("date")
+            )
+        return field
+
+    @admin.display(description=_("written to"))
+    def written_to(self, message):
+        if message.market_day_id is None:
+            return _("every accepted vendor")
+        return _("the vendors booked on %(date)s") % {"date": date_format(message.market_day.date)}
+
+    @admin.display(description=_("sent"), ordering="id")
+    def sent(self, message):
+        return _("%(count)d vendor(s), %(when)s") % {
+            "count": len(message.recipients),
+            "when": date_format(timezone.localtime(message.created_at), "DATETIME_FORMAT"),
+        }
+
+    @admin.display(description=_("bounced"))
+    def bounced_count(self, message):
+        return len(message.bounced) or "–"
+
+    @admin.display(description=_("sent to"))
+    def recipient_list(self, message):
+        return ", ".join(message.recipients)
+
+    @admin.display(description=_("not sent: the address bounced"))
+    def bounced_list(self, message):
+        return ", ".join(message.bounced) or _("none")
+
+    def save_model(self, request, obj, form, change):
+        market_day = form.cleaned_data.get("market_day")
+        message = call_service(
+            services.market_message_send,
+            user=request.user,
+            market_id=form.cleaned_data["market"].pk,
+            market_day_id=market_day.pk if market_day else None,
+            subject=form.cleaned_data["subject"],
+            body=form.cleaned_data["body"],
+        )
+        adopt(obj, message)
+        self.message_user(
+            request,
+            _("Your message is on its way to %(count)d vendor(s).")
+            % {"count": len(message.recipients)},
+            messages.SUCCESS,
+        )
+        if message.bounced:
+            self.message_user(
+                request,
+                _("Not sent to these vendors, whose address bounced: %(emails)s.")
+                % {"emails": ", ".join(message.bounced)},
+                messages.WARNING,
+            )
+
+    def log_addition(self, request, obj, message):
+        return None  # the service records the message on the market's history

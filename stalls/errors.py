@@ -56,3 +56,8 @@ class BookingPaidByCardError(ConflictError):
     default_message = (
         "This booking was paid by card through Stripe: cancel it to refund the vendor."
     )
+
+
+class MessageHasNoRecipientsError(ConflictError):
+    code = "message_has_no_recipients"
+    default_message = "Nobody to write to: no vendor is accepted (or booked on that day) yet."

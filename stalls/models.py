@@ -97,3 +97,53 @@ class Booking(BaseModel):
 
     def __str__(self):
         return f"{self.stall} on {self.market_day}"
+
+
+class MarketMessage(BaseModel):
+    """One e-mail an organizer wrote to the accepted vendors of a market, or to the vendors
+    booked on one of its days (rain, a new layout), kept as the market's history: who was
+    written to, and whose address had bounced (not written to)."""
+
+    class Audience(models.TextChoices):
+        ACCEPTED = "accepted", _("Every accepted vendor of the market")
+        MARKET_DAY = "market_day", _("The vendors booked on one market day")
+
+    market = models.ForeignKey(
+        "marketflow.Market", on_delete=models.CASCADE, related_name="messages"
+    )
+    audience = models.CharField(max_length=12, choices=Audience.choices)
+    market_day = models.ForeignKey(
+        "marketflow.MarketDay",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="messages",
+        help_text=_("For the vendors booked on one market day only."),
+    )
+    subject = models.CharField(max_length=200)
+    body = models.TextField(max_length=5000)
+    sent_by = models.ForeignKey(
+        "marketflow.User", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recipients = models.JSONField(
+        default=list, blank=True, help_text=_("The addresses written to.")
+    )
+    bounced = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=_("Vendors' addresses that bounced before: not written to."),
+    )
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(audience="accepted", market_day__isnull=True)
+                | models.Q(audience="market_day", market_day__isnull=False),
+                name="market_message_day_for_day_audience",
+            ),
+        ]
+        indexes = [models.Index(fields=["market", "id"], name="market_message_market_id")]
+
+    def __str__(self):
+        return self.subject

@@ -11,26 +11,39 @@ from marketflow.models import Market, MarketDay, User
 from marketflow.selectors import (
     get_or_raise,
     market_days_in_market,
+    scope_condition,
     scope_queryset,
     subquery_count,
 )
 from marketflow.serializers import datetime_text
+from marketflow.sql import SqlRows, use_sql
 from stalls.errors import BookingNotFoundError, StallNotFoundError
 from stalls.models import Booking, Stall
 from vendors.models import Vendor
 
+STALL_ROW_COLUMNS = (
+    "id", "market_id", "label", "size_category", "price_per_day", "assigned_vendor_id", "notes",
+    "created_at", "updated_at",
+)  # fmt: skip
 
-def stall_rows(*, user: User, market_id: UUID) -> QuerySet:
-    """The stalls of market ``market_id`` if ``user`` manages it (else none), as ``values()``
-    rows, the columns ``stall_data`` shapes."""
-    stalls = scope_queryset(Stall.objects.filter(market_id=market_id), user, "market__organizer")
-    return (
-        stalls.order_by("label")
-        .values(
-            "id", "market_id", "label", "size_category", "price_per_day", "assigned_vendor_id",
-            "notes", "created_at", "updated_at",
+
+def stall_rows(*, user: User, market_id: UUID) -> QuerySet | SqlRows:
+    """The stalls of market ``market_id`` if ``user`` manages it (else none), by label, as
+    rows of ``STALL_ROW_COLUMNS``, which ``stall_data`` shapes: one hand-written statement on
+    PostgreSQL (marketflow/sql.py), this ORM queryset elsewhere."""
+    if not use_sql():
+        stalls = scope_queryset(
+            Stall.objects.filter(market_id=market_id), user, "market__organizer"
         )
-    )  # fmt: skip
+        return stalls.order_by("label").values(*STALL_ROW_COLUMNS)
+    scope, scope_params = scope_condition(user, "m.organizer_id")
+    return SqlRows(
+        select=f"SELECT {', '.join(f's.{c}' for c in STALL_ROW_COLUMNS)} FROM stalls_stall s "
+        "JOIN marketflow_market m ON m.id = s.market_id",
+        where=("s.market_id = %s", scope),
+        params=(market_id, *scope_params),
+        keys={"label": ("s.label", Stall._meta.get_field("label"))},
+    ).order_by("label")
 
 
 def stall_get(*, market: Market, stall_id: UUID) -> Stall:
@@ -66,17 +79,37 @@ def booking_get_for_update(*, market_day: MarketDay, booking_id: UUID) -> Bookin
     return get_or_raise(bookings, BookingNotFoundError, pk=booking_id)
 
 
-def vendor_booking_rows(*, user: User) -> QuerySet:
-    """The bookings of ``user``'s vendor profile (none without one) as ``values()`` rows, the
-    columns ``vendor_booking_data`` shapes."""
-    bookings = Booking.objects.filter(vendor__user=user)
-    if not user.is_authenticated:
-        bookings = bookings.none()
-    return bookings.values(
-        "id", "market_day__date", "market_day__start_time", "market_day__end_time",
-        "market_day__market_id", "market_day__market__name", "stall__label", "fee_cents",
-        "market_day__market__currency", "payment_status", "payment_method",
-    )  # fmt: skip
+VENDOR_BOOKING_ROW_COLUMNS = {
+    "id": "b.id", "market_day__date": "d.date", "market_day__start_time": "d.start_time",
+    "market_day__end_time": "d.end_time", "market_day__market_id": "d.market_id",
+    "market_day__market__name": "m.name", "stall__label": "s.label", "fee_cents": "b.fee_cents",
+    "market_day__market__currency": "m.currency", "payment_status": "b.payment_status",
+    "payment_method": "b.payment_method",
+}  # fmt: skip
+
+
+def vendor_booking_rows(*, user: User) -> QuerySet | SqlRows:
+    """The bookings of ``user``'s vendor profile (none without one) as rows of the keys of
+    ``VENDOR_BOOKING_ROW_COLUMNS``, which ``vendor_booking_data`` shapes: one hand-written
+    statement on PostgreSQL (marketflow/sql.py), this ORM queryset elsewhere."""
+    if not use_sql():
+        bookings = Booking.objects.filter(vendor__user=user)
+        if not user.is_authenticated:
+            bookings = bookings.none()
+        return bookings.values(*VENDOR_BOOKING_ROW_COLUMNS)
+    return SqlRows(
+        select="SELECT "
+        + ", ".join(f'{sql} AS "{name}"' for name, sql in VENDOR_BOOKING_ROW_COLUMNS.items())
+        + " FROM stalls_booking b JOIN vendors_vendor v ON v.id = b.vendor_id"
+        " JOIN marketflow_marketday d ON d.id = b.market_day_id"
+        " JOIN marketflow_market m ON m.id = d.market_id JOIN stalls_stall s ON s.id = b.stall_id",
+        where=("v.user_id = %s",),
+        params=(user.pk,),  # None for AnonymousUser: no rows
+        keys={
+            "id": ("b.id", Booking._meta.get_field("id")),
+            "market_day__date": ("d.date", MarketDay._meta.get_field("date")),
+        },
+    )
 
 
 def vendor_booking_list(*, vendor: Vendor, upcoming_only: bool = False) -> QuerySet[Booking]:

@@ -11,29 +11,54 @@ from uuid import UUID
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, Q
 from django.utils import timezone
+from django.utils.formats import date_format
 
+from applications import tasks as application_tasks
+from applications.models import Application
 from applications.selectors import (
     accepted_application_get_for_update,
     accepted_vendor_ids_lock,
+    active_vendor_list,
     application_is_accepted,
 )
-from applications.services import application_mark_withdrawn
+from applications.services import (
+    ImportedVendor,
+    application_import_errors,
+    application_mark_revoked,
+    application_mark_withdrawn,
+    applications_import_accepted,
+    import_plan_check,
+)
 from marketflow.audit import ADDITION, CHANGE, DELETION, audit_record, audit_records
-from marketflow.errors import MarketDayCancelledError, MarketDayInPastError
+from marketflow.email_tasks import enqueue_email
+from marketflow.errors import (
+    MarketDayCancelledError,
+    MarketDayInPastError,
+    PlanLimitReachedError,
+    ValidationFailedError,
+)
 from marketflow.models import MarketDay, User
-from marketflow.selectors import market_day_get_for_update, market_get
+from marketflow.selectors import (
+    market_day_get,
+    market_day_get_for_update,
+    market_get,
+    market_get_for_update,
+    suppressed_emails,
+)
 from marketflow.templatetags.money import money
 from marketflow.validation import full_clean, only_fields
+from stalls import tasks
 from stalls.errors import (
     BookingPaidByCardError,
     BookingPaidError,
+    MessageHasNoRecipientsError,
     StallAlreadyBookedError,
     StallHasBookingsError,
     StallLabelTakenError,
     VendorAlreadyBookedError,
     VendorNotAcceptedError,
 )
-from stalls.models import Booking, Stall
+from stalls.models import Booking, MarketMessage, Stall
 from stalls.payments import booking_refund_card_payment, is_paid_by_card
 from stalls.selectors import booking_get_for_update, stall_get, stall_get_for_update
 
@@ -122,7 +147,7 @@ def _check_day_open(market_day: MarketDay) -> None:
 
 
 def _where(booking: Booking) -> str:
-    return f"on stall {booking.stall.label} for {booking.market_day.date:%Y-%m-%d}"
+    return f"on stall {booking.stall.label} for {date_format(booking.market_day.date)}"
 
 
 def _fee(booking: Booking) -> str:
@@ -332,16 +357,12 @@ def booking_delete(*, user: User, market_id: UUID, market_day_id: UUID, booking_
     booking.delete()
 
 
-@transaction.atomic
-def application_withdraw(*, user: User, application_id: UUID):
-    """The signed-in vendor withdraws an open application of theirs; their unpaid bookings on
-    the market's days still to come are released, so the organizer can give the stalls to
-    someone else. Locks the market, the application, then those bookings. Raises
-    NotAVendorError, ApplicationNotFoundError, InvalidTransitionError."""
-    application = application_mark_withdrawn(user=user, application_id=application_id)
+def _release_coming_bookings(user: User, application, why: str) -> list[str]:
+    """Delete the vendor's unpaid bookings on ``application``'s market's days still to come,
+    recorded with ``why``; returns them described for an e-mail. Locked, in pk order: a
+    payment recorded meanwhile either waits for the release (and finds the booking gone) or
+    commits first (and the paid booking is not selected)."""
     today = application.market.today()
-    # Locked, in pk order: a payment recorded meanwhile either waits for the release (and
-    # finds the booking gone) or commits first (and the paid booking is not selected).
     released = list(
         Booking.objects.select_for_update(of=("self",))
         .filter(
@@ -351,16 +372,212 @@ def application_withdraw(*, user: User, application_id: UUID):
         )
         .exclude(payment_status=Booking.PaymentStatus.PAID)
         .select_related("stall", "market_day__market")
-        .order_by("pk")
+        .order_by("market_day__date", "pk")
     )
-    if released:
-        _audit_cancelled(
-            user,
-            released,
-            lambda b: (
-                f"Released the booking of {application.business_name} {_where(b)}: "
-                "the vendor withdrew their application."
-            ),
-        )
-        Booking.objects.filter(pk__in=[booking.pk for booking in released]).delete()
+    if not released:
+        return []
+    _audit_cancelled(
+        user,
+        released,
+        lambda b: f"Released the booking of {application.business_name} {_where(b)}: {why}.",
+    )
+    Booking.objects.filter(pk__in=[booking.pk for booking in released]).delete()
+    return [
+        f"Stall {b.stall.label} on {date_format(b.market_day.date)}, fee {_fee(b)} "
+        f"({b.get_payment_status_display().lower()})"
+        for b in released
+    ]
+
+
+@transaction.atomic
+def application_withdraw(*, user: User, application_id: UUID):
+    """The signed-in vendor withdraws an open application of theirs; their unpaid bookings on
+    the market's days still to come are released, so the organizer can give the stalls to
+    someone else, and the organizer is e-mailed what was released. Locks the market, the
+    application, then those bookings. Raises NotAVendorError, ApplicationNotFoundError,
+    InvalidTransitionError."""
+    application = application_mark_withdrawn(user=user, application_id=application_id)
+    released = _release_coming_bookings(user, application, "the vendor withdrew their application")
+    enqueue_email(
+        application_tasks.send_vendor_withdrew,
+        application_id=str(application.pk),
+        released=released,
+    )
     return application
+
+
+@dataclass(frozen=True)
+class Revocation:
+    application: Application
+    released: list[str]  # the bookings released, described
+
+
+@transaction.atomic
+def application_revoke(
+    *, user: User, market_id: UUID, application_id: UUID, reason: str
+) -> Revocation:
+    """Undo an acceptance: the application is revoked with ``reason``, the vendor's unpaid
+    bookings on the market's days still to come are released (paid ones are kept, to be
+    settled), and the vendor is e-mailed both. Locks the market, the application, then the
+    bookings: a booking of the vendor made meanwhile (it locks the accepted application)
+    either commits first and is released here, or waits and is refused. Raises
+    ValidationFailedError (no reason), MarketNotFoundError, ApplicationNotFoundError,
+    InvalidTransitionError."""
+    application = application_mark_revoked(
+        user=user, market_id=market_id, application_id=application_id, reason=reason
+    )
+    released = _release_coming_bookings(user, application, "the organizer revoked the acceptance")
+    enqueue_email(
+        application_tasks.send_application_decision,
+        application_id=str(application.pk),
+        status=str(application.status),
+        released=released,
+    )
+    return Revocation(application=application, released=released)
+
+
+@transaction.atomic
+def market_message_send(
+    *,
+    user: User,
+    market_id: UUID,
+    subject: str,
+    body: str,
+    market_day_id: UUID | None = None,
+) -> MarketMessage:
+    """Write one e-mail to the accepted vendors of a market or, given ``market_day_id``, to
+    the vendors booked on that day. Vendors whose address bounced are not written to and are
+    listed on the message. The message is kept (the market's messages, and an entry on the
+    market's history) and sent by one task, one e-mail per vendor. Raises
+    MarketNotFoundError, MarketDayNotFoundError, ValidationFailedError (subject or body),
+    MessageHasNoRecipientsError."""
+    market = market_get(user=user, market_id=market_id)
+    if market_day_id is None:
+        audience, market_day = MarketMessage.Audience.ACCEPTED, None
+        emails = active_vendor_list(market=market).values_list("email", flat=True)
+    else:
+        audience = MarketMessage.Audience.MARKET_DAY
+        market_day = market_day_get(market=market, market_day_id=market_day_id)
+        emails = Booking.objects.filter(market_day=market_day).values_list(
+            "vendor__email", flat=True
+        )
+    emails = sorted(set(emails))
+    bounced = suppressed_emails(emails=emails)
+    message = MarketMessage(
+        market=market,
+        audience=audience,
+        market_day=market_day,
+        subject=subject,
+        body=body,
+        sent_by=user,
+        recipients=[email for email in emails if email not in bounced],
+        bounced=sorted(bounced),
+    )
+    full_clean(message, exclude=["market", "market_day", "sent_by"])
+    if not message.recipients:
+        raise MessageHasNoRecipientsError(extra={"bounced": message.bounced})
+    message.save()
+    to = (
+        f"the vendors booked on {date_format(market_day.date)}"
+        if market_day
+        else "accepted vendors"
+    )
+    audit_record(
+        user=user,
+        obj=market,
+        message=f"Wrote “{subject}” to {len(message.recipients)} {to}"
+        + (f"; not to {len(bounced)} whose address bounced." if bounced else "."),
+    )
+    enqueue_email(tasks.send_market_message, message_id=str(message.pk))
+    return message
+
+
+# -- importing a vendor list -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VendorListCheck:
+    """What importing a vendor list would meet: messages per row (``{line: [...]}``) and
+    about the whole list (the plan's limit). ``ok``: it would import."""
+
+    rows: dict[int, list[str]]
+    errors: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.rows and not self.errors
+
+
+def _vendor_list_check(market, rows: list[ImportedVendor], *, lock: bool) -> VendorListCheck:
+    errors = application_import_errors(market=market, rows=rows)
+    stalls = Stall.objects.filter(market=market).select_related("assigned_vendor")
+    if lock:  # the named stalls keep their regular vendor until we set ours
+        stalls = stalls.select_for_update(no_key=True, of=("self",)).order_by("pk")
+    by_label = {stall.label.casefold(): stall for stall in stalls}
+    seen: dict[str, int] = {}
+    for row in rows:
+        label = row.stall.strip()
+        if not label:
+            continue
+        stall = by_label.get(label.casefold())
+        regular = stall and stall.assigned_vendor
+        if stall is None:
+            problem = f"This market has no stall {label}."
+        elif label.casefold() in seen:
+            problem = f"Stall {label} is also on row {seen[label.casefold()]}."
+        elif regular and regular.email != row.email.strip().lower():
+            problem = f"Stall {label} already has a regular vendor, {regular.business_name}."
+        else:
+            problem = None
+        if problem:
+            errors.setdefault(row.line, []).append(problem)
+        seen.setdefault(label.casefold(), row.line)
+    whole = []
+    if not lock:  # the preview; the import counts under the market lock, raising
+        try:
+            import_plan_check(market=market, count=len(rows))
+        except PlanLimitReachedError as error:
+            whole.append(error.message)
+    return VendorListCheck(rows=dict(sorted(errors.items())), errors=whole)
+
+
+def vendor_list_check(
+    *, user: User, market_id: UUID, rows: list[ImportedVendor]
+) -> VendorListCheck:
+    """The import page's preview: what ``vendor_list_import`` would refuse, read only.
+    Raises MarketNotFoundError."""
+    return _vendor_list_check(market_get(user=user, market_id=market_id), rows, lock=False)
+
+
+@transaction.atomic
+def vendor_list_import(
+    *, user: User, market_id: UUID, rows: list[ImportedVendor]
+) -> list[Application]:
+    """Import an organizer's vendor list into a market, all or nothing: an accepted
+    application per row (``applications_import_accepted``: the plan's limit applies) and,
+    where a row names a stall, the vendor as that stall's regular vendor. Locks the market
+    (as every acceptance does), then the stalls. Raises MarketNotFoundError,
+    ValidationFailedError (``extra["rows"]``: the messages per row), PlanLimitReachedError,
+    ApplicationAlreadyOpenError; nothing is written then."""
+    if not rows:
+        raise ValidationFailedError(
+            "The vendor list has no vendors.",
+            fields={"file": ["The file has no vendor rows under its header."]},
+        )
+    market = market_get_for_update(user=user, market_id=market_id)
+    check = _vendor_list_check(market, rows, lock=True)
+    if check.rows:
+        raise ValidationFailedError(
+            "Some rows of the vendor list cannot be imported; nothing was imported.",
+            extra={"rows": {str(line): messages for line, messages in check.rows.items()}},
+        )
+    applications = applications_import_accepted(user=user, market=market, rows=rows)
+    stalls = {stall.label.casefold(): stall for stall in Stall.objects.filter(market=market)}
+    regulars = []
+    for row, application in zip(rows, applications, strict=True):
+        if row.stall.strip():
+            stall = stalls[row.stall.strip().casefold()]
+            stall.assigned_vendor_id, stall.updated_at = application.vendor_id, timezone.now()
+            regulars.append(stall)
+    Stall.objects.bulk_update(regulars, ["assigned_vendor", "updated_at"])
+    return applications

@@ -1,4 +1,5 @@
-"""E-mails about stall fees paid by card, sent through Django's tasks API (``enqueue_email``)."""
+"""E-mails of the stalls app, sent through Django's tasks API (``enqueue_email``): an
+organizer's messages to vendors, and receipts and refunds of stall fees paid by card."""
 
 from django.urls import reverse
 from django.utils import timezone
@@ -6,8 +7,25 @@ from django.utils import timezone
 from marketflow.email_tasks import email_task
 from marketflow.emails import absolute_url, templated_email
 from marketflow.models import Market
-from stalls.models import Booking
+from stalls.models import Booking, MarketMessage
 from vendors.models import Vendor
+
+
+@email_task
+def send_market_message(*, message_id: str):
+    """An organizer's message, one e-mail per vendor written to (nobody sees the others'
+    addresses), each with the organizer as the address to reply to. A send that fails is
+    retried from the first e-mail not sent (``@email_task``)."""
+    message = MarketMessage.objects.select_related("market__organizer").get(pk=message_id)
+    market = message.market
+    for email in message.recipients:
+        mail = templated_email(
+            template="market_message",
+            to=[email],
+            context={"message": message, "market": market},
+        )
+        mail.reply_to = [market.organizer.email]
+        yield mail
 
 
 @email_task

@@ -169,7 +169,8 @@ class BookingDetailView(MarketDayScopedView):
 class MeBookingListView(VendorAPIView):
     queryset = Booking.objects.none()
     serializer_class = VendorBookingSerializer
-    cursor_ordering = "-id"
+    # Soonest market day first, as the portal lists them (ties: the cursor's offset).
+    cursor_ordering = ("market_day__date", "id")
 
     @extend_schema(responses=VendorBookingSerializer(many=True))
     def get(self, request):

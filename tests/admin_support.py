@@ -76,6 +76,7 @@ APP_OF = {
     "user": "marketflow",
     "stall": "stalls",
     "booking": "stalls",
+    "marketmessage": "stalls",
     "application": "applications",
     "vendor": "vendors",
 }

@@ -8,6 +8,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from applications.models import Application
 from applications.services import application_accept
@@ -171,7 +172,7 @@ def test_a_booking_s_life_is_recorded_and_outlives_it(
     )
     assert created.status_code == 201
     booking = Booking.objects.get(pk=created.json()["id"])
-    where = f"on stall B7 for {market_day.date:%Y-%m-%d}"
+    where = f"on stall B7 for {date_format(market_day.date)}"
     name = accepted_application.business_name
 
     paid = organizer_client.patch(booking_url(booking), {"payment_status": "paid"}, format="json")
@@ -257,7 +258,7 @@ def test_a_withdrawal_records_the_bookings_it_releases(
     organizer, market_day, accepted_application, vendor_user
 ):
     booking = BookingFactory(market_day=market_day, vendor=accepted_application.vendor)
-    where = f"on stall {booking.stall.label} for {market_day.date:%Y-%m-%d}"
+    where = f"on stall {booking.stall.label} for {date_format(market_day.date)}"
 
     response = token_client(vendor_user).post(
         reverse("api:me-application-withdraw", kwargs={"application_id": accepted_application.pk})
@@ -286,7 +287,7 @@ def test_filling_from_regulars_records_each_booking(organizer, market_day, accep
         (
             organizer.email,
             ADDITION,
-            f"Booked the stall's regular vendor on stall R1 for {market_day.date:%Y-%m-%d}, "
+            f"Booked the stall's regular vendor on stall R1 for {date_format(market_day.date)}, "
             "fee 25.00 EUR.",
         )
     ]

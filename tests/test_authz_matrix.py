@@ -148,6 +148,13 @@ BODIES = {
         "reason": "Full."
     },
     ("POST", "/api/markets/{market_id}/applications/{application_id}/waitlist/"): lambda t: {},
+    # The tenant's accepted application: revoking it succeeds; reopening it is a conflict.
+    ("POST", "/api/markets/{market_id}/applications/{application_id}/reopen/"): lambda t: {
+        "reason": "Second look."
+    },
+    ("POST", "/api/markets/{market_id}/applications/{application_id}/revoke/"): lambda t: {
+        "reason": "Left the market."
+    },
     ("PATCH", "/api/me/vendor/"): lambda t: {"phone": "+49 30 7654321"},
     # Public; only Stripe's signature (tests/test_stripe_webhooks.py) makes an event count.
     ("POST", "/webhooks/stripe/"): lambda t: {

@@ -1,5 +1,6 @@
 """The operator commands: createorganizer and seed_demo."""
 
+import datetime
 import io
 
 import pytest
@@ -11,7 +12,8 @@ from applications.models import Application
 from marketflow.models import Market, MarketDay, User
 from marketflow.plans import FREE_PLAN_MAX_ACTIVE_VENDORS
 from stalls.models import Booking, Stall
-from vendors.models import Vendor
+from stalls.services import booking_fill_from_regulars
+from vendors.models import Vendor, VendorDocument
 
 pytestmark = pytest.mark.django_db
 
@@ -148,8 +150,14 @@ def test_seed_demo_loads_the_demo_market(settings):
     assert accepted.count() <= FREE_PLAN_MAX_ACTIVE_VENDORS
 
     bookings = Booking.objects.filter(market_day=upcoming[0])
-    assert bookings.exists()
-    assert Booking.objects.count() == bookings.count()  # only the next market day
+    assert bookings.count() == 10
+    assert Booking.objects.filter(market_day=upcoming[1]).count() == 6  # a second day sheet
+    assert Booking.objects.count() == 16
+    assert set(Booking.objects.values_list("payment_status", flat=True)) == {
+        "paid",
+        "waived",
+        "unpaid",
+    }
     assert set(bookings.values_list("vendor_id", flat=True)) <= set(
         accepted.values_list("vendor_id", flat=True)
     )
@@ -181,16 +189,43 @@ def test_seed_demo_twice_changes_nothing(settings):
     assert "organizer@example.com / marketflow-demo" in output
 
 
-def test_seed_demo_fills_in_what_was_removed(settings):
+def test_seed_demo_shows_regulars_and_documents_near_expiry(settings):
     settings.DEBUG = True
     run("seed_demo")
-    first = demo_counts()
-    Booking.objects.all().delete()
-    Stall.objects.filter(label="C2").delete()
+    organizer = User.objects.get(email="organizer@example.com")
+    market = Market.objects.get(organizer=organizer)
+    second_day = MarketDay.objects.filter(market=market).order_by("date")[1]
 
+    regulars = Stall.objects.filter(market=market, assigned_vendor__isnull=False)
+    assert regulars.count() == 4
+    filled = booking_fill_from_regulars(
+        user=organizer, market_id=market.pk, market_day_id=second_day.pk
+    )
+    assert Booking.objects.filter(market_day=second_day).count() == 6 + 4
+    assert len(filled.booked) == 4 and filled.skipped == []
+
+    today = market.today()
+    documents = VendorDocument.objects.filter(vendor__applications__market=market)
+    assert documents.filter(expires_on__lte=today + datetime.timedelta(days=30)).count() >= 3
+    assert documents.filter(expires_on__gt=today + datetime.timedelta(days=90)).exists()
+    green_acre = Application.objects.get(market=market, vendor__business_name="Green Acre Farm")
+    assert green_acre.documents.count() == 2  # the organizer sees them on the application
+
+
+def test_seed_demo_leaves_a_changed_demo_alone(settings):
+    """`make run` runs it on every start: a cancelled booking stays cancelled."""
+    settings.DEBUG = True
     run("seed_demo")
+    Booking.objects.filter(stall__label="A1").delete()
+    Stall.objects.filter(label="C2").delete()
+    changed = demo_counts()
 
-    assert demo_counts() == first
+    output = run("seed_demo")
+
+    assert demo_counts() == changed
+    assert not Booking.objects.filter(stall__label="A1").exists()
+    assert "left as it is" in output
+    assert "organizer@example.com / marketflow-demo" in output
 
 
 def test_seed_demo_does_not_print_a_password_that_was_changed(settings):

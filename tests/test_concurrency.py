@@ -595,34 +595,55 @@ def test_booking_racing_withdrawal_ends_as_one_order_would(organizer, market, ma
         )
 
 
-def test_withdrawal_during_a_booking_releases_the_booking(
-    monkeypatch, organizer, market, market_day
-):
-    """The withdrawal reaches the application only after the booking has checked (and, with
-    the lock, holds) the vendor's acceptance; the booking goes on only once the withdrawal is
-    about to lock the application. The withdrawal must wait for the booking and release it."""
-    application, requests = booking_and_withdrawal(organizer, market, market_day, threading.Event())
-    booking_checked, withdrawal_locking = threading.Event(), threading.Event()
+def run_with_the_acceptance_held(monkeypatch, requests: list[Callable]) -> list:
+    """Run ``[book, undo]`` (the undo: a withdrawal or a revocation) so that the undo locks
+    the vendor's application only after the booking has checked (and, with the lock,
+    holds) the acceptance, and the booking goes on only once the undo is about to lock."""
+    booking_checked, undo_locking = threading.Event(), threading.Event()
     check = stall_services.accepted_application_get_for_update
     lock = application_services.application_get_for_update
 
     def checked_then_wait(**kwargs):
         result = check(**kwargs)
         booking_checked.set()
-        assert withdrawal_locking.wait(timeout=BARRIER_TIMEOUT)
+        assert undo_locking.wait(timeout=BARRIER_TIMEOUT)
         return result
 
     def lock_once_booking_checked(**kwargs):
         assert booking_checked.wait(timeout=BARRIER_TIMEOUT)
-        withdrawal_locking.set()
+        undo_locking.set()
         return lock(**kwargs)
 
     monkeypatch.setattr(stall_services, "accepted_application_get_for_update", checked_then_wait)
     monkeypatch.setattr(
         application_services, "application_get_for_update", lock_once_booking_checked
     )
+    return run_together(requests)
 
-    result = booking_race_outcome(application, run_together(requests))
+
+def run_with_the_acceptance_read_unlocked(
+    monkeypatch, requests: list[Callable], read: threading.Event, undone: threading.Event
+) -> list:
+    """Run ``[book, undo]`` with ``booking_create`` reading the acceptance without locking
+    it, and inserting only once the undo (which starts on ``read``) has answered."""
+
+    def read_then_wait(**kwargs):
+        result = accepted_application_get(**kwargs)
+        read.set()  # the undo runs now, between our read and our insert
+        assert undone.wait(timeout=BARRIER_TIMEOUT)
+        return result
+
+    monkeypatch.setattr(stall_services, "accepted_application_get_for_update", read_then_wait)
+    return run_together(requests)
+
+
+def test_withdrawal_during_a_booking_releases_the_booking(
+    monkeypatch, organizer, market, market_day
+):
+    """The withdrawal must wait for the booking that holds the acceptance, and release it."""
+    application, requests = booking_and_withdrawal(organizer, market, market_day, threading.Event())
+
+    result = booking_race_outcome(application, run_with_the_acceptance_held(monkeypatch, requests))
 
     assert result == ((201, None), (200, None), Status.WITHDRAWN, 0)
 
@@ -637,15 +658,8 @@ def test_control_booking_without_application_lock_keeps_a_withdrawn_vendor_booke
     withdrawn, read = threading.Event(), threading.Event()
     application, requests = booking_and_withdrawal(organizer, market, market_day, withdrawn, read)
 
-    def read_then_wait(**kwargs):
-        result = accepted_application_get(**kwargs)
-        read.set()  # the withdrawal runs now, between our read and our insert
-        assert withdrawn.wait(timeout=BARRIER_TIMEOUT)
-        return result
-
-    monkeypatch.setattr(stall_services, "accepted_application_get_for_update", read_then_wait)
-
-    result = booking_race_outcome(application, run_together(requests))
+    responses = run_with_the_acceptance_read_unlocked(monkeypatch, requests, read, withdrawn)
+    result = booking_race_outcome(application, responses)
 
     assert result == ((201, None), (200, None), Status.WITHDRAWN, 1)
     assert result not in BOOKING_WITHDRAWAL_SERIAL

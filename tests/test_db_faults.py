@@ -370,3 +370,29 @@ def test_control_the_proxy_really_carries_the_app_s_connection(server, proxy, or
     proxy.cut_when_sent(b"marketflow_apitoken")
 
     assert_api_unavailable(call(server, "GET", "/api/markets/", headers=organizer_graph["auth"]))
+
+
+def test_readyz_names_the_database_while_it_is_away_and_healthz_stays_up(server, proxy):
+    status, _headers, text = call(server, "GET", "/readyz")
+    assert status == 200, text
+
+    proxy.cut()
+
+    status, _headers, text = call(server, "GET", "/readyz")
+    assert status == 503, text
+    assert json.loads(text) == {
+        "status": "unavailable",
+        "checks": {
+            "database": "unavailable",
+            "cache": "ok",
+            "storage": "ok",
+            "task_queue": "ok",  # the immediate backend: no queue to reach
+        },
+    }
+    status, _headers, text = call(server, "GET", "/healthz")
+    assert (status, json.loads(text)) == (200, {"status": "ok"})
+
+    proxy.restore()
+
+    status, _headers, text = call(server, "GET", "/readyz")
+    assert status == 200, text

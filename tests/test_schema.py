@@ -91,6 +91,20 @@ KNOWN_ERRORS = {
         404,
         409,
     },
+    ("POST", "/api/markets/{market_id}/applications/{application_id}/reopen/"): {
+        400,
+        401,
+        403,
+        404,
+        409,
+    },
+    ("POST", "/api/markets/{market_id}/applications/{application_id}/revoke/"): {
+        400,
+        401,
+        403,
+        404,
+        409,
+    },
     ("GET", "/api/markets/{market_id}/applications/{application_id}/documents/"): {
         401,
         403,
@@ -208,6 +222,7 @@ def test_application_filters_are_documented_with_their_choices(schema):
         "rejected",
         "waitlisted",
         "withdrawn",
+        "revoked",
     }
     assert "crafts" in parameters["category"]["schema"]["enum"]
 

@@ -32,7 +32,7 @@ def run_env(tmp_path_factory) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "DATABASE_", "MARKETFLOW_", "REDIS_"))
+        if not key.startswith(("DJANGO_", "DATABASE_", "MARKETFLOW_", "REDIS_", "AWS_"))
     }
     env.update(
         DJANGO_SETTINGS_MODULE="marketflow.settings",

@@ -61,6 +61,16 @@ FOREIGN_OBJECT_CASES = [
     ("post", "/api/markets/{their_market}/applications/{their_application}/accept/", None),
     ("post", "/api/markets/{their_market}/applications/{their_application}/reject/", None),
     ("post", "/api/markets/{their_market}/applications/{their_application}/waitlist/", None),
+    (
+        "post",
+        "/api/markets/{their_market}/applications/{their_application}/reopen/",
+        {"reason": "x"},
+    ),
+    (
+        "post",
+        "/api/markets/{their_market}/applications/{their_application}/revoke/",
+        {"reason": "x"},
+    ),
     ("get", "/api/markets/{their_market}/applications/{their_application}/documents/", None),
     ("get", "/api/markets/{their_market}/vendors/", None),
 ]
@@ -100,6 +110,7 @@ MIXED_ID_CASES = [
     ("post", MARKET + "applications/{their_application}/accept/", None),
     ("post", MARKET + "applications/{their_application}/reject/", {"reason": "No."}),
     ("post", MARKET + "applications/{their_application}/waitlist/", None),
+    ("post", MARKET + "applications/{their_application}/revoke/", {"reason": "No."}),
     ("get", MARKET + "applications/{their_application}/documents/", None),
     # Their market, my objects: the market decides first.
     ("get", "/api/markets/{their_market}/stalls/{stall}/", None),
@@ -254,7 +265,7 @@ def test_organizers_cannot_use_vendor_endpoints(organizer_client, world, method,
 
 
 def test_role_routes_cover_the_api():
-    assert len(organizer_routes()) == 29
+    assert len(organizer_routes()) == 31
     assert len(vendor_routes()) == 5
 
 

@@ -1,29 +1,45 @@
 """Admin of vendors: an organizer sees the vendors who applied to their markets, read-only
-(a vendor's profile is the vendor's own; what they submitted is on each application)."""
+(a vendor's profile is the vendor's own), with their applications, bookings and documents
+as far as they concern the organizer's own markets."""
 
 from django.contrib import admin
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from applications.admin import expiry
 from applications.models import Application
-from applications.selectors import applied_vendor_list
-from marketflow.admin_base import ScopedModelAdmin, ViewOnlyMixin
-from marketflow.selectors import acts_as_organizer, manages_markets, market_list
-from vendors.models import Vendor
+from applications.selectors import applied_vendor_list, organizer_document_list
+from marketflow.admin_base import (
+    EmailBounceAdminMixin,
+    EmailBouncedFilter,
+    ScopedModelAdmin,
+    ViewOnlyMixin,
+    format_money,
+)
+from marketflow.models import category_labels
+from marketflow.selectors import (
+    acts_as_organizer,
+    manages_markets,
+    scope_queryset,
+    with_email_bounce,
+)
+from stalls.models import Booking
+from vendors.models import Vendor, VendorDocument
 
 
-class ApplicationInline(admin.TabularInline):
-    """The vendor's applications, to the organizer's own markets only."""
+class ReadOnlyInline(admin.TabularInline):
+    """Rows of the vendor on the user's own markets (``owner_path``), shown, never edited."""
 
-    model = Application
-    fields = ["market", "status", "created_at", "reviewed_at"]
-    readonly_fields = fields
+    owner_path = ""
     extra = 0
     show_change_link = True
     can_delete = False
 
     def get_queryset(self, request):
-        markets = market_list(user=request.user)
-        return super().get_queryset(request).select_related("market").filter(market__in=markets)
+        rows = super().get_queryset(request)
+        return scope_queryset(rows, request.user, self.owner_path)
 
     def has_view_permission(self, request, obj=None):
         return manages_markets(request.user)
@@ -35,13 +51,64 @@ class ApplicationInline(admin.TabularInline):
         return False
 
 
+class ApplicationInline(ReadOnlyInline):
+    model = Application
+    owner_path = "market__organizer"
+    fields = ["market", "status", "created_at", "reviewed_at"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("market")
+
+
+class BookingInline(ReadOnlyInline):
+    model = Booking
+    owner_path = "market_day__market__organizer"
+    fields = ["market_day", "stall", "fee", "payment_status"]
+    readonly_fields = fields
+    ordering = ["-market_day__date"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("market_day__market", "stall")
+
+    @admin.display(description=_("fee"))
+    def fee(self, booking):
+        return format_money(booking.fee_cents, booking.market_day.market.currency)
+
+
+class DocumentInline(ReadOnlyInline):
+    """The vendor's documents submitted with an application to the user's markets (an
+    organizer sees a document only through such an application)."""
+
+    model = VendorDocument
+    fields = ["document_type", "download", "expires_on", "state"]
+    readonly_fields = fields
+    ordering = ["document_type", "-created_at"]
+    show_change_link = False  # no page of its own: the file is the document
+
+    def get_queryset(self, request):
+        return organizer_document_list(user=request.user).order_by(*self.ordering)
+
+    @admin.display(description=_("file"))
+    def download(self, document):
+        url = reverse("document-download", args=[document.pk])
+        return format_html('<a href="{}">{}</a>', url, document.original_filename)
+
+    @admin.display(description=_("state"))
+    def state(self, document):
+        css_class, words = expiry(document.expires_on, timezone.localdate())
+        return format_html('<span class="{}">{}</span>', css_class, words)
+
+
 @admin.register(Vendor)
-class VendorAdmin(ViewOnlyMixin, ScopedModelAdmin):
+class VendorAdmin(EmailBounceAdminMixin, ViewOnlyMixin, ScopedModelAdmin):
     # Vendors come from public applications; their profile is theirs to change.
     organizer_can_add = False
     organizer_can_change = False
     organizer_can_delete = False
-    list_display = ["business_name", "contact_name", "email", "phone", "categories"]
+    list_display = ["business_name", "contact_name", "email", "email_bounce", "phone", "categories"]
+    list_filter = [EmailBouncedFilter]
+    actions = ["clear_email_bounce"]
     search_fields = ["business_name", "email"]
     search_help_text = _("Business name or e-mail.")
     ordering = ["business_name"]
@@ -49,20 +116,22 @@ class VendorAdmin(ViewOnlyMixin, ScopedModelAdmin):
         "business_name",
         "contact_name",
         "email",
+        "email_bounce",
         "phone",
-        "product_categories",
+        "categories",
         "description",
         "has_account",
         "created_at",
     ]
     readonly_fields = fields
-    inlines = [ApplicationInline]
+    inlines = [ApplicationInline, BookingInline, DocumentInline]
 
     def scoped_queryset(self, request):
         return self._scope(request, Vendor.objects.all())
 
     def get_queryset(self, request):
-        return self._scope(request, admin.ModelAdmin.get_queryset(self, request))
+        vendors = self._scope(request, admin.ModelAdmin.get_queryset(self, request))
+        return with_email_bounce(vendors)
 
     @staticmethod
     def _scope(request, vendors):
@@ -98,7 +167,7 @@ class VendorAdmin(ViewOnlyMixin, ScopedModelAdmin):
 
     @admin.display(description=_("categories"))
     def categories(self, vendor):
-        return ", ".join(vendor.product_categories)
+        return category_labels(vendor.product_categories)
 
     @admin.display(description=_("has an account"), boolean=True)
     def has_account(self, vendor):

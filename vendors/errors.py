@@ -1,4 +1,9 @@
-from marketflow.errors import ConflictError, NotFoundError, PermissionDeniedError
+from marketflow.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    ServiceUnavailableError,
+)
 
 
 class NotAVendorError(PermissionDeniedError):
@@ -13,3 +18,8 @@ class VendorAccountExistsError(ConflictError):
 
 class DocumentNotFoundError(NotFoundError):
     default_message = "Document not found."
+
+
+class DocumentStorageUnavailableError(ServiceUnavailableError):
+    code = "document_storage_unavailable"
+    default_message = "Files cannot be stored just now; nothing was saved. Please try again soon."

@@ -107,8 +107,9 @@ class VendorProfileForm(forms.Form):
         return {name: self.cleaned_data[name] for name in VendorProfileForm.base_fields}
 
 
-class DocumentUploadForm(forms.Form):
-    document_type = forms.ChoiceField(label="Kind of document", choices=DocumentType.choices)
+class DocumentReplaceForm(forms.Form):
+    """A new file for a document the vendor has: its kind stays."""
+
     file = DocumentFileField(
         label="File",
         required=True,
@@ -117,6 +118,11 @@ class DocumentUploadForm(forms.Form):
     expires_on = forms.DateField(
         label="Expires on", required=False, widget=DateInput, help_text="If it has an end date."
     )
+
+
+class DocumentUploadForm(DocumentReplaceForm):
+    document_type = forms.ChoiceField(label="Kind of document", choices=DocumentType.choices)
+    field_order = ["document_type", "file", "expires_on"]
 
 
 class UUIDsField(forms.TypedMultipleChoiceField):

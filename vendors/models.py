@@ -1,3 +1,4 @@
+import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -13,7 +14,6 @@ from marketflow.models import (  # the category catalogue lives in the core; re-
     BaseModel,
     DocumentType,
     ProductCategory,  # noqa: F401
-    new_id,
     validate_product_categories,
 )
 
@@ -154,9 +154,14 @@ def validate_document_file(file) -> str:
     return content_type
 
 
+DOCUMENT_KEY_PREFIX = "vendor-documents/"
+
+
 def document_upload_to(document: "VendorDocument", filename: str) -> str:
-    """A generated name: the uploaded name is kept in ``original_filename`` only."""
-    return f"vendor-documents/{new_id().hex}{DOCUMENT_EXTENSIONS.get(document.content_type, '')}"
+    """A random name (an object key in a bucket) that tells nothing about the vendor nor when
+    it was uploaded: the uploaded name is kept in ``original_filename`` only."""
+    extension = DOCUMENT_EXTENSIONS.get(document.content_type, "")
+    return f"{DOCUMENT_KEY_PREFIX}{secrets.token_hex(16)}{extension}"
 
 
 class VendorDocument(BaseModel):

@@ -1,13 +1,17 @@
 """The vendor's own pages: the portal (applications, bookings, documents), withdrawing an
 application, the profile, documents, and activating the account from the e-mail."""
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.forms import Form
 from django.shortcuts import redirect, render
+from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods, require_POST
 
+from applications import services as application_services
 from applications.selectors import vendor_application_get, vendor_application_list
 from marketflow.forms import PasswordPairForm
 from marketflow.pages import domain_errors, page, posted
@@ -16,7 +20,23 @@ from stalls import payments
 from stalls import services as stall_services
 from stalls.selectors import vendor_booking_list
 from vendors import selectors, services
-from vendors.forms import DocumentUploadForm, PayBookingsForm, VendorProfileForm
+from vendors.forms import (
+    DocumentReplaceForm,
+    DocumentUploadForm,
+    PayBookingsForm,
+    VendorProfileForm,
+)
+
+
+def confirmed(request, template: str, context: dict, *, action: Callable[[], str]):
+    """GET asks for confirmation on ``template``; POST runs ``action`` (a service call that
+    returns what to tell the vendor; a refusal becomes an error message) and goes back to
+    the portal."""
+    if request.method != "POST":
+        return render(request, template, context)
+    with domain_errors(request=request):
+        messages.success(request, action())
+    return redirect("vendor-portal")
 
 
 @login_required
@@ -58,22 +78,19 @@ def pay_bookings(request):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @page
 def application_withdraw(request, application_id):
     """GET asks for confirmation, POST withdraws (releasing the market's coming bookings)."""
     vendor = selectors.vendor_for_user(user=request.user)
     application = vendor_application_get(vendor=vendor, application_id=application_id)
-    if request.method == "POST":
-        withdrawn = None
-        with domain_errors(request=request):
-            withdrawn = stall_services.application_withdraw(
-                user=request.user, application_id=application.pk
-            )
-        if withdrawn is not None:
-            messages.success(request, f"Your application to {application.market} is withdrawn.")
-        return redirect("vendor-portal")
-    return render(request, "pages/vendor_withdraw.html", {"application": application})
+
+    def withdraw() -> str:
+        stall_services.application_withdraw(user=request.user, application_id=application.pk)
+        return f"Your application to {application.market} is withdrawn."
+
+    context = {"application": application}
+    return confirmed(request, "pages/vendor_withdraw.html", context, action=withdraw)
 
 
 @login_required
@@ -90,6 +107,19 @@ def profile_edit(request):
     return render(request, "pages/vendor_profile.html", {"form": form, "vendor": vendor})
 
 
+def document_saved(request, document, done: str) -> None:
+    """Say the document is saved, with a warning if its expiry date has passed already."""
+    kind = document.get_document_type_display()
+    if document.is_expired:
+        messages.warning(
+            request,
+            f"{kind} {done}, but it expired on {date_format(document.expires_on)}: markets "
+            "usually ask for a valid one. Replace it once you have the renewed document.",
+        )
+    else:
+        messages.success(request, f"{kind} {done}.")
+
+
 @login_required
 @page
 def document_upload(request):
@@ -98,9 +128,44 @@ def document_upload(request):
     if request.method == "POST" and form.is_valid():
         with domain_errors(form=form):
             document = services.vendor_document_upload(user=request.user, **form.cleaned_data)
-            messages.success(request, f"{document.get_document_type_display()} uploaded.")
+            document_saved(request, document, "uploaded")
             return redirect("vendor-portal")
     return render(request, "pages/vendor_document_upload.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+@page
+def document_replace(request, document_id):
+    """A newer file for a document: it takes the old one's place in the applications."""
+    vendor = selectors.vendor_for_user(user=request.user)
+    document = selectors.vendor_document_get(vendor=vendor, document_id=document_id)
+    form = DocumentReplaceForm(**posted(request))
+    if request.method == "POST" and form.is_valid():
+        with domain_errors(form=form):
+            replacement = application_services.vendor_document_replace(
+                user=request.user, document_id=document.pk, **form.cleaned_data
+            )
+            document_saved(request, replacement, "replaced")
+            return redirect("vendor-portal")
+    context = {"form": form, "document": document}
+    return render(request, "pages/vendor_document_replace.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+@page
+def document_delete(request, document_id):
+    """GET asks for confirmation, POST deletes (refused while an open application has it)."""
+    vendor = selectors.vendor_for_user(user=request.user)
+    document = selectors.vendor_document_get(vendor=vendor, document_id=document_id)
+
+    def delete() -> str:
+        application_services.vendor_document_delete(user=request.user, document_id=document.pk)
+        return f"{document.get_document_type_display()} deleted."
+
+    context = {"document": document}
+    return confirmed(request, "pages/vendor_document_delete.html", context, action=delete)
 
 
 def activate(request, uidb64: str, token: str):

@@ -1,11 +1,13 @@
 from uuid import UUID
 
 from django.db.models import QuerySet
+from django.utils.http import content_disposition_header
+from storages.backends.s3 import S3Storage
 
 from marketflow.models import User, normalize_email
 from marketflow.selectors import get_or_raise
 from marketflow.tokens import decode_id
-from vendors.errors import NotAVendorError
+from vendors.errors import DocumentNotFoundError, NotAVendorError
 from vendors.models import Vendor, VendorDocument
 from vendors.tokens import vendor_activation_token
 
@@ -38,6 +40,30 @@ def vendor_lock(*, vendor_id: UUID) -> Vendor:
 
 def vendor_document_list(*, vendor: Vendor) -> QuerySet[VendorDocument]:
     return VendorDocument.objects.filter(vendor=vendor)
+
+
+# How long a download link of the object store stays valid after the permission check.
+DOCUMENT_LINK_SECONDS = 60
+
+
+def document_presigned_url(*, document: VendorDocument) -> str | None:
+    """A link of the object store that serves ``document``'s file for 60 seconds, under the
+    name and type we judged it to be (never the object key's); None when documents are on
+    this server's disk, to be streamed from there."""
+    storage = document.file.storage
+    if not isinstance(storage, S3Storage):
+        return None
+    parameters = {
+        "ResponseContentDisposition": content_disposition_header(True, document.download_name),
+        "ResponseContentType": document.content_type,
+        "ResponseCacheControl": "private, no-store",
+    }
+    return storage.url(document.file.name, parameters=parameters, expire=DOCUMENT_LINK_SECONDS)
+
+
+def vendor_document_get(*, vendor: Vendor, document_id: UUID) -> VendorDocument:
+    """One of ``vendor``'s own documents; anyone else's is not found."""
+    return get_or_raise(vendor_document_list(vendor=vendor), DocumentNotFoundError, pk=document_id)
 
 
 def vendor_for_activation(*, uidb64: str, token: str) -> Vendor | None:

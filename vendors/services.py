@@ -1,22 +1,37 @@
 """Writes of vendor profiles. The e-mail is the vendor's identity: no update changes it."""
 
+import contextlib
+import dataclasses
 import datetime
+import functools
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from botocore.exceptions import BotoCoreError, ClientError
 from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.core.files.storage import Storage, default_storage
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from marketflow.errors import LinkInvalidError, ValidationFailedError
 from marketflow.models import User, normalize_email
 from marketflow.selectors import unverified_accounts
 from marketflow.services import account_claim
 from marketflow.validation import full_clean, only_fields, validate_new_password
-from vendors.errors import VendorAccountExistsError
-from vendors.models import Vendor, VendorDocument, validate_document_file
+from vendors.errors import DocumentStorageUnavailableError, VendorAccountExistsError
+from vendors.models import (
+    DOCUMENT_KEY_PREFIX,
+    Vendor,
+    VendorDocument,
+    validate_document_file,
+)
 from vendors.selectors import vendor_for_activation, vendor_for_user, vendor_lock
+
+# What a file storage raises when it cannot be written: the disk (OSError), the object store
+# (boto3's errors: unreachable, refused credentials, no bucket).
+STORAGE_ERRORS = (OSError, BotoCoreError, ClientError)
 
 ACCOUNT_EXISTS_SIGN_IN_FIRST = (
     "An account with this e-mail address already exists. Sign in with it (or reset its "
@@ -95,7 +110,9 @@ def vendor_documents_store(
     """Store checked uploads through the default storage, under generated names, and record
     them as ``vendor``'s (None: as an unconfirmed application's only). Call inside a
     transaction. If anything fails, the files stored so far are removed before the error
-    goes on."""
+    goes on; a storage that cannot be written raises DocumentStorageUnavailableError. (A
+    caller's transaction that rolls back later leaves its files behind for
+    ``sweep_orphan_documents``.)"""
     documents: list[VendorDocument] = []
     try:
         for upload in uploads:
@@ -110,27 +127,86 @@ def vendor_documents_store(
             )
             full_clean(document, exclude=["vendor", "file"])
             upload.file.seek(0)
-            document.file.save(original_filename, upload.file, save=False)
+            try:
+                document.file.save(original_filename, upload.file, save=False)
+            except STORAGE_ERRORS as error:
+                raise DocumentStorageUnavailableError() from error
             documents.append(document)
         VendorDocument.objects.bulk_create(documents)  # one insert for all
     except BaseException:
         for document in documents:
-            document.file.delete(save=False)
+            # A storage down now leaves the file to sweep_orphan_documents.
+            with contextlib.suppress(*STORAGE_ERRORS):
+                document.file.delete(save=False)
         raise
     return documents
 
 
 def vendor_documents_delete(*, documents: Sequence[VendorDocument]) -> None:
     """Delete ``documents``, and their files through the storage API once the transaction
-    commits (a rollback keeps both). Call inside a transaction."""
-    files = [document.file for document in documents]
+    commits (a rollback keeps both; a file the storage fails to delete then is logged and
+    left to ``sweep_orphan_documents``). Call inside a transaction."""
     VendorDocument.objects.filter(pk__in=[document.pk for document in documents]).delete()
+    for document in documents:
+        transaction.on_commit(functools.partial(document.file.delete, save=False), robust=True)
 
-    def delete_files():
-        for file in files:
-            file.delete(save=False)
 
-    transaction.on_commit(delete_files)
+def document_orphans_sweep(*, older_than: datetime.timedelta) -> list[str]:
+    """Delete the files under the documents' prefix in the default storage that no document
+    names and that were stored more than ``older_than`` ago (a younger one may belong to an
+    upload whose row is not committed yet): what a transaction that rolled back after
+    storing, or a storage that failed to delete, left behind. Returns their names. Safe to
+    run again, and at the same time as another run."""
+    storage = default_storage
+    try:
+        _folders, names = storage.listdir(DOCUMENT_KEY_PREFIX.rstrip("/"))
+    except FileNotFoundError:  # nothing stored on this disk yet
+        return []
+    cutoff = timezone.now() - older_than
+    swept = []
+    names = [DOCUMENT_KEY_PREFIX + name for name in names]
+    for start in range(0, len(names), 500):
+        batch = names[start : start + 500]
+        known = set(VendorDocument.objects.filter(file__in=batch).values_list("file", flat=True))
+        for name in batch:
+            if name not in known and storage.get_modified_time(name) < cutoff:
+                storage.delete(name)
+                swept.append(name)
+    return swept
+
+
+@dataclass
+class DocumentsMoved:
+    moved: list[str] = dataclasses.field(default_factory=list)
+    already_there: list[str] = dataclasses.field(default_factory=list)
+    missing: list[str] = dataclasses.field(default_factory=list)
+
+
+def documents_move(*, source: Storage, target: Storage) -> DocumentsMoved:
+    """Move every document's file from ``source`` (a server's disk) to ``target`` (the
+    bucket) under the same name, so no row changes. A file is deleted from ``source`` only
+    once ``target`` holds it whole (same size). Safe to run again: a file ``target`` already
+    holds is not sent twice; a file in neither is reported missing."""
+    result = DocumentsMoved()
+    names = VendorDocument.objects.order_by("pk").values_list("file", flat=True)
+    for name in names.iterator(chunk_size=500):
+        local = source.exists(name)
+        if target.exists(name) and (not local or target.size(name) == source.size(name)):
+            result.already_there.append(name)
+        elif not local:
+            result.missing.append(name)
+            continue
+        else:
+            if target.exists(name):  # an earlier copy that differs: replace it
+                target.delete(name)
+            with source.open(name, "rb") as file:
+                stored = target.save(name, file)
+            if stored != name or target.size(name) != source.size(name):
+                raise DocumentStorageUnavailableError(extra={"file": name})
+            result.moved.append(name)
+        if local:
+            source.delete(name)
+    return result
 
 
 @transaction.atomic

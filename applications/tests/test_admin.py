@@ -11,6 +11,7 @@ from django.urls import reverse
 from applications.models import Application
 from applications.tests.factories import AcceptedApplicationFactory, ApplicationFactory
 from conftest import domain_snapshot
+from marketflow.admin_base import csv_cell
 from marketflow.tests.factories import MarketFactory
 from tests.admin_support import admin_url, messages_of
 from vendors.models import VendorDocument
@@ -116,8 +117,9 @@ def test_a_decision_needs_a_post_and_rejecting_needs_the_reason_page(application
     [
         (Status.PENDING, ["accept", "reject", "waitlist"]),
         (Status.WAITLISTED, ["accept", "reject"]),
-        (Status.ACCEPTED, []),
-        (Status.REJECTED, []),
+        (Status.ACCEPTED, ["revoke"]),
+        (Status.REJECTED, ["reopen"]),
+        (Status.REVOKED, ["reopen"]),
         (Status.WITHDRAWN, []),
     ],
 )
@@ -360,10 +362,29 @@ def test_the_export_defuses_spreadsheet_formulas(market, organizer_admin):
         vendor=VendorFactory(),
         business_name='=HYPERLINK("http://evil.example","x")',
         message="+1 for the market",
+        phone="+1 (555) 010-0199",
     )
     _header, row = read_csv(organizer_admin.get(admin_url("application", "export")))
     assert row[3] == '\'=HYPERLINK("http://evil.example","x")'
     assert row[8] == "'+1 for the market"
+    assert row[6] == "+1 (555) 010-0199"  # a phone number as written, no apostrophe
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [
+        ("+44 20 7946 0958", "+44 20 7946 0958"),
+        ("-555.0100", "-555.0100"),
+        ("+1 555 0100", "+1 555 0100"),
+        ("+1+SUM(A1:A9)", "'+1+SUM(A1:A9)"),
+        ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
+        ("+\t1", "'+\t1"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("+", "'+"),
+    ],
+)
+def test_csv_cells_keep_phone_numbers_and_defuse_formulas(value, cell):
+    assert csv_cell(value) == cell
 
 
 def test_bulk_reject_of_all_matching_keeps_the_selection_across_pages(market, organizer_admin):

@@ -8,6 +8,7 @@ from applications.services import (
     application_accept,
     application_confirm,
     application_reject,
+    application_reopen,
     application_submit,
     application_waitlist,
 )
@@ -15,7 +16,7 @@ from applications.tests.factories import AcceptedApplicationFactory, Application
 from applications.tokens import confirmation_token
 from marketflow.models import User
 from marketflow.tests.factories import MarketFactory, OrganizerFactory, UserFactory
-from stalls.services import application_withdraw
+from stalls.services import application_revoke, application_withdraw
 from vendors.models import Vendor
 from vendors.tests.factories import VendorFactory
 
@@ -34,8 +35,19 @@ ALLOWED = {
     (Status.WAITLISTED, Status.REJECTED),
     (Status.WAITLISTED, Status.WITHDRAWN),
     (Status.ACCEPTED, Status.WITHDRAWN),
+    # Undoing a decision: reopen a rejection (or a revocation), revoke an acceptance.
+    (Status.REJECTED, Status.PENDING),
+    (Status.REVOKED, Status.PENDING),
+    (Status.ACCEPTED, Status.REVOKED),
 }
-TARGETS = [Status.ACCEPTED, Status.REJECTED, Status.WAITLISTED, Status.WITHDRAWN]
+TARGETS = [
+    Status.ACCEPTED,
+    Status.REJECTED,
+    Status.WAITLISTED,
+    Status.WITHDRAWN,
+    Status.PENDING,
+    Status.REVOKED,
+]
 REVIEWED = [source for source in Status.values if source != Status.UNCONFIRMED]
 EVERY_MOVE = [(source, target) for source in REVIEWED for target in TARGETS]
 
@@ -62,12 +74,14 @@ def move(application, target, *, organizer, vendor_user, reason=""):
         Status.ACCEPTED: application_accept,
         Status.REJECTED: application_reject,
         Status.WAITLISTED: application_waitlist,
+        Status.PENDING: application_reopen,
+        Status.REVOKED: application_revoke,
     }[target]
     return decide(
         user=organizer,
         market_id=application.market_id,
         application_id=application.pk,
-        reason=reason,
+        reason=reason or ("Undone." if target in (Status.PENDING, Status.REVOKED) else ""),
     )
 
 

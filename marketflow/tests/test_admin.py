@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from django.utils.formats import date_format
 
 from applications.models import Application
 from applications.tests.factories import AcceptedApplicationFactory, ApplicationFactory
@@ -374,7 +375,8 @@ def test_weekly_market_days_are_added_and_existing_dates_skipped(market, organiz
 
     assert MarketDay.objects.filter(market=market).count() == 2
     assert messages_of(response) == [
-        f"Added 1 market day(s). Skipped 1 date(s) that already had one: {first_saturday}."
+        "Added 1 market day(s). Skipped 1 date(s) that already had one: "
+        f"{date_format(first_saturday)}."
     ]
 
 

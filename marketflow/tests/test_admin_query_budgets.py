@@ -10,6 +10,7 @@ from applications.models import Application
 from applications.tests.factories import AcceptedApplicationFactory, ApplicationFactory
 from marketflow.models import User
 from marketflow.tests.factories import MarketDayFactory, MarketFactory, OrganizerFactory
+from stalls.models import MarketMessage
 from stalls.tests.factories import BookingFactory, StallFactory
 from tests.admin_support import admin_url, count_queries
 
@@ -48,6 +49,20 @@ def make_applications(market, count):
         ApplicationFactory(market=market)
 
 
+def make_messages(market, count):
+    day = MarketDayFactory(market=market)
+    for number in range(count):
+        MarketMessage.objects.create(
+            market=market,
+            audience="market_day" if number % 2 else "accepted",
+            market_day=day if number % 2 else None,
+            subject=f"Notice {number}",
+            body="Hello.",
+            sent_by=market.organizer,
+            recipients=["a@example.com"],
+        )
+
+
 def make_users(market, count):
     for _number in range(count):
         OrganizerFactory()
@@ -61,9 +76,18 @@ MAKERS = {
     "application": make_applications,
     "vendor": make_applications,  # one vendor per application
     "user": make_users,
+    "marketmessage": make_messages,
 }
 # Upper bounds, so that a fixed-but-wasteful page is noticed too.
-CEILINGS = {"market": 8, "marketday": 8, "stall": 8, "booking": 8, "application": 8, "vendor": 8}
+CEILINGS = {
+    "market": 8,
+    "marketday": 8,
+    "stall": 8,
+    "booking": 8,
+    "application": 8,
+    "vendor": 8,
+    "marketmessage": 8,
+}
 
 
 def rows_of(client, model_name) -> tuple[int, int, int]:

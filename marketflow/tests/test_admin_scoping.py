@@ -199,7 +199,12 @@ def test_an_action_on_another_organizers_ids_changes_nothing(
     assert unchanged(theirs)
     response = organizer_admin.post(
         admin_url(model_name),
-        {"action": action, "_selected_action": [str(theirs.object_of(model_name).pk)]},
+        # "apply": past the confirmation page of the actions that ask first.
+        {
+            "action": action,
+            "_selected_action": [str(theirs.object_of(model_name).pk)],
+            "apply": "yes",
+        },
         follow=True,
     )
     assert response.status_code == 200
@@ -472,4 +477,12 @@ def test_an_organizer_sees_the_admin_apps_without_any_permission_rows(mine, orga
     models = {
         model["object_name"] for app in response.context["app_list"] for model in app["models"]
     }
-    assert models == {"Market", "MarketDay", "Stall", "Booking", "Application", "Vendor"}
+    assert models == {
+        "Market",
+        "MarketDay",
+        "Stall",
+        "Booking",
+        "Application",
+        "Vendor",
+        "MarketMessage",
+    }

@@ -201,3 +201,87 @@ def test_a_signed_in_organizer_visiting_signup_goes_to_the_admin_site(client, or
     client.force_login(organizer)
 
     assert client.get("/signup/")["Location"] == "/admin/"
+
+
+# -- the unverified organizer's way out -------------------------------------------------------
+
+
+def test_an_expired_link_page_offers_a_new_link_and_the_new_link_works(
+    client, django_capture_on_commit_callbacks
+):
+    signup(client, django_capture_on_commit_callbacks)
+    mail.outbox.clear()
+
+    expired = client.get("/signup/verify/not-base64/nonsense/").content.decode()
+    assert 'href="/signup/resend/"' in expired and "sign up again" not in expired
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/signup/resend/", {"email": "LENA@market.example"})
+
+    assert response.status_code == 200
+    assert "a new link to confirm it is on its way" in response.content.decode()
+    (message,) = mail.outbox
+    assert message.to == ["lena@market.example"]
+    assert client.get(link_in(message)).status_code == 200
+    assert User.objects.get().is_active
+
+
+def test_a_new_link_is_sent_to_unverified_sign_ups_only_with_the_same_answer(
+    client, organizer, vendor_user, django_capture_on_commit_callbacks
+):
+    answers = set()
+    for email in (organizer.email, vendor_user.email, "nobody@example.com"):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post("/signup/resend/", {"email": email})
+        main = re.search(r"<main.*</main>", response.content.decode(), re.DOTALL).group(0)
+        answers.add((response.status_code, main))
+    assert len(answers) == 1
+    assert mail.outbox == []
+
+
+def test_the_resend_page_refuses_a_bad_address_and_is_rate_limited(client, settings, db):
+    response = client.post("/signup/resend/", {"email": "not-an-address"})
+    assert response.status_code == 200
+    assert "Enter a valid email address." in response.content.decode()
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "sign_in": "1/hour",
+        },
+    }
+    client.post("/signup/resend/", {"email": "a@example.com"})
+    assert client.post("/signup/resend/", {"email": "a@example.com"}).status_code == 429
+
+
+def test_a_password_reset_of_an_unverified_sign_up_sends_the_verification_link(
+    client, django_capture_on_commit_callbacks
+):
+    signup(client, django_capture_on_commit_callbacks)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/accounts/password-reset/", {"email": "lena@market.example"})
+
+    assert response.status_code == 302
+    (message,) = mail.outbox
+    assert link_in(message).startswith("/signup/verify/")
+    client.get(link_in(message))
+    assert User.objects.get().is_active
+
+
+def test_sign_in_pages_lead_to_a_new_link_and_the_admin_to_password_reset(client, db):
+    assert b'href="/signup/resend/"' in client.get("/accounts/sign-in/").content
+    admin_sign_in = client.get("/admin/login/").content.decode()
+    assert 'href="/admin/password_reset/"' in admin_sign_in
+    reset = client.get("/admin/password_reset/")
+    assert reset.status_code == 200
+    assert "pages/password_reset.html" in [t.name for t in reset.templates]
+
+
+def test_a_refused_admin_sign_in_points_to_a_new_confirmation_link(client, db):
+    from marketflow.tests.factories import OrganizerFactory
+
+    user = OrganizerFactory(is_active=False, email="new@market.example")
+    response = client.post("/admin/login/", {"username": user.email, "password": "x" * 12})
+    assert response.status_code == 200
+    assert "new confirmation link at /signup/resend/" in response.content.decode()

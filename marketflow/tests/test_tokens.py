@@ -332,3 +332,16 @@ def test_me_for_a_vendor_signed_in_with_a_session(vendor_user):
 
 def test_me_for_nobody_is_401(anon_client):
     assert_error(anon_client.get("/api/me/"), 401, "not_authenticated")
+
+
+def test_the_token_s_user_is_the_stored_user_field_by_field(organizer):
+    """The authentication builds ``request.user`` from its own statement's row: every field
+    must come back as the ORM loads it (a field needing a database converter would not)."""
+    from marketflow.authentication import TokenAuthentication
+
+    secret, _ = sign_in(organizer)
+    user, token = TokenAuthentication().authenticate_credentials(secret.encode())
+    stored = User.objects.get(pk=organizer.pk)
+    for field in User._meta.concrete_fields:
+        assert getattr(user, field.attname) == getattr(stored, field.attname), field.name
+    assert token.pk == ApiToken.objects.get(user=organizer).pk

@@ -173,10 +173,10 @@ def test_an_unpaid_booking_is_cancelled(tenant, organizer_admin):
     assert not Booking.objects.filter(pk=tenant.booking.pk).exists()
 
 
-def bulk(client, action, bookings):
+def bulk(client, action, bookings, **extra):
     return client.post(
         admin_url("booking"),
-        {"action": action, "_selected_action": [booking.pk for booking in bookings]},
+        {"action": action, "_selected_action": [booking.pk for booking in bookings], **extra},
         follow=True,
     )
 
@@ -204,7 +204,7 @@ def test_bulk_cancel_reports_the_paid_bookings_it_kept(tenant, organizer_admin):
     other = second_booking(tenant)
     Booking.objects.filter(pk=tenant.booking.pk).update(payment_status="paid")
 
-    response = bulk(organizer_admin, "cancel_bookings", [tenant.booking, other])
+    response = bulk(organizer_admin, "cancel_bookings", [tenant.booking, other], apply="yes")
 
     assert list(Booking.objects.values_list("pk", flat=True)) == [tenant.booking.pk]
     assert messages_of(response) == [
@@ -212,6 +212,26 @@ def test_bulk_cancel_reports_the_paid_bookings_it_kept(tenant, organizer_admin):
         "1 booking(s) not cancelled: This booking is paid. Record the refund (set it to unpaid) "
         f"before cancelling it. ({tenant.booking})",
     ]
+
+
+def test_bulk_cancel_asks_first_saying_what_happens_to_each_fee(tenant, organizer_admin):
+    other = second_booking(tenant)
+    Booking.objects.filter(pk=tenant.booking.pk).update(payment_status="paid")
+    before = domain_snapshot()
+
+    page = bulk(organizer_admin, "cancel_bookings", [tenant.booking, other])
+
+    assert domain_snapshot() == before
+    assert page.templates[0].name == "marketflow_admin/cancel_bookings.html"
+    notes = {booking.pk: note for booking, note in page.context["bookings"]}
+    assert notes == {
+        tenant.booking.pk: "Paid 25.00 EUR: it is not cancelled until you record the refund "
+        "(mark it unpaid).",
+        other.pk: "The fee of 25.00 EUR is unpaid: the vendor no longer owes it; nothing is "
+        "refunded.",
+    }
+    content = page.content.decode()
+    assert 'name="apply" value="yes"' in content and 'value="cancel_bookings"' in content
 
 
 # -- the stall board -----------------------------------------------------------------------------
@@ -336,6 +356,44 @@ def test_cancelling_from_the_board(tenant, organizer_admin):
     )
     assert not Booking.objects.exists()
     assert messages_of(response) == ["Booking cancelled."]
+
+
+def test_cancelling_from_the_board_asks_first(tenant, organizer_admin):
+    board = organizer_admin.get(board_url(tenant.market_day)).content.decode()
+    confirm_url = reverse(
+        "admin:stalls_booking_board_cancel", args=[tenant.market_day.pk, tenant.booking.pk]
+    )
+    waived = Booking.objects.filter(pk=tenant.booking.pk)
+
+    assert f'href="{confirm_url}"' in board
+    assert 'value="cancel"' not in board  # no form cancels straight from the board
+    page = organizer_admin.get(confirm_url)
+    assert [note for _booking, note in page.context["bookings"]] == [
+        "The fee of 25.00 EUR is unpaid: the vendor no longer owes it; nothing is refunded."
+    ]
+    content = page.content.decode()
+    assert f'action="{board_url(tenant.market_day)}"' in content
+    assert 'name="operation" value="cancel"' in content
+    waived.update(payment_status="waived")
+    page = organizer_admin.get(confirm_url)
+    assert page.context["bookings"][0][1] == "Fee waived: nothing is owed and nothing is refunded."
+    assert Booking.objects.filter(pk=tenant.booking.pk).exists()
+
+
+def test_the_board_cancel_page_of_another_organizers_booking_is_not_found(
+    tenant, organizer_admin, other_organizer
+):
+    theirs = build_tenant(other_organizer)
+
+    mixed = reverse(
+        "admin:stalls_booking_board_cancel", args=[tenant.market_day.pk, theirs.booking.pk]
+    )
+    foreign = reverse(
+        "admin:stalls_booking_board_cancel", args=[theirs.market_day.pk, theirs.booking.pk]
+    )
+
+    assert organizer_admin.get(mixed).status_code == 404
+    assert organizer_admin.get(foreign).status_code == 404
 
 
 def test_a_refusal_on_the_board_is_an_error_message_and_changes_nothing(tenant, organizer_admin):

@@ -434,3 +434,19 @@ def test_me_bookings_lists_my_bookings(vendor_client, vendor, market, market_day
 
 def test_me_bookings_for_an_organizer_is_403(organizer_client):
     assert_error(organizer_client.get("/api/me/bookings/"), 403, "not_a_vendor")
+
+
+def test_me_bookings_lists_the_soonest_market_day_first_across_pages(vendor_client, vendor):
+    today = datetime.date.today()
+    made = []
+    for days in (30, 3, 60, 10, 3):  # booked in this order; two on one date
+        day = MarketDayFactory(date=today + datetime.timedelta(days=days))
+        made.append((day.date, BookingFactory(market_day=day, vendor=vendor)))
+
+    listed, url = [], "/api/me/bookings/?page_size=2"
+    while url:
+        page = vendor_client.get(url).json()
+        listed += [row["date"] for row in page["results"]]
+        url = page["next"]
+
+    assert listed == sorted(str(date) for date, _booking in made)

@@ -4,6 +4,8 @@ import datetime
 import uuid
 
 import pytest
+from django.core import mail
+from django.utils.formats import date_format
 
 from applications.models import Application
 from applications.tests.factories import AcceptedApplicationFactory, ApplicationFactory
@@ -538,3 +540,36 @@ def test_withdrawing_another_vendors_application_is_not_found(
     someone_elses.refresh_from_db()
     assert someone_elses.status == Application.Status.ACCEPTED
     assert Booking.objects.filter(vendor=someone_elses.vendor).exists()
+
+
+def test_a_withdrawal_tells_the_organizer_what_was_released(
+    market, vendor, accepted_application, vendor_user, django_capture_on_commit_callbacks
+):
+    released = BookingFactory(
+        market_day=MarketDayFactory(market=market),
+        stall=StallFactory(market=market, label="B7"),
+        vendor=vendor,
+    )
+    BookingFactory(
+        market_day=MarketDayFactory(market=market), vendor=vendor, payment_status=Paid.PAID
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        application_withdraw(user=vendor_user, application_id=accepted_application.pk)
+
+    (message,) = mail.outbox
+    assert message.to == [market.organizer.email]
+    assert message.subject == f"{accepted_application.business_name} withdrew from {market.name}"
+    date = date_format(released.market_day.date)
+    assert f"- Stall B7 on {date}, fee 25.00 EUR (unpaid)" in message.body
+    assert message.body.count("- Stall ") == 1  # the paid booking is kept, not released
+
+
+def test_a_withdrawal_without_bookings_says_no_stall_was_released(
+    market, accepted_application, vendor_user, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        application_withdraw(user=vendor_user, application_id=accepted_application.pk)
+
+    (message,) = mail.outbox
+    assert "no stall was released" in message.body

@@ -197,3 +197,87 @@ def test_an_activation_link_of_a_vendor_with_an_account_is_refused(client, vendo
     response = client.get(activation_link(vendor_user.vendor))
 
     assert response.status_code == 400
+
+
+def page_messages(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+def test_an_expired_document_uploads_with_a_warning(vendor_page, vendor):
+    response = vendor_page.post(
+        "/vendor/documents/new/",
+        {"document_type": "insurance", "file": pdf(), "expires_on": "2020-01-31"},
+        follow=True,
+    )
+
+    assert VendorDocument.objects.get(vendor=vendor).is_expired
+    (warning,) = response.context["messages"]
+    assert warning.level_tag == "warning"
+    assert "expired on Fri 31 Jan 2020" in str(warning)
+    ok = vendor_page.post(
+        "/vendor/documents/new/",
+        {"document_type": "insurance", "file": pdf(), "expires_on": "2040-01-31"},
+        follow=True,
+    )
+    assert page_messages(ok) == ["Insurance certificate uploaded."]
+
+
+def test_the_portal_offers_replace_and_delete_and_delete_asks_first(vendor_page, vendor):
+    vendor_page.post("/vendor/documents/new/", {"document_type": "insurance", "file": pdf()})
+    document = VendorDocument.objects.get(vendor=vendor)
+    portal = vendor_page.get("/vendor/").content.decode()
+    assert f'href="/vendor/documents/{document.pk}/replace/"' in portal
+    assert f'href="/vendor/documents/{document.pk}/delete/"' in portal
+
+    confirm = vendor_page.get(f"/vendor/documents/{document.pk}/delete/")
+    assert confirm.status_code == 200 and VendorDocument.objects.filter(pk=document.pk).exists()
+    done = vendor_page.post(f"/vendor/documents/{document.pk}/delete/", follow=True)
+    assert page_messages(done)[-1] == "Insurance certificate deleted."
+    assert not VendorDocument.objects.filter(pk=document.pk).exists()
+
+
+def test_deleting_a_document_an_open_application_has_is_a_message(vendor_page, vendor, market):
+    from applications.tests.factories import ApplicationFactory
+
+    vendor_page.post("/vendor/documents/new/", {"document_type": "insurance", "file": pdf()})
+    document = VendorDocument.objects.get(vendor=vendor)
+    ApplicationFactory(market=market, vendor=vendor).documents.add(document)
+
+    response = vendor_page.post(f"/vendor/documents/{document.pk}/delete/", follow=True)
+
+    assert response.status_code == 200
+    *_uploaded, message = page_messages(response)
+    assert market.name in message and "Replace it" in message
+    assert VendorDocument.objects.filter(pk=document.pk).exists()
+
+
+def test_replacing_a_document_from_the_portal(vendor_page, vendor):
+    vendor_page.post("/vendor/documents/new/", {"document_type": "health_permit", "file": pdf()})
+    old = VendorDocument.objects.get(vendor=vendor)
+    page = vendor_page.get(f"/vendor/documents/{old.pk}/replace/").content.decode()
+    assert "Replace your health permit" in page and 'name="document_type"' not in page
+
+    bad = vendor_page.post(f"/vendor/documents/{old.pk}/replace/", {"file": disguised()})
+    assert (
+        bad.status_code == 200 and "Upload a PDF, JPEG, PNG or WebP file." in bad.content.decode()
+    )
+    vendor_page.post(
+        f"/vendor/documents/{old.pk}/replace/", {"file": pdf("new.pdf"), "expires_on": "2039-05-01"}
+    )
+
+    (new,) = VendorDocument.objects.filter(vendor=vendor)
+    assert (new.document_type, new.original_filename) == ("health_permit", "new.pdf")
+    assert new.pk != old.pk
+
+
+def test_another_vendors_document_pages_are_404(vendor_page):
+    from vendors.services import DocumentUpload, vendor_documents_store
+    from vendors.tests.factories import VendorFactory
+
+    (theirs,) = vendor_documents_store(
+        vendor=VendorFactory(), uploads=[DocumentUpload(document_type="insurance", file=pdf())]
+    )
+    for action in ("replace", "delete"):
+        assert vendor_page.get(f"/vendor/documents/{theirs.pk}/{action}/").status_code == 404
+        assert vendor_page.post(f"/vendor/documents/{theirs.pk}/{action}/").status_code == 404
+    assert VendorDocument.objects.filter(pk=theirs.pk).exists()

@@ -1,9 +1,9 @@
 """``manage.py seed_demo``: a demo organizer, market, stalls, market days, vendors and bookings.
 
 Everything is written through the domain services, so the demo obeys the same rules as the
-API. Idempotent: each piece is looked up by its natural key (e-mail, slug, label, date) and
-only what is missing is created, so a second run changes nothing and a run a week later only
-tops the calendar up to eight upcoming market days.
+API. Loaded once: when the demo organizer exists, a run writes nothing (`make run` runs it
+on every start, and what the person changed in the demo stays changed) and only prints the
+logins.
 """
 
 import datetime
@@ -11,6 +11,7 @@ import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
@@ -29,13 +30,15 @@ from marketflow.services import market_create, market_day_create, organizer_crea
 from marketflow.tokens import encode_id
 from stalls.models import Booking, Stall
 from stalls.services import (
+    application_revoke,
     application_withdraw,
     booking_create,
     booking_update_payment,
     stall_create,
+    stall_update,
 )
-from vendors.models import Vendor
-from vendors.services import vendor_account_activate
+from vendors.models import DocumentType, Vendor
+from vendors.services import DocumentUpload, vendor_account_activate
 from vendors.tokens import vendor_activation_token
 
 ORGANIZER_EMAIL = "organizer@example.com"
@@ -66,6 +69,27 @@ MARKET_WEEKDAY = 5  # Saturday
 MARKET_DAY_COUNT = 8
 MARKET_HOURS = (datetime.time(8, 0), datetime.time(13, 0))
 BOOKED_VENDOR_COUNT = 10
+# The second market day: six bookings (two paid), on other stalls than the regulars'.
+SECOND_DAY_STALLS = ["A3", "A4", "A5", "A6", "B1", "B2"]
+SECOND_DAY_PAID = 2
+# Regular vendors (stall label: business name): on the second market day their stalls are free,
+# so the stall board's "fill from regulars" books them.
+REGULARS = {
+    "A1": "Green Acre Farm",
+    "A2": "Sunrise Bakery",
+    "C1": "Cheese Cave",
+    "C2": "Flower Patch",
+}
+# Documents sent with applications (business name: [(type, days until it expires)]): the
+# admin and the portal show their expiry, some of them within weeks.
+DOCUMENTS = {
+    "Green Acre Farm": [(DocumentType.INSURANCE, 300), (DocumentType.HEALTH_PERMIT, 12)],
+    "Sunrise Bakery": [(DocumentType.HEALTH_PERMIT, 20)],
+    "Taco Rueda": [(DocumentType.INSURANCE, 9), (DocumentType.HEALTH_PERMIT, 180)],
+    "Berry Good": [(DocumentType.INSURANCE, 25)],
+}
+# The smallest complete PDF: documents are judged by their content.
+DEMO_PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 Status = Application.Status
 
@@ -141,9 +165,9 @@ VENDORS = [
         [
             ("Goat Milk Soaps", "Hana Novak", ("crafts",)),
             ("Microgreens Lab", "Omar Aziz", ("produce",)),
-            ("Tea Leaf", "Sara Kim", ("beverages",)),
         ],
     ),
+    *_vendors(Status.REVOKED, [("Tea Leaf", "Sara Kim", ("beverages",))]),
 ]
 DEMO_VENDOR = VENDORS[0]  # an accepted vendor who has activated an account
 
@@ -171,6 +195,13 @@ class Command(BaseCommand):
                 "seed_demo creates accounts whose passwords are printed; it runs only with "
                 "DJANGO_DEBUG=1. Pass --force to load it anyway."
             )
+        organizer = User.objects.filter(email=ORGANIZER_EMAIL).first()
+        if organizer is not None:
+            if not organizer.is_organizer:
+                raise CommandError(f"{ORGANIZER_EMAIL} exists and is not an organizer.")
+            self.stdout.write("The demo was loaded before: left as it is.")
+            self._report(organizer)
+            return
         with override_settings(TASKS=NO_TASKS), transaction.atomic():
             organizer = self._organizer()
             market = self._market(organizer)
@@ -178,55 +209,43 @@ class Command(BaseCommand):
             days = self._market_days(organizer, market)
             self._applications(organizer, market)
             self._vendor_account(DEMO_VENDOR, VENDOR_PASSWORD)
+            self._regulars(organizer, market)
             self._bookings(organizer, market, days[0])
-        self._report(organizer, market, days[0])
+            self._second_day_bookings(organizer, market, days[1])
+        self._report(organizer)
 
     def _organizer(self) -> User:
-        organizer = User.objects.filter(email=ORGANIZER_EMAIL).first()
-        if organizer is None:
-            # The paid plan: the demo should not stop at the free plan's limits when explored.
-            return organizer_create(
-                email=ORGANIZER_EMAIL,
-                password=ORGANIZER_PASSWORD,
-                plan=User.Plan.PAID,
-                full_name="Demo Organizer",
-            )
-        if not organizer.is_organizer:
-            raise CommandError(f"{ORGANIZER_EMAIL} exists and is not an organizer.")
-        return organizer
+        # The paid plan: the demo should not stop at the free plan's limits when explored.
+        return organizer_create(
+            email=ORGANIZER_EMAIL,
+            password=ORGANIZER_PASSWORD,
+            plan=User.Plan.PAID,
+            full_name="Demo Organizer",
+        )
 
     def _market(self, organizer: User) -> Market:
-        market = Market.objects.filter(slug=MARKET["slug"]).first()
-        if market is None:
-            return market_create(organizer=organizer, **MARKET)
-        if market.organizer_id != organizer.pk:
+        if Market.objects.filter(slug=MARKET["slug"]).exists():
             raise CommandError(f"The market “{MARKET['slug']}” belongs to another organizer.")
-        return market
+        return market_create(organizer=organizer, **MARKET)
 
     def _stalls(self, organizer: User, market: Market) -> None:
-        existing = set(Stall.objects.filter(market=market).values_list("label", flat=True))
         for label, size_category, price in STALLS:
-            if label not in existing:
-                stall_create(
-                    user=organizer,
-                    market_id=market.pk,
-                    label=label,
-                    size_category=size_category,
-                    price_per_day=price,
-                )
+            stall_create(
+                user=organizer,
+                market_id=market.pk,
+                label=label,
+                size_category=size_category,
+                price_per_day=price,
+            )
 
     def _market_days(self, organizer: User, market: Market) -> list[MarketDay]:
         """The next eight Saturdays, counted from today at the market (today included)."""
         today = market.today()
         first = today + datetime.timedelta(days=(MARKET_WEEKDAY - today.weekday()) % 7)
         dates = [first + datetime.timedelta(weeks=week) for week in range(MARKET_DAY_COUNT)]
-        existing = {
-            day.date: day for day in MarketDay.objects.filter(market=market, date__in=dates)
-        }
         start_time, end_time = MARKET_HOURS
         return [
-            existing.get(date)
-            or market_day_create(
+            market_day_create(
                 user=organizer,
                 market_id=market.pk,
                 date=date,
@@ -237,12 +256,7 @@ class Command(BaseCommand):
         ]
 
     def _applications(self, organizer: User, market: Market) -> None:
-        applied = set(
-            Application.objects.filter(market=market).values_list("vendor__email", flat=True)
-        )
         for demo in VENDORS:
-            if demo.email in applied:
-                continue
             submitted = application_submit(
                 market=market,
                 email=demo.email,
@@ -250,6 +264,7 @@ class Command(BaseCommand):
                 contact_name=demo.contact_name,
                 product_categories=list(demo.categories),
                 message=f"{demo.business_name} would love a stall this season.",
+                documents=self._documents(market, demo),
             )
             # Confirmed at once, as the e-mailed link would.
             application = application_confirm(token=confirmation_token(submitted.pk))
@@ -270,12 +285,51 @@ class Command(BaseCommand):
             application_accept(**decision)
             user = self._vendor_account(demo, password=secrets.token_urlsafe(16))
             application_withdraw(user=user, application_id=application.pk)
+        elif demo.status == Status.REVOKED:
+            # Accepted, then the acceptance revoked by the organizer.
+            application_accept(**decision)
+            application_revoke(**decision, reason="Sold energy drinks, not loose-leaf tea.")
+
+    def _documents(self, market: Market, demo: DemoVendor) -> list[DocumentUpload]:
+        return [
+            DocumentUpload(
+                document_type=document_type,
+                file=ContentFile(DEMO_PDF, name=f"{document_type}.pdf"),
+                expires_on=market.today() + datetime.timedelta(days=days),
+            )
+            for document_type, days in DOCUMENTS.get(demo.business_name, [])
+        ]
+
+    def _regulars(self, organizer: User, market: Market) -> None:
+        vendors = dict(
+            Vendor.objects.filter(
+                business_name__in=REGULARS.values(), applications__market=market
+            ).values_list("business_name", "pk")
+        )
+        for stall in Stall.objects.filter(market=market, label__in=REGULARS):
+            stall_update(
+                user=organizer,
+                market_id=market.pk,
+                stall_id=stall.pk,
+                assigned_vendor_id=vendors[REGULARS[stall.label]],
+            )
+
+    def _second_day_bookings(self, organizer: User, market: Market, market_day: MarketDay):
+        regulars = set(REGULARS.values())
+        vendors = [
+            application.vendor_id
+            for application in Application.objects.filter(market=market, status=Status.ACCEPTED)
+            .exclude(vendor__business_name__in=regulars)
+            .order_by("vendor__business_name")
+        ]
+        stalls = Stall.objects.filter(market=market, label__in=SECOND_DAY_STALLS).order_by("label")
+        for index, (stall, vendor_id) in enumerate(zip(stalls, vendors, strict=False)):
+            payment = Booking.PaymentStatus.PAID if index < SECOND_DAY_PAID else None
+            self._book(organizer, market_day, stall, vendor_id, payment)
 
     def _vendor_account(self, demo: DemoVendor, password: str) -> User:
         """The vendor's sign-in account, activated the way the e-mailed link does it."""
-        vendor = Vendor.objects.select_related("user").get(email=demo.email)
-        if vendor.user is not None:
-            return vendor.user
+        vendor = Vendor.objects.get(email=demo.email)
         return vendor_account_activate(
             uidb64=encode_id(vendor.pk),
             token=vendor_activation_token.make_token(vendor),
@@ -285,8 +339,6 @@ class Command(BaseCommand):
     def _bookings(self, organizer: User, market: Market, market_day: MarketDay) -> None:
         """The first ten accepted vendors on the first ten stalls of the next market day;
         three of them have paid and one fee is waived."""
-        if market_day.status == MarketDay.Status.CANCELLED:  # cancelled since an earlier run
-            return
         vendors = {
             application.vendor.email: application.vendor_id
             for application in Application.objects.filter(
@@ -294,52 +346,46 @@ class Command(BaseCommand):
             ).select_related("vendor")
         }
         stalls = list(Stall.objects.filter(market=market).order_by("label"))
-        booked_stalls = set(
-            Booking.objects.filter(market_day=market_day).values_list("stall_id", flat=True)
-        )
-        booked_vendors = set(
-            Booking.objects.filter(market_day=market_day).values_list("vendor_id", flat=True)
-        )
         accepted = [demo for demo in VENDORS if demo.email in vendors]
         payments = [Booking.PaymentStatus.PAID] * 3 + [Booking.PaymentStatus.WAIVED]
         pairs = zip(accepted[:BOOKED_VENDOR_COUNT], stalls, strict=False)  # 14 vendors, 12 stalls
         for index, (demo, stall) in enumerate(pairs):
-            vendor_id = vendors[demo.email]
-            if vendor_id in booked_vendors or stall.pk in booked_stalls:
-                continue
-            booking = booking_create(
-                user=organizer,
-                market_id=market.pk,
-                market_day_id=market_day.pk,
-                stall_id=stall.pk,
-                vendor_id=vendor_id,
-            )
-            if index < len(payments):
-                booking_update_payment(
-                    user=organizer,
-                    market_id=market.pk,
-                    market_day_id=market_day.pk,
-                    booking_id=booking.pk,
-                    payment_status=payments[index],
-                )
+            payment = payments[index] if index < len(payments) else None
+            self._book(organizer, market_day, stall, vendors[demo.email], payment)
 
-    def _report(self, organizer: User, market: Market, next_day: MarketDay) -> None:
-        applications = Application.objects.filter(market=market)
-        by_status = ", ".join(
-            f"{status} {applications.filter(status=status).count()}" for status in Status.values
+    def _book(self, organizer: User, market_day: MarketDay, stall: Stall, vendor_id, payment):
+        """Book the vendor on the stall that day; record the payment status, if given."""
+        where = {"user": organizer, "market_id": market_day.market_id}
+        booking = booking_create(
+            **where, market_day_id=market_day.pk, stall_id=stall.pk, vendor_id=vendor_id
         )
-        upcoming = MarketDay.objects.filter(market=market, date__gte=market.today()).count()
-        vendor_user = User.objects.get(email=DEMO_VENDOR.email)
-        lines = [
-            "Demo data is ready.",
-            f"  Market:       {market.name} (id {market.pk})",
-            f"  Stalls:       {Stall.objects.filter(market=market).count()}",
-            f"  Market days:  {upcoming} upcoming, the next on {next_day.date:%Y-%m-%d}",
-            f"  Vendors:      {applications.values('vendor').distinct().count()}",
-            f"  Applications: {by_status}",
-            f"  Bookings:     {Booking.objects.filter(market_day=next_day).count()} "
-            "on the next market day",
-            f"  Organizer login: {_login(organizer, ORGANIZER_PASSWORD)}",
-            f"  Vendor login:    {_login(vendor_user, VENDOR_PASSWORD)}",
-        ]
+        if payment is not None:
+            booking_update_payment(
+                **where, market_day_id=market_day.pk, booking_id=booking.pk, payment_status=payment
+            )
+
+    def _report(self, organizer: User) -> None:
+        lines = ["Demo data is ready."]
+        market = Market.objects.filter(slug=MARKET["slug"], organizer=organizer).first()
+        if market is not None:  # unless the person deleted it
+            applications = Application.objects.filter(market=market)
+            by_status = ", ".join(
+                f"{status} {applications.filter(status=status).count()}" for status in Status.values
+            )
+            upcoming = MarketDay.objects.filter(market=market, date__gte=market.today())
+            next_day = upcoming.order_by("date").first()
+            lines += [
+                f"  Market:       {market.name} (id {market.pk})",
+                f"  Stalls:       {Stall.objects.filter(market=market).count()}",
+                f"  Market days:  {upcoming.count()} upcoming"
+                + (f", the next on {next_day.date:%Y-%m-%d}" if next_day else ""),
+                f"  Vendors:      {applications.values('vendor').distinct().count()}",
+                f"  Applications: {by_status}",
+                f"  Bookings:     {Booking.objects.filter(market_day=next_day).count()} "
+                "on the next market day",
+            ]
+        lines.append(f"  Organizer login: {_login(organizer, ORGANIZER_PASSWORD)}")
+        vendor_user = User.objects.filter(email=DEMO_VENDOR.email).first()
+        if vendor_user is not None:
+            lines.append(f"  Vendor login:    {_login(vendor_user, VENDOR_PASSWORD)}")
         self.stdout.write("\n".join(lines))

@@ -13,7 +13,7 @@ def record_methods(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('stalls', '0001_initial'),
+        ('stalls', '0002_decisions_market_message'),
     ]
 
     operations = [

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('auth', '0012_alter_user_first_name_max_length'),
-        ('marketflow', '0005_api_tokens'),
+        ('marketflow', '0006_ops_suppressed_address'),
     ]
 
     operations = [
