@@ -509,6 +509,10 @@ def test_the_board_shows_a_card_payment_and_cancelling_there_refunds_it(
     row = row[: row.index("</tr>")]
     assert "Card (Stripe)" in row and "pi_board" in row
     assert "mark-unpaid" not in row  # a card payment is undone by cancelling: a refund
+    confirm = reverse("admin:stalls_booking_board_cancel", args=[booking.market_day_id, booking.pk])
+    assert confirm in row
+    asked = client.get(confirm).content.decode()
+    assert "cancelling refunds it to the vendor&#x27;s card through Stripe" in asked
 
     response = client.post(board, {"operation": "cancel", "booking": booking.pk}, follow=True)
 
