@@ -31,6 +31,7 @@ from marketflow.forms import add_domain_error_to_form
 from marketflow.models import DocumentType, Market, MarketDay, ProductCategory, User
 from marketflow.selectors import market_list
 from stalls import services as stall_services
+from stalls.admin import StallForm
 from stalls.models import Booking, Stall
 from stalls.selectors import market_day_fill_counts
 from stalls.services import STALL_FIELDS
@@ -115,17 +116,20 @@ class MarketDayInline(ScopedInlineMixin, admin.TabularInline):
         return format_html('<a href="{}">{}</a>', url, _("Open stall board"))
 
 
-class StallInlineForm(forms.ModelForm):
+class StallInlineForm(StallForm):
     class Meta:
         model = Stall
         fields = STALL_FIELDS
         widgets = {
             "label": forms.TextInput(attrs={"size": 8}),
             "size_category": forms.TextInput(attrs={"size": 8}),
-            # A class, not a style attribute: the Content-Security-Policy allows no inline styles.
-            "price_per_day": forms.NumberInput(attrs={"class": "mf-price"}),
             "notes": forms.TextInput(attrs={"size": 24}),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A class, not a style attribute: the Content-Security-Policy allows no inline styles.
+        self.fields["price_per_day"].widget.attrs["class"] = "mf-price"
 
 
 class StallInline(ScopedInlineMixin, admin.TabularInline):
@@ -258,6 +262,13 @@ class MarketAdmin(ScopedModelAdmin):
             _("Activated {count} market(s)."),
             _("{count} market(s) not activated"),
         )
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if isinstance(inline, StallInline):
+            # Prices are typed in the market's currency, which this very form may change.
+            kwargs["form_kwargs"] = {"market": obj}
+        return kwargs
 
     def save_formset(self, request, form, formset, change):
         market = form.instance

@@ -4,8 +4,9 @@ vendors) done through ``stalls.services``."""
 
 import uuid
 
+from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
@@ -19,12 +20,12 @@ from marketflow.admin_base import (
     adopt,
     call_service,
     csv_response,
-    format_money,
     market_filter,
-    money_amount,
     when_filter,
 )
+from marketflow.currencies import format_money, money_amount
 from marketflow.errors import DomainError, MarketDayNotFoundError
+from marketflow.forms import MoneyField
 from marketflow.models import MarketDay
 from marketflow.selectors import market_day_get_for_user
 from stalls import services
@@ -43,8 +44,50 @@ PAYMENT_BUTTONS = {
 # -- stalls ------------------------------------------------------------------------------------
 
 
+class StallForm(forms.ModelForm):
+    """A stall's fields, its price typed in units of its market's currency: the stall's own
+    page and the stall rows of the market's page. ``market`` is the stall's market; without
+    it, the form reads it from the stall or from the market chosen on the form."""
+
+    price_per_day = MoneyField(label=_("Price per day"), required=False)
+
+    class Meta:
+        model = Stall
+        fields = ["market", *services.STALL_FIELDS]
+
+    def __init__(self, *args, market=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.market = market or self._stall_market()
+        self.use_market_currency()
+
+    def full_clean(self):
+        # The market's own form may have just changed its currency: prices are typed in it.
+        self.use_market_currency()
+        super().full_clean()
+
+    def use_market_currency(self) -> None:
+        price = self.fields["price_per_day"]
+        if self.market is not None:
+            price.currency = self.market.currency
+        price.help_text = _("In %(currency)s, e.g. %(example)s.") % {
+            "currency": price.currency if self.market is not None else _("the market’s currency"),
+            "example": price.prepare_value(2500),
+        }
+
+    def _stall_market(self):
+        if "market" not in self.fields:
+            return self.instance.market if self.instance.market_id is not None else None
+        if not self.is_bound:
+            return None
+        try:
+            return self.fields["market"].clean(self.data.get(self.add_prefix("market")))
+        except ValidationError:
+            return None  # the market field says what is wrong
+
+
 @admin.register(Stall)
 class StallAdmin(ScopedModelAdmin):
+    form = StallForm
     list_display = ["label", "market", "size_category", "price", "assigned_vendor"]
     list_filter = [market_filter("market"), ("assigned_vendor", admin.EmptyFieldListFilter)]
     list_select_related = ["market", "assigned_vendor"]
@@ -64,7 +107,7 @@ class StallAdmin(ScopedModelAdmin):
 
     @admin.display(description=_("price per day"), ordering="price_per_day")
     def price(self, stall):
-        return format_money(stall.price_per_day, stall.market.currency)
+        return format_money(stall.price_per_day, stall.market.currency, empty="–")
 
     def save_model(self, request, obj, form, change):
         data = {

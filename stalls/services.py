@@ -19,10 +19,10 @@ from applications.selectors import (
 )
 from applications.services import application_mark_withdrawn
 from marketflow.audit import ADDITION, CHANGE, DELETION, audit_record, audit_records
+from marketflow.currencies import format_money
 from marketflow.errors import MarketDayCancelledError, MarketDayInPastError
 from marketflow.models import MarketDay, User
 from marketflow.selectors import market_day_get_for_update, market_get
-from marketflow.templatetags.money import money
 from marketflow.validation import full_clean, only_fields
 from stalls.errors import (
     BookingPaidError,
@@ -117,7 +117,7 @@ def _where(booking: Booking) -> str:
 
 
 def _fee(booking: Booking) -> str:
-    return money(booking.fee_cents, booking.market_day.market.currency)
+    return format_money(booking.fee_cents, booking.market_day.market.currency)
 
 
 def _audit_cancelled(user: User, bookings: list[Booking], describe: Callable) -> None:
