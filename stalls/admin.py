@@ -26,11 +26,11 @@ from marketflow.admin_base import (
 from marketflow.currencies import format_money, money_amount
 from marketflow.errors import DomainError, MarketDayNotFoundError
 from marketflow.forms import MoneyField
-from marketflow.models import MarketDay
+from marketflow.models import MarketDay, ProductCategory
 from marketflow.selectors import market_day_get_for_user
 from stalls import services
 from stalls.models import Booking, Stall
-from stalls.selectors import booking_list
+from stalls.selectors import booking_list, market_day_sheet
 from stalls.selectors import market_day_board as board_data
 
 PaymentStatus = Booking.PaymentStatus
@@ -311,6 +311,11 @@ class BookingAdmin(ScopedModelAdmin):
         return [
             path("board/<uuid:market_day_id>/", view(self.board_view), name="stalls_booking_board"),
             path(
+                "board/<uuid:market_day_id>/sheet/",
+                view(self.day_sheet_view),
+                name="stalls_booking_day_sheet",
+            ),
+            path(
                 "board/<uuid:market_day_id>/bookings.csv",
                 view(self.board_csv_view),
                 name="stalls_booking_board_csv",
@@ -370,9 +375,45 @@ class BookingAdmin(ScopedModelAdmin):
             "fees_paid": format_money(board["fees_paid_cents"], currency),
             "market_day_url": reverse("admin:marketflow_marketday_change", args=[market_day.pk]),
             "csv_url": reverse("admin:stalls_booking_board_csv", args=[market_day.pk]),
+            "day_sheet_url": reverse("admin:stalls_booking_day_sheet", args=[market_day.pk]),
             "can_change": self.has_change_permission(request),
         }
         return TemplateResponse(request, "marketflow_admin/stall_board.html", context)
+
+    def day_sheet_view(self, request, market_day_id):
+        """The day on paper: every stall in order with its vendor, what they sell, their
+        phone and the fee's status, and an empty check-in box to tick on the walk round."""
+        market_day = self._market_day(request, market_day_id)
+        currency = market_day.market.currency
+        rows = market_day_sheet(market_day)
+        for row in rows:
+            booking = row["booking"]
+            if booking is not None:
+                booking["categories"] = ", ".join(
+                    str(ProductCategory(code).label) for code in booking["categories"]
+                )
+                booking["fee"] = format_money(booking["fee_cents"], currency)
+                booking["payment_label"] = PaymentStatus(booking["payment_status"]).label
+        booked = [row["booking"] for row in rows if row["booking"] is not None]
+        unpaid = [
+            booking for booking in booked if booking["payment_status"] == PaymentStatus.UNPAID
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Day sheet: %(market)s, %(date)s")
+            % {"market": market_day.market.name, "date": market_day.date.strftime("%A %d %B %Y")},
+            "opts": self.opts,
+            "market_day": market_day,
+            "rows": rows,
+            "booked_count": len(booked),
+            "free_count": len(rows) - len(booked),
+            "unpaid_count": len(unpaid),
+            "fees_due": format_money(sum(b["fee_cents"] for b in unpaid), currency),
+            "board_url": reverse("admin:stalls_booking_board", args=[market_day.pk]),
+            "market_day_url": reverse("admin:marketflow_marketday_change", args=[market_day.pk]),
+            "unpaid": PaymentStatus.UNPAID,
+        }
+        return TemplateResponse(request, "marketflow_admin/day_sheet.html", context)
 
     def _board_operation(self, request, market_day: MarketDay, data) -> None:
         """One form on the board, one service call; a refusal is an error message."""

@@ -99,17 +99,51 @@ def market_day_board_for_user(*, user: User, market_id: UUID, market_day_id: UUI
     return market_day_board(MarketDay(**day))
 
 
-def market_day_board(market_day: MarketDay) -> dict:
-    """Every stall of the day's market, each with its booking for that day or None, and the
-    day's totals: what ``StallBoardSerializer`` answers, from one ``values()`` query: each
-    stall joined to its booking of the day, of which there is at most one (a unique
-    constraint); stalls/tests/test_board.py holds it to the serializer."""
-    stalls = (
+def stalls_with_day_booking(market_day: MarketDay) -> QuerySet[Stall]:
+    """The stalls of the day's market by label, each joined (as ``booking``) to its booking
+    of that day, of which there is at most one (a unique constraint)."""
+    return (
         Stall.objects.filter(market_id=market_day.market_id)
         .annotate(
             booking=FilteredRelation("bookings", condition=Q(bookings__market_day=market_day))
         )
         .order_by("label")
+    )
+
+
+def market_day_sheet(market_day: MarketDay) -> list[dict]:
+    """The printable day sheet: every stall of the day's market by label with its booked
+    vendor's name, contact, phone and categories and the fee's status, in one query."""
+    stalls = stalls_with_day_booking(market_day).values(
+        "label", "size_category", "booking__id", "booking__fee_cents", "booking__payment_status",
+        "booking__vendor__business_name", "booking__vendor__contact_name",
+        "booking__vendor__phone", "booking__vendor__product_categories",
+    )  # fmt: skip
+    return [
+        {
+            "label": stall["label"],
+            "size_category": stall["size_category"],
+            "booking": None
+            if stall["booking__id"] is None
+            else {
+                "business_name": stall["booking__vendor__business_name"],
+                "contact_name": stall["booking__vendor__contact_name"],
+                "phone": stall["booking__vendor__phone"],
+                "categories": stall["booking__vendor__product_categories"] or [],
+                "fee_cents": stall["booking__fee_cents"],
+                "payment_status": stall["booking__payment_status"],
+            },
+        }
+        for stall in stalls
+    ]
+
+
+def market_day_board(market_day: MarketDay) -> dict:
+    """Every stall of the day's market, each with its booking for that day or None, and the
+    day's totals: what ``StallBoardSerializer`` answers, from one ``values()`` query of
+    ``stalls_with_day_booking``; stalls/tests/test_board.py holds it to the serializer."""
+    stalls = (
+        stalls_with_day_booking(market_day)
         .values(
             "id", "label", "size_category", "price_per_day", "assigned_vendor_id",
             "booking__id", "booking__vendor_id", "booking__vendor__business_name",
