@@ -31,7 +31,7 @@ from marketflow.forms import add_domain_error_to_form
 from marketflow.models import DocumentType, Market, MarketDay, ProductCategory, User
 from marketflow.selectors import market_list
 from stalls import services as stall_services
-from stalls.admin import StallForm
+from stalls.admin import FeeStatementsAdminMixin, StallForm
 from stalls.models import Booking, Stall
 from stalls.selectors import market_day_fill_counts
 from stalls.services import STALL_FIELDS
@@ -144,7 +144,7 @@ class StallInline(ScopedInlineMixin, admin.TabularInline):
 
 
 @admin.register(Market)
-class MarketAdmin(ScopedModelAdmin):
+class MarketAdmin(FeeStatementsAdminMixin, ScopedModelAdmin):
     owner_path = "organizer"
     form = MarketAdminForm
     inlines = [MarketDayInline, StallInline]

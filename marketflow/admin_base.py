@@ -17,6 +17,7 @@ selectors and services.
 import csv
 import datetime
 import json
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from functools import cached_property
@@ -120,15 +121,21 @@ class _Echo:
         return value
 
 
+# A leading + or - followed only by digits and separators is a phone number or an amount: a
+# spreadsheet can read no function or cell reference into it, so it stays as typed.
+PLAIN_NUMBER = re.compile(r"[+-][\d\s().\-/]*")
+
+
 def csv_cell(value) -> str:
     """A cell a spreadsheet shows as text: vendors type business names on a public form, and a
-    leading ``=``, ``+``, ``-`` or ``@`` would make it a formula."""
+    leading ``=``, ``+``, ``-`` or ``@`` would make it a formula. Such a cell gets a leading
+    apostrophe, unless it is a plain number (``+1 555 0100``), which is data, not a formula."""
     if value is None:
         return ""
     if isinstance(value, datetime.datetime):
         return value.isoformat(timespec="seconds")
     text = ", ".join(value) if isinstance(value, list) else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not PLAIN_NUMBER.fullmatch(text):
         return f"'{text}"
     return text
 

@@ -24,13 +24,20 @@ from marketflow.admin_base import (
     when_filter,
 )
 from marketflow.currencies import format_money, money_amount
-from marketflow.errors import DomainError, MarketDayNotFoundError
+from marketflow.errors import DomainError, MarketDayNotFoundError, MarketNotFoundError
 from marketflow.forms import MoneyField
-from marketflow.models import MarketDay, ProductCategory
-from marketflow.selectors import market_day_get_for_user
+from marketflow.models import Market, MarketDay, ProductCategory
+from marketflow.selectors import market_day_get_for_user, market_get
 from stalls import services
 from stalls.models import Booking, Stall
-from stalls.selectors import booking_list, market_day_sheet
+from stalls.selectors import (
+    booked_vendor_get,
+    booking_list,
+    market_day_sheet,
+    market_fee_statements,
+    market_fee_totals,
+    vendor_fee_statements,
+)
 from stalls.selectors import market_day_board as board_data
 
 PaymentStatus = Booking.PaymentStatus
@@ -524,3 +531,114 @@ def parse_id(value) -> uuid.UUID | None:
         return uuid.UUID(str(value))
     except (TypeError, ValueError):
         return None
+
+
+# -- fee statements of a market (mixed into the market's admin) -------------------------------
+
+
+class FeeStatementsAdminMixin:
+    """ "Fees by vendor" on a market's admin: every vendor booked on any of its days with what
+    they owe, paid and were let off, a statement per vendor and the whole as CSV."""
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<uuid:market_id>/fees/", view(self.fees_view), name="marketflow_market_fees"),
+            path(
+                "<uuid:market_id>/fees.csv",
+                view(self.fees_csv_view),
+                name="marketflow_market_fees_csv",
+            ),
+            path(
+                "<uuid:market_id>/fees/<uuid:vendor_id>/",
+                view(self.fee_statement_view),
+                name="marketflow_market_fee_statement",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _fees_market(self, request, market_id) -> Market:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            return market_get(user=request.user, market_id=market_id)
+        except MarketNotFoundError:
+            raise Http404(_("No market matches the given query.")) from None
+
+    def _fees_context(self, request, market: Market, title) -> dict:
+        return {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "opts": self.opts,
+            "market": market,
+            "market_url": reverse("admin:marketflow_market_change", args=[market.pk]),
+            "fees_url": reverse("admin:marketflow_market_fees", args=[market.pk]),
+        }
+
+    def fees_view(self, request, market_id):
+        market = self._fees_market(request, market_id)
+        vendors = [
+            {
+                **row,
+                "statement_url": reverse(
+                    "admin:marketflow_market_fee_statement", args=[market.pk, row["vendor_id"]]
+                ),
+            }
+            for row in market_fee_statements(market=market)
+        ]
+        context = {
+            **self._fees_context(
+                request, market, _("Fees by vendor: %(market)s") % {"market": market}
+            ),
+            "vendors": vendors,
+            "totals": market_fee_totals(market=market),
+            "csv_url": reverse("admin:marketflow_market_fees_csv", args=[market.pk]),
+        }
+        return TemplateResponse(request, "marketflow_admin/fee_statements.html", context)
+
+    def fee_statement_view(self, request, market_id, vendor_id):
+        market = self._fees_market(request, market_id)
+        vendor = booked_vendor_get(market=market, vendor_id=vendor_id)
+        if vendor is None:
+            raise Http404(_("No vendor matches the given query."))
+        (statement,) = vendor_fee_statements(vendor_id=vendor.pk, market=market)  # booked
+        context = {
+            **self._fees_context(
+                request,
+                market,
+                _("Fee statement: %(vendor)s at %(market)s")
+                % {"vendor": vendor.business_name, "market": market},
+            ),
+            "vendor": vendor,
+            "statement": statement,
+            "vendor_url": reverse("admin:vendors_vendor_change", args=[vendor.pk]),
+        }
+        return TemplateResponse(request, "marketflow_admin/fee_statement.html", context)
+
+    def fees_csv_view(self, request, market_id):
+        market = self._fees_market(request, market_id)
+        currency = market.currency
+        header = [
+            "business name",
+            "contact name",
+            "e-mail",
+            "phone",
+            "days booked",
+            f"due ({currency})",
+            f"paid ({currency})",
+            f"waived ({currency})",
+        ]
+        rows = (
+            [
+                row["vendor__business_name"],
+                row["vendor__contact_name"],
+                row["vendor__email"],
+                row["vendor__phone"],
+                row["days_booked"],
+                money_amount(row["due_cents"], currency),
+                money_amount(row["paid_cents"], currency),
+                money_amount(row["waived_cents"], currency),
+            ]
+            for row in market_fee_statements(market=market)
+        )
+        return csv_response(f"fees-{market.slug}.csv", header, rows)
