@@ -24,6 +24,7 @@ docs_csp = csp_replace(
 market_patterns = [
     path("", core_views.MarketDetailView.as_view(), name="market-detail"),
     path("stalls/", stall_views.StallListCreateView.as_view(), name="stall-list"),
+    path("fees/", stall_views.MarketFeesView.as_view(), name="market-fees"),
     path("stalls/<uuid:stall_id>/", stall_views.StallDetailView.as_view(), name="stall-detail"),
     path("market-days/", core_views.MarketDayListCreateView.as_view(), name="market-day-list"),
     path(

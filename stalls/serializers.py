@@ -158,3 +158,58 @@ def vendor_booking_data(rows) -> list[dict]:
         }
         for row in rows
     ]
+
+
+class FeeVendorSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    business_name = serializers.CharField()
+    contact_name = serializers.CharField()
+    email = serializers.EmailField()
+    phone = serializers.CharField()
+
+
+class FeeTotalsSerializer(serializers.Serializer):
+    days_booked = serializers.IntegerField(help_text="Bookings on the market's days.")
+    due_cents = serializers.IntegerField(
+        help_text="Unpaid fees of days that take place (a cancelled day's fee is not due)."
+    )
+    paid_cents = serializers.IntegerField()
+    waived_cents = serializers.IntegerField()
+
+
+class VendorFeesSerializer(FeeTotalsSerializer):
+    vendor = FeeVendorSerializer()
+
+
+class MarketFeesSerializer(FeeTotalsSerializer):
+    """Fees owed per vendor across every day of a market, in cents of its ``currency``."""
+
+    market_id = serializers.UUIDField()
+    currency = serializers.CharField()
+    vendors = VendorFeesSerializer(many=True)
+
+
+TOTALS = ("days_booked", "due_cents", "paid_cents", "waived_cents")
+
+
+def market_fees_data(*, market, vendor_rows, totals: dict) -> dict:
+    """What ``MarketFeesSerializer`` says, from ``market_fee_statements`` rows and
+    ``market_fee_totals``; stalls/tests/test_fee_statements.py holds it to the serializer."""
+    return {
+        "market_id": str(market.pk),
+        "currency": market.currency,
+        **{name: totals[name] for name in TOTALS},
+        "vendors": [
+            {
+                "vendor": {
+                    "id": str(row["vendor_id"]),
+                    "business_name": row["vendor__business_name"],
+                    "contact_name": row["vendor__contact_name"],
+                    "email": row["vendor__email"],
+                    "phone": row["vendor__phone"],
+                },
+                **{name: row[name] for name in TOTALS},
+            }
+            for row in vendor_rows
+        ],
+    }

@@ -13,11 +13,13 @@ from stalls.serializers import (
     BookingCreateSerializer,
     BookingReadSerializer,
     BookingUpdateSerializer,
+    MarketFeesSerializer,
     StallBoardSerializer,
     StallCreateSerializer,
     StallReadSerializer,
     StallUpdateSerializer,
     VendorBookingSerializer,
+    market_fees_data,
     stall_data,
     vendor_booking_data,
 )
@@ -93,6 +95,23 @@ class StallBoardView(MarketDayScopedView):
         return Response(
             selectors.market_day_board_for_user(
                 user=request.user, market_id=market_id, market_day_id=market_day_id
+            )
+        )
+
+
+class MarketFeesView(OrganizerAPIView):
+    """Fees owed per vendor across every day of the market: each booked vendor's days
+    booked, fees due (unpaid, on days that take place), paid and waived, and the totals."""
+
+    serializer_class = MarketFeesSerializer
+
+    def get(self, request, market_id):
+        market = self.get_market()
+        return Response(
+            market_fees_data(
+                market=market,
+                vendor_rows=selectors.market_fee_statements(market=market),
+                totals=selectors.market_fee_totals(market=market),
             )
         )
 

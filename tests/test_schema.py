@@ -33,6 +33,7 @@ KNOWN_ERRORS = {
     ("PATCH", "/api/markets/{market_id}/"): {400, 401, 403, 404, 409},
     ("DELETE", "/api/markets/{market_id}/"): {401, 403, 404, 409},
     ("GET", "/api/markets/{market_id}/stalls/"): {401, 403, 404},
+    ("GET", "/api/markets/{market_id}/fees/"): {401, 403, 404},
     ("POST", "/api/markets/{market_id}/stalls/"): {400, 401, 403, 404, 409},
     ("GET", "/api/markets/{market_id}/stalls/{stall_id}/"): {401, 403, 404},
     ("PATCH", "/api/markets/{market_id}/stalls/{stall_id}/"): {400, 401, 403, 404, 409},

@@ -63,6 +63,7 @@ FOREIGN_OBJECT_CASES = [
     ("post", "/api/markets/{their_market}/applications/{their_application}/waitlist/", None),
     ("get", "/api/markets/{their_market}/applications/{their_application}/documents/", None),
     ("get", "/api/markets/{their_market}/vendors/", None),
+    ("get", "/api/markets/{their_market}/fees/", None),
 ]
 
 MIXED_ID_CASES = [
@@ -254,7 +255,7 @@ def test_organizers_cannot_use_vendor_endpoints(organizer_client, world, method,
 
 
 def test_role_routes_cover_the_api():
-    assert len(organizer_routes()) == 29
+    assert len(organizer_routes()) == 30
     assert len(vendor_routes()) == 5
 
 

@@ -4,6 +4,7 @@ unpaid fee is not due. An organizer sees only their markets, a vendor only their
 
 import csv
 import io
+import json
 
 import pytest
 from django.test import Client
@@ -15,6 +16,7 @@ from marketflow.models import MarketDay
 from marketflow.tests.factories import MarketDayFactory, MarketFactory, UserFactory
 from stalls.models import Booking
 from stalls.selectors import market_fee_statements, market_fee_totals, vendor_fee_statements
+from stalls.serializers import MarketFeesSerializer, market_fees_data
 from stalls.tests.factories import BookingFactory, StallFactory
 from tests.admin_support import count_queries
 from vendors.tests.factories import VendorFactory
@@ -196,3 +198,28 @@ def test_the_portal_statement_costs_the_same_for_1_and_20_days(vendor_user, vend
     queries_for_twenty, response = count_queries(lambda: portal.get("/vendor/fees/"))
     assert len(response.context["statements"][0]["lines"]) == 20
     assert queries_for_twenty == queries_for_one
+
+
+def test_the_api_answers_fees_by_vendor_as_its_schema_says(market, season, organizer_client):
+    response = organizer_client.get(f"/api/markets/{market.pk}/fees/")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["currency"], body["due_cents"], body["paid_cents"]) == ("EUR", 2500, 5500)
+    bakery = next(row for row in body["vendors"] if row["vendor"]["id"] == str(season["bakery"].pk))
+    assert bakery["vendor"]["phone"] == "+1 555 0100"
+    assert (bakery["days_booked"], bakery["due_cents"], bakery["waived_cents"]) == (4, 2500, 2000)
+    # The fast path says exactly what the serializer says.
+    expected = MarketFeesSerializer(
+        market_fees_data(
+            market=market,
+            vendor_rows=market_fee_statements(market=market),
+            totals=market_fee_totals(market=market),
+        )
+    ).data
+    assert body == json.loads(json.dumps(expected, default=str))
+
+
+def test_the_api_refuses_fees_to_vendors_and_strangers(market, vendor_client, client):
+    assert vendor_client.get(f"/api/markets/{market.pk}/fees/").status_code == 403
+    assert client.get(f"/api/markets/{market.pk}/fees/").status_code == 401
