@@ -418,7 +418,6 @@ class BookingAdmin(ScopedModelAdmin):
             "fees_due": format_money(sum(b["fee_cents"] for b in unpaid), currency),
             "board_url": reverse("admin:stalls_booking_board", args=[market_day.pk]),
             "market_day_url": reverse("admin:marketflow_marketday_change", args=[market_day.pk]),
-            "unpaid": PaymentStatus.UNPAID,
         }
         return TemplateResponse(request, "marketflow_admin/day_sheet.html", context)
 
@@ -537,7 +536,7 @@ def parse_id(value) -> uuid.UUID | None:
 
 
 class FeeStatementsAdminMixin:
-    """ "Fees by vendor" on a market's admin: every vendor booked on any of its days with what
+    """Fees by vendor on a market's admin: every vendor booked on any of its days with what
     they owe, paid and were let off, a statement per vendor and the whole as CSV."""
 
     def get_urls(self):

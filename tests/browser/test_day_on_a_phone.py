@@ -9,7 +9,12 @@ from pathlib import Path
 import pytest
 
 from applications.tests.factories import AcceptedApplicationFactory
-from marketflow.tests.factories import MarketDayFactory, MarketFactory, OrganizerFactory
+from marketflow.tests.factories import (
+    MarketDayFactory,
+    MarketFactory,
+    OrganizerFactory,
+    UserFactory,
+)
 from stalls.models import Booking
 from stalls.tests.factories import BookingFactory, StallFactory
 from vendors.tests.factories import VendorFactory
@@ -154,3 +159,23 @@ def test_the_day_sheet_prints_as_a_table_without_the_admin_around_it(
     assert page.locator("#day-sheet").evaluate("t => getComputedStyle(t).display") == "table"
     assert "Riverside Farmers Market" in page.inner_text(".sheet-head h1")
     save(page, "day-sheet-print")
+
+
+def test_a_vendor_reads_their_fees_on_a_phone(live_server, phone_page, market_day):
+    vendor = Booking.objects.get(stall__label="A2").vendor
+    vendor.user = UserFactory(email=vendor.email)
+    vendor.save(update_fields=["user", "updated_at"])
+    page = phone_page
+    page.goto(f"{live_server.url}/accounts/sign-in/")
+    page.fill("input[name=username]", vendor.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit], input[type=submit]")
+    page.wait_for_url("**/vendor/")
+
+    page.click("text=Your stall fees")
+    page.wait_for_selector(".fee-statement")
+
+    assert "Due 0.00 EUR" in page.inner_text(".fee-statement")
+    assert "paid 25.00 EUR" in page.inner_text(".fee-statement")
+    assert not page.evaluate(PAGE_SCROLLS_SIDEWAYS)
+    save(page, "vendor-fees-phone-390")
