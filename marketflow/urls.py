@@ -111,6 +111,7 @@ api_patterns = [
         name="me-application-withdraw",
     ),
     path("me/bookings/", stall_views.MeBookingListView.as_view(), name="me-booking-list"),
+    path("me/fees/", stall_views.MeFeesView.as_view(), name="me-fees"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
         "docs/",

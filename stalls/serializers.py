@@ -213,3 +213,54 @@ def market_fees_data(*, market, vendor_rows, totals: dict) -> dict:
             for row in vendor_rows
         ],
     }
+
+
+class FeeLineSerializer(serializers.Serializer):
+    booking_id = serializers.UUIDField()
+    date = serializers.DateField()
+    day_status = serializers.CharField(help_text="`cancelled`: the fee is not due.")
+    stall_label = serializers.CharField()
+    fee_cents = serializers.IntegerField()
+    payment_status = serializers.ChoiceField(choices=Booking.PaymentStatus.choices)
+    paid_at = serializers.DateTimeField(allow_null=True)
+
+
+class VendorMarketFeesSerializer(FeeTotalsSerializer):
+    """The signed-in vendor's fees at one market, in cents of its ``currency``."""
+
+    market_id = serializers.UUIDField()
+    market_name = serializers.CharField()
+    currency = serializers.CharField()
+    lines = FeeLineSerializer(many=True)
+
+
+class MeFeesSerializer(serializers.Serializer):
+    markets = VendorMarketFeesSerializer(many=True)
+
+
+def vendor_fees_data(statements: list[dict]) -> dict:
+    """What ``MeFeesSerializer`` says, from ``vendor_fee_statements``."""
+    zone = timezone.get_current_timezone()
+    return {
+        "markets": [
+            {
+                "market_id": str(statement["market_id"]),
+                "market_name": statement["market_name"],
+                "currency": statement["currency"],
+                **{name: statement[name] for name in TOTALS},
+                "lines": [
+                    {
+                        "booking_id": str(line["id"]),
+                        "date": line["market_day__date"].isoformat(),
+                        "day_status": line["market_day__status"],
+                        "stall_label": line["stall__label"],
+                        "fee_cents": line["fee_cents"],
+                        "payment_status": line["payment_status"],
+                        "paid_at": datetime_text(line["paid_at"], zone),
+                    }
+                    for line in statement["lines"]
+                ],
+            }
+            for statement in statements
+        ]
+    }

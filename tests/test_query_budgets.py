@@ -112,6 +112,10 @@ def fee_vendor_rows(body) -> int:
     return len(body["vendors"])
 
 
+def my_fee_lines(body) -> int:
+    return sum(len(market["lines"]) for market in body["markets"])
+
+
 def add_my_tokens(s: Setting, n: int):
     for _ in range(n):
         user_token_create(user=s.organizer)
@@ -164,6 +168,7 @@ BUDGETS = {
     ),
     "me/applications": Budget("/api/me/applications/", add_my_applications, 3, as_vendor=True),
     "me/bookings": Budget("/api/me/bookings/", add_my_bookings, 2, as_vendor=True),
+    "me/fees": Budget("/api/me/fees/", add_my_bookings, 4, as_vendor=True, rows_in=my_fee_lines),
     "auth/tokens": Budget("/api/auth/tokens/", add_my_tokens, 2, fixture_rows=1),
 }
 

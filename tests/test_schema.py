@@ -102,6 +102,7 @@ KNOWN_ERRORS = {
     ("GET", "/api/me/applications/"): {401, 403, 404},
     ("POST", "/api/me/applications/{application_id}/withdraw/"): {401, 403, 404, 409},
     ("GET", "/api/me/bookings/"): {401, 403, 404},
+    ("GET", "/api/me/fees/"): {401, 403},
 }
 PUBLIC_OPERATIONS = {
     ("POST", "/api/auth/token/"),

@@ -256,7 +256,7 @@ def test_organizers_cannot_use_vendor_endpoints(organizer_client, world, method,
 
 def test_role_routes_cover_the_api():
     assert len(organizer_routes()) == 30
-    assert len(vendor_routes()) == 5
+    assert len(vendor_routes()) == 6
 
 
 # Credentials.

@@ -11,12 +11,18 @@ from django.test import Client
 from django.urls import reverse
 
 from applications.tests.factories import AcceptedApplicationFactory
+from conftest import token_client
 from marketflow.admin_base import csv_cell
 from marketflow.models import MarketDay
 from marketflow.tests.factories import MarketDayFactory, MarketFactory, UserFactory
 from stalls.models import Booking
 from stalls.selectors import market_fee_statements, market_fee_totals, vendor_fee_statements
-from stalls.serializers import MarketFeesSerializer, market_fees_data
+from stalls.serializers import (
+    MarketFeesSerializer,
+    MeFeesSerializer,
+    market_fees_data,
+    vendor_fees_data,
+)
 from stalls.tests.factories import BookingFactory, StallFactory
 from tests.admin_support import count_queries
 from vendors.tests.factories import VendorFactory
@@ -223,3 +229,29 @@ def test_the_api_answers_fees_by_vendor_as_its_schema_says(market, season, organ
 def test_the_api_refuses_fees_to_vendors_and_strangers(market, vendor_client, client):
     assert vendor_client.get(f"/api/markets/{market.pk}/fees/").status_code == 403
     assert client.get(f"/api/markets/{market.pk}/fees/").status_code == 401
+
+
+def test_a_vendor_reads_their_own_fees_per_market_from_the_api(market, season):
+    bakery = season["bakery"]
+    bakery.user = UserFactory(email=bakery.email)
+    bakery.save(update_fields=["user", "updated_at"])
+
+    body = token_client(bakery.user).get("/api/me/fees/").json()
+
+    eur = next(row for row in body["markets"] if row["market_id"] == str(market.pk))
+    assert (eur["currency"], eur["due_cents"], eur["paid_cents"], eur["waived_cents"]) == (
+        "EUR",
+        2500,
+        2500,
+        2000,
+    )
+    assert [line["day_status"] for line in eur["lines"]][-1] == "cancelled"
+    assert {row["currency"] for row in body["markets"]} == {"EUR", "USD"}
+    statements = vendor_fee_statements(vendor_id=bakery.pk)
+    expected = MeFeesSerializer(vendor_fees_data(statements)).data
+    assert body == json.loads(json.dumps(expected, default=str))
+
+
+def test_the_fees_api_refuses_a_user_without_a_vendor_profile(organizer_client):
+    response = organizer_client.get("/api/me/fees/")
+    assert (response.status_code, response.json()["code"]) == (403, "not_a_vendor")
