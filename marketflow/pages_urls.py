@@ -39,6 +39,7 @@ urlpatterns = [
     ),
     path("vendor/", vendor_pages.vendor_portal, name="vendor-portal"),
     path("vendor/profile/", vendor_pages.profile_edit, name="vendor-profile"),
+    path("vendor/fees/", vendor_pages.fee_statements, name="vendor-fees"),
     path("vendor/documents/new/", vendor_pages.document_upload, name="vendor-document-upload"),
     path(
         "vendor/documents/<uuid:document_id>/replace/",

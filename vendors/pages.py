@@ -16,7 +16,7 @@ from applications.selectors import vendor_application_get, vendor_application_li
 from marketflow.forms import PasswordPairForm
 from marketflow.pages import domain_errors, page, posted
 from stalls import services as stall_services
-from stalls.selectors import vendor_booking_list
+from stalls.selectors import vendor_booking_list, vendor_fee_statements
 from vendors import selectors, services
 from vendors.forms import DocumentReplaceForm, DocumentUploadForm, VendorProfileForm
 
@@ -46,6 +46,15 @@ def vendor_portal(request):
         "documents": selectors.vendor_document_list(vendor=vendor),
     }
     return render(request, "pages/vendor_portal.html", context)
+
+
+@login_required
+@page
+def fee_statements(request):
+    """The vendor's stall fees per market, across all its days: due, paid and waived."""
+    vendor = selectors.vendor_for_user(user=request.user)
+    context = {"vendor": vendor, "statements": vendor_fee_statements(vendor_id=vendor.pk)}
+    return render(request, "pages/vendor_fees.html", context)
 
 
 @login_required
