@@ -1,6 +1,6 @@
 """A manager walks the market with a phone: the stall board and the day sheet at 390 px (and
-at 320 px, and with text at 200%) never scroll the page sideways; a table too wide for the
-screen scrolls inside its own box. The day sheet also prints. Screenshots go to
+at 320 px, and with text at 200%) never scroll sideways: both become one card per stall. The
+day sheet also prints. Screenshots go to
 tests/browser/screenshots/ (named in the test that takes them)."""
 
 import datetime
@@ -90,9 +90,14 @@ def test_the_board_and_the_day_sheet_on_a_phone(live_server, phone_page, market_
     page.wait_for_selector("#stall-board")
     assert page.viewport_size["width"] == 390
     assert not page.evaluate(PAGE_SCROLLS_SIDEWAYS)
-    # The table may be wider than the phone: then it scrolls in its own box, stall in view.
+    # One card per stall, each value with its column's name: nothing scrolls, not even the
+    # board's own box.
     board_box = page.locator(".stall-board .module").first
-    assert board_box.evaluate("box => getComputedStyle(box).overflowX") == "auto"
+    assert board_box.evaluate("box => box.scrollWidth <= box.clientWidth")
+    card = page.locator("#stall-b2")
+    assert card.evaluate("row => getComputedStyle(row).display") == "block"
+    label = "row => getComputedStyle(row.querySelector('td[data-label]'), '::before').content"
+    assert card.evaluate(label) == '"Size: "'
     save(page, "board-phone-390")
 
     # Book a stall from the phone: the controls are on screen and work.
