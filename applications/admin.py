@@ -449,6 +449,7 @@ class ApplicationAdmin(ViewOnlyMixin, ScopedModelAdmin):
             "decision_reason",
             "reviewed_at",
         ).iterator(chunk_size=2000)
+        rows = ((*row[:7], category_labels(row[7]), *row[8:]) for row in rows)
         stamp = timezone.now().strftime("%Y%m%d-%H%M")
         return csv_response(f"applications-{stamp}.csv", header, rows)
 

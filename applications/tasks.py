@@ -11,6 +11,7 @@ from applications.models import UNCONFIRMED_LIFETIME, Application
 from applications.tokens import confirmation_token
 from marketflow.email_tasks import email_task
 from marketflow.emails import absolute_url, templated_email
+from marketflow.models import category_labels
 from vendors.tasks import vendor_activation_url
 
 DECISION_TEMPLATES = {
@@ -68,6 +69,7 @@ def send_application_submitted(*, application_id: str):
         to=[market.organizer.email],
         context={
             "application": application,
+            "categories": category_labels(application.product_categories),
             "market": market,
             "documents": list(application.documents.all()),
             "review_url": absolute_url(

@@ -37,6 +37,7 @@ from marketflow.forms import add_domain_error_to_form
 from marketflow.models import DocumentType, Market, MarketDay, ProductCategory, User
 from marketflow.selectors import market_list, with_email_bounce
 from stalls import services as stall_services
+from stalls.admin import FeeStatementsAdminMixin, StallForm
 from stalls.imports import read_vendor_list
 from stalls.models import Booking, Stall
 from stalls.selectors import market_day_fill_counts
@@ -154,17 +155,20 @@ class MarketDayInline(ScopedInlineMixin, admin.TabularInline):
         return format_html('<a href="{}">{}</a>', url, _("Open stall board"))
 
 
-class StallInlineForm(forms.ModelForm):
+class StallInlineForm(StallForm):
     class Meta:
         model = Stall
         fields = STALL_FIELDS
         widgets = {
             "label": forms.TextInput(attrs={"size": 8}),
             "size_category": forms.TextInput(attrs={"size": 8}),
-            # A class, not a style attribute: the Content-Security-Policy allows no inline styles.
-            "price_per_day": forms.NumberInput(attrs={"class": "mf-price"}),
             "notes": forms.TextInput(attrs={"size": 24}),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A class, not a style attribute: the Content-Security-Policy allows no inline styles.
+        self.fields["price_per_day"].widget.attrs["class"] = "mf-price"
 
 
 class StallInline(ScopedInlineMixin, admin.TabularInline):
@@ -179,7 +183,7 @@ class StallInline(ScopedInlineMixin, admin.TabularInline):
 
 
 @admin.register(Market)
-class MarketAdmin(ScopedModelAdmin):
+class MarketAdmin(FeeStatementsAdminMixin, ScopedModelAdmin):
     owner_path = "organizer"
     form = MarketAdminForm
     inlines = [MarketDayInline, StallInline]
@@ -362,6 +366,13 @@ class MarketAdmin(ScopedModelAdmin):
             _("Activated {count} market(s)."),
             _("{count} market(s) not activated"),
         )
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if isinstance(inline, StallInline):
+            # Prices are typed in the market's currency, which this very form may change.
+            kwargs["form_kwargs"] = {"market": obj}
+        return kwargs
 
     def save_formset(self, request, form, formset, change):
         market = form.instance

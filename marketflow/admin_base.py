@@ -41,7 +41,6 @@ from marketflow.errors import DomainError
 from marketflow.forms import add_domain_error_to_form
 from marketflow.selectors import acts_as_organizer, email_bounced, market_list, scope_queryset
 from marketflow.services import email_suppression_clear
-from marketflow.templatetags.money import ZERO_DECIMAL_CURRENCIES, money
 
 # -- service errors ---------------------------------------------------------------------------
 
@@ -88,7 +87,7 @@ def adopt(instance, saved) -> None:
     instance._state.db = saved._state.db
 
 
-# -- paging and money --------------------------------------------------------------------------
+# -- paging --------------------------------------------------------------------------------
 
 
 class LargeTablePaginator(Paginator):
@@ -116,20 +115,6 @@ class LargeTablePaginator(Paginator):
             return queryset.count()
         (plan,) = json.loads(queryset.order_by().explain(format="json"))
         return int(plan["Plan"]["Plan Rows"])
-
-
-def format_money(cents: int | None, currency: str) -> str:
-    """``25.00 EUR``: the pages' money filter, so both faces show amounts alike."""
-    if cents is None:
-        return "–"
-    return money(cents, currency)
-
-
-def money_amount(cents: int, currency: str) -> str:
-    """The amount alone, as a spreadsheet reads it: ``25.00`` (``2500`` for JPY)."""
-    if currency in ZERO_DECIMAL_CURRENCIES:
-        return str(cents)
-    return f"{cents / 100:.2f}"
 
 
 def person(user) -> str | None:

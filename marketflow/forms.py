@@ -9,6 +9,7 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import NON_FIELD_ERRORS
 
 from marketflow import services
+from marketflow.currencies import money_amount, parse_money
 from marketflow.errors import DomainError
 from marketflow.models import User
 
@@ -32,6 +33,33 @@ def add_domain_error_to_form(form: forms.BaseForm, error: DomainError, *, about:
                 form.add_error(None, f"{prefix}{name.replace('_', ' ')}: {message}")
     if not fields:
         form.add_error(None, f"{prefix}{error.message}")
+
+
+class MoneyField(forms.Field):
+    """An amount typed in units of the market's currency (``25.00``), cleaned to integer
+    cents (``2500``) and shown back as units: every form that takes an amount uses it.
+    ``currency`` may be set after the form is built (the market is known only then)."""
+
+    widget = forms.TextInput
+
+    def __init__(self, *, currency: str = "USD", **kwargs):
+        self.currency = currency
+        super().__init__(**kwargs)
+
+    def widget_attrs(self, widget):
+        return {**super().widget_attrs(widget), "inputmode": "decimal", "autocomplete": "off"}
+
+    def prepare_value(self, value):
+        if isinstance(value, int):
+            return money_amount(value, self.currency)
+        return value
+
+    def to_python(self, value):
+        if value in self.empty_values or not str(value).strip():
+            return None
+        if isinstance(value, int):
+            return value
+        return parse_money(str(value), self.currency)
 
 
 class PasswordPairForm(forms.Form):

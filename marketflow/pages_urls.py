@@ -47,6 +47,7 @@ urlpatterns = [
     path("billing/connect/", billing_pages.connect, name="billing-connect"),
     path("webhooks/stripe/", StripeWebhookView.as_view(), name="stripe-webhook"),
     path("vendor/profile/", vendor_pages.profile_edit, name="vendor-profile"),
+    path("vendor/fees/", vendor_pages.fee_statements, name="vendor-fees"),
     path("vendor/documents/new/", vendor_pages.document_upload, name="vendor-document-upload"),
     path(
         "vendor/documents/<uuid:document_id>/replace/",

@@ -26,6 +26,7 @@ docs_csp = csp_replace(
 market_patterns = [
     path("", core_views.MarketDetailView.as_view(), name="market-detail"),
     path("stalls/", stall_views.StallListCreateView.as_view(), name="stall-list"),
+    path("fees/", stall_views.MarketFeesView.as_view(), name="market-fees"),
     path("stalls/<uuid:stall_id>/", stall_views.StallDetailView.as_view(), name="stall-detail"),
     path("market-days/", core_views.MarketDayListCreateView.as_view(), name="market-day-list"),
     path(
@@ -122,6 +123,7 @@ api_patterns = [
         name="me-application-withdraw",
     ),
     path("me/bookings/", stall_views.MeBookingListView.as_view(), name="me-booking-list"),
+    path("me/fees/", stall_views.MeFeesView.as_view(), name="me-fees"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
         "docs/",

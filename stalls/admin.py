@@ -8,7 +8,7 @@ import uuid
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
@@ -23,19 +23,27 @@ from marketflow.admin_base import (
     adopt,
     call_service,
     csv_response,
-    format_money,
     market_filter,
-    money_amount,
     person,
     when_filter,
 )
-from marketflow.errors import DomainError, MarketDayNotFoundError
-from marketflow.models import MarketDay
-from marketflow.selectors import market_day_get_for_user
+from marketflow.currencies import format_money, money_amount
+from marketflow.errors import DomainError, MarketDayNotFoundError, MarketNotFoundError
+from marketflow.forms import MoneyField
+from marketflow.models import Market, MarketDay, category_labels
+from marketflow.selectors import market_day_get_for_user, market_get
 from stalls import services
 from stalls.models import Booking, MarketMessage, Stall
 from stalls.payments import is_paid_by_card
-from stalls.selectors import booking_get, booking_list
+from stalls.selectors import (
+    booked_vendor_get,
+    booking_get,
+    booking_list,
+    market_day_sheet,
+    market_fee_statements,
+    market_fee_totals,
+    vendor_fee_statements,
+)
 from stalls.selectors import market_day_board as board_data
 
 PaymentStatus = Booking.PaymentStatus
@@ -75,8 +83,50 @@ def cancellation_fee_note(booking: Booking) -> str:
 # -- stalls ------------------------------------------------------------------------------------
 
 
+class StallForm(forms.ModelForm):
+    """A stall's fields, its price typed in units of its market's currency: the stall's own
+    page and the stall rows of the market's page. ``market`` is the stall's market; without
+    it, the form reads it from the stall or from the market chosen on the form."""
+
+    price_per_day = MoneyField(label=_("Price per day"), required=False)
+
+    class Meta:
+        model = Stall
+        fields = ["market", *services.STALL_FIELDS]
+
+    def __init__(self, *args, market=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.market = market or self._stall_market()
+        self.use_market_currency()
+
+    def full_clean(self):
+        # The market's own form may have just changed its currency: prices are typed in it.
+        self.use_market_currency()
+        super().full_clean()
+
+    def use_market_currency(self) -> None:
+        price = self.fields["price_per_day"]
+        if self.market is not None:
+            price.currency = self.market.currency
+        price.help_text = _("In %(currency)s, e.g. %(example)s.") % {
+            "currency": price.currency if self.market is not None else _("the market’s currency"),
+            "example": price.prepare_value(2500),
+        }
+
+    def _stall_market(self):
+        if "market" not in self.fields:
+            return self.instance.market if self.instance.market_id is not None else None
+        if not self.is_bound:
+            return None
+        try:
+            return self.fields["market"].clean(self.data.get(self.add_prefix("market")))
+        except ValidationError:
+            return None  # the market field says what is wrong
+
+
 @admin.register(Stall)
 class StallAdmin(ScopedModelAdmin):
+    form = StallForm
     list_display = ["label", "market", "size_category", "price", "assigned_vendor"]
     list_filter = [market_filter("market"), ("assigned_vendor", admin.EmptyFieldListFilter)]
     list_select_related = ["market", "assigned_vendor"]
@@ -96,7 +146,7 @@ class StallAdmin(ScopedModelAdmin):
 
     @admin.display(description=_("price per day"), ordering="price_per_day")
     def price(self, stall):
-        return format_money(stall.price_per_day, stall.market.currency)
+        return format_money(stall.price_per_day, stall.market.currency, empty="–")
 
     def save_model(self, request, obj, form, change):
         data = {
@@ -346,6 +396,11 @@ class BookingAdmin(ScopedModelAdmin):
                 name="stalls_booking_board_cancel",
             ),
             path(
+                "board/<uuid:market_day_id>/sheet/",
+                view(self.day_sheet_view),
+                name="stalls_booking_day_sheet",
+            ),
+            path(
                 "board/<uuid:market_day_id>/bookings.csv",
                 view(self.board_csv_view),
                 name="stalls_booking_board_csv",
@@ -407,6 +462,7 @@ class BookingAdmin(ScopedModelAdmin):
             "fees_paid": format_money(board["fees_paid_cents"], currency),
             "market_day_url": reverse("admin:marketflow_marketday_change", args=[market_day.pk]),
             "csv_url": reverse("admin:stalls_booking_board_csv", args=[market_day.pk]),
+            "day_sheet_url": reverse("admin:stalls_booking_day_sheet", args=[market_day.pk]),
             "can_change": self.has_change_permission(request),
         }
         return TemplateResponse(request, "marketflow_admin/stall_board.html", context)
@@ -435,6 +491,38 @@ class BookingAdmin(ScopedModelAdmin):
             "booking": booking,
         }
         return TemplateResponse(request, "marketflow_admin/cancel_bookings.html", context)
+
+    def day_sheet_view(self, request, market_day_id):
+        """The day on paper: every stall in order with its vendor, what they sell, their
+        phone and the fee's status, and an empty check-in box to tick on the walk round."""
+        market_day = self._market_day(request, market_day_id)
+        currency = market_day.market.currency
+        rows = market_day_sheet(market_day)
+        for row in rows:
+            booking = row["booking"]
+            if booking is not None:
+                booking["categories"] = category_labels(booking["categories"])
+                booking["fee"] = format_money(booking["fee_cents"], currency)
+                booking["payment_label"] = PaymentStatus(booking["payment_status"]).label
+        booked = [row["booking"] for row in rows if row["booking"] is not None]
+        unpaid = [
+            booking for booking in booked if booking["payment_status"] == PaymentStatus.UNPAID
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Day sheet: %(market)s, %(date)s")
+            % {"market": market_day.market.name, "date": date_format(market_day.date)},
+            "opts": self.opts,
+            "market_day": market_day,
+            "rows": rows,
+            "booked_count": len(booked),
+            "free_count": len(rows) - len(booked),
+            "unpaid_count": len(unpaid),
+            "fees_due": format_money(sum(b["fee_cents"] for b in unpaid), currency),
+            "board_url": reverse("admin:stalls_booking_board", args=[market_day.pk]),
+            "market_day_url": reverse("admin:marketflow_marketday_change", args=[market_day.pk]),
+        }
+        return TemplateResponse(request, "marketflow_admin/day_sheet.html", context)
 
     def _board_operation(self, request, market_day: MarketDay, data) -> None:
         """One form on the board, one service call; a refusal is an error message."""
@@ -666,3 +754,114 @@ class MarketMessageAdmin(ScopedModelAdmin):
 
     def log_addition(self, request, obj, message):
         return None  # the service records the message on the market's history
+
+
+# -- fee statements of a market (mixed into the market's admin) -------------------------------
+
+
+class FeeStatementsAdminMixin:
+    """Fees by vendor on a market's admin: every vendor booked on any of its days with what
+    they owe, paid and were let off, a statement per vendor and the whole as CSV."""
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<uuid:market_id>/fees/", view(self.fees_view), name="marketflow_market_fees"),
+            path(
+                "<uuid:market_id>/fees.csv",
+                view(self.fees_csv_view),
+                name="marketflow_market_fees_csv",
+            ),
+            path(
+                "<uuid:market_id>/fees/<uuid:vendor_id>/",
+                view(self.fee_statement_view),
+                name="marketflow_market_fee_statement",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _fees_market(self, request, market_id) -> Market:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            return market_get(user=request.user, market_id=market_id)
+        except MarketNotFoundError:
+            raise Http404(_("No market matches the given query.")) from None
+
+    def _fees_context(self, request, market: Market, title) -> dict:
+        return {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "opts": self.opts,
+            "market": market,
+            "market_url": reverse("admin:marketflow_market_change", args=[market.pk]),
+            "fees_url": reverse("admin:marketflow_market_fees", args=[market.pk]),
+        }
+
+    def fees_view(self, request, market_id):
+        market = self._fees_market(request, market_id)
+        vendors = [
+            {
+                **row,
+                "statement_url": reverse(
+                    "admin:marketflow_market_fee_statement", args=[market.pk, row["vendor_id"]]
+                ),
+            }
+            for row in market_fee_statements(market=market)
+        ]
+        context = {
+            **self._fees_context(
+                request, market, _("Fees by vendor: %(market)s") % {"market": market}
+            ),
+            "vendors": vendors,
+            "totals": market_fee_totals(market=market),
+            "csv_url": reverse("admin:marketflow_market_fees_csv", args=[market.pk]),
+        }
+        return TemplateResponse(request, "marketflow_admin/fee_statements.html", context)
+
+    def fee_statement_view(self, request, market_id, vendor_id):
+        market = self._fees_market(request, market_id)
+        vendor = booked_vendor_get(market=market, vendor_id=vendor_id)
+        if vendor is None:
+            raise Http404(_("No vendor matches the given query."))
+        (statement,) = vendor_fee_statements(vendor_id=vendor.pk, market=market)  # booked
+        context = {
+            **self._fees_context(
+                request,
+                market,
+                _("Fee statement: %(vendor)s at %(market)s")
+                % {"vendor": vendor.business_name, "market": market},
+            ),
+            "vendor": vendor,
+            "statement": statement,
+            "vendor_url": reverse("admin:vendors_vendor_change", args=[vendor.pk]),
+        }
+        return TemplateResponse(request, "marketflow_admin/fee_statement.html", context)
+
+    def fees_csv_view(self, request, market_id):
+        market = self._fees_market(request, market_id)
+        currency = market.currency
+        header = [
+            "business name",
+            "contact name",
+            "e-mail",
+            "phone",
+            "days booked",
+            f"due ({currency})",
+            f"paid ({currency})",
+            f"waived ({currency})",
+        ]
+        rows = (
+            [
+                row["vendor__business_name"],
+                row["vendor__contact_name"],
+                row["vendor__email"],
+                row["vendor__phone"],
+                row["days_booked"],
+                money_amount(row["due_cents"], currency),
+                money_amount(row["paid_cents"], currency),
+                money_amount(row["waived_cents"], currency),
+            ]
+            for row in market_fee_statements(market=market)
+        )
+        return csv_response(f"fees-{market.slug}.csv", header, rows)

@@ -1,9 +1,11 @@
 """Reads of stalls and bookings, scoped to a market, a market day or a vendor."""
 
+from collections import defaultdict
 from datetime import timedelta
 from uuid import UUID
 
-from django.db.models import FilteredRelation, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from marketflow.errors import MarketDayNotFoundError
@@ -132,17 +134,51 @@ def market_day_board_for_user(*, user: User, market_id: UUID, market_day_id: UUI
     return market_day_board(MarketDay(**day))
 
 
-def market_day_board(market_day: MarketDay) -> dict:
-    """Every stall of the day's market, each with its booking for that day or None, and the
-    day's totals: what ``StallBoardSerializer`` answers, from one ``values()`` query: each
-    stall joined to its booking of the day, of which there is at most one (a unique
-    constraint); stalls/tests/test_board.py holds it to the serializer."""
-    stalls = (
+def stalls_with_day_booking(market_day: MarketDay) -> QuerySet[Stall]:
+    """The stalls of the day's market by label, each joined (as ``booking``) to its booking
+    of that day, of which there is at most one (a unique constraint)."""
+    return (
         Stall.objects.filter(market_id=market_day.market_id)
         .annotate(
             booking=FilteredRelation("bookings", condition=Q(bookings__market_day=market_day))
         )
         .order_by("label")
+    )
+
+
+def market_day_sheet(market_day: MarketDay) -> list[dict]:
+    """The printable day sheet: every stall of the day's market by label with its booked
+    vendor's name, contact, phone and categories and the fee's status, in one query."""
+    stalls = stalls_with_day_booking(market_day).values(
+        "label", "size_category", "booking__id", "booking__fee_cents", "booking__payment_status",
+        "booking__vendor__business_name", "booking__vendor__contact_name",
+        "booking__vendor__phone", "booking__vendor__product_categories",
+    )  # fmt: skip
+    return [
+        {
+            "label": stall["label"],
+            "size_category": stall["size_category"],
+            "booking": None
+            if stall["booking__id"] is None
+            else {
+                "business_name": stall["booking__vendor__business_name"],
+                "contact_name": stall["booking__vendor__contact_name"],
+                "phone": stall["booking__vendor__phone"],
+                "categories": stall["booking__vendor__product_categories"] or [],
+                "fee_cents": stall["booking__fee_cents"],
+                "payment_status": stall["booking__payment_status"],
+            },
+        }
+        for stall in stalls
+    ]
+
+
+def market_day_board(market_day: MarketDay) -> dict:
+    """Every stall of the day's market, each with its booking for that day or None, and the
+    day's totals: what ``StallBoardSerializer`` answers, from one ``values()`` query of
+    ``stalls_with_day_booking``; stalls/tests/test_board.py holds it to the serializer."""
+    stalls = (
+        stalls_with_day_booking(market_day)
         .values(
             "id", "label", "size_category", "price_per_day", "assigned_vendor_id",
             "booking__id", "booking__vendor_id", "booking__vendor__business_name",
@@ -190,3 +226,79 @@ def market_day_board(market_day: MarketDay) -> dict:
         ),
         "stalls": rows,
     }
+
+
+# -- fee statements: what each vendor owes, paid and was let off, across a market's days --
+
+
+def _fee_totals() -> dict:
+    """Sums over bookings: ``due`` counts unpaid fees of days that take place (a cancelled
+    day's fee is not owed), ``paid`` and ``waived`` whatever the day."""
+    status = Booking.PaymentStatus
+    scheduled = Q(market_day__status=MarketDay.Status.SCHEDULED)
+
+    def total(condition: Q) -> Coalesce:
+        return Coalesce(Sum("fee_cents", filter=condition), 0)
+
+    return {
+        "days_booked": Count("id"),
+        "due_cents": total(Q(payment_status=status.UNPAID) & scheduled),
+        "paid_cents": total(Q(payment_status=status.PAID)),
+        "waived_cents": total(Q(payment_status=status.WAIVED)),
+    }
+
+
+def market_fee_statements(*, market: Market) -> QuerySet:
+    """One ``values()`` row per vendor booked on any day of ``market``, by business name:
+    the vendor's id, names, e-mail and phone, ``days_booked``, ``due_cents``, ``paid_cents``
+    and ``waived_cents``; one query however many vendors and days."""
+    return (
+        Booking.objects.filter(market_day__market=market)
+        .values(
+            "vendor_id", "vendor__business_name", "vendor__contact_name", "vendor__email",
+            "vendor__phone",
+        )
+        .annotate(**_fee_totals())
+        .order_by("vendor__business_name", "vendor_id")
+    )  # fmt: skip
+
+
+def market_fee_totals(*, market: Market) -> dict:
+    """The market's own totals over every booking: the sums of ``market_fee_statements``."""
+    return Booking.objects.filter(market_day__market=market).aggregate(**_fee_totals())
+
+
+def vendor_fee_statements(*, vendor_id: UUID, market: Market | None = None) -> list[dict]:
+    """A vendor's statement per market (of ``market`` only, if given), by market name: the
+    market's ``market_id``, ``market_name`` and ``currency``, the totals ``_fee_totals``
+    counts, and ``lines``, the bookings by date (day and its status, stall, fee, payment,
+    with ``payment_label`` and ``day_cancelled``); two queries however many markets and days."""
+    bookings = Booking.objects.filter(vendor_id=vendor_id)
+    if market is not None:
+        bookings = bookings.filter(market_day__market=market)
+    markets = (
+        bookings.values(
+            market_id=F("market_day__market_id"),
+            market_name=F("market_day__market__name"),
+            currency=F("market_day__market__currency"),
+        )
+        .annotate(**_fee_totals())
+        .order_by("market_name", "market_id")
+    )
+    lines = bookings.order_by("market_day__date", "stall__label").values(
+        "id", "market_day__market_id", "market_day__date", "market_day__status", "stall__label",
+        "fee_cents", "payment_status", "paid_at",
+    )  # fmt: skip
+    lines_of = defaultdict(list)
+    for line in lines:
+        line["payment_label"] = Booking.PaymentStatus(line["payment_status"]).label
+        # A cancelled day's unpaid fee is not owed (``_fee_totals``): the line says so.
+        line["day_cancelled"] = line["market_day__status"] == MarketDay.Status.CANCELLED
+        lines_of[line["market_day__market_id"]].append(line)
+    return [{**totals, "lines": lines_of[totals["market_id"]]} for totals in markets]
+
+
+def booked_vendor_get(*, market: Market, vendor_id: UUID) -> Vendor | None:
+    """Vendor ``vendor_id`` if booked on a day of ``market`` (their statement's subject)."""
+    booked = Booking.objects.filter(vendor=OuterRef("pk"), market_day__market=market)
+    return Vendor.objects.filter(Exists(booked), pk=vendor_id).first()

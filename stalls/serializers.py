@@ -183,3 +183,109 @@ def vendor_booking_data(rows) -> list[dict]:
         }
         for row in rows
     ]
+
+
+class FeeVendorSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    business_name = serializers.CharField()
+    contact_name = serializers.CharField()
+    email = serializers.EmailField()
+    phone = serializers.CharField()
+
+
+class FeeTotalsSerializer(serializers.Serializer):
+    days_booked = serializers.IntegerField(help_text="Bookings on the market's days.")
+    due_cents = serializers.IntegerField(
+        help_text="Unpaid fees of days that take place (a cancelled day's fee is not due)."
+    )
+    paid_cents = serializers.IntegerField()
+    waived_cents = serializers.IntegerField()
+
+
+class VendorFeesSerializer(FeeTotalsSerializer):
+    vendor = FeeVendorSerializer()
+
+
+class MarketFeesSerializer(FeeTotalsSerializer):
+    """Fees owed per vendor across every day of a market, in cents of its ``currency``."""
+
+    market_id = serializers.UUIDField()
+    currency = serializers.CharField()
+    vendors = VendorFeesSerializer(many=True)
+
+
+TOTALS = ("days_booked", "due_cents", "paid_cents", "waived_cents")
+
+
+def market_fees_data(*, market, vendor_rows, totals: dict) -> dict:
+    """What ``MarketFeesSerializer`` says, from ``market_fee_statements`` rows and
+    ``market_fee_totals``; stalls/tests/test_fee_statements.py holds it to the serializer."""
+    return {
+        "market_id": str(market.pk),
+        "currency": market.currency,
+        **{name: totals[name] for name in TOTALS},
+        "vendors": [
+            {
+                "vendor": {
+                    "id": str(row["vendor_id"]),
+                    "business_name": row["vendor__business_name"],
+                    "contact_name": row["vendor__contact_name"],
+                    "email": row["vendor__email"],
+                    "phone": row["vendor__phone"],
+                },
+                **{name: row[name] for name in TOTALS},
+            }
+            for row in vendor_rows
+        ],
+    }
+
+
+class FeeLineSerializer(serializers.Serializer):
+    booking_id = serializers.UUIDField()
+    date = serializers.DateField()
+    day_status = serializers.CharField(help_text="`cancelled`: the fee is not due.")
+    stall_label = serializers.CharField()
+    fee_cents = serializers.IntegerField()
+    payment_status = serializers.ChoiceField(choices=Booking.PaymentStatus.choices)
+    paid_at = serializers.DateTimeField(allow_null=True)
+
+
+class VendorMarketFeesSerializer(FeeTotalsSerializer):
+    """The signed-in vendor's fees at one market, in cents of its ``currency``."""
+
+    market_id = serializers.UUIDField()
+    market_name = serializers.CharField()
+    currency = serializers.CharField()
+    lines = FeeLineSerializer(many=True)
+
+
+class MeFeesSerializer(serializers.Serializer):
+    markets = VendorMarketFeesSerializer(many=True)
+
+
+def vendor_fees_data(statements: list[dict]) -> dict:
+    """What ``MeFeesSerializer`` says, from ``vendor_fee_statements``."""
+    zone = timezone.get_current_timezone()
+    return {
+        "markets": [
+            {
+                "market_id": str(statement["market_id"]),
+                "market_name": statement["market_name"],
+                "currency": statement["currency"],
+                **{name: statement[name] for name in TOTALS},
+                "lines": [
+                    {
+                        "booking_id": str(line["id"]),
+                        "date": line["market_day__date"].isoformat(),
+                        "day_status": line["market_day__status"],
+                        "stall_label": line["stall__label"],
+                        "fee_cents": line["fee_cents"],
+                        "payment_status": line["payment_status"],
+                        "paid_at": datetime_text(line["paid_at"], zone),
+                    }
+                    for line in statement["lines"]
+                ],
+            }
+            for statement in statements
+        ]
+    }

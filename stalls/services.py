@@ -30,6 +30,7 @@ from applications.services import (
     import_plan_check,
 )
 from marketflow.audit import ADDITION, CHANGE, DELETION, audit_record, audit_records
+from marketflow.currencies import format_money
 from marketflow.email_tasks import enqueue_email
 from marketflow.errors import (
     MarketDayCancelledError,
@@ -45,7 +46,6 @@ from marketflow.selectors import (
     market_get_for_update,
     suppressed_emails,
 )
-from marketflow.templatetags.money import money
 from marketflow.validation import full_clean, only_fields
 from stalls import tasks
 from stalls.errors import (
@@ -151,7 +151,7 @@ def _where(booking: Booking) -> str:
 
 
 def _fee(booking: Booking) -> str:
-    return money(booking.fee_cents, booking.market_day.market.currency)
+    return format_money(booking.fee_cents, booking.market_day.market.currency)
 
 
 def _audit_cancelled(user: User, bookings: list[Booking], describe: Callable) -> None:

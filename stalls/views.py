@@ -13,13 +13,17 @@ from stalls.serializers import (
     BookingCreateSerializer,
     BookingReadSerializer,
     BookingUpdateSerializer,
+    MarketFeesSerializer,
+    MeFeesSerializer,
     StallBoardSerializer,
     StallCreateSerializer,
     StallReadSerializer,
     StallUpdateSerializer,
     VendorBookingSerializer,
+    market_fees_data,
     stall_data,
     vendor_booking_data,
+    vendor_fees_data,
 )
 from vendors.views import VendorAPIView
 
@@ -93,6 +97,23 @@ class StallBoardView(MarketDayScopedView):
         return Response(
             selectors.market_day_board_for_user(
                 user=request.user, market_id=market_id, market_day_id=market_day_id
+            )
+        )
+
+
+class MarketFeesView(OrganizerAPIView):
+    """Fees owed per vendor across every day of the market: each booked vendor's days
+    booked, fees due (unpaid, on days that take place), paid and waived, and the totals."""
+
+    serializer_class = MarketFeesSerializer
+
+    def get(self, request, market_id):
+        market = self.get_market()
+        return Response(
+            market_fees_data(
+                market=market,
+                vendor_rows=selectors.market_fee_statements(market=market),
+                totals=selectors.market_fee_totals(market=market),
             )
         )
 
@@ -177,6 +198,17 @@ class MeBookingListView(VendorAPIView):
         bookings = selectors.vendor_booking_rows(user=request.user)
         # An empty page: no bookings, or no vendor profile (403).
         return self.rows_response(bookings, vendor_booking_data, check_scope=self.get_vendor)
+
+
+class MeFeesView(VendorAPIView):
+    """The signed-in vendor's stall fees per market across all its days: due (unpaid, on
+    days that take place), paid and waived, and a line per booking."""
+
+    serializer_class = MeFeesSerializer
+
+    def get(self, request):
+        vendor = self.get_vendor()
+        return Response(vendor_fees_data(selectors.vendor_fee_statements(vendor_id=vendor.pk)))
 
 
 class MeApplicationWithdrawView(VendorAPIView):

@@ -133,7 +133,11 @@ def cluster(django_db_setup, django_db_blocker, s3_endpoint, tmp_path_factory):
         MARKETFLOW_TOKEN_RATE=f"{TOKEN_RATE_PER_MINUTE}/minute",
         MARKETFLOW_LOGIN_FAILURE_LIMIT=str(LOGIN_FAILURE_LIMIT),
         PYTHONUNBUFFERED="1",
+        DJANGO_STATIC_ROOT=str(base / "static"),
     )
+    # As a deployment does before starting its servers: their pages name hashed static files.
+    collect = [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"]
+    subprocess.run(collect, cwd=ROOT, env=env, check=True)
     processes = []
     try:
         for number in (1, 2):

@@ -101,6 +101,21 @@ def board_rows(body) -> int:
     return body["booked_count"]
 
 
+def add_fee_vendors(s: Setting, n: int):
+    for _ in range(n):
+        vendor = AcceptedApplicationFactory(market=s.market).vendor
+        BookingFactory(market_day=s.market_day, vendor=vendor)
+        BookingFactory(market_day=MarketDayFactory(market=s.market), vendor=vendor)
+
+
+def fee_vendor_rows(body) -> int:
+    return len(body["vendors"])
+
+
+def my_fee_lines(body) -> int:
+    return sum(len(market["lines"]) for market in body["markets"])
+
+
 def add_my_tokens(s: Setting, n: int):
     for _ in range(n):
         user_token_create(user=s.organizer)
@@ -122,7 +137,8 @@ DAY = MARKET + "market-days/{day}/"
 
 # Queries: 1 for the token (with its user), then the scoping rows (the market; a market day
 # with its market, in one query; or the vendor), then the list itself (one query; the board's
-# joins each stall to its booking of the day; the documents list first reads its application).
+# joins each stall to its booking of the day; the documents list first reads its application;
+# the fees add the market's totals to their one row per vendor).
 # The hot lists (stalls, applications, the vendor's bookings) scope in the list's own query and
 # read the market or vendor only when the page is empty
 # (test_an_empty_hot_list_still_tells_a_foreign_market_apart below).
@@ -132,6 +148,7 @@ BUDGETS = {
     "stalls": Budget(MARKET + "stalls/", add_stalls, 2),
     "board": Budget(DAY + "board/", add_booked_stalls, 3, rows_in=board_rows),
     "bookings": Budget(DAY + "bookings/", add_booked_stalls, 3),
+    "fees": Budget(MARKET + "fees/", add_fee_vendors, 4, rows_in=fee_vendor_rows),
     "applications": Budget(MARKET + "applications/", add_applications, 2),
     "applications?status": Budget(
         MARKET + "applications/", add_applications, 2, params={"status": "pending"}
@@ -151,6 +168,7 @@ BUDGETS = {
     ),
     "me/applications": Budget("/api/me/applications/", add_my_applications, 3, as_vendor=True),
     "me/bookings": Budget("/api/me/bookings/", add_my_bookings, 2, as_vendor=True),
+    "me/fees": Budget("/api/me/fees/", add_my_bookings, 4, as_vendor=True, rows_in=my_fee_lines),
     "auth/tokens": Budget("/api/auth/tokens/", add_my_tokens, 2, fixture_rows=1),
 }
 
@@ -196,7 +214,7 @@ def test_every_list_endpoint_has_a_budget():
     list_paths = {
         template
         for template, view in api_routes()
-        if getattr(view, "cursor_ordering", None) or template.endswith("/board/")
+        if getattr(view, "cursor_ordering", None) or template.endswith(("/board/", "/fees/"))
     }
     budgeted = {
         budget.path.replace("{market}", "{market_id}")

@@ -34,6 +34,7 @@ KNOWN_ERRORS = {
     ("PATCH", "/api/markets/{market_id}/"): {400, 401, 403, 404, 409},
     ("DELETE", "/api/markets/{market_id}/"): {401, 403, 404, 409},
     ("GET", "/api/markets/{market_id}/stalls/"): {401, 403, 404},
+    ("GET", "/api/markets/{market_id}/fees/"): {401, 403, 404},
     ("POST", "/api/markets/{market_id}/stalls/"): {400, 401, 403, 404, 409},
     ("GET", "/api/markets/{market_id}/stalls/{stall_id}/"): {401, 403, 404},
     ("PATCH", "/api/markets/{market_id}/stalls/{stall_id}/"): {400, 401, 403, 404, 409},
@@ -116,6 +117,7 @@ KNOWN_ERRORS = {
     ("GET", "/api/me/applications/"): {401, 403, 404},
     ("POST", "/api/me/applications/{application_id}/withdraw/"): {401, 403, 404, 409},
     ("GET", "/api/me/bookings/"): {401, 403, 404},
+    ("GET", "/api/me/fees/"): {401, 403},
 }
 PUBLIC_OPERATIONS = {
     ("POST", "/webhooks/stripe/"),

@@ -73,6 +73,7 @@ FOREIGN_OBJECT_CASES = [
     ),
     ("get", "/api/markets/{their_market}/applications/{their_application}/documents/", None),
     ("get", "/api/markets/{their_market}/vendors/", None),
+    ("get", "/api/markets/{their_market}/fees/", None),
 ]
 
 MIXED_ID_CASES = [
@@ -265,8 +266,8 @@ def test_organizers_cannot_use_vendor_endpoints(organizer_client, world, method,
 
 
 def test_role_routes_cover_the_api():
-    assert len(organizer_routes()) == 31
-    assert len(vendor_routes()) == 5
+    assert len(organizer_routes()) == 32
+    assert len(vendor_routes()) == 6
 
 
 # Credentials.

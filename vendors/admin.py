@@ -16,8 +16,8 @@ from marketflow.admin_base import (
     EmailBouncedFilter,
     ScopedModelAdmin,
     ViewOnlyMixin,
-    format_money,
 )
+from marketflow.currencies import format_money
 from marketflow.models import category_labels
 from marketflow.selectors import (
     acts_as_organizer,

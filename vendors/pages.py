@@ -18,7 +18,7 @@ from marketflow.pages import domain_errors, page, posted
 from marketflow.stripe_api import payments_configured
 from stalls import payments
 from stalls import services as stall_services
-from stalls.selectors import vendor_booking_list
+from stalls.selectors import vendor_booking_list, vendor_fee_statements
 from vendors import selectors, services
 from vendors.forms import (
     DocumentReplaceForm,
@@ -75,6 +75,15 @@ def pay_bookings(request):
             )
         )
     return redirect("vendor-portal")
+
+
+@login_required
+@page
+def fee_statements(request):
+    """The vendor's stall fees per market, across all its days: due, paid and waived."""
+    vendor = selectors.vendor_for_user(user=request.user)
+    context = {"vendor": vendor, "statements": vendor_fee_statements(vendor_id=vendor.pk)}
+    return render(request, "pages/vendor_fees.html", context)
 
 
 @login_required

@@ -336,7 +336,7 @@ def test_the_export_follows_the_changelists_filters(mixed, organizer_admin):
     header, *rows = read_csv(response)
     assert header[:4] == ["submitted", "status", "market", "business name"]
     assert [(row[1], row[3], row[7]) for row in rows] == [
-        ("accepted", "Clay & Co", "crafts, other")
+        ("accepted", "Clay & Co", "Crafts, Other")  # readable labels, not codes
     ]
 
 

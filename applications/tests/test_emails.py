@@ -73,6 +73,7 @@ def test_a_confirmed_submission_mails_the_vendor_and_the_organizer(
     assert to_organizer.to == [market.organizer.email]
     assert to_organizer.subject == f"New application for {market.name}: Hillside <Honey> & Co"
     assert "See you in May." in to_organizer.body
+    assert "Sells: Produce" in to_organizer.body  # the category's label, not its code
     review_url = f"http://testserver/admin/applications/application/{application.pk}/change/"
     assert review_url in to_organizer.body
     assert "Insurance certificate (insurance.pdf)" in to_organizer.body

@@ -172,7 +172,7 @@ def test_stalls_are_added_edited_and_removed_inline_through_the_services(market,
     index = {data[f"stalls-{i}-id"]: i for i in range(2)}
     data[f"stalls-{index[str(renamed.pk)]}-label"] = "A2"  # takes the removed stall's label
     data[f"stalls-{index[str(removed.pk)]}-DELETE"] = "on"
-    inline_row(data, "stalls", label="B1", price_per_day="3000", assigned_vendor=regular.pk)
+    inline_row(data, "stalls", label="B1", price_per_day="30", assigned_vendor=regular.pk)
 
     response = organizer_admin.post(admin_url("market", "change", market.pk), data)
 

@@ -42,7 +42,7 @@ def test_a_stall_is_added_through_the_service(market, organizer_admin):
             "market": market.pk,
             "label": "North 1",
             "size_category": "3x3",
-            "price_per_day": "1800",
+            "price_per_day": "18.00",
             "assigned_vendor": regular.pk,
             "notes": "",
         },

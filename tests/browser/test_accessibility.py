@@ -30,6 +30,8 @@ AXE_SOURCE = (Path(__file__).parent / "axe" / "axe.min.js").read_text()
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 
 PUBLIC_PAGES = [
+    "/",
+    "/signup/resend/",
     "/m/{slug}/",
     "/m/{slug}/apply/",
     "/m/{slug}/apply/done/",
@@ -50,6 +52,7 @@ VENDOR_PAGES = [
     "/vendor/profile/",
     "/vendor/documents/new/",
     "/vendor/applications/{vendor_application}/withdraw/",
+    "/vendor/fees/",
 ]
 ADMIN_PAGES = [
     "/admin/",
@@ -68,6 +71,14 @@ ADMIN_PAGES = [
     "/admin/stalls/booking/",
     "/admin/stalls/booking/add/",
     "/admin/stalls/booking/board/{day}/",
+    "/admin/stalls/booking/board/{day}/sheet/",
+    "/admin/stalls/booking/board/{day}/cancel/{booking}/",
+    "/admin/marketflow/market/{market}/fees/",
+    "/admin/marketflow/market/{market}/fees/{vendor}/",
+    "/admin/marketflow/market/{market}/import-vendors/",
+    "/admin/stalls/marketmessage/",
+    "/admin/stalls/marketmessage/add/?market={market}",
+    "/admin/applications/application/{accepted}/revoke/",
     "/admin/vendors/vendor/",
     "/admin/vendors/vendor/{vendor}/change/",
     "/admin/password_change/",
@@ -101,7 +112,7 @@ def graph():
     stall = StallFactory(market=market, label="A1", price_per_day=2500)
     accepted = AcceptedApplicationFactory(market=market)
     StallFactory(market=market, label="A2", price_per_day=2000, assigned_vendor=accepted.vendor)
-    BookingFactory(market_day=day, stall=stall, vendor=accepted.vendor)
+    booking = BookingFactory(market_day=day, stall=stall, vendor=accepted.vendor)
     pending = ApplicationFactory(market=market, vendor=VendorFactory())
 
     vendor_user = UserFactory(email="axe-vendor@example.com")
@@ -115,6 +126,8 @@ def graph():
         "day": day.pk,
         "stall": stall.pk,
         "application": pending.pk,
+        "accepted": accepted.pk,
+        "booking": booking.pk,
         "vendor": accepted.vendor.pk,
         "regular": accepted.vendor.business_name,
         "vendor_application": vendor_application.pk,
@@ -264,7 +277,8 @@ def test_the_market_page_names_every_inline_input_and_picker(live_server, deskto
     page.goto(f"{live_server.url}/admin/marketflow/market/{graph['market']}/change/")
     page.wait_for_load_state("networkidle")
 
-    assert page.get_by_role("spinbutton", name="Price per day (A1)").input_value() == "2500"
+    # Amounts are typed in the market's currency units (25.00), not cents.
+    assert page.get_by_role("textbox", name="Price per day (A1)").input_value() == "25.00"
     assert page.get_by_role("checkbox", name="Delete (A2)").count() == 1
     assert page.get_by_role("combobox", name="Status (Axe Market – ", exact=False).count() == 2
     # The regular-vendor pickers (select2): by their field and row, and a choice made.
