@@ -124,14 +124,50 @@ def vendor_booking_list(*, vendor: Vendor, upcoming_only: bool = False) -> Query
     return bookings
 
 
+BOARD_ROW_COLUMNS = {
+    "id": "s.id", "label": "s.label", "size_category": "s.size_category",
+    "price_per_day": "s.price_per_day", "assigned_vendor_id": "s.assigned_vendor_id",
+    "booking__id": "b.id", "booking__vendor_id": "b.vendor_id",
+    "booking__vendor__business_name": "v.business_name", "booking__fee_cents": "b.fee_cents",
+    "booking__payment_status": "b.payment_status", "booking__payment_method": "b.payment_method",
+    "booking__payment_reference": "b.payment_reference", "booking__paid_at": "b.paid_at",
+}  # fmt: skip
+
+
 def market_day_board_for_user(*, user: User, market_id: UUID, market_day_id: UUID) -> dict:
     """``market_day_board`` of a day of market ``market_id`` that ``user`` manages (else
-    MarketDayNotFoundError), the day read as the few values the board needs."""
-    market_days = market_days_in_market(user=user, market_id=market_id).values(
-        "id", "market_id", "date", "status"
+    MarketDayNotFoundError): on PostgreSQL one hand-written statement (marketflow/sql.py)
+    reads the day, its market's scope and the stalls with their bookings of the day;
+    tests/test_sql_rows.py holds it to ``market_day_board``."""
+    if not use_sql():
+        market_days = market_days_in_market(user=user, market_id=market_id).values(
+            "id", "market_id", "date", "status"
+        )
+        day = get_or_raise(market_days, MarketDayNotFoundError, pk=market_day_id)
+        return market_day_board(MarketDay(**day))
+    scope, scope_params = scope_condition(user, "m.organizer_id")
+    rows = SqlRows(
+        select='SELECT d.id AS "day__id", d.date AS "day__date", d.status AS "day__status", '
+        + ", ".join(f'{sql} AS "{name}"' for name, sql in BOARD_ROW_COLUMNS.items())
+        + " FROM marketflow_marketday d JOIN marketflow_market m ON m.id = d.market_id"
+        " LEFT JOIN stalls_stall s ON s.market_id = d.market_id"
+        " LEFT JOIN stalls_booking b ON b.stall_id = s.id AND b.market_day_id = d.id"
+        " LEFT JOIN vendors_vendor v ON v.id = b.vendor_id",
+        where=("d.id = %s", "d.market_id = %s", scope),
+        params=(market_day_id, market_id, *scope_params),
+        keys={"label": ("s.label", Stall._meta.get_field("label"))},
+    ).order_by("label")
+    rows = rows.fetch()
+    if not rows:
+        raise MarketDayNotFoundError()
+    first = rows[0]
+    day = MarketDay(
+        id=first["day__id"],
+        market_id=market_id,
+        date=first["day__date"],
+        status=first["day__status"],
     )
-    day = get_or_raise(market_days, MarketDayNotFoundError, pk=market_day_id)
-    return market_day_board(MarketDay(**day))
+    return board_data(day, [row for row in rows if row["id"] is not None])
 
 
 def stalls_with_day_booking(market_day: MarketDay) -> QuerySet[Stall]:
@@ -177,15 +213,11 @@ def market_day_board(market_day: MarketDay) -> dict:
     """Every stall of the day's market, each with its booking for that day or None, and the
     day's totals: what ``StallBoardSerializer`` answers, from one ``values()`` query of
     ``stalls_with_day_booking``; stalls/tests/test_board.py holds it to the serializer."""
-    stalls = (
-        stalls_with_day_booking(market_day)
-        .values(
-            "id", "label", "size_category", "price_per_day", "assigned_vendor_id",
-            "booking__id", "booking__vendor_id", "booking__vendor__business_name",
-            "booking__fee_cents", "booking__payment_status", "booking__payment_method",
-            "booking__payment_reference", "booking__paid_at",
-        )
-    )  # fmt: skip
+    return board_data(market_day, stalls_with_day_booking(market_day).values(*BOARD_ROW_COLUMNS))
+
+
+def board_data(market_day: MarketDay, stalls) -> dict:
+    """The board of ``market_day`` from its stalls' rows (``BOARD_ROW_COLUMNS``, by label)."""
     zone = timezone.get_current_timezone()
     rows = [
         {

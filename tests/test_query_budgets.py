@@ -146,7 +146,7 @@ BUDGETS = {
     "markets": Budget("/api/markets/", add_markets, 2, fixture_rows=1),
     "market-days": Budget(MARKET + "market-days/", add_market_days, 3, fixture_rows=1),
     "stalls": Budget(MARKET + "stalls/", add_stalls, 2),
-    "board": Budget(DAY + "board/", add_booked_stalls, 3, rows_in=board_rows),
+    "board": Budget(DAY + "board/", add_booked_stalls, 2, rows_in=board_rows),
     "bookings": Budget(DAY + "bookings/", add_booked_stalls, 3),
     "fees": Budget(MARKET + "fees/", add_fee_vendors, 4, rows_in=fee_vendor_rows),
     "applications": Budget(MARKET + "applications/", add_applications, 2),

@@ -11,9 +11,16 @@ from applications.models import Application
 from applications.selectors import application_rows
 from applications.tests.factories import ApplicationFactory
 from conftest import token_client
+from marketflow.errors import MarketDayNotFoundError
+from marketflow.models import MarketDay
 from marketflow.sql import SqlRows
 from marketflow.tests.factories import MarketDayFactory, MarketFactory, UserFactory
-from stalls.selectors import stall_rows, vendor_booking_rows
+from stalls.selectors import (
+    market_day_board,
+    market_day_board_for_user,
+    stall_rows,
+    vendor_booking_rows,
+)
 from stalls.tests.factories import BookingFactory, StallFactory
 from tests.api_contract import assert_error
 from vendors.tests.factories import VendorFactory
@@ -147,3 +154,35 @@ def test_a_forged_position_is_a_400_as_with_the_orm(organizer_client, market):
     path = f"/api/markets/{market.pk}/applications/"
 
     assert_error(organizer_client.get(path, {"cursor": forged("not-a-uuid")}), 400, "invalid")
+
+
+@pytest.mark.parametrize("who", ["owner", "other organizer", "superuser", "vendor"])
+def test_the_board_statement_is_the_orm_board(people, market, who):
+    day = MarketDayFactory(market=market)
+    other_day = MarketDayFactory(market=market)
+    stalls = [StallFactory(market=market, label=label) for label in ["B", "A", "C"]]
+    StallFactory()  # another market's
+    BookingFactory(market_day=day, stall=stalls[0], payment_status="paid")
+    BookingFactory(market_day=day, stall=stalls[1])
+    BookingFactory(market_day=other_day, stall=stalls[2])
+    user = people[who]
+
+    if who in ("owner", "superuser"):
+        board = market_day_board_for_user(user=user, market_id=market.pk, market_day_id=day.pk)
+        assert board == market_day_board(MarketDay.objects.get(pk=day.pk))
+        assert [stall["label"] for stall in board["stalls"]] == ["A", "B", "C"]
+        assert board["booked_count"] == 2
+    else:
+        with pytest.raises(MarketDayNotFoundError):
+            market_day_board_for_user(user=user, market_id=market.pk, market_day_id=day.pk)
+
+
+def test_the_board_of_a_market_without_stalls_or_of_another_market_s_day(organizer, market):
+    day = MarketDayFactory(market=market)
+    board = market_day_board_for_user(user=organizer, market_id=market.pk, market_day_id=day.pk)
+    assert (board["stalls"], board["booked_count"], board["free_count"]) == ([], 0, 0)
+    assert board == market_day_board(MarketDay.objects.get(pk=day.pk))
+
+    elsewhere = MarketDayFactory(market=MarketFactory(organizer=organizer))
+    with pytest.raises(MarketDayNotFoundError):
+        market_day_board_for_user(user=organizer, market_id=market.pk, market_day_id=elsewhere.pk)
