@@ -191,7 +191,9 @@ MARKETFLOW_TRUSTED_PROXY_COUNT = int(os.environ.get("MARKETFLOW_TRUSTED_PROXY_CO
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
-USE_I18N = True
+# English only (no translation catalogs): Django's documented switch skips the translation
+# machinery, which every admin page called a few hundred times (bench/README.md).
+USE_I18N = False
 USE_TZ = True
 # One date format per language (marketflow/formats/), whatever the locale's defaults.
 FORMAT_MODULE_PATH = ["marketflow.formats"]

@@ -27,6 +27,7 @@ from marketflow.templatetags.money import money
 from stalls.errors import BookingNotFoundError, BookingNotUnpaidError, NothingToPayError
 from stalls.models import Booking
 from stalls.tasks import send_stall_fee_receipt, send_stall_fee_refund
+from vendors.models import Vendor
 from vendors.selectors import vendor_for_user
 
 logger = logging.getLogger(__name__)
@@ -36,15 +37,22 @@ MAX_BOOKINGS_PER_PAYMENT = 10
 PAYMENT_KIND = "stall_fees"
 
 
-def unpaid_bookings_by_market(*, user: User) -> list[dict]:
-    """What the signed-in vendor owes, per market: ``{"market", "bookings", "total_cents",
-    "can_pay"}``, oldest day first. Raises NotAVendorError."""
-    vendor = vendor_for_user(user=user)
+def unpaid_bookings_by_market(*, vendor: Vendor) -> list[dict]:
+    """What ``vendor`` owes, per market: ``{"market", "bookings", "total_cents", "can_pay"}``,
+    oldest day first. Reads the columns the vendor portal shows, nothing more."""
     bookings = (
         Booking.objects.filter(vendor=vendor, payment_status=Booking.PaymentStatus.UNPAID)
         .exclude(market_day__status=MarketDay.Status.CANCELLED)
         .filter(fee_cents__gt=0)
         .select_related("stall", "market_day__market__organizer")
+        .only(
+            "fee_cents",
+            "stall__label",
+            "market_day__date",
+            "market_day__market__name",
+            "market_day__market__currency",
+            "market_day__market__organizer__stripe_charges_enabled",
+        )
         .order_by("market_day__market__name", "market_day__date")
     )
     markets: dict = {}

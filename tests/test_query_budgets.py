@@ -243,3 +243,32 @@ def test_an_empty_booking_list_still_refuses_a_user_without_a_vendor_profile(org
     response = token_client(organizer).get("/api/me/bookings/")
     assert response.status_code == 403
     assert response.json()["code"] == "not_a_vendor"
+
+
+def add_my_portal_rows(s: Setting, n: int):
+    """What the vendor portal lists: coming bookings (each unpaid, so also under "what you
+    owe"), applications and documents."""
+    for _ in range(n):
+        BookingFactory(
+            vendor=s.vendor, market_day=MarketDayFactory(market=MarketFactory()), fee_cents=1500
+        )
+        ApplicationFactory(vendor=s.vendor, market=MarketFactory())
+        make_document(s.vendor)
+
+
+def test_the_vendor_portal_page_queries_do_not_grow_with_rows(vendor, vendor_user, client):
+    """The session, its user, the vendor, then one query each for the coming bookings, the
+    applications, the documents and what the vendor owes."""
+    setting = Setting(None, None, None, vendor, None)
+    client.force_login(vendor_user)
+    counts = []
+    for rows in (1, ROWS - 1):
+        add_my_portal_rows(setting, rows)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get("/vendor/")
+        assert response.status_code == 200
+        assert len(response.context["bookings"]) == len(response.context["documents"])
+        counts.append(len(queries))
+    assert len(response.context["bookings"]) == ROWS
+    assert sum(len(entry["bookings"]) for entry in response.context["owed"]) == ROWS
+    assert counts == [7, 7]

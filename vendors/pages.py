@@ -51,7 +51,7 @@ def vendor_portal(request):
         ),
         "applications": vendor_application_list(vendor=vendor).order_by("-created_at"),
         "documents": selectors.vendor_document_list(vendor=vendor),
-        "owed": payments.unpaid_bookings_by_market(user=request.user),
+        "owed": payments.unpaid_bookings_by_market(vendor=vendor),
         "payments_configured": payments_configured(),
     }
     return render(request, "pages/vendor_portal.html", context)
