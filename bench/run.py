@@ -59,6 +59,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--iterations", type=int, default=200, help="requests per endpoint")
     parser.add_argument("--scale-iterations", type=int, default=0, help="default: iterations")
     parser.add_argument("--http-seconds", type=int, default=20)
+    parser.add_argument(
+        "--http-rounds",
+        type=int,
+        default=1,
+        help="measure every endpoint over HTTP this many times, in rounds; the median counts",
+    )
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument(
@@ -446,12 +452,21 @@ def measure_http(catalog, large, args, marker: str) -> dict:
             name: {"command": server.command(), "per_endpoint": {}}
             for name, server in servers.items()
         }
-        for index, endpoint in enumerate(endpoints):
-            # With both servers, they take turns going first: neither always follows the other.
-            for name in names if index % 2 == 0 else names[::-1]:
-                results["servers"][name]["per_endpoint"][endpoint.key] = http_endpoint(
-                    servers[name], endpoint, large, args, f"{marker}-{name}"
-                )
+        rounds: dict = {name: {endpoint.key: [] for endpoint in endpoints} for name in names}
+        # Rounds (every endpoint once, then again): a burst of load from elsewhere on the
+        # machine spoils one round of an endpoint, not all of them, and the median drops it.
+        for round_ in range(args.http_rounds):
+            for index, endpoint in enumerate(endpoints):
+                # With both servers, they take turns going first: neither always follows.
+                for name in names if (index + round_) % 2 == 0 else names[::-1]:
+                    rounds[name][endpoint.key].append(
+                        http_endpoint(
+                            servers[name], endpoint, large, args, f"{marker}-{name}-r{round_}"
+                        )
+                    )
+        for name in names:
+            for key, outcomes in rounds[name].items():
+                results["servers"][name]["per_endpoint"][key] = median_outcome(outcomes)
         # The stall list probes compression even when --only left it out of the run.
         from bench.endpoints import build_catalog
 
@@ -465,6 +480,21 @@ def measure_http(catalog, large, args, marker: str) -> dict:
     if len(names) == 2:
         results["comparison"] = compare_servers(*(results["servers"][n] for n in names))
     return results
+
+
+def median_outcome(outcomes: list[dict]) -> dict:
+    """One endpoint's rounds as one result: the round of median throughput, with the median
+    p99 of all rounds and every round's figures under ``rounds``."""
+    if len(outcomes) == 1 or any("error" in outcome for outcome in outcomes):
+        return outcomes[0] if len(outcomes) == 1 else {**outcomes[0], "rounds": outcomes}
+    result = dict(sorted(outcomes, key=lambda outcome: outcome["rps"])[len(outcomes) // 2])
+    result["p99_ms"] = statistics.median(outcome["p99_ms"] for outcome in outcomes)
+    result["errors"] = sum(outcome["errors"] for outcome in outcomes)
+    result["rounds"] = [
+        {key: outcome[key] for key in ("rps", "p50_ms", "p99_ms", "errors", "load_average")}
+        for outcome in outcomes
+    ]
+    return result
 
 
 def http_endpoint(server, endpoint, large, args, marker: str) -> dict:
@@ -736,7 +766,7 @@ def render(report: dict, catalog) -> str:
         names = list(http["servers"])
         out(f"HTTP: {' and '.join(names)}, x{http['workers']} workers, wrk "
             f"{http['connections']} connections, {report['meta']['http_seconds']} s each, "
-            "loopback:")  # fmt: skip
+            f"median of {report['meta'].get('http_rounds', 1)} round(s), loopback:")  # fmt: skip
         header = (f"{'endpoint':<48} {'server':<8} {'rps':>7} {'p50':>8} {'p99':>8} "
                   f"{'errors':>6} {'peak RSS':>9}")  # fmt: skip
         if len(names) == 2:
@@ -888,6 +918,7 @@ def main(argv=None) -> int:
             "seeded_this_run": seeded,
             "iterations": args.iterations,
             "http_seconds": args.http_seconds,
+            "http_rounds": args.http_rounds,
             "python": platform.python_version(),
             "cpus": os.cpu_count(),
             # Other work on the machine moves every timing: the 1-minute load average.
