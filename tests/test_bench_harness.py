@@ -13,7 +13,7 @@ from bench import seed
 from bench.endpoints import Side, build_catalog
 from bench.http_load import SERVERS, Granian, Gunicorn
 from bench.measure import DataFloor, WsgiClient, capture, explain, seq_scans, table_rows
-from bench.run import compare_servers, measure_endpoint, parse_args
+from bench.run import compare_servers, measure_endpoint, median_outcome, parse_args
 
 TINY = 0.001  # 2 markets of the large set, 200 vendors, 1,000 bookings, plus the small market
 
@@ -193,3 +193,14 @@ def test_two_servers_are_compared_endpoint_by_endpoint():
         "rps_geomean": 2.0,
         "p99_geomean": 1.0,
     }
+
+
+def test_rounds_keep_the_median_round_and_the_median_p99():
+    def run(rps, p99, errors=0):
+        return {"rps": rps, "p50_ms": 1, "p99_ms": p99, "errors": errors, "load_average": 1}
+
+    result = median_outcome([run(300, 9), run(100, 40, errors=1), run(200, 12)])
+    assert result["rps"] == 200 and result["p99_ms"] == 12 and result["errors"] == 1
+    assert [r["rps"] for r in result["rounds"]] == [300, 100, 200]
+    assert median_outcome([run(5, 5)]) == run(5, 5)
+    assert parse_args(["--http-rounds", "3"]).http_rounds == 3
