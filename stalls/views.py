@@ -10,6 +10,7 @@ from marketflow.views import OrganizerAPIView
 from stalls import selectors, services
 from stalls.models import Booking, Stall
 from stalls.serializers import (
+    BookingAttendanceSerializer,
     BookingCreateSerializer,
     BookingReadSerializer,
     BookingUpdateSerializer,
@@ -175,7 +176,8 @@ class BookingDetailView(MarketDayScopedView):
 
     @extend_schema(
         responses={204: None},
-        description="Cancel a booking. Conflict codes: `market_day_in_past`, `booking_paid`.",
+        description="Cancel a booking. Conflict codes: `market_day_in_past`, `booking_paid`, "
+        "`booking_attendance_recorded`.",
     )
     def delete(self, request, market_id, market_day_id, booking_id):
         services.booking_delete(
@@ -185,6 +187,33 @@ class BookingDetailView(MarketDayScopedView):
             booking_id=booking_id,
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class BookingAttendanceView(MarketDayScopedView):
+    """Check-in: record that the booked vendor arrived, came late or was a no-show, on the
+    market day itself. The same answer again changes nothing; another replaces it (the last
+    one wins, with its time); a no-show carries the market's no-show fee."""
+
+    serializer_class = BookingReadSerializer
+    error_statuses = {"POST": (409,)}
+
+    @extend_schema(
+        request=BookingAttendanceSerializer,
+        responses=BookingReadSerializer,
+        description="Conflict codes: `market_day_not_today`, `market_day_cancelled`.",
+    )
+    def post(self, request, market_id, market_day_id, booking_id):
+        serializer = BookingAttendanceSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        booking = services.booking_record_attendance(
+            user=request.user,
+            market_id=market_id,
+            market_day_id=market_day_id,
+            booking_id=booking_id,
+            **serializer.validated_data,
+        )
+        booking = selectors.booking_get(market_day=booking.market_day, booking_id=booking.pk)
+        return Response(BookingReadSerializer(booking).data)
 
 
 class MeBookingListView(VendorAPIView):
