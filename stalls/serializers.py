@@ -65,6 +65,12 @@ def payment_method_field() -> serializers.ChoiceField:
 class BookingReadSerializer(serializers.ModelSerializer):
     vendor = BookingVendorSerializer(read_only=True)
     payment_method = payment_method_field()
+    attendance = serializers.ChoiceField(
+        choices=Booking.Attendance.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="Check-in on the day: `arrived`, `late`, `no_show`; empty until recorded.",
+    )
     stall_label = serializers.CharField(source="stall.label", read_only=True)
 
     class Meta:
