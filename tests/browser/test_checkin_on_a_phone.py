@@ -9,6 +9,7 @@ from applications.tests.factories import AcceptedApplicationFactory
 from marketflow.tests.factories import MarketDayFactory, MarketFactory, OrganizerFactory
 from stalls.models import Booking
 from stalls.tests.factories import BookingFactory, StallFactory
+from tests.browser.test_accessibility import axe_violations
 from tests.browser.test_day_on_a_phone import PAGE_SCROLLS_SIDEWAYS, WIDE, save, sign_in
 from vendors.tests.factories import VendorFactory
 
@@ -44,6 +45,7 @@ def test_check_in_on_a_phone_with_javascript(live_server, phone_page, today):
     page.click("#checkin-link")
     page.wait_for_selector("#checkin-list")
     assert page.locator(".checkin-stall").all_inner_texts() == ["A1", "A2", "B1"]
+    assert axe_violations(page) == []
 
     hill = booking_of(today, "A2")
     row = page.locator(f"#checkin-{hill.pk}")
