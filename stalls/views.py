@@ -88,6 +88,15 @@ class MarketDayScopedView(OrganizerAPIView):
             self._market = self._market_day.market
         return self._market_day
 
+    def booking_write(self, request, serializer_class, service, *, status_code=200):
+        """Validate the body with ``serializer_class``, call the booking ``service`` with it
+        and the URL's ids, and answer the booking as it reads now."""
+        serializer = serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        booking = service(user=request.user, **self.kwargs, **serializer.validated_data)
+        booking = selectors.booking_get(market_day=booking.market_day, booking_id=booking.pk)
+        return Response(BookingReadSerializer(booking).data, status=status_code)
+
 
 class StallBoardView(MarketDayScopedView):
     """Every stall of the market with its booking for the day (or null), and the totals."""
@@ -140,16 +149,12 @@ class BookingListCreateView(MarketDayScopedView):
         "`market_day_in_past`, `market_day_cancelled`.",
     )
     def post(self, request, market_id, market_day_id):
-        serializer = BookingCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        booking = services.booking_create(
-            user=request.user,
-            market_id=market_id,
-            market_day_id=market_day_id,
-            **serializer.validated_data,
+        return self.booking_write(
+            request,
+            BookingCreateSerializer,
+            services.booking_create,
+            status_code=status.HTTP_201_CREATED,
         )
-        booking = selectors.booking_get(market_day=booking.market_day, booking_id=booking.pk)
-        return Response(BookingReadSerializer(booking).data, status=status.HTTP_201_CREATED)
 
 
 class BookingDetailView(MarketDayScopedView):
@@ -162,17 +167,7 @@ class BookingDetailView(MarketDayScopedView):
 
     @extend_schema(request=BookingUpdateSerializer, responses=BookingReadSerializer)
     def patch(self, request, market_id, market_day_id, booking_id):
-        serializer = BookingUpdateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        booking = services.booking_update_payment(
-            user=request.user,
-            market_id=market_id,
-            market_day_id=market_day_id,
-            booking_id=booking_id,
-            **serializer.validated_data,
-        )
-        booking = selectors.booking_get(market_day=booking.market_day, booking_id=booking.pk)
-        return Response(BookingReadSerializer(booking).data)
+        return self.booking_write(request, BookingUpdateSerializer, services.booking_update_payment)
 
     @extend_schema(
         responses={204: None},
@@ -203,17 +198,9 @@ class BookingAttendanceView(MarketDayScopedView):
         description="Conflict codes: `market_day_not_today`, `market_day_cancelled`.",
     )
     def post(self, request, market_id, market_day_id, booking_id):
-        serializer = BookingAttendanceSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        booking = services.booking_record_attendance(
-            user=request.user,
-            market_id=market_id,
-            market_day_id=market_day_id,
-            booking_id=booking_id,
-            **serializer.validated_data,
+        return self.booking_write(
+            request, BookingAttendanceSerializer, services.booking_record_attendance
         )
-        booking = selectors.booking_get(market_day=booking.market_day, booking_id=booking.pk)
-        return Response(BookingReadSerializer(booking).data)
 
 
 class MeBookingListView(VendorAPIView):

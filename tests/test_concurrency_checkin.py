@@ -11,7 +11,6 @@ no booking; never "marked no-show" answered and the booking gone.
 import threading
 
 import pytest
-from django.urls import reverse
 
 import stalls.services as stall_services
 from applications.tests.factories import AcceptedApplicationFactory
@@ -21,21 +20,11 @@ from marketflow.tests.factories import MarketDayFactory
 from stalls.models import Booking
 from stalls.tests.factories import BookingFactory, StallFactory
 from tests.test_concurrency import BARRIER_TIMEOUT, DECISION_ROUNDS, outcome, run_together
+from tests.test_concurrency_controls import booking_url, unlocked_booking_get
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 NO_SHOW = Booking.Attendance.NO_SHOW
-
-
-def booking_url(booking) -> str:
-    return reverse(
-        "api:booking-detail",
-        kwargs={
-            "market_id": booking.market_day.market_id,
-            "market_day_id": booking.market_day_id,
-            "booking_id": booking.pk,
-        },
-    )
 
 
 def mark_and_cancel(organizer, market_day, started: threading.Event | None = None):
@@ -92,8 +81,8 @@ def test_control_cancel_without_locks_deletes_a_checked_in_booking(monkeypatch, 
     read, marked = threading.Event(), threading.Event()
     booking, (mark, cancel) = mark_and_cancel(organizer, today, started=read)
 
-    def unlocked_read_then_wait(*, market_day, booking_id):
-        found = Booking.objects.get(pk=booking_id, market_day=market_day)
+    def unlocked_read_then_wait(**kwargs):
+        found = unlocked_booking_get(**kwargs)
         if not read.is_set():  # the cancellation's read: the no-show starts only after it
             read.set()
             assert marked.wait(timeout=BARRIER_TIMEOUT)
