@@ -470,3 +470,37 @@ def test_the_check_in_page_costs_the_same_for_1_and_50_bookings(organizer, marke
 
     assert len(response.context["rows"]) == 50
     assert queries_for_fifty == queries_for_one <= 8
+
+
+# -- the market's settings in the admin ----------------------------------------------------------
+
+MARKET_FORM = {
+    "name": "Harbour Night Market",
+    "slug": "harbour-night",
+    "timezone": "Europe/Lisbon",
+    "currency": "EUR",
+    "is_active": "on",
+    "accepted_categories": ["prepared_food"],
+    "market_days-TOTAL_FORMS": "0",
+    "market_days-INITIAL_FORMS": "0",
+    "stalls-TOTAL_FORMS": "0",
+    "stalls-INITIAL_FORMS": "0",
+}
+
+
+def test_the_market_form_takes_the_no_show_fee_in_units_and_the_late_hours(
+    organizer, organizer_admin
+):
+    response = organizer_admin.post(admin_url("market", "add"), MARKET_FORM)
+    assert response.status_code == 302
+    market = Market.objects.get(slug="harbour-night")
+    assert (market.late_cancellation_hours, market.no_show_fee_cents) == (48, 0)  # left empty
+
+    response = organizer_admin.post(
+        admin_url("market", "change", market.pk),
+        {**MARKET_FORM, "late_cancellation_hours": "24", "no_show_fee_cents": "15.00"},
+    )
+
+    assert response.status_code == 302
+    market.refresh_from_db()
+    assert (market.late_cancellation_hours, market.no_show_fee_cents) == (24, 1500)

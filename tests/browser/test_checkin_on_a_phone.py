@@ -53,6 +53,7 @@ def test_check_in_on_a_phone_with_javascript(live_server, phone_page, today):
 
     row.locator(".checkin-note", has_text="saved").wait_for()
     assert row.locator(".checkin-state").inner_text().startswith("Late at ")
+    assert page.locator("#checkin-count").inner_text() == "1 of 3 checked in"
     assert (
         row.get_by_role("button", name="Late: A2, Hill Bakery").get_attribute("aria-pressed")
         == "true"
@@ -103,6 +104,7 @@ def test_check_in_on_a_phone_without_javascript(live_server, phone_without_javas
         == "true"
     )
     assert "Stall B1: Arrived at" in page.locator(".messagelist").inner_text()
+    assert page.locator("#checkin-count").inner_text() == "1 of 3 checked in"
     honey.refresh_from_db()
     assert honey.attendance == "arrived"
     assert page.evaluate(PAGE_SCROLLS_SIDEWAYS) is False

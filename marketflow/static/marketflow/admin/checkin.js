@@ -16,7 +16,9 @@
         noteBox.classList.toggle('checkin-failed', failed);
         if (saved) {
             item.className = `checkin-row checkin-${saved.attendance}`;
+            item.dataset.attendance = saved.attendance;
             item.querySelector('.checkin-state').textContent = saved.saved;
+            count();
         }
         form.querySelectorAll('button[name="attendance"]').forEach((button) => {
             button.classList.toggle('checkin-pending', button.value === pending);
@@ -24,6 +26,13 @@
                 button.setAttribute('aria-pressed', String(button.value === saved.attendance));
             }
         });
+    }
+
+    function count() {
+        const rows = document.querySelectorAll('#checkin-list [data-attendance]');
+        const done = [...rows].filter((item) => item.dataset.attendance).length;
+        document.getElementById('checkin-count').textContent =
+            `${done} of ${rows.length} checked in`;
     }
 
     async function send(form, button) {
