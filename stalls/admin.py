@@ -227,12 +227,18 @@ class BookingAdmin(ScopedModelAdmin):
             "payment_reference",
             "paid_at",
             "booker",
+            "attendance",
+            "attendance_at",
+            "checked_in_by",
         ]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
-        return ["market_day", "stall", "vendor", "fee", "paid_at", "booker"]
+        return [
+            "market_day", "stall", "vendor", "fee", "paid_at", "booker", "attendance",
+            "attendance_at", "checked_in_by",
+        ]  # fmt: skip
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -257,6 +263,10 @@ class BookingAdmin(ScopedModelAdmin):
     @admin.display(description=_("booked by"))
     def booker(self, booking):
         return person(booking.booked_by)
+
+    @admin.display(description=_("checked in by"))
+    def checked_in_by(self, booking):
+        return person(booking.attendance_by)
 
     def save_model(self, request, obj, form, change):
         if change:

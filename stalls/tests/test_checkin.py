@@ -413,6 +413,9 @@ def test_a_plain_form_post_records_and_comes_back_to_the_row(organizer, market, 
     assert (response.status_code, response["Location"]) == (302, f"{url}#checkin-{booking.pk}")
     booking.refresh_from_db()
     assert booking.attendance == "no_show"
+    page = organizer_admin.get(admin_url("booking", "change", booking.pk))
+    assert page.context["original"].attendance_by == organizer
+    assert "Checked in by" in page.content.decode()
 
 
 def test_a_fetch_post_answers_json_the_saved_state_or_the_refusal(
