@@ -433,6 +433,19 @@ class BookingAdmin(ScopedModelAdmin):
         except MarketDayNotFoundError:
             raise Http404(_("No market day matches the given query.")) from None
 
+    def _day_page_context(self, request, market_day: MarketDay, title) -> dict:
+        """What every page of one market day starts from (the board, the day sheet,
+        check-in): ``title`` names the market and the date."""
+        return {
+            **self.admin_site.each_context(request),
+            "title": title
+            % {"market": market_day.market.name, "date": date_format(market_day.date)},
+            "opts": self.opts,
+            "market_day": market_day,
+            "board_url": reverse("admin:stalls_booking_board", args=[market_day.pk]),
+            "market_day_url": reverse("admin:marketflow_marketday_change", args=[market_day.pk]),
+        }
+
     def board_view(self, request, market_day_id):
         market_day = self._market_day(request, market_day_id)
         if request.method == "POST":
@@ -453,11 +466,7 @@ class BookingAdmin(ScopedModelAdmin):
         ]
         currency = market_day.market.currency
         context = {
-            **self.admin_site.each_context(request),
-            "title": _("Stall board: %(market)s, %(date)s")
-            % {"market": market_day.market.name, "date": date_format(market_day.date)},
-            "opts": self.opts,
-            "market_day": market_day,
+            **self._day_page_context(request, market_day, _("Stall board: %(market)s, %(date)s")),
             "currency": currency,
             "board": board,
             "bookable_vendors": bookable_vendors,
@@ -477,7 +486,6 @@ class BookingAdmin(ScopedModelAdmin):
             "is_open": market_day.is_open,
             "fees_due": format_money(board["fees_due_cents"], currency),
             "fees_paid": format_money(board["fees_paid_cents"], currency),
-            "market_day_url": reverse("admin:marketflow_marketday_change", args=[market_day.pk]),
             "csv_url": reverse("admin:stalls_booking_board_csv", args=[market_day.pk]),
             "day_sheet_url": reverse("admin:stalls_booking_day_sheet", args=[market_day.pk]),
             "checkin_url": reverse("admin:stalls_booking_checkin", args=[market_day.pk]),
@@ -529,19 +537,13 @@ class BookingAdmin(ScopedModelAdmin):
             )
         recorded = [row for row in rows if row["attendance"]]
         context = {
-            **self.admin_site.each_context(request),
-            "title": _("Check-in: %(market)s, %(date)s")
-            % {"market": market_day.market.name, "date": date_format(market_day.date)},
-            "opts": self.opts,
-            "market_day": market_day,
+            **self._day_page_context(request, market_day, _("Check-in: %(market)s, %(date)s")),
             "rows": rows,
             "recorded_count": len(recorded),
             "choices": Booking.Attendance.choices,
             "is_today": market_day.date == today,
             "today": today,
             "can_change": self.has_change_permission(request),
-            "board_url": reverse("admin:stalls_booking_board", args=[market_day.pk]),
-            "market_day_url": reverse("admin:marketflow_marketday_change", args=[market_day.pk]),
         }
         return TemplateResponse(request, "marketflow_admin/checkin.html", context)
 
@@ -590,18 +592,12 @@ class BookingAdmin(ScopedModelAdmin):
             booking for booking in booked if booking["payment_status"] == PaymentStatus.UNPAID
         ]
         context = {
-            **self.admin_site.each_context(request),
-            "title": _("Day sheet: %(market)s, %(date)s")
-            % {"market": market_day.market.name, "date": date_format(market_day.date)},
-            "opts": self.opts,
-            "market_day": market_day,
+            **self._day_page_context(request, market_day, _("Day sheet: %(market)s, %(date)s")),
             "rows": rows,
             "booked_count": len(booked),
             "free_count": len(rows) - len(booked),
             "unpaid_count": len(unpaid),
             "fees_due": format_money(sum(b["fee_cents"] for b in unpaid), currency),
-            "board_url": reverse("admin:stalls_booking_board", args=[market_day.pk]),
-            "market_day_url": reverse("admin:marketflow_marketday_change", args=[market_day.pk]),
         }
         return TemplateResponse(request, "marketflow_admin/day_sheet.html", context)
 

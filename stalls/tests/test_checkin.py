@@ -19,6 +19,7 @@ from stalls.models import Booking, LateCancellation
 from stalls.selectors import strike_counts, strike_season, vendor_fee_statements
 from stalls.tests.factories import BookingFactory, StallFactory
 from tests.admin_support import admin_url, count_queries
+from tests.test_concurrency_controls import booking_url
 
 pytestmark = pytest.mark.django_db
 
@@ -46,14 +47,7 @@ def record(organizer, booking, attendance):
 
 
 def attendance_url(booking) -> str:
-    return reverse(
-        "api:booking-attendance",
-        kwargs={
-            "market_id": booking.market_day.market_id,
-            "market_day_id": booking.market_day_id,
-            "booking_id": booking.pk,
-        },
-    )
+    return f"{booking_url(booking)}attendance/"
 
 
 # -- the service ---------------------------------------------------------------------------------
