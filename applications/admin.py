@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -32,6 +33,7 @@ from marketflow.forms import add_domain_error_to_form
 from marketflow.models import category_labels, normalize_email
 from marketflow.selectors import acts_as_organizer
 from stalls import services as stall_services
+from stalls.selectors import strike_counts, strike_season
 from vendors.models import ProductCategory
 
 Status = Application.Status
@@ -136,6 +138,7 @@ class ApplicationAdmin(ViewOnlyMixin, ScopedModelAdmin):
         "status",
         "categories",
         "submitted",
+        "strikes",
     ]
     list_display_links = ["business_name"]
     list_filter = [StatusFilter, market_filter("market"), CategoryFilter]
@@ -187,7 +190,23 @@ class ApplicationAdmin(ViewOnlyMixin, ScopedModelAdmin):
             return queryset.filter(vendor__email=normalize_email(term)), False
         return queryset.filter(business_name__icontains=term), False
 
+    def get_queryset(self, request):
+        # The vendor's no-shows and late cancellations at the application's market this
+        # season: two subqueries of the page's one query, not two queries a row.
+        season = strike_season(timezone.localdate())
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                **strike_counts(vendor=OuterRef("vendor"), market=OuterRef("market"), season=season)
+            )
+        )
+
     # -- columns and fields
+
+    @admin.display(description=_("no-shows / late cancellations this year"))
+    def strikes(self, application):
+        return f"{application.no_show_count} / {application.late_cancellation_count}"
 
     @admin.display(description=_("e-mail"), ordering="vendor__email")
     def vendor_email(self, application):

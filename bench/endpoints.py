@@ -228,17 +228,24 @@ def build_catalog() -> Catalog:
         board_probe = None
     add(Endpoint(
         "admin_stall_board", "admin stall board", "read",
-        lambda s, u: Request("GET", _admin_board(s.board_day_id),
+        lambda s, u: Request("GET", _admin_day_page("board", s.board_day_id),
+                             headers=cookies(sessionid=s.organizer_session)),
+        is_list=True, skipped="" if board_probe else "the admin stall board does not exist yet",
+    ))  # fmt: skip
+    add(Endpoint(
+        "admin_checkin", "admin check-in page (phone)", "read",
+        lambda s, u: Request("GET", _admin_day_page("checkin", s.board_day_id),
                              headers=cookies(sessionid=s.organizer_session)),
         is_list=True, skipped="" if board_probe else "the admin stall board does not exist yet",
     ))  # fmt: skip
     return Catalog(endpoints)
 
 
-def _admin_board(market_day_id: str) -> str:
+def _admin_day_page(name: str, market_day_id: str) -> str:
+    """The admin's page ``name`` (board, checkin) of one market day."""
     from django.urls import reverse
 
-    return reverse("admin:stalls_booking_board", args=[market_day_id])
+    return reverse(f"admin:stalls_booking_{name}", args=[market_day_id])
 
 
 # --- the two sides ----------------------------------------------------------------------

@@ -33,7 +33,7 @@ from marketflow.admin_base import (
 )
 from marketflow.currencies import ISO_4217_CODES
 from marketflow.errors import DomainError
-from marketflow.forms import add_domain_error_to_form
+from marketflow.forms import MoneyField, add_domain_error_to_form
 from marketflow.models import DocumentType, Market, MarketDay, ProductCategory, User
 from marketflow.selectors import market_list, with_email_bounce
 from stalls import services as stall_services
@@ -86,10 +86,31 @@ class MarketAdminForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Documents every application to this market must include."),
     )
+    no_show_fee_cents = MoneyField(
+        label=_("No-show fee"),
+        required=False,
+        help_text=_(
+            "In the market's currency; added to the statement of a vendor marked a no-show at "
+            "check-in. Empty: none."
+        ),
+    )
 
     class Meta:
         model = Market
         fields = ["organizer", *services.MARKET_EDITABLE_FIELDS]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:  # a new market's fee is typed in its default currency
+            self.fields["no_show_fee_cents"].currency = self.instance.currency
+        self.fields["late_cancellation_hours"].required = False
+
+    def clean_no_show_fee_cents(self):
+        return self.cleaned_data["no_show_fee_cents"] or 0
+
+    def clean_late_cancellation_hours(self):
+        hours = self.cleaned_data["late_cancellation_hours"]
+        return self.instance.late_cancellation_hours if hours is None else hours  # left empty
 
 
 class VendorListForm(forms.Form):

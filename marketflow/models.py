@@ -1,9 +1,10 @@
+import datetime
 import zoneinfo
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator, RegexValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -244,6 +245,8 @@ def all_product_categories() -> list[str]:
     return list(ProductCategory.values)
 
 
+MAX_LATE_CANCELLATION_HOURS = 24 * 30
+
 slug_validator = RegexValidator(
     r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
     _("Use lower-case letters, digits and single hyphens."),
@@ -278,6 +281,21 @@ class Market(BaseModel):
         validators=[validate_document_types],
         help_text=_("Documents every application to this market must include."),
     )
+    late_cancellation_hours = models.PositiveSmallIntegerField(
+        default=48,
+        validators=[MaxValueValidator(MAX_LATE_CANCELLATION_HOURS)],
+        help_text=_(
+            "A booking cancelled less than this many hours before its market day starts is a "
+            "late cancellation, counted against the vendor."
+        ),
+    )
+    no_show_fee_cents = models.PositiveIntegerField(
+        default=0,
+        help_text=_(
+            "In cents of the market's currency: added to the statement of a vendor marked a "
+            "no-show at check-in (0: none)."
+        ),
+    )
 
     class Meta:
         ordering = ["name", "id"]
@@ -293,6 +311,10 @@ class Market(BaseModel):
     def today(self):
         """The calendar date at the market right now, in the market's own time zone."""
         return timezone.now().astimezone(self.tz).date()
+
+    def at(self, date, time) -> datetime.datetime:
+        """``date`` at ``time`` at the market, as an aware datetime."""
+        return datetime.datetime.combine(date, time, tzinfo=self.tz)
 
 
 class MarketDay(BaseModel):
@@ -328,6 +350,10 @@ class MarketDay(BaseModel):
     @property
     def is_cancelled(self) -> bool:
         return self.status == self.Status.CANCELLED
+
+    @property
+    def starts_at(self) -> datetime.datetime:
+        return self.market.at(self.date, self.start_time)
 
     @property
     def is_open(self) -> bool:

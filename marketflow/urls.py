@@ -49,6 +49,11 @@ market_patterns = [
         stall_views.BookingDetailView.as_view(),
         name="booking-detail",
     ),
+    path(
+        "market-days/<uuid:market_day_id>/bookings/<uuid:booking_id>/attendance/",
+        stall_views.BookingAttendanceView.as_view(),
+        name="booking-attendance",
+    ),
     path("applications/", application_views.ApplicationListView.as_view(), name="application-list"),
     path(
         "applications/<uuid:application_id>/",

@@ -9,12 +9,12 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext_lazy as _
 
 from applications.selectors import active_vendor_list
@@ -29,6 +29,7 @@ from marketflow.admin_base import (
 )
 from marketflow.currencies import format_money, money_amount
 from marketflow.errors import DomainError, MarketDayNotFoundError, MarketNotFoundError
+from marketflow.exception_handler import domain_error_status
 from marketflow.forms import MoneyField
 from marketflow.models import Market, MarketDay, category_labels
 from marketflow.selectors import market_day_get_for_user, market_get
@@ -39,6 +40,7 @@ from stalls.selectors import (
     booked_vendor_get,
     booking_get,
     booking_list,
+    checkin_rows,
     market_day_sheet,
     market_fee_statements,
     market_fee_totals,
@@ -225,12 +227,18 @@ class BookingAdmin(ScopedModelAdmin):
             "payment_reference",
             "paid_at",
             "booker",
+            "attendance",
+            "attendance_at",
+            "checked_in_by",
         ]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
-        return ["market_day", "stall", "vendor", "fee", "paid_at", "booker"]
+        return [
+            "market_day", "stall", "vendor", "fee", "paid_at", "booker", "attendance",
+            "attendance_at", "checked_in_by",
+        ]  # fmt: skip
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -255,6 +263,10 @@ class BookingAdmin(ScopedModelAdmin):
     @admin.display(description=_("booked by"))
     def booker(self, booking):
         return person(booking.booked_by)
+
+    @admin.display(description=_("checked in by"))
+    def checked_in_by(self, booking):
+        return person(booking.attendance_by)
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -396,6 +408,11 @@ class BookingAdmin(ScopedModelAdmin):
                 name="stalls_booking_board_cancel",
             ),
             path(
+                "board/<uuid:market_day_id>/checkin/",
+                view(self.checkin_view),
+                name="stalls_booking_checkin",
+            ),
+            path(
                 "board/<uuid:market_day_id>/sheet/",
                 view(self.day_sheet_view),
                 name="stalls_booking_day_sheet",
@@ -415,6 +432,19 @@ class BookingAdmin(ScopedModelAdmin):
             return market_day_get_for_user(user=request.user, market_day_id=market_day_id)
         except MarketDayNotFoundError:
             raise Http404(_("No market day matches the given query.")) from None
+
+    def _day_page_context(self, request, market_day: MarketDay, title) -> dict:
+        """What every page of one market day starts from (the board, the day sheet,
+        check-in): ``title`` names the market and the date."""
+        return {
+            **self.admin_site.each_context(request),
+            "title": title
+            % {"market": market_day.market.name, "date": date_format(market_day.date)},
+            "opts": self.opts,
+            "market_day": market_day,
+            "board_url": reverse("admin:stalls_booking_board", args=[market_day.pk]),
+            "market_day_url": reverse("admin:marketflow_marketday_change", args=[market_day.pk]),
+        }
 
     def board_view(self, request, market_day_id):
         market_day = self._market_day(request, market_day_id)
@@ -436,11 +466,7 @@ class BookingAdmin(ScopedModelAdmin):
         ]
         currency = market_day.market.currency
         context = {
-            **self.admin_site.each_context(request),
-            "title": _("Stall board: %(market)s, %(date)s")
-            % {"market": market_day.market.name, "date": date_format(market_day.date)},
-            "opts": self.opts,
-            "market_day": market_day,
+            **self._day_page_context(request, market_day, _("Stall board: %(market)s, %(date)s")),
             "currency": currency,
             "board": board,
             "bookable_vendors": bookable_vendors,
@@ -460,9 +486,9 @@ class BookingAdmin(ScopedModelAdmin):
             "is_open": market_day.is_open,
             "fees_due": format_money(board["fees_due_cents"], currency),
             "fees_paid": format_money(board["fees_paid_cents"], currency),
-            "market_day_url": reverse("admin:marketflow_marketday_change", args=[market_day.pk]),
             "csv_url": reverse("admin:stalls_booking_board_csv", args=[market_day.pk]),
             "day_sheet_url": reverse("admin:stalls_booking_day_sheet", args=[market_day.pk]),
+            "checkin_url": reverse("admin:stalls_booking_checkin", args=[market_day.pk]),
             "can_change": self.has_change_permission(request),
         }
         return TemplateResponse(request, "marketflow_admin/stall_board.html", context)
@@ -492,6 +518,63 @@ class BookingAdmin(ScopedModelAdmin):
         }
         return TemplateResponse(request, "marketflow_admin/cancel_bookings.html", context)
 
+    def checkin_view(self, request, market_day_id):
+        """Check-in on the day, made for the manager's phone: the day's bookings in stall
+        order, each with a large arrived / late / no-show control and what has been saved.
+        Each tap is one small POST (a plain form; checkin.js sends it with fetch and says
+        "saved" or "not saved, retry" on the row, without a reload)."""
+        market_day = self._market_day(request, market_day_id)
+        wants_json = "application/json" in request.headers.get("Accept", "")
+        if request.method == "POST":
+            if not self.has_change_permission(request):
+                raise PermissionDenied
+            return self._checkin_record(request, market_day, wants_json)
+        today = market_day.market.today()
+        rows = list(checkin_rows(market_day=market_day))
+        for row in rows:
+            row["saved"] = attendance_saved(
+                row["attendance"], row["attendance_at"], market_day.market
+            )
+        recorded = [row for row in rows if row["attendance"]]
+        context = {
+            **self._day_page_context(request, market_day, _("Check-in: %(market)s, %(date)s")),
+            "rows": rows,
+            "recorded_count": len(recorded),
+            "choices": Booking.Attendance.choices,
+            "is_today": market_day.date == today,
+            "today": today,
+            "can_change": self.has_change_permission(request),
+        }
+        return TemplateResponse(request, "marketflow_admin/checkin.html", context)
+
+    def _checkin_record(self, request, market_day: MarketDay, wants_json: bool):
+        """One tap: ``booking`` and its ``attendance``. checkin.js asks for JSON (the row's
+        saved state, or the refusal in the API's error shape); a plain form is redirected
+        back to its row with a message."""
+        booking_id = parse_id(request.POST.get("booking"))
+        try:
+            booking = services.booking_record_attendance(
+                user=request.user,
+                market_id=market_day.market_id,
+                market_day_id=market_day.pk,
+                booking_id=booking_id,
+                attendance=request.POST.get("attendance", ""),
+            )
+        except DomainError as error:
+            if wants_json:
+                return JsonResponse(error.body(), status=domain_error_status(error))
+            self.message_user(request, error.message, messages.ERROR)
+            return HttpResponseRedirect(request.path)
+        saved = attendance_saved(booking.attendance, booking.attendance_at, market_day.market)
+        if wants_json:
+            return JsonResponse({"attendance": booking.attendance, "saved": saved})
+        self.message_user(
+            request,
+            _("Stall %(stall)s: %(saved)s.") % {"stall": booking.stall.label, "saved": saved},
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(f"{request.path}#checkin-{booking.pk}")
+
     def day_sheet_view(self, request, market_day_id):
         """The day on paper: every stall in order with its vendor, what they sell, their
         phone and the fee's status, and an empty check-in box to tick on the walk round."""
@@ -509,18 +592,12 @@ class BookingAdmin(ScopedModelAdmin):
             booking for booking in booked if booking["payment_status"] == PaymentStatus.UNPAID
         ]
         context = {
-            **self.admin_site.each_context(request),
-            "title": _("Day sheet: %(market)s, %(date)s")
-            % {"market": market_day.market.name, "date": date_format(market_day.date)},
-            "opts": self.opts,
-            "market_day": market_day,
+            **self._day_page_context(request, market_day, _("Day sheet: %(market)s, %(date)s")),
             "rows": rows,
             "booked_count": len(booked),
             "free_count": len(rows) - len(booked),
             "unpaid_count": len(unpaid),
             "fees_due": format_money(sum(b["fee_cents"] for b in unpaid), currency),
-            "board_url": reverse("admin:stalls_booking_board", args=[market_day.pk]),
-            "market_day_url": reverse("admin:marketflow_marketday_change", args=[market_day.pk]),
         }
         return TemplateResponse(request, "marketflow_admin/day_sheet.html", context)
 
@@ -630,6 +707,20 @@ class BookingAdmin(ScopedModelAdmin):
         )
         filename = f"bookings-{market_day.market.slug}-{market_day.date:%Y-%m-%d}.csv"
         return csv_response(filename, header, rows)
+
+
+def attendance_saved(attendance: str, at, market: Market) -> str:
+    """What the check-in page says is saved for a booking: "Arrived at 08:02" (the time at
+    the market)."""
+    if not attendance:
+        return str(_("Not checked in yet"))
+    return str(
+        _("%(attendance)s at %(time)s")
+        % {
+            "attendance": Booking.Attendance(attendance).label,
+            "time": time_format(at.astimezone(market.tz)),
+        }
+    )
 
 
 def parse_id(value) -> uuid.UUID | None:
@@ -850,6 +941,7 @@ class FeeStatementsAdminMixin:
             f"due ({currency})",
             f"paid ({currency})",
             f"waived ({currency})",
+            f"no-show fees ({currency})",
         ]
         rows = (
             [
@@ -861,6 +953,7 @@ class FeeStatementsAdminMixin:
                 money_amount(row["due_cents"], currency),
                 money_amount(row["paid_cents"], currency),
                 money_amount(row["waived_cents"], currency),
+                money_amount(row["no_show_fees_cents"], currency),
             ]
             for row in market_fee_statements(market=market)
         )

@@ -61,3 +61,13 @@ class BookingPaidByCardError(ConflictError):
 class MessageHasNoRecipientsError(ConflictError):
     code = "message_has_no_recipients"
     default_message = "Nobody to write to: no vendor is accepted (or booked on that day) yet."
+
+
+class MarketDayNotTodayError(ConflictError):
+    code = "market_day_not_today"
+    default_message = "Check-in is recorded on the market day itself, and this is not it."
+
+
+class BookingAttendanceRecordedError(ConflictError):
+    code = "booking_attendance_recorded"
+    default_message = "This vendor's check-in is recorded: the booking is kept as the day's record."

@@ -51,6 +51,11 @@ class Booking(BaseModel):
         CARD = "card", _("Card (Stripe)")
         WAIVED = "waived", _("Waived")
 
+    class Attendance(models.TextChoices):
+        ARRIVED = "arrived", _("Arrived")
+        LATE = "late", _("Late")
+        NO_SHOW = "no_show", _("No-show")
+
     market_day = models.ForeignKey(
         "marketflow.MarketDay",
         on_delete=models.PROTECT,
@@ -81,6 +86,15 @@ class Booking(BaseModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # Check-in on the day: recorded by the organizer, the last tap wins.
+    attendance = models.CharField(max_length=10, choices=Attendance.choices, blank=True)
+    attendance_at = models.DateTimeField(null=True, blank=True)
+    attendance_by = models.ForeignKey(
+        "marketflow.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    no_show_fee_cents = models.PositiveIntegerField(
+        default=0, help_text=_("The market's no-show fee, charged when marked a no-show.")
+    )
 
     class Meta:
         constraints = [
@@ -97,6 +111,38 @@ class Booking(BaseModel):
 
     def __str__(self):
         return f"{self.stall} on {self.market_day}"
+
+
+class LateCancellation(BaseModel):
+    """A booking cancelled less than its market's ``late_cancellation_hours`` before the day
+    started, counted against the vendor; written by the cancelling service, so it stays
+    whether the booking row is deleted or kept."""
+
+    market_day = models.ForeignKey(
+        "marketflow.MarketDay",
+        on_delete=models.CASCADE,
+        related_name="late_cancellations",
+        db_index=False,  # the (vendor, market_day) index leads with the vendor
+    )
+    vendor = models.ForeignKey(
+        "vendors.Vendor",
+        on_delete=models.CASCADE,
+        related_name="late_cancellations",
+        db_index=False,
+    )
+    stall_label = models.CharField(max_length=50)
+    cancelled_by = models.ForeignKey(
+        "marketflow.User", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["vendor", "market_day"], name="late_cancellation_vendor_day"),
+            models.Index(fields=["market_day"], name="late_cancellation_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.stall_label} on {self.market_day}"
 
 
 class MarketMessage(BaseModel):

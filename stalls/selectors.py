@@ -1,7 +1,7 @@
 """Reads of stalls and bookings, scoped to a market, a market day or a vendor."""
 
 from collections import defaultdict
-from datetime import timedelta
+from datetime import date, timedelta
 from uuid import UUID
 
 from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Sum
@@ -20,7 +20,7 @@ from marketflow.selectors import (
 from marketflow.serializers import datetime_text
 from marketflow.sql import SqlRows, use_sql
 from stalls.errors import BookingNotFoundError, StallNotFoundError
-from stalls.models import Booking, Stall
+from stalls.models import Booking, LateCancellation, Stall
 from vendors.models import Vendor
 
 STALL_ROW_COLUMNS = (
@@ -265,7 +265,8 @@ def board_data(market_day: MarketDay, stalls) -> dict:
 
 def _fee_totals() -> dict:
     """Sums over bookings: ``due`` counts unpaid fees of days that take place (a cancelled
-    day's fee is not owed), ``paid`` and ``waived`` whatever the day."""
+    day's fee is not owed), ``paid`` and ``waived`` whatever the day; ``no_show_fees`` the
+    market's no-show fees charged at check-in, a line of their own."""
     status = Booking.PaymentStatus
     scheduled = Q(market_day__status=MarketDay.Status.SCHEDULED)
 
@@ -277,6 +278,7 @@ def _fee_totals() -> dict:
         "due_cents": total(Q(payment_status=status.UNPAID) & scheduled),
         "paid_cents": total(Q(payment_status=status.PAID)),
         "waived_cents": total(Q(payment_status=status.WAIVED)),
+        "no_show_fees_cents": Coalesce(Sum("no_show_fee_cents"), 0),
     }
 
 
@@ -303,8 +305,10 @@ def market_fee_totals(*, market: Market) -> dict:
 def vendor_fee_statements(*, vendor_id: UUID, market: Market | None = None) -> list[dict]:
     """A vendor's statement per market (of ``market`` only, if given), by market name: the
     market's ``market_id``, ``market_name`` and ``currency``, the totals ``_fee_totals``
-    counts, and ``lines``, the bookings by date (day and its status, stall, fee, payment,
-    with ``payment_label`` and ``day_cancelled``); two queries however many markets and days."""
+    counts, ``lines``, the bookings by date (day and its status, stall, fee, payment, with
+    ``payment_label`` and ``day_cancelled``), and ``no_show_fees``, the lines of the days the
+    vendor did not come and was charged the market's no-show fee (``no_show_fee_cents``);
+    two queries however many markets and days."""
     bookings = Booking.objects.filter(vendor_id=vendor_id)
     if market is not None:
         bookings = bookings.filter(market_day__market=market)
@@ -319,7 +323,7 @@ def vendor_fee_statements(*, vendor_id: UUID, market: Market | None = None) -> l
     )
     lines = bookings.order_by("market_day__date", "stall__label").values(
         "id", "market_day__market_id", "market_day__date", "market_day__status", "stall__label",
-        "fee_cents", "payment_status", "paid_at",
+        "fee_cents", "payment_status", "paid_at", "no_show_fee_cents",
     )  # fmt: skip
     lines_of = defaultdict(list)
     for line in lines:
@@ -327,10 +331,70 @@ def vendor_fee_statements(*, vendor_id: UUID, market: Market | None = None) -> l
         # A cancelled day's unpaid fee is not owed (``_fee_totals``): the line says so.
         line["day_cancelled"] = line["market_day__status"] == MarketDay.Status.CANCELLED
         lines_of[line["market_day__market_id"]].append(line)
-    return [{**totals, "lines": lines_of[totals["market_id"]]} for totals in markets]
+    return [
+        {
+            **totals,
+            "lines": lines_of[totals["market_id"]],
+            "no_show_fees": [
+                line for line in lines_of[totals["market_id"]] if line["no_show_fee_cents"]
+            ],
+        }
+        for totals in markets
+    ]
 
 
 def booked_vendor_get(*, market: Market, vendor_id: UUID) -> Vendor | None:
     """Vendor ``vendor_id`` if booked on a day of ``market`` (their statement's subject)."""
     booked = Booking.objects.filter(vendor=OuterRef("pk"), market_day__market=market)
     return Vendor.objects.filter(Exists(booked), pk=vendor_id).first()
+
+
+# -- check-in on the day, and what it counts against vendors across the season ---------------
+
+CHECKIN_ROW_COLUMNS = (
+    "id", "stall__label", "vendor__business_name", "vendor__phone", "attendance",
+    "attendance_at",
+)  # fmt: skip
+
+
+def checkin_rows(*, market_day: MarketDay) -> QuerySet:
+    """The day's bookings in stall order, as ``values()`` rows of ``CHECKIN_ROW_COLUMNS``
+    (the check-in page), in one query however many bookings."""
+    return (
+        Booking.objects.filter(market_day=market_day)
+        .order_by("stall__label")
+        .values(*CHECKIN_ROW_COLUMNS)
+    )
+
+
+def strike_season(today: date) -> tuple[date, date]:
+    """The dates over which no-shows and late cancellations are counted: the calendar year of
+    ``today`` (markets have no seasons of their own yet)."""
+    return date(today.year, 1, 1), date(today.year, 12, 31)
+
+
+def strike_counts(*, vendor, market, season: tuple[date, date]) -> dict:
+    """Columns to annotate with: ``no_show_count`` and ``late_cancellation_count`` of vendor
+    ``vendor`` at market ``market`` (values or ``OuterRef``s) on the days of ``season``, one
+    subquery each, so a list of any length costs the same."""
+    days = {"market_day__market": market, "market_day__date__range": season}
+    return {
+        "no_show_count": subquery_count(
+            Booking.objects.filter(vendor=vendor, attendance=Booking.Attendance.NO_SHOW, **days)
+        ),
+        "late_cancellation_count": subquery_count(
+            LateCancellation.objects.filter(vendor=vendor, **days)
+        ),
+    }
+
+
+def vendor_strike_list(*, user: User, vendor_id: UUID, season: tuple[date, date]) -> QuerySet:
+    """The markets ``user`` manages where vendor ``vendor_id`` was a no-show or cancelled late
+    on a day of ``season``, by name, each with ``no_show_count`` and
+    ``late_cancellation_count``; one query."""
+    markets = scope_queryset(Market.objects.all(), user, "organizer")
+    return (
+        markets.annotate(**strike_counts(vendor=vendor_id, market=OuterRef("pk"), season=season))
+        .filter(Q(no_show_count__gt=0) | Q(late_cancellation_count__gt=0))
+        .order_by("name", "pk")
+    )

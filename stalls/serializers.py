@@ -65,6 +65,12 @@ def payment_method_field() -> serializers.ChoiceField:
 class BookingReadSerializer(serializers.ModelSerializer):
     vendor = BookingVendorSerializer(read_only=True)
     payment_method = payment_method_field()
+    attendance = serializers.ChoiceField(
+        choices=Booking.Attendance.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="Check-in on the day: `arrived`, `late`, `no_show`; empty until recorded.",
+    )
     stall_label = serializers.CharField(source="stall.label", read_only=True)
 
     class Meta:
@@ -80,6 +86,9 @@ class BookingReadSerializer(serializers.ModelSerializer):
             "payment_method",
             "payment_reference",
             "paid_at",
+            "attendance",
+            "attendance_at",
+            "no_show_fee_cents",
             "created_at",
             "updated_at",
         ]
@@ -93,6 +102,10 @@ class BookingCreateSerializer(serializers.Serializer):
 
 class BookingUpdateSerializer(serializers.Serializer):
     payment_status = serializers.ChoiceField(choices=Booking.PaymentStatus.choices)
+
+
+class BookingAttendanceSerializer(serializers.Serializer):
+    attendance = serializers.ChoiceField(choices=Booking.Attendance.choices)
 
 
 class BoardBookingSerializer(serializers.ModelSerializer):
@@ -200,6 +213,10 @@ class FeeTotalsSerializer(serializers.Serializer):
     )
     paid_cents = serializers.IntegerField()
     waived_cents = serializers.IntegerField()
+    no_show_fees_cents = serializers.IntegerField(
+        help_text="The market's no-show fees, charged for the days the vendor was booked and "
+        "did not come (recorded at check-in)."
+    )
 
 
 class VendorFeesSerializer(FeeTotalsSerializer):
@@ -214,7 +231,7 @@ class MarketFeesSerializer(FeeTotalsSerializer):
     vendors = VendorFeesSerializer(many=True)
 
 
-TOTALS = ("days_booked", "due_cents", "paid_cents", "waived_cents")
+TOTALS = ("days_booked", "due_cents", "paid_cents", "waived_cents", "no_show_fees_cents")
 
 
 def market_fees_data(*, market, vendor_rows, totals: dict) -> dict:
@@ -250,6 +267,13 @@ class FeeLineSerializer(serializers.Serializer):
     paid_at = serializers.DateTimeField(allow_null=True)
 
 
+class NoShowFeeLineSerializer(serializers.Serializer):
+    booking_id = serializers.UUIDField()
+    date = serializers.DateField()
+    stall_label = serializers.CharField()
+    fee_cents = serializers.IntegerField(help_text="The market's no-show fee.")
+
+
 class VendorMarketFeesSerializer(FeeTotalsSerializer):
     """The signed-in vendor's fees at one market, in cents of its ``currency``."""
 
@@ -257,6 +281,7 @@ class VendorMarketFeesSerializer(FeeTotalsSerializer):
     market_name = serializers.CharField()
     currency = serializers.CharField()
     lines = FeeLineSerializer(many=True)
+    no_show_fees = NoShowFeeLineSerializer(many=True)
 
 
 class MeFeesSerializer(serializers.Serializer):
@@ -284,6 +309,15 @@ def vendor_fees_data(statements: list[dict]) -> dict:
                         "paid_at": datetime_text(line["paid_at"], zone),
                     }
                     for line in statement["lines"]
+                ],
+                "no_show_fees": [
+                    {
+                        "booking_id": str(line["id"]),
+                        "date": line["market_day__date"].isoformat(),
+                        "stall_label": line["stall__label"],
+                        "fee_cents": line["no_show_fee_cents"],
+                    }
+                    for line in statement["no_show_fees"]
                 ],
             }
             for statement in statements

@@ -4,6 +4,7 @@ A booking is made under a lock on its market day row, so bookings of one day ser
 the unique constraints on (day, stall) and (day, vendor) are the final guarantee.
 """
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from uuid import UUID
@@ -49,8 +50,10 @@ from marketflow.selectors import (
 from marketflow.validation import full_clean, only_fields
 from stalls import tasks
 from stalls.errors import (
+    BookingAttendanceRecordedError,
     BookingPaidByCardError,
     BookingPaidError,
+    MarketDayNotTodayError,
     MessageHasNoRecipientsError,
     StallAlreadyBookedError,
     StallHasBookingsError,
@@ -58,7 +61,7 @@ from stalls.errors import (
     VendorAlreadyBookedError,
     VendorNotAcceptedError,
 )
-from stalls.models import Booking, MarketMessage, Stall
+from stalls.models import Booking, LateCancellation, MarketMessage, Stall
 from stalls.payments import booking_refund_card_payment, is_paid_by_card
 from stalls.selectors import booking_get_for_update, stall_get, stall_get_for_update
 
@@ -345,6 +348,8 @@ def booking_delete(*, user: User, market_id: UUID, market_day_id: UUID, booking_
             "Bookings of past market days are kept as records.",
             extra={"date": str(market_day.date)},
         )
+    if booking.attendance:
+        raise BookingAttendanceRecordedError()
     booking.market_day = market_day  # the row locked above, with its market
     if is_paid_by_card(booking):
         booking_refund_card_payment(user=user, booking=booking)
@@ -354,14 +359,90 @@ def booking_delete(*, user: User, market_id: UUID, market_day_id: UUID, booking_
     _audit_cancelled(
         user, [booking], lambda b: f"Cancelled the booking of {vendor_name} {_where(b)}."
     )
+    _record_late_cancellations(user, [booking])
     booking.delete()
 
 
-def _release_coming_bookings(user: User, application, why: str) -> list[str]:
-    """Delete the vendor's unpaid bookings on ``application``'s market's days still to come,
-    recorded with ``why``; returns them described for an e-mail. Locked, in pk order: a
-    payment recorded meanwhile either waits for the release (and finds the booking gone) or
-    commits first (and the paid booking is not selected)."""
+def is_late_cancellation(market_day: MarketDay, *, at=None) -> bool:
+    """Cancelling a booking of ``market_day`` now (or ``at``) is late: less than the market's
+    ``late_cancellation_hours`` before the day starts, or after."""
+    hours = datetime.timedelta(hours=market_day.market.late_cancellation_hours)
+    return (at or timezone.now()) > market_day.starts_at - hours
+
+
+def _record_late_cancellations(user: User, bookings: list[Booking]) -> None:
+    """Count the cancellations of ``bookings`` (their days with their markets) that are late
+    against their vendors; call it in the cancelling transaction."""
+    LateCancellation.objects.bulk_create(
+        LateCancellation(
+            market_day=booking.market_day,
+            vendor_id=booking.vendor_id,
+            stall_label=booking.stall.label,
+            cancelled_by=user,
+        )
+        for booking in bookings
+        if is_late_cancellation(booking.market_day)
+    )
+
+
+@transaction.atomic
+def booking_record_attendance(
+    *, user: User, market_id: UUID, market_day_id: UUID, booking_id: UUID, attendance: str
+) -> Booking:
+    """Check-in: the booked vendor arrived, came late or did not come, recorded on the day
+    itself with the time and who recorded it. Tapping the same answer again changes nothing;
+    another answer replaces it (the last tap wins). A no-show carries the market's no-show fee
+    onto the vendor's statement. Locks the market day, then the booking, as a cancellation
+    does: a cancellation racing a check-in of the booking either waits and is refused or
+    commits first and the check-in finds no booking. Raises MarketNotFoundError,
+    MarketDayNotFoundError, BookingNotFoundError, ValidationFailedError,
+    MarketDayCancelledError, MarketDayNotTodayError."""
+    if attendance not in Booking.Attendance.values:
+        raise ValidationFailedError(
+            fields={"attendance": [f"Choose one of {', '.join(Booking.Attendance.values)}."]}
+        )
+    market = market_get(user=user, market_id=market_id)
+    market_day = market_day_get_for_update(market=market, market_day_id=market_day_id)
+    booking = booking_get_for_update(market_day=market_day, booking_id=booking_id)
+    booking.market_day = market_day  # the row locked above, with its market
+    date = str(market_day.date)
+    if market_day.is_cancelled:
+        raise MarketDayCancelledError(extra={"date": date})
+    if market_day.date != market.today():
+        raise MarketDayNotTodayError(extra={"date": date, "today": str(market.today())})
+    if booking.attendance == attendance:
+        return booking
+    previous = booking.get_attendance_display().lower() or "not recorded"
+    booking.attendance = attendance
+    booking.attendance_at = timezone.now()
+    booking.attendance_by = user
+    no_show = attendance == Booking.Attendance.NO_SHOW
+    booking.no_show_fee_cents = market.no_show_fee_cents if no_show else 0
+    booking.save(
+        update_fields=[
+            "attendance", "attendance_at", "attendance_by", "no_show_fee_cents", "updated_at"
+        ]
+    )  # fmt: skip
+    fee = booking.no_show_fee_cents
+    charged = f", no-show fee {format_money(fee, market.currency)}" if fee else ""
+    audit_record(
+        user=user,
+        obj=booking,
+        message=f"Check-in {_where(booking)}: {booking.get_attendance_display().lower()} "
+        f"(was {previous}){charged}.",
+    )
+    return booking
+
+
+def _release_coming_bookings(
+    user: User, application, why: str, *, vendor_cancels: bool
+) -> list[str]:
+    """Delete the vendor's unpaid bookings on ``application``'s market's days still to come
+    (but a day's checked-in booking, its record), recorded with ``why``; returns them
+    described for an e-mail. ``vendor_cancels``: the vendor's own doing, so the late ones
+    count against them. Locked, in pk order: a payment recorded meanwhile either waits for
+    the release (and finds the booking gone) or commits first (and the paid booking is not
+    selected)."""
     today = application.market.today()
     released = list(
         Booking.objects.select_for_update(of=("self",))
@@ -369,6 +450,7 @@ def _release_coming_bookings(user: User, application, why: str) -> list[str]:
             vendor_id=application.vendor_id,
             market_day__market_id=application.market_id,
             market_day__date__gte=today,
+            attendance="",  # a check-in is the day's record
         )
         .exclude(payment_status=Booking.PaymentStatus.PAID)
         .select_related("stall", "market_day__market")
@@ -381,6 +463,8 @@ def _release_coming_bookings(user: User, application, why: str) -> list[str]:
         released,
         lambda b: f"Released the booking of {application.business_name} {_where(b)}: {why}.",
     )
+    if vendor_cancels:
+        _record_late_cancellations(user, released)
     Booking.objects.filter(pk__in=[booking.pk for booking in released]).delete()
     return [
         f"Stall {b.stall.label} on {date_format(b.market_day.date)}, fee {_fee(b)} "
@@ -397,7 +481,9 @@ def application_withdraw(*, user: User, application_id: UUID):
     application, then those bookings. Raises NotAVendorError, ApplicationNotFoundError,
     InvalidTransitionError."""
     application = application_mark_withdrawn(user=user, application_id=application_id)
-    released = _release_coming_bookings(user, application, "the vendor withdrew their application")
+    released = _release_coming_bookings(
+        user, application, "the vendor withdrew their application", vendor_cancels=True
+    )
     enqueue_email(
         application_tasks.send_vendor_withdrew,
         application_id=str(application.pk),
@@ -426,7 +512,9 @@ def application_revoke(
     application = application_mark_revoked(
         user=user, market_id=market_id, application_id=application_id, reason=reason
     )
-    released = _release_coming_bookings(user, application, "the organizer revoked the acceptance")
+    released = _release_coming_bookings(
+        user, application, "the organizer revoked the acceptance", vendor_cancels=False
+    )
     enqueue_email(
         application_tasks.send_application_decision,
         application_id=str(application.pk),

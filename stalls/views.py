@@ -10,6 +10,7 @@ from marketflow.views import OrganizerAPIView
 from stalls import selectors, services
 from stalls.models import Booking, Stall
 from stalls.serializers import (
+    BookingAttendanceSerializer,
     BookingCreateSerializer,
     BookingReadSerializer,
     BookingUpdateSerializer,
@@ -87,6 +88,15 @@ class MarketDayScopedView(OrganizerAPIView):
             self._market = self._market_day.market
         return self._market_day
 
+    def booking_write(self, request, serializer_class, service, *, status_code=200):
+        """Validate the body with ``serializer_class``, call the booking ``service`` with it
+        and the URL's ids, and answer the booking as it reads now."""
+        serializer = serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        booking = service(user=request.user, **self.kwargs, **serializer.validated_data)
+        booking = selectors.booking_get(market_day=booking.market_day, booking_id=booking.pk)
+        return Response(BookingReadSerializer(booking).data, status=status_code)
+
 
 class StallBoardView(MarketDayScopedView):
     """Every stall of the market with its booking for the day (or null), and the totals."""
@@ -139,16 +149,12 @@ class BookingListCreateView(MarketDayScopedView):
         "`market_day_in_past`, `market_day_cancelled`.",
     )
     def post(self, request, market_id, market_day_id):
-        serializer = BookingCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        booking = services.booking_create(
-            user=request.user,
-            market_id=market_id,
-            market_day_id=market_day_id,
-            **serializer.validated_data,
+        return self.booking_write(
+            request,
+            BookingCreateSerializer,
+            services.booking_create,
+            status_code=status.HTTP_201_CREATED,
         )
-        booking = selectors.booking_get(market_day=booking.market_day, booking_id=booking.pk)
-        return Response(BookingReadSerializer(booking).data, status=status.HTTP_201_CREATED)
 
 
 class BookingDetailView(MarketDayScopedView):
@@ -161,21 +167,12 @@ class BookingDetailView(MarketDayScopedView):
 
     @extend_schema(request=BookingUpdateSerializer, responses=BookingReadSerializer)
     def patch(self, request, market_id, market_day_id, booking_id):
-        serializer = BookingUpdateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        booking = services.booking_update_payment(
-            user=request.user,
-            market_id=market_id,
-            market_day_id=market_day_id,
-            booking_id=booking_id,
-            **serializer.validated_data,
-        )
-        booking = selectors.booking_get(market_day=booking.market_day, booking_id=booking.pk)
-        return Response(BookingReadSerializer(booking).data)
+        return self.booking_write(request, BookingUpdateSerializer, services.booking_update_payment)
 
     @extend_schema(
         responses={204: None},
-        description="Cancel a booking. Conflict codes: `market_day_in_past`, `booking_paid`.",
+        description="Cancel a booking. Conflict codes: `market_day_in_past`, `booking_paid`, "
+        "`booking_attendance_recorded`.",
     )
     def delete(self, request, market_id, market_day_id, booking_id):
         services.booking_delete(
@@ -185,6 +182,25 @@ class BookingDetailView(MarketDayScopedView):
             booking_id=booking_id,
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class BookingAttendanceView(MarketDayScopedView):
+    """Check-in: record that the booked vendor arrived, came late or was a no-show, on the
+    market day itself. The same answer again changes nothing; another replaces it (the last
+    one wins, with its time); a no-show carries the market's no-show fee."""
+
+    serializer_class = BookingReadSerializer
+    error_statuses = {"POST": (409,)}
+
+    @extend_schema(
+        request=BookingAttendanceSerializer,
+        responses=BookingReadSerializer,
+        description="Conflict codes: `market_day_not_today`, `market_day_cancelled`.",
+    )
+    def post(self, request, market_id, market_day_id, booking_id):
+        return self.booking_write(
+            request, BookingAttendanceSerializer, services.booking_record_attendance
+        )
 
 
 class MeBookingListView(VendorAPIView):

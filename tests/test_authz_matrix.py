@@ -143,6 +143,11 @@ BODIES = {
         "PATCH",
         "/api/markets/{market_id}/market-days/{market_day_id}/bookings/{booking_id}/",
     ): lambda t: {"payment_status": "paid"},
+    # The day is not today: the owner's check-in is a conflict (409), still let through.
+    (
+        "POST",
+        "/api/markets/{market_id}/market-days/{market_day_id}/bookings/{booking_id}/attendance/",
+    ): lambda t: {"attendance": "arrived"},
     ("POST", "/api/markets/{market_id}/applications/{application_id}/accept/"): lambda t: {},
     ("POST", "/api/markets/{market_id}/applications/{application_id}/reject/"): lambda t: {
         "reason": "Full."

@@ -70,6 +70,10 @@ KNOWN_ERRORS = {
         404,
         409,
     },
+    (
+        "POST",
+        "/api/markets/{market_id}/market-days/{market_day_id}/bookings/{booking_id}/attendance/",
+    ): {400, 401, 403, 404, 409},
     ("GET", "/api/markets/{market_id}/applications/"): {400, 401, 403, 404},
     ("GET", "/api/markets/{market_id}/applications/{application_id}/"): {401, 403, 404},
     ("POST", "/api/markets/{market_id}/applications/{application_id}/accept/"): {

@@ -56,6 +56,11 @@ FOREIGN_OBJECT_CASES = [
         "/api/markets/{their_market}/market-days/{their_day}/bookings/{their_booking}/",
         None,
     ),
+    (
+        "post",
+        "/api/markets/{their_market}/market-days/{their_day}/bookings/{their_booking}/attendance/",
+        {"attendance": "no_show"},
+    ),
     ("get", "/api/markets/{their_market}/applications/", None),
     ("get", "/api/markets/{their_market}/applications/{their_application}/", None),
     ("post", "/api/markets/{their_market}/applications/{their_application}/accept/", None),
@@ -100,12 +105,22 @@ MIXED_ID_CASES = [
     ("get", MARKET + "market-days/{day}/bookings/{their_booking}/", None),
     ("patch", MARKET + "market-days/{day}/bookings/{their_booking}/", {"payment_status": "paid"}),
     ("delete", MARKET + "market-days/{day}/bookings/{their_booking}/", None),
+    (
+        "post",
+        MARKET + "market-days/{day}/bookings/{their_booking}/attendance/",
+        {"attendance": "arrived"},
+    ),
     # My market and day, their stall in the body.
     ("post", MARKET + "market-days/{day}/bookings/", "their_stall_in_body"),
     # My market, another of my days, a booking of my other day.
     ("get", MARKET + "market-days/{second_day}/bookings/{booking}/", None),
     ("patch", MARKET + "market-days/{second_day}/bookings/{booking}/", {"payment_status": "paid"}),
     ("delete", MARKET + "market-days/{second_day}/bookings/{booking}/", None),
+    (
+        "post",
+        MARKET + "market-days/{second_day}/bookings/{booking}/attendance/",
+        {"attendance": "late"},
+    ),
     # My market, their application.
     ("get", MARKET + "applications/{their_application}/", None),
     ("post", MARKET + "applications/{their_application}/accept/", None),
@@ -266,7 +281,7 @@ def test_organizers_cannot_use_vendor_endpoints(organizer_client, world, method,
 
 
 def test_role_routes_cover_the_api():
-    assert len(organizer_routes()) == 32
+    assert len(organizer_routes()) == 33
     assert len(vendor_routes()) == 6
 
 

@@ -72,6 +72,7 @@ ADMIN_PAGES = [
     "/admin/stalls/booking/add/",
     "/admin/stalls/booking/board/{day}/",
     "/admin/stalls/booking/board/{day}/sheet/",
+    "/admin/stalls/booking/board/{day}/checkin/",
     "/admin/stalls/booking/board/{day}/cancel/{booking}/",
     "/admin/marketflow/market/{market}/fees/",
     "/admin/marketflow/market/{market}/fees/{vendor}/",
