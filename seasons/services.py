@@ -93,32 +93,59 @@ class SeasonChanges:
     def cancelled_bookings(self) -> int:
         return sum(count for _date, count in self.cancelled)
 
-    def summary(self) -> str:
-        """``This change will create 4 days, cancel 1 day with 3 bookings.``"""
-        parts = []
-        if self.created:
-            parts.append(f"create {_plural(len(self.created), 'day')}")
-            if self.full_season_vendors:
-                parts[-1] += (
-                    f" (booking {_plural(self.full_season_vendors, 'full-season vendor')} on each)"
-                )
-        if self.retimed:
-            parts.append(f"change the times of {_plural(len(self.retimed), 'day')}")
-        if self.cancelled:
-            parts.append(
-                f"cancel {_plural(len(self.cancelled), 'day')} with "
-                f"{_plural(self.cancelled_bookings, 'booking')}"
+    def summary(self, *, done: bool = False) -> str:
+        """``This change will create 4 days, cancel 1 day with 3 bookings.``; ``done``:
+        ``Created 4 days, cancelled 1 day with 3 bookings.``"""
+        n = len
+        members = _plural(self.full_season_vendors, "full-season vendor")
+        taken = "has" if n(self.taken) == 1 else "have"
+        # (will do, did, what): each kind of change that happened
+        parts = [
+            part
+            for part, happened in [
+                (("create", "created", f"{_plural(n(self.created), 'day')}"), self.created),
+                (
+                    ("book", "booked", f"{members} on each new day"),
+                    self.created and self.full_season_vendors,
+                ),
+                (
+                    ("change", "changed", f"the times of {_plural(n(self.retimed), 'day')}"),
+                    self.retimed,
+                ),
+                (
+                    (
+                        "cancel",
+                        "cancelled",
+                        f"{_plural(n(self.cancelled), 'day')} with "
+                        f"{_plural(self.cancelled_bookings, 'booking')}",
+                    ),
+                    self.cancelled,
+                ),
+                (
+                    ("delete", "deleted", f"{_plural(n(self.deleted), 'day')} without bookings"),
+                    self.deleted,
+                ),
+                (
+                    (
+                        "leave",
+                        "left",
+                        f"{_plural(n(self.taken), 'date')} that already {taken} another market day",
+                    ),
+                    self.taken,
+                ),
+            ]
+            if happened
+        ]
+        if done:
+            text = ", ".join(f"{did} {what}" for _do, did, what in parts) or (
+                "no market days created, moved or cancelled"
             )
-        if self.deleted:
-            parts.append(f"delete {_plural(len(self.deleted), 'day')} without bookings")
-        if self.taken:
-            parts.append(
-                f"leave {_plural(len(self.taken), 'date')} that already "
-                f"{'has' if len(self.taken) == 1 else 'have'} another market day"
-            )
+            if self.skipped:
+                text += f"; {_plural(n(self.skipped), 'full-season booking')} not made"
+            return text[0].upper() + text[1:] + "."
         if not parts:
             return "This change creates, moves or cancels no market days."
-        return "This change will " + ", ".join(parts) + "."
+        return "This change will " + ", ".join(f"{do} {what}" for do, _did, what in parts) + "."
 
 
 @dataclass(frozen=True)
@@ -165,13 +192,13 @@ def _season_with(season: Season, fields: dict) -> Season:
     return season
 
 
-def _plan(season: Season, *, lock: bool) -> _Plan:
+def _plan(season: Season, *, lock: bool, new: bool = False) -> _Plan:
     """What brings the season's days still to come in line with its schedule. Locked (the
     write), the season's days are locked and their bookings counted under the lock."""
     market = season.market
     today = market.today()
     wanted = {date: times for date, times in season.schedule().items() if date >= today}
-    days = season_days_lock(season=season, since=today, lock=lock) if season.pk else []
+    days = [] if new else season_days_lock(season=season, since=today, lock=lock)
     by_date = {day.date: day for day in days}
     others = set(
         MarketDay.objects.filter(market=market, date__in=list(wanted))
@@ -251,7 +278,7 @@ def _apply(user: User, season: Season, plan: _Plan) -> SeasonChanges:
     # Days added later are covered by the season fee, if there is one (module docstring).
     fee_cents = None if season.fee_cents is None else 0
     _book_all(changes, user, [(day, m, fee_cents) for day in new_days for m in members])
-    audit_record(user=user, obj=season, message=changes.summary().replace("will ", "", 1))
+    audit_record(user=user, obj=season, message=changes.summary(done=True))
     return changes
 
 
@@ -270,7 +297,9 @@ def season_create(*, user: User, market_id: UUID, **fields) -> SeasonSaved:
     season = _season_with(Season(market=market), fields)
     _save_season(season)
     audit_record(user=user, obj=season, message="Created the season.", action=ADDITION)
-    return SeasonSaved(season=season, changes=_apply(user, season, _plan(season, lock=True)))
+    return SeasonSaved(
+        season=season, changes=_apply(user, season, _plan(season, lock=True, new=True))
+    )
 
 
 @transaction.atomic
@@ -296,8 +325,9 @@ def season_preview(
         else season_get(market=market, season_id=season_id)
     )
     season = _season_with(season, fields)
-    members = season_vendor_list(season=season).count() if season.pk else 0
-    return _plan(season, lock=False).changes(members)
+    if season_id is None:
+        return _plan(season, lock=False, new=True).changes(0)
+    return _plan(season, lock=False).changes(season_vendor_list(season=season).count())
 
 
 @transaction.atomic

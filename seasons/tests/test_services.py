@@ -279,7 +279,7 @@ def test_days_added_to_the_season_get_its_full_season_vendors(
     changes = update(organizer, season, weekly_pattern=[SAT, WED]).changes
 
     assert changes.booked == 3 and changes.full_season_vendors == 1
-    assert "booking 1 full-season vendor on each" in changes.summary()
+    assert "book 1 full-season vendor on each new day" in changes.summary()
     wednesdays = Booking.objects.filter(vendor=vendor, market_day__date__week_day=4)
     assert list(wednesdays.values_list("fee_cents", flat=True)) == [new_day_fee] * 3
     assert Booking.objects.filter(vendor=vendor).count() == 7
