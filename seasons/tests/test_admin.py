@@ -7,9 +7,8 @@ import pytest
 from applications.tests.factories import AcceptedApplicationFactory
 from conftest import domain_snapshot
 from marketflow.models import MarketDay
-from seasons import services
 from seasons.models import Season
-from seasons.tests.factories import next_weekday
+from seasons.tests.factories import next_weekday, saturday_season
 from stalls.models import Booking
 from stalls.tests.factories import BookingFactory, StallFactory
 from tests.admin_support import admin_url, form_data, inline_row, messages_of
@@ -81,14 +80,7 @@ def test_changing_a_season_previews_the_cancelled_day_and_its_bookings(
     organizer, market, organizer_admin
 ):
     start = next_weekday(5)
-    season = services.season_create(
-        user=organizer,
-        market_id=market.pk,
-        name="Summer",
-        start_date=start,
-        end_date=start + 3 * WEEK,
-        weekly_pattern=[{"weekday": 5, "start_time": "08:00", "end_time": "13:00"}],
-    ).season
+    season = saturday_season(organizer, market)
     booked = MarketDay.objects.get(date=start + WEEK)
     BookingFactory.create_batch(2, market_day=booked)
     data = form_data(organizer_admin.get(admin_url("season", "change", season.pk)))
@@ -118,14 +110,7 @@ def test_a_full_season_vendor_added_inline_is_booked_and_told_what_was_skipped(
     organizer, market, organizer_admin
 ):
     start = next_weekday(5)
-    season = services.season_create(
-        user=organizer,
-        market_id=market.pk,
-        name="Summer",
-        start_date=start,
-        end_date=start + 3 * WEEK,
-        weekly_pattern=[{"weekday": 5, "start_time": "08:00", "end_time": "13:00"}],
-    ).season
+    season = saturday_season(organizer, market)
     vendor = AcceptedApplicationFactory(market=market).vendor
     stall = StallFactory(market=market)
     BookingFactory(market_day=MarketDay.objects.get(date=start), stall=stall)
@@ -143,15 +128,7 @@ def test_a_full_season_vendor_added_inline_is_booked_and_told_what_was_skipped(
 def test_another_organizers_season_is_not_found_nor_listed(
     organizer, market, other_organizer_admin
 ):
-    start = next_weekday(5)
-    season = services.season_create(
-        user=organizer,
-        market_id=market.pk,
-        name="Summer",
-        start_date=start,
-        end_date=start,
-        weekly_pattern=[{"weekday": 5, "start_time": "08:00", "end_time": "13:00"}],
-    ).season
+    season = saturday_season(organizer, market, weeks=1)
 
     assert other_organizer_admin.get(admin_url("season", "change", season.pk)).status_code == 404
     listed = other_organizer_admin.get(admin_url("season"))

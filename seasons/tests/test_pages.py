@@ -10,7 +10,7 @@ from applications.tests.factories import AcceptedApplicationFactory
 from marketflow.models import MarketDay
 from marketflow.tests.factories import UserFactory
 from seasons import services
-from seasons.tests.factories import next_weekday
+from seasons.tests.factories import next_weekday, saturday_season
 from stalls.tests.factories import BookingFactory, StallFactory
 
 pytestmark = pytest.mark.django_db
@@ -20,15 +20,7 @@ WEEK = datetime.timedelta(days=7)
 
 def full_season_vendor(organizer, market, vendor, *, fee_cents):
     start = next_weekday(5)
-    season = services.season_create(
-        user=organizer,
-        market_id=market.pk,
-        name="Summer Saturdays",
-        start_date=start,
-        end_date=start + 3 * WEEK,
-        weekly_pattern=[{"weekday": 5, "start_time": "08:00", "end_time": "13:00"}],
-        fee_cents=fee_cents,
-    ).season
+    season = saturday_season(organizer, market, name="Summer Saturdays", fee_cents=fee_cents)
     AcceptedApplicationFactory(market=market, vendor=vendor)
     stall = StallFactory(market=market, label="B7", price_per_day=2500)
     BookingFactory(market_day=MarketDay.objects.get(date=start), stall=stall)  # taken
