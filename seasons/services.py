@@ -227,17 +227,17 @@ def _plan(season: Season, *, lock: bool, new: bool = False) -> _Plan:
 
 def _book(*, user: User, day: MarketDay, member: SeasonVendor, fee_cents: int | None):
     """Book a full-season vendor on one day by ``booking_create``'s rules: the booking, or
-    why not (its refusal, in a savepoint so the season's transaction goes on)."""
+    why not. ``booking_create`` is atomic, so inside our transaction it is a savepoint: its
+    refusal rolls back to it and the season's transaction goes on."""
     try:
-        with transaction.atomic():
-            return booking_create(
-                user=user,
-                market_id=day.market_id,
-                market_day_id=day.pk,
-                stall_id=member.stall_id,
-                vendor_id=member.vendor_id,
-                fee_cents=fee_cents,
-            )
+        return booking_create(
+            user=user,
+            market_id=day.market_id,
+            market_day_id=day.pk,
+            stall_id=member.stall_id,
+            vendor_id=member.vendor_id,
+            fee_cents=fee_cents,
+        )
     except ConflictError as refusal:
         return SkippedBooking(
             date=day.date,
