@@ -14,6 +14,7 @@ from seasons.tests.factories import next_weekday
 from stalls.models import Booking
 from stalls.services import booking_create
 from stalls.tests.factories import BookingFactory, StallFactory
+from tests.test_audit import history
 
 pytestmark = pytest.mark.django_db
 
@@ -330,3 +331,17 @@ def test_deleting_a_season_keeps_its_days_and_bookings(organizer, market):
     assert not Season.objects.exists() and not SeasonVendor.objects.exists()
     assert MarketDay.objects.filter(market=market).count() == 4
     assert Booking.objects.count() == 4
+
+
+def test_every_change_of_a_season_is_in_its_history(organizer, market):
+    season = create(organizer, market).season
+    update(organizer, season, weekly_pattern=[{**SAT, "start_time": "09:00"}])
+    vendor = AcceptedApplicationFactory(market=market).vendor
+    full_season(organizer, season, vendor, StallFactory(market=market, label="C3"))
+
+    assert [(entry.user, entry.change_message) for entry in history(season)] == [
+        (organizer, "Created the season."),
+        (organizer, "Created 4 days."),
+        (organizer, "Changed the times of 4 days."),
+        (organizer, f"Made {vendor.business_name} full-season on stall C3: booked on 4 days."),
+    ]
