@@ -1,11 +1,17 @@
 """Concurrency rules of seasons, in the style of tests/test_concurrency.py: real PostgreSQL,
 real transactions, threads, the HTTP stack, and a NEGATIVE CONTROL that removes the lock.
 
-The rule: a full-season vendor is booked on every day of the season, including the days a
-change of the season adds while they are being made full-season. Making a vendor full-season
-locks the season row, and so does changing the season: one waits for the other, so either the
-change sees the new member (and books them on the days it adds) or the member's booking sees
-the days the change added.
+The rules:
+
+- a full-season vendor is booked on every day of the season, including the days a change of
+  the season adds while they are being made full-season. Making a vendor full-season locks the
+  season row, and so does changing the season: one waits for the other, so either the change
+  sees the new member (and books them on the days it adds) or the member's booking sees the
+  days the change added;
+- a change that drops a day racing a booking of that day ends as one order would: the booking
+  first, then the day is cancelled with it; or the change first, the day deleted, then the
+  booking finds no day. The change locks the season's days before counting their bookings, as
+  a booking locks its day.
 """
 
 import datetime
@@ -21,7 +27,13 @@ from seasons.selectors import season_get
 from seasons.tests.factories import next_weekday
 from stalls.models import Booking
 from stalls.tests.factories import StallFactory
-from tests.test_concurrency import BARRIER_TIMEOUT, DECISION_ROUNDS, run_together, wait_after
+from tests.test_concurrency import (
+    BARRIER_TIMEOUT,
+    DECISION_ROUNDS,
+    outcome,
+    run_together,
+    wait_after,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -107,3 +119,78 @@ def test_control_without_the_season_lock_a_new_day_misses_the_vendor(
     missed = days_without_the_vendor(season_id, vendor)
     assert len(missed) == 3
     assert all(date.weekday() == 2 for date in missed)
+
+
+# -- a change drops a day while someone books it ------------------------------------------------
+
+
+def season_and_a_booking(organizer, market, round_number: int):
+    """A Saturday season and its second day; the two requests: book a vendor on that day, and
+    skip that day in the season."""
+    season_id, _vendor, _requests = season_with_a_newcomer(organizer, market, round_number)
+    day = MarketDay.objects.filter(season_day__season_id=season_id).order_by("date")[1]
+    vendor = AcceptedApplicationFactory(market=market).vendor
+    stall = StallFactory(market=market)
+    booker, changer = token_client(organizer), token_client(organizer)
+    booking_url = f"/api/markets/{market.pk}/market-days/{day.pk}/bookings/"
+    season_url = f"/api/markets/{market.pk}/seasons/{season_id}/"
+    requests = [
+        lambda: booker.post(
+            booking_url, {"vendor_id": vendor.pk, "stall_id": stall.pk}, format="json"
+        ),
+        lambda: changer.patch(
+            season_url, {"exceptions": [{"date": day.date.isoformat()}]}, format="json"
+        ),
+    ]
+    return day, requests
+
+
+def drop_outcome(day, responses) -> tuple:
+    booking, change = responses
+    row = MarketDay.objects.filter(pk=day.pk).first()
+    state = None if row is None else (row.status, row.bookings.count())
+    return outcome(booking), outcome(change), state
+
+
+DROP_SERIAL = {
+    ((201, None), (200, None), ("cancelled", 1)),  # booked, then the day is cancelled with it
+    ((404, "not_found"), (200, None), None),  # the day deleted, then nothing to book
+}
+
+
+def test_a_change_dropping_a_day_racing_its_booking_ends_as_one_order_would(organizer, market):
+    for round_number in range(DECISION_ROUNDS):
+        day, requests = season_and_a_booking(organizer, market, round_number)
+
+        assert drop_outcome(day, run_together(requests)) in DROP_SERIAL
+
+
+def test_control_without_the_day_locks_the_change_counts_a_booking_too_early(
+    monkeypatch, organizer, market
+):
+    """NEGATIVE CONTROL: the change reads the season's days and their bookings without locking
+    them, and goes on only once the booking has committed. It plans to delete a day that now
+    has a booking; the database refuses (the booking protects its day), so the change fails
+    with a conflict no serial order gives, which the main test would catch."""
+    day, (book, change) = season_and_a_booking(organizer, market, 0)
+    read, booked = threading.Event(), threading.Event()
+    locking_read = season_services.season_days_lock
+
+    def read_then_wait(**kwargs):
+        days = locking_read(**{**kwargs, "lock": False})
+        read.set()
+        assert booked.wait(timeout=BARRIER_TIMEOUT)
+        return days
+
+    def book_after_the_read():
+        assert read.wait(timeout=BARRIER_TIMEOUT)
+        response = book()
+        booked.set()
+        return response
+
+    monkeypatch.setattr(season_services, "season_days_lock", read_then_wait)
+
+    result = drop_outcome(day, run_together([book_after_the_read, change]))
+
+    assert result == ((201, None), (409, "market_day_has_bookings"), ("scheduled", 1))
+    assert result not in DROP_SERIAL
