@@ -239,8 +239,9 @@ class SeasonVendor(BaseModel):
     """A full-season vendor: booked on a fixed stall on every day of the season."""
 
     season = models.ForeignKey(Season, on_delete=models.CASCADE, related_name="season_vendors")
-    vendor = models.ForeignKey("vendors.Vendor", on_delete=models.PROTECT, related_name="+")
-    stall = models.ForeignKey("stalls.Stall", on_delete=models.PROTECT, related_name="+")
+    # A stall or vendor that can be deleted at all (no bookings) takes its place with it.
+    vendor = models.ForeignKey("vendors.Vendor", on_delete=models.CASCADE, related_name="+")
+    stall = models.ForeignKey("stalls.Stall", on_delete=models.CASCADE, related_name="+")
     added_by = models.ForeignKey(
         "marketflow.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

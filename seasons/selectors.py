@@ -22,6 +22,13 @@ def season_list(*, user: User, market_id: UUID) -> QuerySet[Season]:
     )
 
 
+def season_get_counted(*, user: User, market_id: UUID, season_id: UUID) -> Season:
+    """A season of ``season_list``; another market's, or another organizer's, is not found."""
+    return get_or_raise(
+        season_list(user=user, market_id=market_id), SeasonNotFoundError, pk=season_id
+    )
+
+
 def season_get(*, market: Market, season_id: UUID) -> Season:
     season = get_or_raise(Season.objects.filter(market=market), SeasonNotFoundError, pk=season_id)
     season.market = market

@@ -35,8 +35,12 @@ def _valid(serializer_class, request, **kwargs) -> dict:
 
 class SeasonScopedView(OrganizerAPIView):
     def season_read(self, season_id) -> dict:
-        season = selectors.season_list(user=self.request.user, market_id=self.kwargs["market_id"])
-        return SeasonReadSerializer(season.get(pk=season_id)).data
+        """The season with its counts, in one query that also checks the market's owner."""
+        return SeasonReadSerializer(
+            selectors.season_get_counted(
+                user=self.request.user, market_id=self.kwargs["market_id"], season_id=season_id
+            )
+        ).data
 
     def saved_response(self, saved, status_code=status.HTTP_200_OK) -> Response:
         body = {
@@ -91,7 +95,6 @@ class SeasonDetailView(SeasonScopedView):
     error_statuses = {"PATCH": (409,)}
 
     def get(self, request, market_id, season_id):
-        selectors.season_get(market=self.get_market(), season_id=season_id)
         return Response(self.season_read(season_id))
 
     @extend_schema(
