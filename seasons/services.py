@@ -34,7 +34,7 @@ from django.utils.formats import date_format
 
 from applications.selectors import application_is_accepted
 from marketflow.audit import ADDITION, CHANGE, audit_record
-from marketflow.errors import ConflictError, ValidationFailedError
+from marketflow.errors import ConflictError, MarketDayDateTakenError, ValidationFailedError
 from marketflow.models import MarketDay, User
 from marketflow.selectors import market_get, market_get_for_update, public_market_forget
 from marketflow.services import market_day_cancel, market_day_delete, market_day_update
@@ -272,7 +272,10 @@ def _apply(user: User, season: Season, plan: _Plan) -> SeasonChanges:
         MarketDay(market=market, date=date, start_time=start, end_time=end)
         for date, start, end in plan.create
     ]
-    MarketDay.objects.bulk_create(new_days)  # the market's lock keeps their dates free
+    try:  # the market's lock keeps their dates free from every writer that takes it
+        MarketDay.objects.bulk_create(new_days)
+    except IntegrityError:  # no savepoint: the error ends the transaction
+        raise MarketDayDateTakenError() from None
     SeasonDay.objects.bulk_create([SeasonDay(season=season, market_day=day) for day in new_days])
     public_market_forget(market_id=market.pk)  # bulk_create sends no post_save
     # Days added later are covered by the season fee, if there is one (module docstring).

@@ -67,7 +67,7 @@ class SeasonListCreateView(SeasonScopedView):
     @extend_schema(
         request=SeasonWriteSerializer,
         responses={201: SeasonSavedSerializer},
-        description=CHANGES + " Conflict code: `season_name_taken`.",
+        description=CHANGES + " Conflict codes: `season_name_taken`, `market_day_date_taken`.",
     )
     def post(self, request, market_id):
         data = _valid(SeasonWriteSerializer, request)
@@ -100,7 +100,7 @@ class SeasonDetailView(SeasonScopedView):
     @extend_schema(
         request=SeasonUpdateSerializer,
         responses=SeasonSavedSerializer,
-        description=CHANGES + " Conflict code: `season_name_taken`.",
+        description=CHANGES + " Conflict codes: `season_name_taken`, `market_day_date_taken`.",
     )
     def patch(self, request, market_id, season_id):
         data = _valid(SeasonUpdateSerializer, request, partial=True)
