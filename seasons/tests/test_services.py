@@ -11,6 +11,7 @@ from marketflow.tests.factories import MarketDayFactory, MarketFactory
 from seasons import services
 from seasons.models import Season, SeasonVendor
 from seasons.tests.factories import next_weekday
+from stalls.errors import StallAlreadyBookedError
 from stalls.models import Booking
 from stalls.services import booking_create
 from stalls.tests.factories import BookingFactory, StallFactory
@@ -310,7 +311,7 @@ def test_a_day_booking_of_a_full_season_stall_is_refused(organizer, market):
     full_season(organizer, season, AcceptedApplicationFactory(market=market).vendor, stall)
     other = AcceptedApplicationFactory(market=market).vendor
     day = MarketDay.objects.filter(season_day__season=season).first()
-    with pytest.raises(Exception) as excinfo:
+    with pytest.raises(StallAlreadyBookedError) as excinfo:
         booking_create(
             user=organizer,
             market_id=market.pk,
