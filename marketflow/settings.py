@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "vendors",
     "applications",
     "stalls",
+    "seasons",
 ]
 
 MIDDLEWARE = [

@@ -8,6 +8,7 @@ from applications import views as application_views
 from marketflow import email_tracking, health, observability
 from marketflow import pages as core_pages
 from marketflow import views as core_views
+from seasons.urls import season_patterns
 from stalls import views as stall_views
 from vendors import views as vendor_views
 
@@ -91,6 +92,7 @@ market_patterns = [
         name="application-document-list",
     ),
     path("vendors/", application_views.MarketVendorListView.as_view(), name="market-vendor-list"),
+    *season_patterns,
 ]
 
 api_patterns = [

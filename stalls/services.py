@@ -176,12 +176,13 @@ def booking_create(
     market_day_id: UUID,
     stall_id: UUID,
     vendor_id: UUID,
+    fee_cents: int | None = None,
 ) -> Booking:
     """Book an accepted vendor onto a free stall for one market day.
 
     Locks the market day row, then the vendor's accepted application (a withdrawal, which
     releases the vendor's bookings, waits for us or we see it); the fee is copied from the
-    stall's current price. Raises
+    stall's current price unless ``fee_cents`` is given (a season fee's share). Raises
     MarketNotFoundError, MarketDayNotFoundError, StallNotFoundError, MarketDayCancelledError,
     MarketDayInPastError, VendorNotAcceptedError, StallAlreadyBookedError,
     VendorAlreadyBookedError.
@@ -209,7 +210,7 @@ def booking_create(
             market_day=market_day,
             stall=stall,
             vendor_id=vendor_id,
-            fee_cents=stall.price_per_day or 0,
+            fee_cents=(stall.price_per_day or 0) if fee_cents is None else fee_cents,
             booked_by=user,
         )
     except IntegrityError as error:  # only a writer that skipped the day's lock gets here

@@ -99,6 +99,17 @@ def in_a_month() -> str:
     return str(datetime.date.today() + datetime.timedelta(days=30))
 
 
+def new_season() -> dict:
+    return {
+        "name": "New season",
+        "start_date": in_a_month(),
+        "end_date": in_a_month(),
+        "weekly_pattern": [
+            {"weekday": day, "start_time": "08:00", "end_time": "13:00"} for day in range(7)
+        ],
+    }
+
+
 # A body that succeeds when the caller may do the operation, so that a refusal comes from
 # authorization, not from validation. A write operation of the schema needs one here.
 BODIES = {
@@ -159,6 +170,16 @@ BODIES = {
     },
     ("POST", "/api/markets/{market_id}/applications/{application_id}/revoke/"): lambda t: {
         "reason": "Left the market."
+    },
+    ("POST", "/api/markets/{market_id}/seasons/"): lambda t: new_season(),
+    ("POST", "/api/markets/{market_id}/seasons/preview/"): lambda t: new_season(),
+    ("PATCH", "/api/markets/{market_id}/seasons/{season_id}/"): lambda t: {"name": "Renamed"},
+    ("POST", "/api/markets/{market_id}/seasons/{season_id}/preview/"): lambda t: {
+        "name": "Renamed"
+    },
+    ("POST", "/api/markets/{market_id}/seasons/{season_id}/vendors/"): lambda t: {
+        "stall_id": str(t.free_stall.pk),
+        "vendor_id": str(t.free_vendor.pk),
     },
     ("PATCH", "/api/me/vendor/"): lambda t: {"phone": "+49 30 7654321"},
     # Public; only Stripe's signature (tests/test_stripe_webhooks.py) makes an event count.

@@ -17,6 +17,8 @@ from applications.tests.factories import AcceptedApplicationFactory, Application
 from conftest import token_client
 from marketflow.services import user_token_create
 from marketflow.tests.factories import MarketDayFactory, MarketFactory
+from seasons.models import SeasonDay, SeasonVendor
+from seasons.tests.factories import SeasonFactory
 from stalls.tests.factories import BookingFactory, StallFactory
 from tests.api_contract import api_routes
 from vendors.models import VendorDocument
@@ -34,6 +36,7 @@ class Setting:
     market_day: object
     vendor: object
     application: object
+    season: object = None
 
 
 def add_markets(s: Setting, n: int):
@@ -116,6 +119,22 @@ def my_fee_lines(body) -> int:
     return sum(len(market["lines"]) for market in body["markets"])
 
 
+def add_seasons(s: Setting, n: int):
+    for _ in range(n):
+        season = SeasonFactory(market=s.market)
+        SeasonDay.objects.create(season=season, market_day=MarketDayFactory(market=s.market))
+        SeasonVendor.objects.create(
+            season=season, vendor=VendorFactory(), stall=StallFactory(market=s.market)
+        )
+
+
+def add_season_vendors(s: Setting, n: int):
+    for _ in range(n):
+        SeasonVendor.objects.create(
+            season=s.season, vendor=VendorFactory(), stall=StallFactory(market=s.market)
+        )
+
+
 def add_my_tokens(s: Setting, n: int):
     for _ in range(n):
         user_token_create(user=s.organizer)
@@ -170,6 +189,8 @@ BUDGETS = {
     "me/bookings": Budget("/api/me/bookings/", add_my_bookings, 2, as_vendor=True),
     "me/fees": Budget("/api/me/fees/", add_my_bookings, 4, as_vendor=True, rows_in=my_fee_lines),
     "auth/tokens": Budget("/api/auth/tokens/", add_my_tokens, 2, fixture_rows=1),
+    "seasons": Budget(MARKET + "seasons/", add_seasons, 2),
+    "season-vendors": Budget(MARKET + "seasons/{season}/vendors/", add_season_vendors, 4),
 }
 
 
@@ -187,16 +208,21 @@ def test_list_endpoint_queries_do_not_grow_with_rows(
     budget = BUDGETS[name]
     needs_application = "{application}" in budget.path
     application = ApplicationFactory(market=market, vendor=vendor) if needs_application else None
+    season = SeasonFactory(market=market) if "{season}" in budget.path else None
     setting = Setting(
         organizer=organizer,
         market=market,
         market_day=market_day,
         vendor=vendor,
         application=application,
+        season=season,
     )
     client = token_client(vendor_user if budget.as_vendor else organizer)
     url = budget.path.format(
-        market=market.id, day=market_day.id, application=getattr(application, "id", None)
+        market=market.id,
+        day=market_day.id,
+        application=getattr(application, "id", None),
+        season=getattr(season, "id", None),
     )
 
     budget.add_rows(setting, 1 - budget.fixture_rows)
@@ -220,6 +246,7 @@ def test_every_list_endpoint_has_a_budget():
         budget.path.replace("{market}", "{market_id}")
         .replace("{day}", "{market_day_id}")
         .replace("{application}", "{application_id}")
+        .replace("{season}", "{season_id}")
         for budget in BUDGETS.values()
     }
     assert list_paths == budgeted

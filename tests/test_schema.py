@@ -116,6 +116,20 @@ KNOWN_ERRORS = {
         404,
     },
     ("GET", "/api/markets/{market_id}/vendors/"): {401, 403, 404},
+    ("GET", "/api/markets/{market_id}/seasons/"): {401, 403, 404},
+    ("POST", "/api/markets/{market_id}/seasons/"): {400, 401, 403, 404, 409},
+    ("POST", "/api/markets/{market_id}/seasons/preview/"): {400, 401, 403, 404},
+    ("GET", "/api/markets/{market_id}/seasons/{season_id}/"): {401, 403, 404},
+    ("PATCH", "/api/markets/{market_id}/seasons/{season_id}/"): {400, 401, 403, 404, 409},
+    ("DELETE", "/api/markets/{market_id}/seasons/{season_id}/"): {401, 403, 404},
+    ("POST", "/api/markets/{market_id}/seasons/{season_id}/preview/"): {400, 401, 403, 404},
+    ("GET", "/api/markets/{market_id}/seasons/{season_id}/vendors/"): {401, 403, 404},
+    ("POST", "/api/markets/{market_id}/seasons/{season_id}/vendors/"): {400, 401, 403, 404, 409},
+    ("DELETE", "/api/markets/{market_id}/seasons/{season_id}/vendors/{season_vendor_id}/"): {
+        401,
+        403,
+        404,
+    },
     ("GET", "/api/me/vendor/"): {401, 403},
     ("PATCH", "/api/me/vendor/"): {400, 401, 403},
     ("GET", "/api/me/applications/"): {401, 403, 404},
@@ -207,7 +221,7 @@ def test_list_operations_answer_a_cursor_page(schema):
         for template, view in api_routes()
         if getattr(view, "cursor_ordering", None)
     }
-    assert len(list_operations) == 10
+    assert len(list_operations) == 12
     paths = schema["paths"]
     for _, path in list_operations:
         body = paths[path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]

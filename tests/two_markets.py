@@ -2,7 +2,8 @@
 assignment): organizer X owns market X, organizer Y owns market Y, and each market has a
 vendor with an account (vendor A at X, vendor B at Y) who is accepted, booked on a stall for
 a coming market day and has submitted a document; plus a pending application, a free stall,
-a free accepted vendor and an API token of the organizer, so every path parameter of the API
+a free accepted vendor, an API token of the organizer and a season (vendor A
+full-season on the booked stall), so every path parameter of the API
 can name a real row of either tenant. A platform superuser looks on.
 """
 
@@ -20,6 +21,8 @@ from marketflow.tests.factories import (
     OrganizerFactory,
     UserFactory,
 )
+from seasons.models import Season, SeasonVendor
+from seasons.tests.factories import SeasonFactory
 from stalls.models import Booking, Stall
 from stalls.tests.factories import BookingFactory, StallFactory
 from vendors.models import Vendor, VendorDocument
@@ -41,6 +44,8 @@ class Tenant:
     pending_application: Application  # of a vendor without an account
     free_vendor: Vendor  # accepted, not booked on ``day``
     token: ApiToken  # the organizer's
+    season: Season
+    season_vendor: SeasonVendor  # ``vendor`` full-season on ``stall``
 
     def path_ids(self) -> dict[str, str]:
         """This tenant's row for each path parameter name of the API."""
@@ -51,6 +56,8 @@ class Tenant:
             "booking_id": str(self.booking.pk),
             "application_id": str(self.application.pk),
             "token_id": str(self.token.pk),
+            "season_id": str(self.season.pk),
+            "season_vendor_id": str(self.season_vendor.pk),
         }
 
     def row_ids(self) -> set[str]:
@@ -70,6 +77,8 @@ class Tenant:
             self.pending_application,
             self.pending_application.vendor,
             self.free_vendor,
+            self.season,
+            self.season_vendor,
         ]
         return {str(row.pk) for row in rows}
 
@@ -99,6 +108,7 @@ def tenant(name: str) -> Tenant:
     application.documents.add(document)
     day = MarketDayFactory(market=market)
     stall = StallFactory(market=market)
+    season = SeasonFactory(market=market, name=f"Season {name}")
     return Tenant(
         organizer=organizer,
         market=market,
@@ -112,6 +122,8 @@ def tenant(name: str) -> Tenant:
         pending_application=ApplicationFactory(market=market),
         free_vendor=AcceptedApplicationFactory(market=market).vendor,
         token=user_token_create(user=organizer)[0],
+        season=season,
+        season_vendor=SeasonVendor.objects.create(season=season, vendor=vendor, stall=stall),
     )
 
 

@@ -16,6 +16,7 @@ from applications.selectors import vendor_application_get, vendor_application_li
 from marketflow.forms import PasswordPairForm
 from marketflow.pages import domain_errors, page, posted
 from marketflow.stripe_api import payments_configured
+from seasons.selectors import vendor_season_list
 from stalls import payments
 from stalls import services as stall_services
 from stalls.selectors import vendor_booking_list, vendor_fee_statements
@@ -51,6 +52,7 @@ def vendor_portal(request):
         ),
         "applications": vendor_application_list(vendor=vendor).order_by("-created_at"),
         "documents": selectors.vendor_document_list(vendor=vendor),
+        "seasons": vendor_season_list(vendor_id=vendor.pk),
         "owed": payments.unpaid_bookings_by_market(vendor=vendor),
         "payments_configured": payments_configured(),
     }

@@ -10,6 +10,7 @@ from applications.models import Application
 from applications.tests.factories import AcceptedApplicationFactory, ApplicationFactory
 from marketflow.models import User
 from marketflow.tests.factories import MarketDayFactory, MarketFactory, OrganizerFactory
+from seasons.tests.factories import SeasonFactory
 from stalls.models import MarketMessage
 from stalls.tests.factories import BookingFactory, StallFactory
 from tests.admin_support import admin_url, count_queries
@@ -63,6 +64,11 @@ def make_messages(market, count):
         )
 
 
+def make_seasons(market, count):
+    for _number in range(count):
+        SeasonFactory(market=market)
+
+
 def make_users(market, count):
     for _number in range(count):
         OrganizerFactory()
@@ -77,6 +83,7 @@ MAKERS = {
     "vendor": make_applications,  # one vendor per application
     "user": make_users,
     "marketmessage": make_messages,
+    "season": make_seasons,
 }
 # Upper bounds, so that a fixed-but-wasteful page is noticed too.
 CEILINGS = {
@@ -87,6 +94,7 @@ CEILINGS = {
     "application": 8,
     "vendor": 8,
     "marketmessage": 8,
+    "season": 8,
 }
 
 

@@ -19,6 +19,8 @@ from marketflow.tests.factories import (
     OrganizerFactory,
     UserFactory,
 )
+from seasons.services import season_vendor_add
+from seasons.tests.factories import saturday_season
 from stalls.tests.factories import BookingFactory, StallFactory
 from vendors.tests.factories import VendorFactory
 
@@ -83,6 +85,9 @@ ADMIN_PAGES = [
     "/admin/vendors/vendor/",
     "/admin/vendors/vendor/{vendor}/change/",
     "/admin/password_change/",
+    "/admin/seasons/season/",
+    "/admin/seasons/season/add/",
+    "/admin/seasons/season/{season}/change/",
 ]
 # Forms submitted empty, to check the page with its errors shown: (path, the submit button's
 # CSS selector, the id of the element that must have the focus then: our pages' error summary).
@@ -99,7 +104,10 @@ FAILED_SUBMITS = {
         ("/vendor/documents/new/", "main form [type=submit]", "error-summary"),
         ("/vendor/profile/", "main form [type=submit]", "error-summary"),
     ],
-    "admin": [("/admin/marketflow/market/add/", "[type=submit][name=_save]", None)],
+    "admin": [
+        ("/admin/marketflow/market/add/", "[type=submit][name=_save]", None),
+        ("/admin/seasons/season/{season}/change/", "[type=submit][name=_save]", None),
+    ],
 }
 
 
@@ -119,6 +127,14 @@ def graph():
     vendor_user = UserFactory(email="axe-vendor@example.com")
     vendor = VendorFactory(email=vendor_user.email, user=vendor_user)
     vendor_application = AcceptedApplicationFactory(market=market, vendor=vendor)
+    season = saturday_season(organizer, market, fee_cents=10000)
+    season_vendor_add(
+        user=organizer,
+        market_id=market.pk,
+        season_id=season.pk,
+        vendor_id=vendor.pk,
+        stall_id=StallFactory(market=market, label="S1").pk,
+    )
     return {
         "organizer": organizer.email,
         "vendor_user": vendor_user.email,
@@ -132,6 +148,7 @@ def graph():
         "vendor": accepted.vendor.pk,
         "regular": accepted.vendor.business_name,
         "vendor_application": vendor_application.pk,
+        "season": season.pk,
     }
 
 
