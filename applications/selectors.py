@@ -192,6 +192,16 @@ def _submitted_to_market_of(user: User) -> QuerySet:
     ).exclude(application__status=Application.Status.UNCONFIRMED)
 
 
+def market_document_get(*, market: Market, document_id: UUID) -> VendorDocument:
+    """A document submitted with a confirmed application to ``market`` (with its vendor): the
+    documents its organizer may judge. Any other is not found, never forbidden."""
+    submitted = Application.documents.through.objects.filter(
+        vendordocument_id=OuterRef("pk"), application__market=market
+    ).exclude(application__status=Application.Status.UNCONFIRMED)
+    documents = VendorDocument.objects.select_related("vendor").filter(Exists(submitted))
+    return get_or_raise(documents, DocumentNotFoundError, pk=document_id)
+
+
 def organizer_document_list(*, user: User) -> QuerySet[VendorDocument]:
     """The documents ``user`` sees as a manager: those submitted with an application to one
     of their markets (platform superusers: every document)."""

@@ -25,6 +25,7 @@ from applications.models import TRANSITIONS, UNCONFIRMED_LIFETIME, Application
 from applications.selectors import (
     accepted_vendor_count,
     application_get_for_update,
+    market_document_get,
     unclaimed_document_list,
     unconfirmed_application_get,
     unconfirmed_expired_lock,
@@ -40,9 +41,9 @@ from marketflow.errors import (
     ValidationFailedError,
 )
 from marketflow.models import DocumentType, Market, ProductCategory, User, normalize_email
-from marketflow.selectors import market_get_for_update, market_lock
+from marketflow.selectors import market_get, market_get_for_update, market_lock
 from marketflow.validation import full_clean
-from vendors.models import VendorDocument
+from vendors.models import DocumentReview, VendorDocument
 from vendors.selectors import (
     vendor_document_get,
     vendor_for_user,
@@ -53,6 +54,7 @@ from vendors.selectors import (
 from vendors.services import (
     VENDOR_PROFILE_FIELDS,
     DocumentUpload,
+    document_review_save,
     vendor_documents_check,
     vendor_documents_delete,
     vendor_documents_store,
@@ -464,6 +466,31 @@ def vendor_document_replace(
     )
     vendor_documents_delete(documents=[document])
     return replacement
+
+
+@transaction.atomic
+def document_review(
+    *, user: User, market_id: UUID, document_id: UUID, status: str, reason: str = ""
+) -> DocumentReview:
+    """An organizer approves a vendor's document for their market, or refuses it with a
+    reason (the vendor sees both). Approval is per (market, document): a document the vendor
+    sent to several markets is judged by each market's organizer for their market alone.
+    Only a document submitted with a confirmed application to the market can be judged.
+    Audited on the document. Raises MarketNotFoundError, DocumentNotFoundError,
+    ValidationFailedError (a refusal without reason)."""
+    market = market_get(user=user, market_id=market_id)
+    document = market_document_get(market=market, document_id=document_id)
+    review = document_review_save(
+        market=market, document=document, status=status, reason=reason, by=user
+    )
+    verdict = review.get_status_display().lower()
+    audit_record(
+        user=user,
+        obj=document,
+        message=f"{verdict.capitalize()} for {market.name}"
+        + (f": {review.reason}" if review.reason else "."),
+    )
+    return review
 
 
 # -- importing a vendor list -----------------------------------------------------------------

@@ -86,6 +86,16 @@ class MarketAdminForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Documents every application to this market must include."),
     )
+    expiring_document_types = forms.MultipleChoiceField(
+        choices=DocumentType.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Documents that expire"),
+        help_text=_(
+            "Required documents that are valid until their expiry date only; the others "
+            "never expire."
+        ),
+    )
 
     class Meta:
         model = Market

@@ -61,3 +61,11 @@ class BookingPaidByCardError(ConflictError):
 class MessageHasNoRecipientsError(ConflictError):
     code = "message_has_no_recipients"
     default_message = "Nobody to write to: no vendor is accepted (or booked on that day) yet."
+
+
+class DocumentsNotReadyError(ConflictError):
+    """``extra``: ``vendor_id``, ``date`` and ``documents``, the required documents lacking
+    (``vendors.selectors.vendor_readiness``)."""
+
+    code = "documents_not_ready"
+    default_message = "This vendor's required documents are not ready for that day."

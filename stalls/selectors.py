@@ -4,6 +4,7 @@ from collections import defaultdict
 from datetime import timedelta
 from uuid import UUID
 
+import orjson
 from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -22,6 +23,7 @@ from marketflow.sql import SqlRows, use_sql
 from stalls.errors import BookingNotFoundError, StallNotFoundError
 from stalls.models import Booking, Stall
 from vendors.models import Vendor
+from vendors.selectors import vendor_readiness
 
 STALL_ROW_COLUMNS = (
     "id", "market_id", "label", "size_category", "price_per_day", "assigned_vendor_id", "notes",
@@ -124,6 +126,9 @@ def vendor_booking_list(*, vendor: Vendor, upcoming_only: bool = False) -> Query
     return bookings
 
 
+# The market's columns that readiness is judged by (``vendor_readiness``).
+READINESS_RULES = ("required_document_types", "expiring_document_types")
+
 BOARD_ROW_COLUMNS = {
     "id": "s.id", "label": "s.label", "size_category": "s.size_category",
     "price_per_day": "s.price_per_day", "assigned_vendor_id": "s.assigned_vendor_id",
@@ -141,13 +146,17 @@ def market_day_board_for_user(*, user: User, market_id: UUID, market_day_id: UUI
     tests/test_sql_rows.py holds it to ``market_day_board``."""
     if not use_sql():
         market_days = market_days_in_market(user=user, market_id=market_id).values(
-            "id", "market_id", "date", "status"
+            "id", "market_id", "date", "status", *(f"market__{name}" for name in READINESS_RULES)
         )
         day = get_or_raise(market_days, MarketDayNotFoundError, pk=market_day_id)
-        return market_day_board(MarketDay(**day))
+        market = Market(
+            id=market_id, **{name: day.pop(f"market__{name}") for name in READINESS_RULES}
+        )
+        return market_day_board(MarketDay(**day, market=market))
     scope, scope_params = scope_condition(user, "m.organizer_id")
     rows = SqlRows(
         select='SELECT d.id AS "day__id", d.date AS "day__date", d.status AS "day__status", '
+        + "".join(f'm.{name} AS "market__{name}", ' for name in READINESS_RULES)
         + ", ".join(f'{sql} AS "{name}"' for name, sql in BOARD_ROW_COLUMNS.items())
         + " FROM marketflow_marketday d JOIN marketflow_market m ON m.id = d.market_id"
         " LEFT JOIN stalls_stall s ON s.market_id = d.market_id"
@@ -156,14 +165,16 @@ def market_day_board_for_user(*, user: User, market_id: UUID, market_day_id: UUI
         where=("d.id = %s", "d.market_id = %s", scope),
         params=(market_day_id, market_id, *scope_params),
         keys={"label": ("s.label", Stall._meta.get_field("label"))},
+        converters={f"market__{name}": orjson.loads for name in READINESS_RULES},
     ).order_by("label")
     rows = rows.fetch()
     if not rows:
         raise MarketDayNotFoundError()
     first = rows[0]
+    market = Market(id=market_id, **{name: first[f"market__{name}"] for name in READINESS_RULES})
     day = MarketDay(
         id=first["day__id"],
-        market_id=market_id,
+        market=market,
         date=first["day__date"],
         status=first["day__status"],
     )
@@ -217,8 +228,17 @@ def market_day_board(market_day: MarketDay) -> dict:
 
 
 def board_data(market_day: MarketDay, stalls) -> dict:
-    """The board of ``market_day`` from its stalls' rows (``BOARD_ROW_COLUMNS``, by label)."""
+    """The board of ``market_day`` (its ``market`` set, with the readiness rules) from its
+    stalls' rows (``BOARD_ROW_COLUMNS``, by label); each booking says whether its vendor's
+    required documents are ready on the day, and which are not (one more query, when the
+    market requires documents and the day has bookings)."""
     zone = timezone.get_current_timezone()
+    stalls = list(stalls)
+    readiness = vendor_readiness(
+        market=market_day.market,
+        date=market_day.date,
+        vendor_ids=[s["booking__vendor_id"] for s in stalls if s["booking__id"] is not None],
+    )
     rows = [
         {
             "id": str(stall["id"]),
@@ -239,6 +259,8 @@ def board_data(market_day: MarketDay, stalls) -> dict:
                 "payment_method": stall["booking__payment_method"],
                 "payment_reference": stall["booking__payment_reference"],
                 "paid_at": datetime_text(stall["booking__paid_at"], zone),
+                "documents_ready": not readiness[stall["booking__vendor_id"]],
+                "missing_documents": readiness[stall["booking__vendor_id"]],
             },
         }
         for stall in stalls

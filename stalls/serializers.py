@@ -1,9 +1,11 @@
 from django.utils import timezone
 from rest_framework import serializers
 
+from marketflow.models import DocumentType
 from marketflow.serializers import datetime_text
 from stalls.models import Booking, Stall
 from stalls.services import STALL_FIELDS
+from vendors.selectors import DOCUMENT_PROBLEMS
 
 # The API names the regular vendor by id: the model's column names.
 STALL_API_FIELDS = [Stall._meta.get_field(name).attname for name in STALL_FIELDS]
@@ -89,6 +91,23 @@ class BookingReadSerializer(serializers.ModelSerializer):
 class BookingCreateSerializer(serializers.Serializer):
     stall_id = serializers.UUIDField()
     vendor_id = serializers.UUIDField()
+    override_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=500,
+        help_text="Book a vendor whose required documents are not ready on the day anyway, "
+        "for this reason (audited); without it such a booking is refused with "
+        "`documents_not_ready`.",
+    )
+
+
+class MissingDocumentSerializer(serializers.Serializer):
+    """A required document a vendor lacks on a day, and why."""
+
+    document_type = serializers.ChoiceField(choices=DocumentType.choices)
+    label = serializers.CharField()
+    problem = serializers.ChoiceField(choices=list(DOCUMENT_PROBLEMS))
+    problem_label = serializers.CharField()
 
 
 class BookingUpdateSerializer(serializers.Serializer):
@@ -98,6 +117,10 @@ class BookingUpdateSerializer(serializers.Serializer):
 class BoardBookingSerializer(serializers.ModelSerializer):
     vendor = BookingVendorSerializer(read_only=True)
     payment_method = payment_method_field()
+    documents_ready = serializers.BooleanField(
+        help_text="Every document the market requires is approved and valid on the day."
+    )
+    missing_documents = MissingDocumentSerializer(many=True)
 
     class Meta:
         model = Booking
@@ -109,6 +132,8 @@ class BoardBookingSerializer(serializers.ModelSerializer):
             "payment_method",
             "payment_reference",
             "paid_at",
+            "documents_ready",
+            "missing_documents",
         ]
         read_only_fields = fields
 

@@ -16,13 +16,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from marketflow.errors import LinkInvalidError, ValidationFailedError
-from marketflow.models import User, normalize_email
+from marketflow.models import Market, User, normalize_email
 from marketflow.selectors import unverified_accounts
 from marketflow.services import account_claim
 from marketflow.validation import full_clean, only_fields, validate_new_password
 from vendors.errors import DocumentStorageUnavailableError, VendorAccountExistsError
 from vendors.models import (
     DOCUMENT_KEY_PREFIX,
+    DocumentReview,
     Vendor,
     VendorDocument,
     validate_document_file,
@@ -276,3 +277,31 @@ def vendor_account_link(*, uidb64: str, token: str, user: User) -> User:
     if not user.is_authenticated or user.email != vendor.email:
         raise LinkInvalidError()
     return _vendor_link(vendor, user)
+
+
+def document_review_save(
+    *, market: Market, document: VendorDocument, status: str, reason: str, by: User
+) -> DocumentReview:
+    """Record ``market``'s verdict on ``document`` (approved, or refused with a reason),
+    replacing an earlier one: one atomic upsert on (market, document), so two organizers
+    deciding at once leave one review, the last. The caller has checked that the document
+    concerns the market. Raises ValidationFailedError (unknown status, a refusal without
+    reason, a reason too long)."""
+    reason = (reason or "").strip()
+    if status == DocumentReview.Status.REFUSED and not reason:
+        raise ValidationFailedError(fields={"reason": ["Say why the document is refused."]})
+    review = DocumentReview(
+        market=market,
+        document=document,
+        status=status,
+        reason=reason if status == DocumentReview.Status.REFUSED else "",
+        reviewed_by=by,
+    )
+    full_clean(review, exclude=["market", "document", "reviewed_by"])
+    DocumentReview.objects.bulk_create(
+        [review],
+        update_conflicts=True,
+        unique_fields=["market", "document"],
+        update_fields=["status", "reason", "reviewed_by", "updated_at"],
+    )
+    return review
