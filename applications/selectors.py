@@ -5,7 +5,7 @@ from uuid import UUID
 
 import orjson
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from applications.errors import ApplicationNotFoundError
@@ -168,8 +168,18 @@ def active_vendor_list(*, market: Market) -> QuerySet[Vendor]:
 
 
 def application_document_list(*, application: Application) -> QuerySet[VendorDocument]:
-    """The documents submitted with ``application`` (already scoped to the organizer)."""
-    return application.documents.all()
+    """The documents submitted with ``application`` (already scoped to the organizer), each
+    with its market's review (``review_status``, ``review_reason``; None when unreviewed)."""
+    return with_market_review(application.documents.all(), market_id=application.market_id)
+
+
+def with_market_review(documents: QuerySet[VendorDocument], *, market_id) -> QuerySet:
+    """``documents`` annotated with market ``market_id``'s review of each (same query)."""
+    return documents.annotate(
+        market_review=FilteredRelation("reviews", condition=Q(reviews__market_id=market_id)),
+        review_status=F("market_review__status"),
+        review_reason=F("market_review__reason"),
+    )
 
 
 def document_get_for_user(*, user: User, document_id: UUID) -> VendorDocument:
@@ -192,13 +202,19 @@ def _submitted_to_market_of(user: User) -> QuerySet:
     ).exclude(application__status=Application.Status.UNCONFIRMED)
 
 
-def market_document_get(*, market: Market, document_id: UUID) -> VendorDocument:
-    """A document submitted with a confirmed application to ``market`` (with its vendor): the
-    documents its organizer may judge. Any other is not found, never forbidden."""
+def market_document_list(*, market: Market) -> QuerySet[VendorDocument]:
+    """The documents submitted with a confirmed application to ``market``: those its
+    organizer sees, and may judge."""
     submitted = Application.documents.through.objects.filter(
         vendordocument_id=OuterRef("pk"), application__market=market
     ).exclude(application__status=Application.Status.UNCONFIRMED)
-    documents = VendorDocument.objects.select_related("vendor").filter(Exists(submitted))
+    return VendorDocument.objects.filter(Exists(submitted))
+
+
+def market_document_get(*, market: Market, document_id: UUID) -> VendorDocument:
+    """One of ``market_document_list`` (with its vendor); any other is not found, never
+    forbidden."""
+    documents = market_document_list(market=market).select_related("vendor")
     return get_or_raise(documents, DocumentNotFoundError, pk=document_id)
 
 

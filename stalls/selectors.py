@@ -5,10 +5,21 @@ from datetime import timedelta
 from uuid import UUID
 
 import orjson
-from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Sum
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from applications.selectors import active_vendor_list, market_document_list
 from marketflow.errors import MarketDayNotFoundError
 from marketflow.models import Market, MarketDay, User
 from marketflow.selectors import (
@@ -17,6 +28,7 @@ from marketflow.selectors import (
     scope_condition,
     scope_queryset,
     subquery_count,
+    upcoming_market_day_list,
 )
 from marketflow.serializers import datetime_text
 from marketflow.sql import SqlRows, use_sql
@@ -24,6 +36,9 @@ from stalls.errors import BookingNotFoundError, StallNotFoundError
 from stalls.models import Booking, Stall
 from vendors.models import Vendor
 from vendors.selectors import vendor_readiness
+
+# The readiness view looks this far ahead for documents about to expire.
+EXPIRING_WITHIN_DAYS = 30
 
 STALL_ROW_COLUMNS = (
     "id", "market_id", "label", "size_category", "price_per_day", "assigned_vendor_id", "notes",
@@ -356,3 +371,69 @@ def booked_vendor_get(*, market: Market, vendor_id: UUID) -> Vendor | None:
     """Vendor ``vendor_id`` if booked on a day of ``market`` (their statement's subject)."""
     booked = Booking.objects.filter(vendor=OuterRef("pk"), market_day__market=market)
     return Vendor.objects.filter(Exists(booked), pk=vendor_id).first()
+
+
+# -- readiness across a market: who cannot stand on the next day, what expires soon ---------
+
+
+def market_readiness(*, market: Market) -> dict:
+    """The market's readiness view: ``market_day`` (the next scheduled day, or None);
+    ``not_ready``, the accepted vendors whose required documents are not ready on that day
+    (with their stall that day, if booked, and the documents lacking), by business name; and
+    ``expiring``, the documents of required types that expire within
+    ``EXPIRING_WITHIN_DAYS`` days, submitted with a confirmed application to the market, by
+    expiry date (with this market's review). Four queries however many vendors."""
+    today = market.today()
+    day = upcoming_market_day_list(market=market).values("id", "date").first()
+    not_ready = []
+    if day is not None:
+        booked_stall = Booking.objects.filter(
+            market_day_id=day["id"], vendor=OuterRef("pk")
+        ).values("stall__label")
+        vendors = list(
+            active_vendor_list(market=market)
+            .annotate(stall_label=Subquery(booked_stall[:1]))
+            .order_by("business_name", "id")
+            .values("id", "business_name", "stall_label")
+        )
+        readiness = vendor_readiness(
+            market=market, date=day["date"], vendor_ids=[vendor["id"] for vendor in vendors]
+        )
+        not_ready = [
+            {**vendor, "missing_documents": readiness[vendor["id"]]}
+            for vendor in vendors
+            if readiness[vendor["id"]]
+        ]
+    expiring = list(
+        market_document_list(market=market)
+        .filter(
+            document_type__in=market.expiring_document_types or [],
+            expires_on__range=(today, today + timedelta(days=EXPIRING_WITHIN_DAYS)),
+        )
+        .annotate(
+            review=FilteredRelation("reviews", condition=Q(reviews__market=market)),
+        )
+        .order_by("expires_on", "vendor__business_name", "id")
+        .values(
+            "id", "vendor_id", "vendor__business_name", "document_type", "original_filename",
+            "expires_on", "review__status",
+        )
+    )  # fmt: skip
+    return {
+        "market_id": market.pk,
+        "today": today,
+        "market_day": day,
+        "not_ready": not_ready,
+        "expiring": [
+            {
+                "document_id": document["id"],
+                "vendor_id": document["vendor_id"],
+                "business_name": document["vendor__business_name"],
+                "document_type": document["document_type"],
+                "original_filename": document["original_filename"],
+                "expires_on": document["expires_on"],
+                "review_status": document["review__status"] or "",
+            }
+            for document in expiring
+        ],
+    }

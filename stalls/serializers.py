@@ -5,6 +5,7 @@ from marketflow.models import DocumentType
 from marketflow.serializers import datetime_text
 from stalls.models import Booking, Stall
 from stalls.services import STALL_FIELDS
+from vendors.models import DocumentReview
 from vendors.selectors import DOCUMENT_PROBLEMS
 
 # The API names the regular vendor by id: the model's column names.
@@ -314,3 +315,47 @@ def vendor_fees_data(statements: list[dict]) -> dict:
             for statement in statements
         ]
     }
+
+
+class ReadinessDaySerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    date = serializers.DateField()
+
+
+class NotReadyVendorSerializer(serializers.Serializer):
+    id = serializers.UUIDField(help_text="The vendor's id.")
+    business_name = serializers.CharField()
+    stall_label = serializers.CharField(
+        allow_null=True, help_text="The vendor's stall on the day; null when not booked."
+    )
+    missing_documents = MissingDocumentSerializer(many=True)
+
+
+class ExpiringDocumentSerializer(serializers.Serializer):
+    document_id = serializers.UUIDField()
+    vendor_id = serializers.UUIDField()
+    business_name = serializers.CharField()
+    document_type = serializers.ChoiceField(choices=DocumentType.choices)
+    original_filename = serializers.CharField()
+    expires_on = serializers.DateField()
+    review_status = serializers.ChoiceField(
+        choices=[("", "Not reviewed"), *DocumentReview.Status.choices],
+        help_text="This market's review of the document; empty when not reviewed.",
+    )
+
+
+class MarketReadinessSerializer(serializers.Serializer):
+    """Who is not ready for the next market day, and which documents expire soon."""
+
+    market_id = serializers.UUIDField()
+    today = serializers.DateField(help_text="Today at the market, in its time zone.")
+    market_day = ReadinessDaySerializer(
+        allow_null=True, help_text="The next scheduled market day; null when there is none."
+    )
+    not_ready = NotReadyVendorSerializer(
+        many=True,
+        help_text="Accepted vendors whose required documents are not ready on that day.",
+    )
+    expiring = ExpiringDocumentSerializer(
+        many=True, help_text="Documents of required types expiring within 30 days."
+    )
