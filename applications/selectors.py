@@ -260,3 +260,28 @@ def unclaimed_document_list(*, application_ids: list, before: datetime.datetime)
         Q(applications__in=application_ids) | Q(applications__isnull=True, created_at__lt=before),
         vendor__isnull=True,
     )
+
+
+def expiring_required_documents(
+    *, since: datetime.date, until: datetime.date
+) -> dict[UUID, tuple[VendorDocument, list[str]]]:
+    """The vendors' documents expiring between ``since`` and ``until`` (inclusive) of a type
+    that a market the vendor has an open application to requires and lets expire, each with
+    those markets' names: ``{document_id: (document, [market names])}``; one query."""
+    rows = (
+        VendorDocument.objects.filter(
+            expires_on__range=(since, until),
+            vendor__applications__status__in=Application.OPEN_STATUSES,
+        )
+        .select_related("vendor")
+        .annotate(
+            market_name=F("vendor__applications__market__name"),
+            market_expiring=F("vendor__applications__market__expiring_document_types"),
+        )
+        .order_by("expires_on", "id", "market_name")
+    )
+    documents: dict[UUID, tuple[VendorDocument, list[str]]] = {}
+    for document in rows:
+        if document.document_type in (document.market_expiring or []):
+            documents.setdefault(document.pk, (document, []))[1].append(document.market_name)
+    return documents

@@ -23,6 +23,7 @@ from marketflow.validation import full_clean, only_fields, validate_new_password
 from vendors.errors import DocumentStorageUnavailableError, VendorAccountExistsError
 from vendors.models import (
     DOCUMENT_KEY_PREFIX,
+    DocumentReminder,
     DocumentReview,
     Vendor,
     VendorDocument,
@@ -304,4 +305,17 @@ def document_review_save(
         unique_fields=["market", "document"],
         update_fields=["status", "reason", "reviewed_by", "updated_at"],
     )
-    return review
+    return DocumentReview.objects.get(market=market, document=document)  # the stored row
+
+
+def document_reminder_record(
+    *, document_id, threshold: str, expires_on: datetime.date
+) -> DocumentReminder | None:
+    """Record that the reminder ``threshold`` about document ``document_id`` expiring on
+    ``expires_on`` is being sent; None when it was already (one ``INSERT ... ON CONFLICT DO
+    NOTHING`` on the unique constraint: a concurrent run inserting the same reminder waits
+    for ours to commit, then inserts nothing). Call inside the transaction that enqueues the
+    e-mail, so the record and the e-mail commit together."""
+    reminder = DocumentReminder(document_id=document_id, threshold=threshold, expires_on=expires_on)
+    DocumentReminder.objects.bulk_create([reminder], ignore_conflicts=True)
+    return reminder if DocumentReminder.objects.filter(pk=reminder.pk).exists() else None
