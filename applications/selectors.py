@@ -211,6 +211,19 @@ def market_document_list(*, market: Market) -> QuerySet[VendorDocument]:
     return VendorDocument.objects.filter(Exists(submitted))
 
 
+def market_documents_to_review(*, market: Market, vendor_ids: list) -> list[VendorDocument]:
+    """The documents of the types ``market`` requires that ``vendor_ids`` submitted to it,
+    each with the market's review (``with_market_review``), by vendor, type and newest."""
+    documents = market_document_list(market=market).filter(
+        vendor_id__in=vendor_ids, document_type__in=market.required_document_types or []
+    )
+    return list(
+        with_market_review(documents, market_id=market.pk).order_by(
+            "vendor_id", "document_type", "-id"
+        )
+    )
+
+
 def market_document_get(*, market: Market, document_id: UUID) -> VendorDocument:
     """One of ``market_document_list`` (with its vendor); any other is not found, never
     forbidden."""

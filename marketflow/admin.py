@@ -37,7 +37,7 @@ from marketflow.forms import add_domain_error_to_form
 from marketflow.models import DocumentType, Market, MarketDay, ProductCategory, User
 from marketflow.selectors import market_list, with_email_bounce
 from stalls import services as stall_services
-from stalls.admin import FeeStatementsAdminMixin, StallForm
+from stalls.admin import FeeStatementsAdminMixin, ReadinessAdminMixin, StallForm
 from stalls.imports import read_vendor_list
 from stalls.models import Booking, Stall
 from stalls.selectors import market_day_fill_counts
@@ -193,7 +193,7 @@ class StallInline(ScopedInlineMixin, admin.TabularInline):
 
 
 @admin.register(Market)
-class MarketAdmin(FeeStatementsAdminMixin, ScopedModelAdmin):
+class MarketAdmin(ReadinessAdminMixin, FeeStatementsAdminMixin, ScopedModelAdmin):
     owner_path = "organizer"
     form = MarketAdminForm
     inlines = [MarketDayInline, StallInline]

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from applications.selectors import active_vendor_list, market_document_list
 from marketflow.errors import MarketDayNotFoundError
-from marketflow.models import Market, MarketDay, User
+from marketflow.models import DocumentType, Market, MarketDay, User
 from marketflow.selectors import (
     get_or_raise,
     market_days_in_market,
@@ -210,12 +210,19 @@ def stalls_with_day_booking(market_day: MarketDay) -> QuerySet[Stall]:
 
 def market_day_sheet(market_day: MarketDay) -> list[dict]:
     """The printable day sheet: every stall of the day's market by label with its booked
-    vendor's name, contact, phone and categories and the fee's status, in one query."""
+    vendor's name, contact, phone and categories, the fee's status and the required documents
+    the vendor lacks on the day (``vendor_readiness``), in one query and one for readiness."""
     stalls = stalls_with_day_booking(market_day).values(
         "label", "size_category", "booking__id", "booking__fee_cents", "booking__payment_status",
+        "booking__vendor_id",
         "booking__vendor__business_name", "booking__vendor__contact_name",
         "booking__vendor__phone", "booking__vendor__product_categories",
     )  # fmt: skip
+    readiness = vendor_readiness(
+        market=market_day.market,
+        date=market_day.date,
+        vendor_ids=[s["booking__vendor_id"] for s in stalls if s["booking__id"] is not None],
+    )
     return [
         {
             "label": stall["label"],
@@ -229,6 +236,7 @@ def market_day_sheet(market_day: MarketDay) -> list[dict]:
                 "categories": stall["booking__vendor__product_categories"] or [],
                 "fee_cents": stall["booking__fee_cents"],
                 "payment_status": stall["booking__payment_status"],
+                "missing_documents": readiness[stall["booking__vendor_id"]],
             },
         }
         for stall in stalls
@@ -430,6 +438,7 @@ def market_readiness(*, market: Market) -> dict:
                 "vendor_id": document["vendor_id"],
                 "business_name": document["vendor__business_name"],
                 "document_type": document["document_type"],
+                "label": DocumentType(document["document_type"]).label,
                 "original_filename": document["original_filename"],
                 "expires_on": document["expires_on"],
                 "review_status": document["review__status"] or "",

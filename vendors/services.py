@@ -290,7 +290,8 @@ def document_review_save(
     reason, a reason too long)."""
     reason = (reason or "").strip()
     if status == DocumentReview.Status.REFUSED and not reason:
-        raise ValidationFailedError(fields={"reason": ["Say why the document is refused."]})
+        why = "Say why the document is refused."
+        raise ValidationFailedError(why, fields={"reason": [why]})
     review = DocumentReview(
         market=market,
         document=document,
