@@ -20,7 +20,8 @@ from marketflow.tests.factories import (
     UserFactory,
 )
 from stalls.tests.factories import BookingFactory, StallFactory
-from vendors.tests.factories import VendorFactory
+from vendors.models import DocumentReview
+from vendors.tests.factories import VendorDocumentFactory, VendorFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -75,6 +76,7 @@ ADMIN_PAGES = [
     "/admin/stalls/booking/board/{day}/cancel/{booking}/",
     "/admin/marketflow/market/{market}/fees/",
     "/admin/marketflow/market/{market}/fees/{vendor}/",
+    "/admin/marketflow/market/{market}/readiness/",
     "/admin/marketflow/market/{market}/import-vendors/",
     "/admin/stalls/marketmessage/",
     "/admin/stalls/marketmessage/add/?market={market}",
@@ -105,7 +107,13 @@ FAILED_SUBMITS = {
 @pytest.fixture
 def graph():
     organizer = OrganizerFactory(email="axe-manager@example.com")
-    market = MarketFactory(organizer=organizer, name="Axe Market", slug="axe-market")
+    market = MarketFactory(
+        organizer=organizer,
+        name="Axe Market",
+        slug="axe-market",
+        required_document_types=["insurance"],
+        expiring_document_types=["insurance"],
+    )
     today = market.today()
     day = MarketDayFactory(market=market, date=today + datetime.timedelta(days=9))
     MarketDayFactory(market=market, date=today + datetime.timedelta(days=16))
@@ -118,6 +126,18 @@ def graph():
     vendor_user = UserFactory(email="axe-vendor@example.com")
     vendor = VendorFactory(email=vendor_user.email, user=vendor_user)
     vendor_application = AcceptedApplicationFactory(market=market, vendor=vendor)
+    # Documents: the booked vendor's not reviewed yet (the readiness page's review forms, the
+    # board's reason field), the portal vendor's refused (the portal shows why).
+    accepted.documents.add(
+        VendorDocumentFactory(
+            vendor=accepted.vendor, expires_on=today + datetime.timedelta(days=20)
+        )
+    )
+    refused = VendorDocumentFactory(vendor=vendor)
+    vendor_application.documents.add(refused)
+    DocumentReview.objects.create(
+        market=market, document=refused, status="refused", reason="Unreadable scan."
+    )
     return {
         "organizer": organizer.email,
         "vendor_user": vendor_user.email,
