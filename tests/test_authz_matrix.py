@@ -155,6 +155,9 @@ BODIES = {
     ("POST", "/api/markets/{market_id}/applications/{application_id}/revoke/"): lambda t: {
         "reason": "Left the market."
     },
+    ("POST", "/api/markets/{market_id}/documents/{document_id}/review/"): lambda t: {
+        "status": "approved"
+    },
     ("PATCH", "/api/me/vendor/"): lambda t: {"phone": "+49 30 7654321"},
     # Public; only Stripe's signature (tests/test_stripe_webhooks.py) makes an event count.
     ("POST", "/webhooks/stripe/"): lambda t: {

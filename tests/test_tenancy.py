@@ -18,6 +18,7 @@ from marketflow.tests.factories import MarketDayFactory
 from marketflow.views import OrganizerAPIView
 from stalls.tests.factories import BookingFactory, StallFactory
 from tests.api_contract import api_routes, assert_error, view_methods
+from vendors.tests.factories import VendorDocumentFactory
 from vendors.views import VendorAPIView
 
 pytestmark = pytest.mark.django_db
@@ -74,6 +75,12 @@ FOREIGN_OBJECT_CASES = [
     ("get", "/api/markets/{their_market}/applications/{their_application}/documents/", None),
     ("get", "/api/markets/{their_market}/vendors/", None),
     ("get", "/api/markets/{their_market}/fees/", None),
+    ("get", "/api/markets/{their_market}/readiness/", None),
+    (
+        "post",
+        "/api/markets/{their_market}/documents/{their_document}/review/",
+        {"status": "approved"},
+    ),
 ]
 
 MIXED_ID_CASES = [
@@ -102,6 +109,8 @@ MIXED_ID_CASES = [
     ("delete", MARKET + "market-days/{day}/bookings/{their_booking}/", None),
     # My market and day, their stall in the body.
     ("post", MARKET + "market-days/{day}/bookings/", "their_stall_in_body"),
+    # My market, a document sent to theirs only.
+    ("post", MARKET + "documents/{their_document}/review/", {"status": "approved"}),
     # My market, another of my days, a booking of my other day.
     ("get", MARKET + "market-days/{second_day}/bookings/{booking}/", None),
     ("patch", MARKET + "market-days/{second_day}/bookings/{booking}/", {"payment_status": "paid"}),
@@ -131,6 +140,8 @@ def world(market, other_market):
         booked = AcceptedApplicationFactory(market=owned)
         booking = BookingFactory(market_day=day, vendor=booked.vendor)
         application = ApplicationFactory(market=owned)
+        document = VendorDocumentFactory(vendor=application.vendor)
+        application.documents.add(document)
         free_vendor = AcceptedApplicationFactory(market=owned).vendor
         names.update(
             {
@@ -139,6 +150,7 @@ def world(market, other_market):
                 f"{prefix}day": day.id,
                 f"{prefix}booking": booking.id,
                 f"{prefix}application": application.id,
+                f"{prefix}document": document.id,
                 f"{prefix}free_vendor": free_vendor.id,
             }
         )
@@ -241,6 +253,7 @@ def fill(template: str, world: dict) -> str:
         market_day_id=world["day"],
         booking_id=world["booking"],
         application_id=world["application"],
+        document_id=world["document"],
         token_id=uuid.uuid4(),  # asked without credentials only
     )
 
@@ -266,8 +279,8 @@ def test_organizers_cannot_use_vendor_endpoints(organizer_client, world, method,
 
 
 def test_role_routes_cover_the_api():
-    assert len(organizer_routes()) == 32
-    assert len(vendor_routes()) == 6
+    assert len(organizer_routes()) == 34
+    assert len(vendor_routes()) == 7
 
 
 # Credentials.

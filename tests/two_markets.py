@@ -50,6 +50,7 @@ class Tenant:
             "market_day_id": str(self.day.pk),
             "booking_id": str(self.booking.pk),
             "application_id": str(self.application.pk),
+            "document_id": str(self.document.pk),
             "token_id": str(self.token.pk),
         }
 
