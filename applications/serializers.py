@@ -7,7 +7,7 @@ from applications.models import Application
 from marketflow.errors import ValidationFailedError
 from marketflow.serializers import datetime_text
 from vendors.models import DocumentReview, ProductCategory, VendorDocument
-from vendors.serializers import VendorCreateSerializer
+from vendors.serializers import DOCUMENT_READ_FIELDS, VendorCreateSerializer
 
 
 class ApplicationVendorSerializer(serializers.Serializer):
@@ -196,18 +196,7 @@ class ApplicationDocumentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = VendorDocument
-        fields = [
-            "id",
-            "document_type",
-            "original_filename",
-            "content_type",
-            "size",
-            "expires_on",
-            "created_at",
-            "download_url",
-            "review_status",
-            "review_reason",
-        ]
+        fields = [*DOCUMENT_READ_FIELDS, "download_url", "review_status", "review_reason"]
         read_only_fields = fields
 
     def get_download_url(self, document) -> str:

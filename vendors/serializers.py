@@ -81,6 +81,18 @@ class DocumentReviewSerializer(serializers.Serializer):
     reason = serializers.CharField(help_text="Why it was refused; empty when approved.")
 
 
+# What every face's read of a vendor document shows of it.
+DOCUMENT_READ_FIELDS = [
+    "id",
+    "document_type",
+    "original_filename",
+    "content_type",
+    "size",
+    "expires_on",
+    "created_at",
+]
+
+
 class MeDocumentSerializer(serializers.ModelSerializer):
     """One of the vendor's documents with each market's review of it (approved, or refused
     with the organizer's reason); a market that has not reviewed it is not listed."""
@@ -89,16 +101,7 @@ class MeDocumentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = VendorDocument
-        fields = [
-            "id",
-            "document_type",
-            "original_filename",
-            "content_type",
-            "size",
-            "expires_on",
-            "created_at",
-            "reviews",
-        ]
+        fields = [*DOCUMENT_READ_FIELDS, "reviews"]
         read_only_fields = fields
 
     @extend_schema_field(DocumentReviewSerializer(many=True))
