@@ -142,3 +142,16 @@ def test_booking_from_the_board_needs_a_reason_when_the_vendor_is_not_ready(
     )
     assert messages_of(response) == [f"Booked Hill Honey on stall {stall.label}."]
     assert Booking.objects.get().vendor_id == not_ready.vendor_id
+
+
+def test_the_application_page_shows_the_market_s_review_of_each_document(
+    organizer_admin, rules, not_ready
+):
+    application = not_ready.applications.get()
+    url = reverse("admin:applications_application_change", args=[application.pk])
+    assert "not reviewed" in organizer_admin.get(url).content.decode()
+
+    DocumentReview.objects.create(
+        market=rules, document=not_ready, status="refused", reason="Wrong name."
+    )
+    assert "Refused: Wrong name." in organizer_admin.get(url).content.decode()
