@@ -34,7 +34,7 @@ from marketflow.models import category_labels, normalize_email
 from marketflow.selectors import acts_as_organizer
 from stalls import services as stall_services
 from stalls.selectors import strike_counts, strike_season
-from vendors.models import ProductCategory
+from vendors.models import DocumentReview, ProductCategory
 
 Status = Application.Status
 EXPIRY_WARNING_DAYS = 30
@@ -237,7 +237,7 @@ class ApplicationAdmin(ViewOnlyMixin, ScopedModelAdmin):
         rows = format_html_join(
             "",
             '<tr><td>{}</td><td><a href="{}">{}</a></td><td>{}</td><td>{}</td>'
-            '<td class="{}">{}</td></tr>',
+            '<td class="{}">{}</td><td class="document-review">{}</td></tr>',
             (
                 (
                     document.get_document_type_display(),
@@ -246,18 +246,20 @@ class ApplicationAdmin(ViewOnlyMixin, ScopedModelAdmin):
                     f"{max(document.size // 1024, 1):,} KB",
                     date_format(document.expires_on) if document.expires_on else "–",
                     *expiry(document.expires_on, today),
+                    review_words(document),
                 )
                 for document in documents
             ),
         )
         return format_html(
             '<table class="application-documents"><thead><tr><th>{}</th><th>{}</th>'
-            "<th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>",
+            "<th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>",
             _("Type"),
             _("File"),
             _("Size"),
             _("Expires on"),
             _("State"),
+            _("Review for this market"),
             rows,
         )
 
@@ -471,6 +473,14 @@ class ApplicationAdmin(ViewOnlyMixin, ScopedModelAdmin):
         rows = ((*row[:7], category_labels(row[7]), *row[8:]) for row in rows)
         stamp = timezone.now().strftime("%Y%m%d-%H%M")
         return csv_response(f"applications-{stamp}.csv", header, rows)
+
+
+def review_words(document) -> str:
+    """This market's review of a document (``application_document_list`` annotates it)."""
+    if document.review_status is None:
+        return str(_("not reviewed (see the market's Readiness page)"))
+    label = DocumentReview.Status(document.review_status).label
+    return f"{label}: {document.review_reason}" if document.review_reason else str(label)
 
 
 def expiry(expires_on: datetime.date | None, today: datetime.date) -> tuple[str, str]:

@@ -37,7 +37,7 @@ from marketflow.forms import MoneyField, add_domain_error_to_form
 from marketflow.models import DocumentType, Market, MarketDay, ProductCategory, User
 from marketflow.selectors import market_list, with_email_bounce
 from stalls import services as stall_services
-from stalls.admin import FeeStatementsAdminMixin, StallForm
+from stalls.admin import FeeStatementsAdminMixin, ReadinessAdminMixin, StallForm
 from stalls.imports import read_vendor_list
 from stalls.models import Booking, Stall
 from stalls.selectors import market_day_fill_counts
@@ -92,6 +92,16 @@ class MarketAdminForm(forms.ModelForm):
         help_text=_(
             "In the market's currency; added to the statement of a vendor marked a no-show at "
             "check-in. Empty: none."
+        ),
+    )
+    expiring_document_types = forms.MultipleChoiceField(
+        choices=DocumentType.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Documents that expire"),
+        help_text=_(
+            "Required documents that are valid until their expiry date only; the others "
+            "never expire."
         ),
     )
 
@@ -204,7 +214,7 @@ class StallInline(ScopedInlineMixin, admin.TabularInline):
 
 
 @admin.register(Market)
-class MarketAdmin(FeeStatementsAdminMixin, ScopedModelAdmin):
+class MarketAdmin(ReadinessAdminMixin, FeeStatementsAdminMixin, ScopedModelAdmin):
     owner_path = "organizer"
     form = MarketAdminForm
     inlines = [MarketDayInline, StallInline]

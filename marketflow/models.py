@@ -296,6 +296,14 @@ class Market(BaseModel):
             "no-show at check-in (0: none)."
         ),
     )
+    # Each required document's expiry rule: the types listed here expire (a vendor's document
+    # of such a type counts until its ``expires_on`` only); the others never do.
+    expiring_document_types = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_document_types],
+        help_text=_("Required documents that expire: valid until their expiry date only."),
+    )
 
     class Meta:
         ordering = ["name", "id"]
@@ -303,6 +311,14 @@ class Market(BaseModel):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        super().clean()
+        required = self.required_document_types or []
+        if any(kind not in required for kind in self.expiring_document_types or []):
+            raise ValidationError(
+                {"expiring_document_types": _("Only a required document can have an expiry rule.")}
+            )
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:

@@ -384,6 +384,7 @@ SPECTACULAR_SETTINGS = {
         "MarketDayStatusEnum": "marketflow.models.MarketDay.Status",
         "ProductCategoryEnum": "vendors.models.ProductCategory",
         "DocumentTypeEnum": "marketflow.models.DocumentType",
+        "DocumentReviewStatusEnum": "vendors.models.DocumentReview.Status",
     },
 }
 

@@ -93,6 +93,12 @@ market_patterns = [
     ),
     path("vendors/", application_views.MarketVendorListView.as_view(), name="market-vendor-list"),
     *season_patterns,
+    path(
+        "documents/<uuid:document_id>/review/",
+        application_views.DocumentReviewView.as_view(),
+        name="document-review",
+    ),
+    path("readiness/", stall_views.MarketReadinessView.as_view(), name="market-readiness"),
 ]
 
 api_patterns = [
@@ -130,6 +136,7 @@ api_patterns = [
         name="me-application-withdraw",
     ),
     path("me/bookings/", stall_views.MeBookingListView.as_view(), name="me-booking-list"),
+    path("me/documents/", vendor_views.MeDocumentListView.as_view(), name="me-document-list"),
     path("me/fees/", stall_views.MeFeesView.as_view(), name="me-fees"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path(

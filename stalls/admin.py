@@ -4,6 +4,7 @@ vendors) done through ``stalls.services``."""
 
 import datetime
 import uuid
+from collections import defaultdict
 
 from django import forms
 from django.contrib import admin, messages
@@ -17,7 +18,8 @@ from django.utils import timezone
 from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext_lazy as _
 
-from applications.selectors import active_vendor_list
+from applications.selectors import active_vendor_list, market_documents_to_review
+from applications.services import document_review
 from marketflow.admin_base import (
     ScopedModelAdmin,
     adopt,
@@ -44,9 +46,12 @@ from stalls.selectors import (
     market_day_sheet,
     market_fee_statements,
     market_fee_totals,
+    market_readiness,
     vendor_fee_statements,
 )
 from stalls.selectors import market_day_board as board_data
+from vendors.models import DocumentReview
+from vendors.selectors import readiness_text
 
 PaymentStatus = Booking.PaymentStatus
 PAYMENT_BUTTONS = {
@@ -490,6 +495,7 @@ class BookingAdmin(ScopedModelAdmin):
             "day_sheet_url": reverse("admin:stalls_booking_day_sheet", args=[market_day.pk]),
             "checkin_url": reverse("admin:stalls_booking_checkin", args=[market_day.pk]),
             "can_change": self.has_change_permission(request),
+            "requires_documents": bool(market_day.market.required_document_types),
         }
         return TemplateResponse(request, "marketflow_admin/stall_board.html", context)
 
@@ -587,6 +593,7 @@ class BookingAdmin(ScopedModelAdmin):
                 booking["categories"] = category_labels(booking["categories"])
                 booking["fee"] = format_money(booking["fee_cents"], currency)
                 booking["payment_label"] = PaymentStatus(booking["payment_status"]).label
+                booking["missing_text"] = readiness_text(booking["missing_documents"])
         booked = [row["booking"] for row in rows if row["booking"] is not None]
         unpaid = [
             booking for booking in booked if booking["payment_status"] == PaymentStatus.UNPAID
@@ -615,7 +622,12 @@ class BookingAdmin(ScopedModelAdmin):
                 if vendor_id is None:
                     self.message_user(request, _("Choose a vendor to book."), messages.ERROR)
                     return
-                booking = services.booking_create(stall_id=stall_id, vendor_id=vendor_id, **scope)
+                booking = services.booking_create(
+                    stall_id=stall_id,
+                    vendor_id=vendor_id,
+                    override_reason=data.get("override_reason", ""),
+                    **scope,
+                )
                 self.message_user(
                     request,
                     _("Booked %(vendor)s on stall %(stall)s.")
@@ -958,3 +970,70 @@ class FeeStatementsAdminMixin:
             for row in market_fee_statements(market=market)
         )
         return csv_response(f"fees-{market.slug}.csv", header, rows)
+
+
+# -- readiness of a market (mixed into the market's admin) ------------------------------------
+
+
+class ReadinessAdminMixin:
+    """Readiness on a market's admin: the accepted vendors whose required documents are not
+    ready for the next market day, with those documents to approve or refuse (with a
+    reason), and the documents expiring within 30 days."""
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<uuid:market_id>/readiness/",
+                view(self.readiness_view),
+                name="marketflow_market_readiness",
+            ),
+            *super().get_urls(),
+        ]
+
+    def readiness_view(self, request, market_id):
+        market = self._fees_market(request, market_id)
+        if request.method == "POST":
+            if not self.has_change_permission(request, market):
+                raise PermissionDenied
+            self._review_document(request, market, request.POST)
+            return HttpResponseRedirect(request.path)
+        readiness = market_readiness(market=market)
+        documents = defaultdict(list)
+        for document in market_documents_to_review(
+            market=market, vendor_ids=[vendor["id"] for vendor in readiness["not_ready"]]
+        ):
+            documents[document.vendor_id].append(document)
+        for vendor in readiness["not_ready"]:
+            vendor["documents"] = documents[vendor["id"]]
+            vendor["missing_text"] = readiness_text(vendor["missing_documents"])
+        context = {
+            **self._fees_context(request, market, _("Readiness: %(market)s") % {"market": market}),
+            "readiness": readiness,
+            "review_statuses": DocumentReview.Status,
+            "can_change": self.has_change_permission(request, market),
+        }
+        return TemplateResponse(request, "marketflow_admin/readiness.html", context)
+
+    def _review_document(self, request, market: Market, data) -> None:
+        try:
+            review = document_review(
+                user=request.user,
+                market_id=market.pk,
+                document_id=parse_id(data.get("document")),
+                status=data.get("status", ""),
+                reason=data.get("reason", ""),
+            )
+        except DomainError as error:
+            self.message_user(request, error.message, messages.ERROR)
+            return
+        self.message_user(
+            request,
+            _("%(document)s of %(vendor)s: %(status)s.")
+            % {
+                "document": review.document.get_document_type_display(),
+                "vendor": review.document.vendor.business_name,
+                "status": review.get_status_display().lower(),
+            },
+            messages.SUCCESS,
+        )

@@ -71,3 +71,11 @@ class MarketDayNotTodayError(ConflictError):
 class BookingAttendanceRecordedError(ConflictError):
     code = "booking_attendance_recorded"
     default_message = "This vendor's check-in is recorded: the booking is kept as the day's record."
+
+
+class DocumentsNotReadyError(ConflictError):
+    """``extra``: ``vendor_id``, ``date`` and ``documents``, the required documents lacking
+    (``vendors.selectors.vendor_readiness``)."""
+
+    code = "documents_not_ready"
+    default_message = "This vendor's required documents are not ready for that day."

@@ -4,24 +4,41 @@ from collections import defaultdict
 from datetime import date, timedelta
 from uuid import UUID
 
-from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Sum
+import orjson
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from applications.selectors import active_vendor_list, market_document_list
 from marketflow.errors import MarketDayNotFoundError
-from marketflow.models import Market, MarketDay, User
+from marketflow.models import DocumentType, Market, MarketDay, User
 from marketflow.selectors import (
     get_or_raise,
     market_days_in_market,
     scope_condition,
     scope_queryset,
     subquery_count,
+    upcoming_market_day_list,
 )
 from marketflow.serializers import datetime_text
 from marketflow.sql import SqlRows, use_sql
 from stalls.errors import BookingNotFoundError, StallNotFoundError
 from stalls.models import Booking, LateCancellation, Stall
 from vendors.models import Vendor
+from vendors.selectors import vendor_readiness
+
+# The readiness view looks this far ahead for documents about to expire.
+EXPIRING_WITHIN_DAYS = 30
 
 STALL_ROW_COLUMNS = (
     "id", "market_id", "label", "size_category", "price_per_day", "assigned_vendor_id", "notes",
@@ -124,6 +141,9 @@ def vendor_booking_list(*, vendor: Vendor, upcoming_only: bool = False) -> Query
     return bookings
 
 
+# The market's columns that readiness is judged by (``vendor_readiness``).
+READINESS_RULES = ("required_document_types", "expiring_document_types")
+
 BOARD_ROW_COLUMNS = {
     "id": "s.id", "label": "s.label", "size_category": "s.size_category",
     "price_per_day": "s.price_per_day", "assigned_vendor_id": "s.assigned_vendor_id",
@@ -141,13 +161,17 @@ def market_day_board_for_user(*, user: User, market_id: UUID, market_day_id: UUI
     tests/test_sql_rows.py holds it to ``market_day_board``."""
     if not use_sql():
         market_days = market_days_in_market(user=user, market_id=market_id).values(
-            "id", "market_id", "date", "status"
+            "id", "market_id", "date", "status", *(f"market__{name}" for name in READINESS_RULES)
         )
         day = get_or_raise(market_days, MarketDayNotFoundError, pk=market_day_id)
-        return market_day_board(MarketDay(**day))
+        market = Market(
+            id=market_id, **{name: day.pop(f"market__{name}") for name in READINESS_RULES}
+        )
+        return market_day_board(MarketDay(**day, market=market))
     scope, scope_params = scope_condition(user, "m.organizer_id")
     rows = SqlRows(
         select='SELECT d.id AS "day__id", d.date AS "day__date", d.status AS "day__status", '
+        + "".join(f'm.{name} AS "market__{name}", ' for name in READINESS_RULES)
         + ", ".join(f'{sql} AS "{name}"' for name, sql in BOARD_ROW_COLUMNS.items())
         + " FROM marketflow_marketday d JOIN marketflow_market m ON m.id = d.market_id"
         " LEFT JOIN stalls_stall s ON s.market_id = d.market_id"
@@ -156,14 +180,16 @@ def market_day_board_for_user(*, user: User, market_id: UUID, market_day_id: UUI
         where=("d.id = %s", "d.market_id = %s", scope),
         params=(market_day_id, market_id, *scope_params),
         keys={"label": ("s.label", Stall._meta.get_field("label"))},
+        converters={f"market__{name}": orjson.loads for name in READINESS_RULES},
     ).order_by("label")
     rows = rows.fetch()
     if not rows:
         raise MarketDayNotFoundError()
     first = rows[0]
+    market = Market(id=market_id, **{name: first[f"market__{name}"] for name in READINESS_RULES})
     day = MarketDay(
         id=first["day__id"],
-        market_id=market_id,
+        market=market,
         date=first["day__date"],
         status=first["day__status"],
     )
@@ -184,12 +210,19 @@ def stalls_with_day_booking(market_day: MarketDay) -> QuerySet[Stall]:
 
 def market_day_sheet(market_day: MarketDay) -> list[dict]:
     """The printable day sheet: every stall of the day's market by label with its booked
-    vendor's name, contact, phone and categories and the fee's status, in one query."""
+    vendor's name, contact, phone and categories, the fee's status and the required documents
+    the vendor lacks on the day (``vendor_readiness``), in one query and one for readiness."""
     stalls = stalls_with_day_booking(market_day).values(
         "label", "size_category", "booking__id", "booking__fee_cents", "booking__payment_status",
+        "booking__vendor_id",
         "booking__vendor__business_name", "booking__vendor__contact_name",
         "booking__vendor__phone", "booking__vendor__product_categories",
     )  # fmt: skip
+    readiness = vendor_readiness(
+        market=market_day.market,
+        date=market_day.date,
+        vendor_ids=[s["booking__vendor_id"] for s in stalls if s["booking__id"] is not None],
+    )
     return [
         {
             "label": stall["label"],
@@ -203,6 +236,7 @@ def market_day_sheet(market_day: MarketDay) -> list[dict]:
                 "categories": stall["booking__vendor__product_categories"] or [],
                 "fee_cents": stall["booking__fee_cents"],
                 "payment_status": stall["booking__payment_status"],
+                "missing_documents": readiness[stall["booking__vendor_id"]],
             },
         }
         for stall in stalls
@@ -217,8 +251,17 @@ def market_day_board(market_day: MarketDay) -> dict:
 
 
 def board_data(market_day: MarketDay, stalls) -> dict:
-    """The board of ``market_day`` from its stalls' rows (``BOARD_ROW_COLUMNS``, by label)."""
+    """The board of ``market_day`` (its ``market`` set, with the readiness rules) from its
+    stalls' rows (``BOARD_ROW_COLUMNS``, by label); each booking says whether its vendor's
+    required documents are ready on the day, and which are not (one more query, when the
+    market requires documents and the day has bookings)."""
     zone = timezone.get_current_timezone()
+    stalls = list(stalls)
+    readiness = vendor_readiness(
+        market=market_day.market,
+        date=market_day.date,
+        vendor_ids=[s["booking__vendor_id"] for s in stalls if s["booking__id"] is not None],
+    )
     rows = [
         {
             "id": str(stall["id"]),
@@ -239,6 +282,8 @@ def board_data(market_day: MarketDay, stalls) -> dict:
                 "payment_method": stall["booking__payment_method"],
                 "payment_reference": stall["booking__payment_reference"],
                 "paid_at": datetime_text(stall["booking__paid_at"], zone),
+                "documents_ready": not readiness[stall["booking__vendor_id"]],
+                "missing_documents": readiness[stall["booking__vendor_id"]],
             },
         }
         for stall in stalls
@@ -398,3 +443,70 @@ def vendor_strike_list(*, user: User, vendor_id: UUID, season: tuple[date, date]
         .filter(Q(no_show_count__gt=0) | Q(late_cancellation_count__gt=0))
         .order_by("name", "pk")
     )
+
+
+# -- readiness across a market: who cannot stand on the next day, what expires soon ---------
+
+
+def market_readiness(*, market: Market) -> dict:
+    """The market's readiness view: ``market_day`` (the next scheduled day, or None);
+    ``not_ready``, the accepted vendors whose required documents are not ready on that day
+    (with their stall that day, if booked, and the documents lacking), by business name; and
+    ``expiring``, the documents of required types that expire within
+    ``EXPIRING_WITHIN_DAYS`` days, submitted with a confirmed application to the market, by
+    expiry date (with this market's review). Four queries however many vendors."""
+    today = market.today()
+    day = upcoming_market_day_list(market=market).values("id", "date").first()
+    not_ready = []
+    if day is not None:
+        booked_stall = Booking.objects.filter(
+            market_day_id=day["id"], vendor=OuterRef("pk")
+        ).values("stall__label")
+        vendors = list(
+            active_vendor_list(market=market)
+            .annotate(stall_label=Subquery(booked_stall[:1]))
+            .order_by("business_name", "id")
+            .values("id", "business_name", "stall_label")
+        )
+        readiness = vendor_readiness(
+            market=market, date=day["date"], vendor_ids=[vendor["id"] for vendor in vendors]
+        )
+        not_ready = [
+            {**vendor, "missing_documents": readiness[vendor["id"]]}
+            for vendor in vendors
+            if readiness[vendor["id"]]
+        ]
+    expiring = list(
+        market_document_list(market=market)
+        .filter(
+            document_type__in=market.expiring_document_types or [],
+            expires_on__range=(today, today + timedelta(days=EXPIRING_WITHIN_DAYS)),
+        )
+        .annotate(
+            review=FilteredRelation("reviews", condition=Q(reviews__market=market)),
+        )
+        .order_by("expires_on", "vendor__business_name", "id")
+        .values(
+            "id", "vendor_id", "vendor__business_name", "document_type", "original_filename",
+            "expires_on", "review__status",
+        )
+    )  # fmt: skip
+    return {
+        "market_id": market.pk,
+        "today": today,
+        "market_day": day,
+        "not_ready": not_ready,
+        "expiring": [
+            {
+                "document_id": document["id"],
+                "vendor_id": document["vendor_id"],
+                "business_name": document["vendor__business_name"],
+                "document_type": document["document_type"],
+                "label": DocumentType(document["document_type"]).label,
+                "original_filename": document["original_filename"],
+                "expires_on": document["expires_on"],
+                "review_status": document["review__status"] or "",
+            }
+            for document in expiring
+        ],
+    }

@@ -1,9 +1,12 @@
 from django.utils import timezone
 from rest_framework import serializers
 
+from marketflow.models import DocumentType
 from marketflow.serializers import datetime_text
 from stalls.models import Booking, Stall
 from stalls.services import STALL_FIELDS
+from vendors.models import DocumentReview
+from vendors.selectors import DOCUMENT_PROBLEMS
 
 # The API names the regular vendor by id: the model's column names.
 STALL_API_FIELDS = [Stall._meta.get_field(name).attname for name in STALL_FIELDS]
@@ -98,6 +101,23 @@ class BookingReadSerializer(serializers.ModelSerializer):
 class BookingCreateSerializer(serializers.Serializer):
     stall_id = serializers.UUIDField()
     vendor_id = serializers.UUIDField()
+    override_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=500,
+        help_text="Book a vendor whose required documents are not ready on the day anyway, "
+        "for this reason (audited); without it such a booking is refused with "
+        "`documents_not_ready`.",
+    )
+
+
+class MissingDocumentSerializer(serializers.Serializer):
+    """A required document a vendor lacks on a day, and why."""
+
+    document_type = serializers.ChoiceField(choices=DocumentType.choices)
+    label = serializers.CharField()
+    problem = serializers.ChoiceField(choices=list(DOCUMENT_PROBLEMS))
+    problem_label = serializers.CharField()
 
 
 class BookingUpdateSerializer(serializers.Serializer):
@@ -111,6 +131,10 @@ class BookingAttendanceSerializer(serializers.Serializer):
 class BoardBookingSerializer(serializers.ModelSerializer):
     vendor = BookingVendorSerializer(read_only=True)
     payment_method = payment_method_field()
+    documents_ready = serializers.BooleanField(
+        help_text="Every document the market requires is approved and valid on the day."
+    )
+    missing_documents = MissingDocumentSerializer(many=True)
 
     class Meta:
         model = Booking
@@ -122,6 +146,8 @@ class BoardBookingSerializer(serializers.ModelSerializer):
             "payment_method",
             "payment_reference",
             "paid_at",
+            "documents_ready",
+            "missing_documents",
         ]
         read_only_fields = fields
 
@@ -323,3 +349,47 @@ def vendor_fees_data(statements: list[dict]) -> dict:
             for statement in statements
         ]
     }
+
+
+class ReadinessDaySerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    date = serializers.DateField()
+
+
+class NotReadyVendorSerializer(serializers.Serializer):
+    id = serializers.UUIDField(help_text="The vendor's id.")
+    business_name = serializers.CharField()
+    stall_label = serializers.CharField(
+        allow_null=True, help_text="The vendor's stall on the day; null when not booked."
+    )
+    missing_documents = MissingDocumentSerializer(many=True)
+
+
+class ExpiringDocumentSerializer(serializers.Serializer):
+    document_id = serializers.UUIDField()
+    vendor_id = serializers.UUIDField()
+    business_name = serializers.CharField()
+    document_type = serializers.ChoiceField(choices=DocumentType.choices)
+    original_filename = serializers.CharField()
+    expires_on = serializers.DateField()
+    review_status = serializers.ChoiceField(
+        choices=[("", "Not reviewed"), *DocumentReview.Status.choices],
+        help_text="This market's review of the document; empty when not reviewed.",
+    )
+
+
+class MarketReadinessSerializer(serializers.Serializer):
+    """Who is not ready for the next market day, and which documents expire soon."""
+
+    market_id = serializers.UUIDField()
+    today = serializers.DateField(help_text="Today at the market, in its time zone.")
+    market_day = ReadinessDaySerializer(
+        allow_null=True, help_text="The next scheduled market day; null when there is none."
+    )
+    not_ready = NotReadyVendorSerializer(
+        many=True,
+        help_text="Accepted vendors whose required documents are not ready on that day.",
+    )
+    expiring = ExpiringDocumentSerializer(
+        many=True, help_text="Documents of required types expiring within 30 days."
+    )

@@ -53,6 +53,7 @@ from stalls.errors import (
     BookingAttendanceRecordedError,
     BookingPaidByCardError,
     BookingPaidError,
+    DocumentsNotReadyError,
     MarketDayNotTodayError,
     MessageHasNoRecipientsError,
     StallAlreadyBookedError,
@@ -64,6 +65,9 @@ from stalls.errors import (
 from stalls.models import Booking, LateCancellation, MarketMessage, Stall
 from stalls.payments import booking_refund_card_payment, is_paid_by_card
 from stalls.selectors import booking_get_for_update, stall_get, stall_get_for_update
+from vendors.selectors import readiness_text, vendor_readiness
+
+OVERRIDE_REASON_MAX_LENGTH = 500
 
 # What an organizer sets on a stall, by model field name: the admin's forms and the API's
 # serializers list these (the API names the regular vendor by id, ``assigned_vendor_id``).
@@ -168,6 +172,33 @@ def _audit_cancelled(user: User, bookings: list[Booking], describe: Callable) ->
     )
 
 
+def _check_ready(market_day: MarketDay, vendor_id: UUID, override_reason: str) -> str:
+    """Refuse a vendor whose required documents are not ready on the day
+    (DocumentsNotReadyError, naming them) unless the organizer overrides it with a reason;
+    returns what the booking's audit entry adds (the override and its reason) or ""."""
+    missing = vendor_readiness(
+        market=market_day.market, date=market_day.date, vendor_ids=[vendor_id]
+    )[UUID(str(vendor_id))]
+    if not missing:
+        return ""
+    override_reason = override_reason.strip()
+    if not override_reason:
+        raise DocumentsNotReadyError(
+            f"Documents not ready for {date_format(market_day.date)}: {readiness_text(missing)}. "
+            "Give a reason to book anyway.",
+            extra={
+                "vendor_id": str(vendor_id),
+                "date": str(market_day.date),
+                "documents": missing,
+            },
+        )
+    if len(override_reason) > OVERRIDE_REASON_MAX_LENGTH:
+        raise ValidationFailedError(
+            fields={"override_reason": [f"At most {OVERRIDE_REASON_MAX_LENGTH} characters."]}
+        )
+    return f" Documents not ready ({readiness_text(missing)}), booked anyway: {override_reason}"
+
+
 @transaction.atomic
 def booking_create(
     *,
@@ -177,6 +208,7 @@ def booking_create(
     stall_id: UUID,
     vendor_id: UUID,
     fee_cents: int | None = None,
+    override_reason: str = "",
 ) -> Booking:
     """Book an accepted vendor onto a free stall for one market day.
 
@@ -185,7 +217,8 @@ def booking_create(
     stall's current price unless ``fee_cents`` is given (a season fee's share). Raises
     MarketNotFoundError, MarketDayNotFoundError, StallNotFoundError, MarketDayCancelledError,
     MarketDayInPastError, VendorNotAcceptedError, StallAlreadyBookedError,
-    VendorAlreadyBookedError.
+    VendorAlreadyBookedError, DocumentsNotReadyError (the vendor's required documents are not
+    ready on the day, and no ``override_reason``: the override is audited with its reason).
     """
     market = market_get(user=user, market_id=market_id)
     market_day = market_day_get_for_update(market=market, market_day_id=market_day_id)
@@ -195,6 +228,7 @@ def booking_create(
     accepted = accepted_application_get_for_update(market=market, vendor_id=vendor_id)
     if accepted is None:
         raise VendorNotAcceptedError(extra={"vendor_id": str(vendor_id)})
+    override_note = _check_ready(market_day, vendor_id, override_reason)
     date = str(market_day.date)
     stall_taken = StallAlreadyBookedError(extra={"stall": stall.label, "date": date})
     vendor_taken = VendorAlreadyBookedError(extra={"vendor_id": str(vendor_id), "date": date})
@@ -226,7 +260,8 @@ def booking_create(
     audit_record(
         user=user,
         obj=booking,
-        message=f"Booked {accepted.business_name} {_where(booking)}, fee {_fee(booking)}.",
+        message=f"Booked {accepted.business_name} {_where(booking)}, fee {_fee(booking)}."
+        + override_note,
         action=ADDITION,
     )
     return booking
@@ -241,7 +276,9 @@ class RegularsFill:
 @transaction.atomic
 def booking_fill_from_regulars(*, user: User, market_id: UUID, market_day_id: UUID) -> RegularsFill:
     """Book each stall's regular vendor onto it for one market day, where the stall is free,
-    the vendor has an accepted application and no other stall that day.
+    the vendor has an accepted application, no other stall that day and their required
+    documents ready on the day (a vendor who is not is skipped, saying which documents: an
+    override is a booking of its own, with a reason).
 
     Locks the market day row, as ``booking_create`` does, so the free stalls read here stay
     free until the insert. Raises MarketNotFoundError, MarketDayNotFoundError,
@@ -262,6 +299,9 @@ def booking_fill_from_regulars(*, user: User, market_id: UUID, market_day_id: UU
     accepted_vendor_ids = accepted_vendor_ids_lock(
         market=market, vendor_ids={stall.assigned_vendor_id for stall in regular_stalls}
     )
+    readiness = vendor_readiness(
+        market=market, date=market_day.date, vendor_ids=accepted_vendor_ids
+    )
     new_bookings: list[Booking] = []
     skipped: list[tuple[Stall, str]] = []
     for stall in regular_stalls:
@@ -272,6 +312,14 @@ def booking_fill_from_regulars(*, user: User, market_id: UUID, market_day_id: UU
             skipped.append((stall, "its regular vendor has no accepted application"))
         elif vendor_id in booked_vendor_ids:
             skipped.append((stall, "its regular vendor already has a stall that day"))
+        elif readiness[vendor_id]:
+            skipped.append(
+                (
+                    stall,
+                    "its regular vendor's documents are not ready: "
+                    + readiness_text(readiness[vendor_id]),
+                )
+            )
         else:
             booked_vendor_ids.add(vendor_id)
             new_bookings.append(

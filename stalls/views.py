@@ -15,6 +15,7 @@ from stalls.serializers import (
     BookingReadSerializer,
     BookingUpdateSerializer,
     MarketFeesSerializer,
+    MarketReadinessSerializer,
     MeFeesSerializer,
     StallBoardSerializer,
     StallCreateSerializer,
@@ -128,6 +129,18 @@ class MarketFeesView(OrganizerAPIView):
         )
 
 
+class MarketReadinessView(OrganizerAPIView):
+    """Readiness across the market: the accepted vendors whose required documents are not
+    ready (approved and valid) on the next market day, and the documents of required types
+    that expire within 30 days."""
+
+    serializer_class = MarketReadinessSerializer
+
+    def get(self, request, market_id):
+        readiness = selectors.market_readiness(market=self.get_market())
+        return Response(MarketReadinessSerializer(readiness).data)
+
+
 class BookingListCreateView(MarketDayScopedView):
     queryset = Booking.objects.none()
     serializer_class = BookingReadSerializer
@@ -146,7 +159,9 @@ class BookingListCreateView(MarketDayScopedView):
         responses={201: BookingReadSerializer},
         description="Conflict codes: `stall_already_booked`, "
         "`vendor_already_booked`, `vendor_not_accepted`, "
-        "`market_day_in_past`, `market_day_cancelled`.",
+        "`market_day_in_past`, `market_day_cancelled`, `documents_not_ready` (the vendor's "
+        "required documents are not approved and valid on the day; `extra.documents` names "
+        "them; give `override_reason` to book anyway).",
     )
     def post(self, request, market_id, market_day_id):
         return self.booking_write(

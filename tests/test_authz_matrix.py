@@ -181,6 +181,9 @@ BODIES = {
         "stall_id": str(t.free_stall.pk),
         "vendor_id": str(t.free_vendor.pk),
     },
+    ("POST", "/api/markets/{market_id}/documents/{document_id}/review/"): lambda t: {
+        "status": "approved"
+    },
     ("PATCH", "/api/me/vendor/"): lambda t: {"phone": "+49 30 7654321"},
     # Public; only Stripe's signature (tests/test_stripe_webhooks.py) makes an event count.
     ("POST", "/webhooks/stripe/"): lambda t: {

@@ -21,7 +21,7 @@ from seasons.models import SeasonDay, SeasonVendor
 from seasons.tests.factories import SeasonFactory
 from stalls.tests.factories import BookingFactory, StallFactory
 from tests.api_contract import api_routes
-from vendors.models import VendorDocument
+from vendors.models import DocumentReview, VendorDocument
 from vendors.tests.factories import VendorFactory
 
 pytestmark = pytest.mark.django_db
@@ -61,6 +61,49 @@ def add_booked_stalls(s: Setting, n: int):
         StallFactory(market=s.market)  # and a free one, shown with booking null
 
 
+def require_documents(market) -> None:
+    market.required_document_types = market.expiring_document_types = ["insurance"]
+    market.save(update_fields=["required_document_types", "expiring_document_types"])
+
+
+def add_booked_stalls_requiring_documents(s: Setting, n: int):
+    """Booked stalls of a market that requires a document that expires: half the vendors
+    ready (approved, valid), half not (never reviewed)."""
+    require_documents(s.market)
+    for index in range(n):
+        vendor = AcceptedApplicationFactory(market=s.market).vendor
+        BookingFactory(market_day=s.market_day, vendor=vendor)
+        document = make_document(vendor, expires_on=s.market_day.date)
+        if index % 2:
+            DocumentReview.objects.create(market=s.market, document=document, status="approved")
+
+
+def add_not_ready_vendors(s: Setting, n: int):
+    """Accepted vendors whose insurance expires before the next market day (each in the
+    readiness view twice: not ready, and its document expiring), some booked."""
+    require_documents(s.market)
+    for index in range(n):
+        application = AcceptedApplicationFactory(market=s.market)
+        document = make_document(application.vendor, expires_on=s.market.today())
+        application.documents.add(document)
+        DocumentReview.objects.create(market=s.market, document=document, status="approved")
+        if index % 2:
+            BookingFactory(market_day=s.market_day, vendor=application.vendor)
+
+
+def not_ready_rows(body) -> int:
+    assert len(body["expiring"]) == len(body["not_ready"])
+    return len(body["not_ready"])
+
+
+def add_my_documents(s: Setting, n: int):
+    for _ in range(n):
+        document = make_document(s.vendor)
+        DocumentReview.objects.create(
+            market=MarketFactory(), document=document, status="refused", reason="Blurred."
+        )
+
+
 def add_applications(s: Setting, n: int):
     for _ in range(n):
         ApplicationFactory(market=s.market, reviewed_by=s.organizer, product_categories=["produce"])
@@ -85,9 +128,10 @@ def add_submitted_documents(s: Setting, n: int):
         s.application.documents.add(make_document(s.vendor))
 
 
-def make_document(vendor) -> VendorDocument:
+def make_document(vendor, expires_on=None) -> VendorDocument:
     return VendorDocument.objects.create(
         vendor=vendor,
+        expires_on=expires_on,
         document_type="insurance",
         file="documents/certificate.pdf",
         original_filename="certificate.pdf",
@@ -166,6 +210,13 @@ BUDGETS = {
     "market-days": Budget(MARKET + "market-days/", add_market_days, 3, fixture_rows=1),
     "stalls": Budget(MARKET + "stalls/", add_stalls, 2),
     "board": Budget(DAY + "board/", add_booked_stalls, 2, rows_in=board_rows),
+    # The documents of the booked vendors, when the market requires some: one more query.
+    "board, documents required": Budget(
+        DAY + "board/", add_booked_stalls_requiring_documents, 3, rows_in=board_rows
+    ),
+    # The market, its next day, its accepted vendors (with their stall that day), their
+    # required documents, and the documents expiring soon.
+    "readiness": Budget(MARKET + "readiness/", add_not_ready_vendors, 6, rows_in=not_ready_rows),
     "bookings": Budget(DAY + "bookings/", add_booked_stalls, 3),
     "fees": Budget(MARKET + "fees/", add_fee_vendors, 4, rows_in=fee_vendor_rows),
     "applications": Budget(MARKET + "applications/", add_applications, 2),
@@ -188,6 +239,8 @@ BUDGETS = {
     "me/applications": Budget("/api/me/applications/", add_my_applications, 3, as_vendor=True),
     "me/bookings": Budget("/api/me/bookings/", add_my_bookings, 2, as_vendor=True),
     "me/fees": Budget("/api/me/fees/", add_my_bookings, 4, as_vendor=True, rows_in=my_fee_lines),
+    # The vendor, the page of documents, the markets' reviews of them.
+    "me/documents": Budget("/api/me/documents/", add_my_documents, 4, as_vendor=True),
     "auth/tokens": Budget("/api/auth/tokens/", add_my_tokens, 2, fixture_rows=1),
     "seasons": Budget(MARKET + "seasons/", add_seasons, 2),
     "season-vendors": Budget(MARKET + "seasons/{season}/vendors/", add_season_vendors, 4),
@@ -240,7 +293,8 @@ def test_every_list_endpoint_has_a_budget():
     list_paths = {
         template
         for template, view in api_routes()
-        if getattr(view, "cursor_ordering", None) or template.endswith(("/board/", "/fees/"))
+        if getattr(view, "cursor_ordering", None)
+        or template.endswith(("/board/", "/fees/", "/readiness/"))
     }
     budgeted = {
         budget.path.replace("{market}", "{market_id}")

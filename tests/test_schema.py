@@ -130,12 +130,15 @@ KNOWN_ERRORS = {
         403,
         404,
     },
+    ("POST", "/api/markets/{market_id}/documents/{document_id}/review/"): {400, 401, 403, 404},
+    ("GET", "/api/markets/{market_id}/readiness/"): {401, 403, 404},
     ("GET", "/api/me/vendor/"): {401, 403},
     ("PATCH", "/api/me/vendor/"): {400, 401, 403},
     ("GET", "/api/me/applications/"): {401, 403, 404},
     ("POST", "/api/me/applications/{application_id}/withdraw/"): {401, 403, 404, 409},
     ("GET", "/api/me/bookings/"): {401, 403, 404},
     ("GET", "/api/me/fees/"): {401, 403},
+    ("GET", "/api/me/documents/"): {401, 403, 404},
 }
 PUBLIC_OPERATIONS = {
     ("POST", "/webhooks/stripe/"),
@@ -221,7 +224,7 @@ def test_list_operations_answer_a_cursor_page(schema):
         for template, view in api_routes()
         if getattr(view, "cursor_ordering", None)
     }
-    assert len(list_operations) == 12
+    assert len(list_operations) == 13
     paths = schema["paths"]
     for _, path in list_operations:
         body = paths[path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]

@@ -20,6 +20,7 @@ from seasons.models import SeasonVendor
 from seasons.tests.factories import SeasonFactory
 from stalls.tests.factories import BookingFactory, StallFactory
 from tests.api_contract import api_routes, assert_error, view_methods
+from vendors.tests.factories import VendorDocumentFactory
 from vendors.views import VendorAPIView
 
 pytestmark = pytest.mark.django_db
@@ -95,6 +96,12 @@ FOREIGN_OBJECT_CASES = [
         "/api/markets/{their_market}/seasons/{their_season}/vendors/{their_season_vendor}/",
         None,
     ),
+    ("get", "/api/markets/{their_market}/readiness/", None),
+    (
+        "post",
+        "/api/markets/{their_market}/documents/{their_document}/review/",
+        {"status": "approved"},
+    ),
 ]
 
 MIXED_ID_CASES = [
@@ -128,6 +135,8 @@ MIXED_ID_CASES = [
     ),
     # My market and day, their stall in the body.
     ("post", MARKET + "market-days/{day}/bookings/", "their_stall_in_body"),
+    # My market, a document sent to theirs only.
+    ("post", MARKET + "documents/{their_document}/review/", {"status": "approved"}),
     # My market, another of my days, a booking of my other day.
     ("get", MARKET + "market-days/{second_day}/bookings/{booking}/", None),
     ("patch", MARKET + "market-days/{second_day}/bookings/{booking}/", {"payment_status": "paid"}),
@@ -170,6 +179,8 @@ def world(market, other_market):
         booked = AcceptedApplicationFactory(market=owned)
         booking = BookingFactory(market_day=day, vendor=booked.vendor)
         application = ApplicationFactory(market=owned)
+        document = VendorDocumentFactory(vendor=application.vendor)
+        application.documents.add(document)
         free_vendor = AcceptedApplicationFactory(market=owned).vendor
         season = SeasonFactory(market=owned)
         member = SeasonVendor.objects.create(season=season, vendor=booked.vendor, stall=stall)
@@ -180,6 +191,7 @@ def world(market, other_market):
                 f"{prefix}day": day.id,
                 f"{prefix}booking": booking.id,
                 f"{prefix}application": application.id,
+                f"{prefix}document": document.id,
                 f"{prefix}free_vendor": free_vendor.id,
                 f"{prefix}season": season.id,
                 f"{prefix}season_vendor": member.id,
@@ -299,6 +311,7 @@ def fill(template: str, world: dict) -> str:
         application_id=world["application"],
         season_id=world["season"],
         season_vendor_id=world["season_vendor"],
+        document_id=world["document"],
         token_id=uuid.uuid4(),  # asked without credentials only
     )
 
@@ -324,8 +337,8 @@ def test_organizers_cannot_use_vendor_endpoints(organizer_client, world, method,
 
 
 def test_role_routes_cover_the_api():
-    assert len(organizer_routes()) == 43
-    assert len(vendor_routes()) == 6
+    assert len(organizer_routes()) == 45
+    assert len(vendor_routes()) == 7
 
 
 # Credentials.

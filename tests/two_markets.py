@@ -55,6 +55,7 @@ class Tenant:
             "market_day_id": str(self.day.pk),
             "booking_id": str(self.booking.pk),
             "application_id": str(self.application.pk),
+            "document_id": str(self.document.pk),
             "token_id": str(self.token.pk),
             "season_id": str(self.season.pk),
             "season_vendor_id": str(self.season_vendor.pk),

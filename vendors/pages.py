@@ -45,13 +45,17 @@ def confirmed(request, template: str, context: dict, *, action: Callable[[], str
 def vendor_portal(request):
     """The vendor's upcoming bookings and applications, read as the API reads them."""
     vendor = selectors.vendor_for_user(user=request.user)
+    documents = list(selectors.vendor_document_list(vendor=vendor))
+    reviews = selectors.document_review_list(documents=documents)
+    for document in documents:  # each market's verdict, and why it refused
+        document.market_reviews = reviews.get(document.pk, [])
     context = {
         "vendor": vendor,
         "bookings": vendor_booking_list(vendor=vendor, upcoming_only=True).order_by(
             "market_day__date"
         ),
         "applications": vendor_application_list(vendor=vendor).order_by("-created_at"),
-        "documents": selectors.vendor_document_list(vendor=vendor),
+        "documents": documents,
         "seasons": vendor_season_list(vendor_id=vendor.pk),
         "owed": payments.unpaid_bookings_by_market(vendor=vendor),
         "payments_configured": payments_configured(),

@@ -7,8 +7,10 @@ from marketflow.models import normalize_email
 from marketflow.serializers import ProductCategoriesField
 from vendors.models import (
     MAX_PRODUCT_CATEGORIES,
+    DocumentReview,
     ProductCategory,
     Vendor,
+    VendorDocument,
 )
 
 
@@ -70,3 +72,39 @@ class VendorUpdateSerializer(serializers.Serializer):
         if "email" in unknown:
             raise serializers.ValidationError({"email": "The e-mail address cannot be changed."})
         return attrs
+
+
+class DocumentReviewSerializer(serializers.Serializer):
+    market_id = serializers.UUIDField()
+    market_name = serializers.CharField()
+    status = serializers.ChoiceField(choices=DocumentReview.Status.choices)
+    reason = serializers.CharField(help_text="Why it was refused; empty when approved.")
+
+
+# What every face's read of a vendor document shows of it.
+DOCUMENT_READ_FIELDS = [
+    "id",
+    "document_type",
+    "original_filename",
+    "content_type",
+    "size",
+    "expires_on",
+    "created_at",
+]
+
+
+class MeDocumentSerializer(serializers.ModelSerializer):
+    """One of the vendor's documents with each market's review of it (approved, or refused
+    with the organizer's reason); a market that has not reviewed it is not listed."""
+
+    reviews = serializers.SerializerMethodField()
+
+    class Meta:
+        model = VendorDocument
+        fields = [*DOCUMENT_READ_FIELDS, "reviews"]
+        read_only_fields = fields
+
+    @extend_schema_field(DocumentReviewSerializer(many=True))
+    def get_reviews(self, document) -> list:
+        reviews = self.context["reviews"].get(document.pk, [])
+        return DocumentReviewSerializer(reviews, many=True).data

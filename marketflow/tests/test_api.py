@@ -31,6 +31,7 @@ MARKET_FIELDS = {
     "required_document_types",
     "late_cancellation_hours",
     "no_show_fee_cents",
+    "expiring_document_types",
 }
 MARKET_DAY_FIELDS = {
     "id",

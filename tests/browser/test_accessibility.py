@@ -22,7 +22,8 @@ from marketflow.tests.factories import (
 from seasons.services import season_vendor_add
 from seasons.tests.factories import saturday_season
 from stalls.tests.factories import BookingFactory, StallFactory
-from vendors.tests.factories import VendorFactory
+from vendors.models import DocumentReview
+from vendors.tests.factories import VendorDocumentFactory, VendorFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -78,6 +79,7 @@ ADMIN_PAGES = [
     "/admin/stalls/booking/board/{day}/cancel/{booking}/",
     "/admin/marketflow/market/{market}/fees/",
     "/admin/marketflow/market/{market}/fees/{vendor}/",
+    "/admin/marketflow/market/{market}/readiness/",
     "/admin/marketflow/market/{market}/import-vendors/",
     "/admin/stalls/marketmessage/",
     "/admin/stalls/marketmessage/add/?market={market}",
@@ -114,7 +116,13 @@ FAILED_SUBMITS = {
 @pytest.fixture
 def graph():
     organizer = OrganizerFactory(email="axe-manager@example.com")
-    market = MarketFactory(organizer=organizer, name="Axe Market", slug="axe-market")
+    market = MarketFactory(
+        organizer=organizer,
+        name="Axe Market",
+        slug="axe-market",
+        required_document_types=["insurance"],
+        expiring_document_types=["insurance"],
+    )
     today = market.today()
     day = MarketDayFactory(market=market, date=today + datetime.timedelta(days=9))
     MarketDayFactory(market=market, date=today + datetime.timedelta(days=16))
@@ -134,6 +142,18 @@ def graph():
         season_id=season.pk,
         vendor_id=vendor.pk,
         stall_id=StallFactory(market=market, label="S1").pk,
+    )
+    # Documents: the booked vendor's not reviewed yet (the readiness page's review forms, the
+    # board's reason field), the portal vendor's refused (the portal shows why).
+    accepted.documents.add(
+        VendorDocumentFactory(
+            vendor=accepted.vendor, expires_on=today + datetime.timedelta(days=20)
+        )
+    )
+    refused = VendorDocumentFactory(vendor=vendor)
+    vendor_application.documents.add(refused)
+    DocumentReview.objects.create(
+        market=market, document=refused, status="refused", reason="Unreadable scan."
     )
     return {
         "organizer": organizer.email,
