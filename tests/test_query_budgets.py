@@ -339,7 +339,8 @@ def add_my_portal_rows(s: Setting, n: int):
 
 def test_the_vendor_portal_page_queries_do_not_grow_with_rows(vendor, vendor_user, client):
     """The session, its user, the vendor, then one query each for the coming bookings, the
-    applications, the documents, the full-season places and what the vendor owes."""
+    applications, the documents, each market's review of them, the full-season places and what
+    the vendor owes."""
     setting = Setting(None, None, None, vendor, None)
     client.force_login(vendor_user)
     counts = []
@@ -352,4 +353,4 @@ def test_the_vendor_portal_page_queries_do_not_grow_with_rows(vendor, vendor_use
         counts.append(len(queries))
     assert len(response.context["bookings"]) == ROWS
     assert sum(len(entry["bookings"]) for entry in response.context["owed"]) == ROWS
-    assert counts == [8, 8]
+    assert counts == [9, 9]
