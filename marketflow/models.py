@@ -251,6 +251,10 @@ slug_validator = RegexValidator(
 
 
 class Market(BaseModel):
+    class WaitlistOrder(models.TextChoices):
+        FIRST_COME = "first_come", _("First come, first served")
+        PRIORITY = "priority", _("Priority points, then first come")
+
     organizer = models.ForeignKey(
         "marketflow.User",
         on_delete=models.PROTECT,
@@ -277,6 +281,12 @@ class Market(BaseModel):
         blank=True,
         validators=[validate_document_types],
         help_text=_("Documents every application to this market must include."),
+    )
+    waitlist_order = models.CharField(
+        max_length=12,
+        choices=WaitlistOrder.choices,
+        default=WaitlistOrder.FIRST_COME,
+        help_text=_("Who on a full market day's waitlist is offered a freed stall first."),
     )
 
     class Meta:
@@ -306,6 +316,10 @@ class MarketDay(BaseModel):
     end_time = models.TimeField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
     note = models.CharField(max_length=300, blank=True)
+    offers_paused = models.BooleanField(
+        default=False,
+        help_text=_("No waitlist offers for this day: a freed stall stays free to book."),
+    )
 
     class Meta:
         ordering = ["date"]

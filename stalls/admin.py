@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from applications.selectors import active_vendor_list
 from marketflow.admin_base import (
+    ScopedInlineMixin,
     ScopedModelAdmin,
     adopt,
     call_service,
@@ -33,7 +34,7 @@ from marketflow.forms import MoneyField
 from marketflow.models import Market, MarketDay, category_labels
 from marketflow.selectors import market_day_get_for_user, market_get
 from stalls import services
-from stalls.models import Booking, MarketMessage, Stall
+from stalls.models import Booking, MarketMessage, Stall, StallOffer, WaitlistEntry
 from stalls.payments import is_paid_by_card
 from stalls.selectors import (
     booked_vendor_get,
@@ -865,3 +866,39 @@ class FeeStatementsAdminMixin:
             for row in market_fee_statements(market=market)
         )
         return csv_response(f"fees-{market.slug}.csv", header, rows)
+
+
+# -- waitlist offers: shown on the market day's page (marketflow's MarketDayAdmin) -----------
+
+
+class WaitlistEntryInline(ScopedInlineMixin, admin.TabularInline):
+    """The day's waitlist, read only, first come first (a market ranked by priority points
+    offers more points first); priority points are set through the API."""
+
+    model = WaitlistEntry
+    fields = ["vendor", "priority_points", "state", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    organizer_can_add = organizer_can_change = organizer_can_delete = False
+    verbose_name_plural = _("waitlist")
+
+    ordering = ["created_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("vendor")
+
+
+class StallOfferInline(ScopedInlineMixin, admin.TabularInline):
+    """The day's offer history, newest first: who was offered which stall, at which place
+    on the waitlist, and what they answered (the day's History page says why)."""
+
+    model = StallOffer
+    fk_name = "market_day"
+    fields = ["stall", "vendor", "position", "state", "created_at", "expires_at", "answered_at"]
+    readonly_fields = fields
+    extra = 0
+    organizer_can_add = organizer_can_change = organizer_can_delete = False
+    verbose_name_plural = _("stall offers")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("stall", "vendor")
