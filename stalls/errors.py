@@ -1,4 +1,4 @@
-from marketflow.errors import ConflictError, NotFoundError
+from marketflow.errors import ConflictError, NotFoundError, PermissionDeniedError
 
 
 class StallNotFoundError(NotFoundError):
@@ -94,9 +94,9 @@ class StallOnOfferError(ConflictError):
     )
 
 
-class OfferNotYoursError(ConflictError):
+class OfferNotYoursError(PermissionDeniedError):
     code = "offer_not_yours"
-    default_message = "This offer was made to another vendor."
+    default_message = "This offer was made to another vendor: sign in as that vendor."
 
 
 class OfferExpiredError(ConflictError):

@@ -413,7 +413,9 @@ def vendor_waitlist_entry_list(*, vendor: Vendor) -> QuerySet[WaitlistEntry]:
 
 
 def vendor_offer_list(*, vendor: Vendor, open_only: bool = False) -> QuerySet[StallOffer]:
-    offers = StallOffer.objects.filter(vendor=vendor).select_related("stall", "market_day__market")
+    offers = StallOffer.objects.filter(vendor=vendor).select_related(
+        "stall", "vendor", "market_day__market"
+    )
     if open_only:
         offers = offers.filter(state=StallOffer.State.OPEN, expires_at__gt=timezone.now())
     return offers.order_by("-created_at")

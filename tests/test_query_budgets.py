@@ -5,6 +5,7 @@ so a serializer that reaches through a relation without a join or prefetch shows
 count that grows with the rows.
 """
 
+import datetime
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,11 +13,13 @@ from dataclasses import dataclass
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from applications.tests.factories import AcceptedApplicationFactory, ApplicationFactory
 from conftest import token_client
 from marketflow.services import user_token_create
 from marketflow.tests.factories import MarketDayFactory, MarketFactory
+from stalls.models import StallOffer, WaitlistEntry
 from stalls.tests.factories import BookingFactory, StallFactory
 from tests.api_contract import api_routes
 from vendors.models import VendorDocument
@@ -121,6 +124,39 @@ def add_my_tokens(s: Setting, n: int):
         user_token_create(user=s.organizer)
 
 
+def add_waitlist(s: Setting, n: int):
+    for _ in range(n):
+        vendor = AcceptedApplicationFactory(market=s.market).vendor
+        WaitlistEntry.objects.create(market_day=s.market_day, vendor=vendor)
+
+
+def add_offer(market_day, vendor) -> StallOffer:
+    return StallOffer.objects.create(
+        entry=WaitlistEntry.objects.create(market_day=market_day, vendor=vendor),
+        market_day=market_day,
+        stall=StallFactory(market=market_day.market),
+        vendor=vendor,
+        position=1,
+        expires_at=timezone.now() + datetime.timedelta(hours=1),
+    )
+
+
+def add_offers(s: Setting, n: int):
+    for _ in range(n):
+        add_offer(s.market_day, AcceptedApplicationFactory(market=s.market).vendor)
+
+
+def add_my_waitlist(s: Setting, n: int):
+    for _ in range(n):
+        market_day = MarketDayFactory(market=MarketFactory())
+        WaitlistEntry.objects.create(market_day=market_day, vendor=s.vendor)
+
+
+def add_my_offers(s: Setting, n: int):
+    for _ in range(n):
+        add_offer(MarketDayFactory(market=MarketFactory()), s.vendor)
+
+
 @dataclass
 class Budget:
     path: str
@@ -170,6 +206,10 @@ BUDGETS = {
     "me/bookings": Budget("/api/me/bookings/", add_my_bookings, 2, as_vendor=True),
     "me/fees": Budget("/api/me/fees/", add_my_bookings, 4, as_vendor=True, rows_in=my_fee_lines),
     "auth/tokens": Budget("/api/auth/tokens/", add_my_tokens, 2, fixture_rows=1),
+    "waitlist": Budget(DAY + "waitlist/", add_waitlist, 3),
+    "offers": Budget(DAY + "offers/", add_offers, 3),
+    "me/waitlist": Budget("/api/me/waitlist/", add_my_waitlist, 3, as_vendor=True),
+    "me/offers": Budget("/api/me/offers/", add_my_offers, 3, as_vendor=True),
 }
 
 

@@ -1,6 +1,7 @@
 import factory
 
-from marketflow.tests.factories import MarketDayFactory, MarketFactory
+from applications.tests.factories import AcceptedApplicationFactory
+from marketflow.tests.factories import MarketDayFactory, MarketFactory, UserFactory
 from stalls.models import Booking, Stall
 from vendors.tests.factories import VendorFactory
 
@@ -23,3 +24,12 @@ class BookingFactory(factory.django.DjangoModelFactory):
     stall = factory.SubFactory(StallFactory, market=factory.SelfAttribute("..market_day.market"))
     vendor = factory.SubFactory(VendorFactory)
     fee_cents = factory.SelfAttribute("stall.price_per_day")
+
+
+def accepted_vendor_with_account(market):
+    """A vendor accepted at ``market`` who has an account: (vendor, user)."""
+    vendor = VendorFactory()
+    vendor.user = UserFactory(email=vendor.email)
+    vendor.save(update_fields=["user", "updated_at"])
+    AcceptedApplicationFactory(market=market, vendor=vendor)
+    return vendor, vendor.user
