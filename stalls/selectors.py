@@ -427,6 +427,10 @@ def stall_offer_get(*, offer_id: UUID) -> StallOffer:
     return get_or_raise(offers, StallOfferNotFoundError, pk=offer_id)
 
 
+def stall_offer_get_for_update(*, offer_id: UUID) -> StallOffer:
+    return StallOffer.objects.select_for_update(no_key=True).get(pk=offer_id)
+
+
 def full_days_for_vendor(*, vendor: Vendor) -> list[MarketDay]:
     """Coming scheduled days of the markets that accepted ``vendor`` where every stall is
     booked or on offer, and the vendor has neither a booking nor an open waitlist entry: the

@@ -76,6 +76,7 @@ from stalls.selectors import (
     stall_get,
     stall_get_for_update,
     stall_offer_get,
+    stall_offer_get_for_update,
     waitlist_entry_get,
     waitlist_ordering,
 )
@@ -213,11 +214,16 @@ def booking_create(
     market_day = market_day_get_for_update(market=market, market_day_id=market_day_id)
     stall = stall_get(market=market, stall_id=stall_id)
     _check_day_open(market_day)
+    _check_stall_not_on_offer(market_day, stall)
+    return _book(user, market_day, stall, vendor_id, how="Booked")
+
+
+def _check_stall_not_on_offer(market_day: MarketDay, stall: Stall) -> None:
+    """An open waitlist offer holds its stall until answered or expired."""
     if StallOffer.objects.filter(
         market_day=market_day, stall=stall, state=StallOffer.State.OPEN
     ).exists():
         raise StallOnOfferError(extra={"stall": stall.label, "date": str(market_day.date)})
-    return _book(user, market_day, stall, vendor_id, how="Booked")
 
 
 def _book(user: User, market_day: MarketDay, stall: Stall, vendor_id: UUID, *, how: str):
@@ -792,7 +798,7 @@ def _offer_lock(*, user: User, offer_id: UUID) -> tuple[StallOffer, MarketDay]:
     market_day = market_day_get_for_update(market=market, market_day_id=offer.market_day_id)
     if accepted_application_get_for_update(market=market, vendor_id=vendor.pk) is None:
         raise VendorNotAcceptedError(extra={"vendor_id": str(vendor.pk)})
-    state = StallOffer.objects.select_for_update(no_key=True).get(pk=offer.pk).state
+    state = stall_offer_get_for_update(offer_id=offer.pk).state
     if state == StallOffer.State.EXPIRED or offer.expires_at <= timezone.now():
         raise OfferExpiredError(extra={"expired_at": offer.expires_at.isoformat()})
     if state != StallOffer.State.OPEN:
