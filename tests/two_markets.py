@@ -6,9 +6,11 @@ a free accepted vendor and an API token of the organizer, so every path paramete
 can name a real row of either tenant. A platform superuser looks on.
 """
 
+import datetime
 from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
+from django.utils import timezone
 
 from applications.models import Application
 from applications.tests.factories import AcceptedApplicationFactory, ApplicationFactory
@@ -20,7 +22,7 @@ from marketflow.tests.factories import (
     OrganizerFactory,
     UserFactory,
 )
-from stalls.models import Booking, Stall
+from stalls.models import Booking, Stall, StallOffer, WaitlistEntry
 from stalls.tests.factories import BookingFactory, StallFactory
 from vendors.models import Vendor, VendorDocument
 from vendors.tests.factories import VendorFactory
@@ -41,6 +43,8 @@ class Tenant:
     pending_application: Application  # of a vendor without an account
     free_vendor: Vendor  # accepted, not booked on ``day``
     token: ApiToken  # the organizer's
+    waitlist_entry: WaitlistEntry  # ``free_vendor`` waiting on ``day``
+    offer: StallOffer  # ``free_stall`` offered to ``vendor`` on another coming day
 
     def path_ids(self) -> dict[str, str]:
         """This tenant's row for each path parameter name of the API."""
@@ -51,6 +55,8 @@ class Tenant:
             "booking_id": str(self.booking.pk),
             "application_id": str(self.application.pk),
             "token_id": str(self.token.pk),
+            "entry_id": str(self.waitlist_entry.pk),
+            "offer_id": str(self.offer.pk),
         }
 
     def row_ids(self) -> set[str]:
@@ -70,6 +76,9 @@ class Tenant:
             self.pending_application,
             self.pending_application.vendor,
             self.free_vendor,
+            self.waitlist_entry,
+            self.offer,
+            self.offer.market_day,
         ]
         return {str(row.pk) for row in rows}
 
@@ -99,19 +108,33 @@ def tenant(name: str) -> Tenant:
     application.documents.add(document)
     day = MarketDayFactory(market=market)
     stall = StallFactory(market=market)
+    free_stall = StallFactory(market=market)
+    free_vendor = AcceptedApplicationFactory(market=market).vendor
+    offer_day = MarketDayFactory(market=market)
     return Tenant(
         organizer=organizer,
         market=market,
         stall=stall,
-        free_stall=StallFactory(market=market),
+        free_stall=free_stall,
         day=day,
         vendor=vendor,
         application=application,
         booking=BookingFactory(market_day=day, stall=stall, vendor=vendor),
         document=document,
         pending_application=ApplicationFactory(market=market),
-        free_vendor=AcceptedApplicationFactory(market=market).vendor,
+        free_vendor=free_vendor,
         token=user_token_create(user=organizer)[0],
+        waitlist_entry=WaitlistEntry.objects.create(market_day=day, vendor=free_vendor),
+        offer=StallOffer.objects.create(
+            entry=WaitlistEntry.objects.create(
+                market_day=offer_day, vendor=vendor, state=WaitlistEntry.State.OFFERED
+            ),
+            market_day=offer_day,
+            stall=free_stall,
+            vendor=vendor,
+            position=1,
+            expires_at=timezone.now() + datetime.timedelta(hours=24),
+        ),
     )
 
 
