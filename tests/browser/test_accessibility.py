@@ -11,6 +11,7 @@ import datetime
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from applications.tests.factories import AcceptedApplicationFactory, ApplicationFactory
 from marketflow.tests.factories import (
@@ -19,6 +20,7 @@ from marketflow.tests.factories import (
     OrganizerFactory,
     UserFactory,
 )
+from stalls.models import StallOffer, WaitlistEntry
 from stalls.tests.factories import BookingFactory, StallFactory
 from vendors.tests.factories import VendorFactory
 
@@ -53,6 +55,8 @@ VENDOR_PAGES = [
     "/vendor/documents/new/",
     "/vendor/applications/{vendor_application}/withdraw/",
     "/vendor/fees/",
+    "/vendor/waitlist/",
+    "/vendor/offers/{vendor_offer}/",
 ]
 ADMIN_PAGES = [
     "/admin/",
@@ -108,7 +112,7 @@ def graph():
     market = MarketFactory(organizer=organizer, name="Axe Market", slug="axe-market")
     today = market.today()
     day = MarketDayFactory(market=market, date=today + datetime.timedelta(days=9))
-    MarketDayFactory(market=market, date=today + datetime.timedelta(days=16))
+    later_day = MarketDayFactory(market=market, date=today + datetime.timedelta(days=16))
     stall = StallFactory(market=market, label="A1", price_per_day=2500)
     accepted = AcceptedApplicationFactory(market=market)
     StallFactory(market=market, label="A2", price_per_day=2000, assigned_vendor=accepted.vendor)
@@ -118,6 +122,16 @@ def graph():
     vendor_user = UserFactory(email="axe-vendor@example.com")
     vendor = VendorFactory(email=vendor_user.email, user=vendor_user)
     vendor_application = AcceptedApplicationFactory(market=market, vendor=vendor)
+    vendor_offer = StallOffer.objects.create(
+        entry=WaitlistEntry.objects.create(
+            market_day=later_day, vendor=vendor, state=WaitlistEntry.State.OFFERED
+        ),
+        market_day=later_day,
+        stall=stall,
+        vendor=vendor,
+        position=1,
+        expires_at=timezone.now() + datetime.timedelta(hours=24),
+    )
     return {
         "organizer": organizer.email,
         "vendor_user": vendor_user.email,
@@ -131,6 +145,7 @@ def graph():
         "vendor": accepted.vendor.pk,
         "regular": accepted.vendor.business_name,
         "vendor_application": vendor_application.pk,
+        "vendor_offer": vendor_offer.pk,
     }
 
 
