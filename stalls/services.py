@@ -741,14 +741,14 @@ def _waitlist_close_for_vendor(user: User, application, why: str) -> None:
     offered_day_ids = set(held.values_list("market_day_id", flat=True))
     held.update(state=StallOffer.State.WITHDRAWN, answered_at=now, updated_at=now)
     entries.update(state=WaitlistEntry.State.CLOSED, updated_at=now)
-    days = _days_lock(day_ids, skip_locked=True)
     audit_records(
         user=user,
         entries=[
-            (day, f"{application.business_name} left the waitlist: {why}.", CHANGE) for day in days
+            (day, f"{application.business_name} left the waitlist: {why}.", CHANGE)
+            for day in MarketDay.objects.filter(pk__in=day_ids).order_by("date")
         ],
     )
-    for day in days:
+    for day in _days_lock(day_ids, skip_locked=True):
         if day.pk in offered_day_ids:
             _offer_free_stalls(user, day, f"{application.business_name}'s offer was withdrawn")
 

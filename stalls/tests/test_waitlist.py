@@ -280,6 +280,10 @@ def test_a_withdrawing_vendor_leaves_the_waitlist_and_their_offer_moves_on(
     assert StallOffer.objects.get(vendor__user=first).state == Offer.WITHDRAWN
     assert WaitlistEntry.objects.get(vendor__user=first).state == Entry.CLOSED
     assert open_offer(second)
+    assert any(
+        "left the waitlist: the vendor withdrew their application" in line
+        for line in history(market_day)
+    )
 
 
 def test_a_new_stall_is_offered_to_the_waitlist(market, organizer, full_day):
