@@ -5,7 +5,6 @@ so a serializer that reaches through a relation without a join or prefetch shows
 count that grows with the rows.
 """
 
-import datetime
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,14 +12,13 @@ from dataclasses import dataclass
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from applications.tests.factories import AcceptedApplicationFactory, ApplicationFactory
 from conftest import token_client
 from marketflow.services import user_token_create
 from marketflow.tests.factories import MarketDayFactory, MarketFactory
-from stalls.models import StallOffer, WaitlistEntry
-from stalls.tests.factories import BookingFactory, StallFactory
+from stalls.models import WaitlistEntry
+from stalls.tests.factories import BookingFactory, StallFactory, open_offer_of
 from tests.api_contract import api_routes
 from vendors.models import VendorDocument
 from vendors.tests.factories import VendorFactory
@@ -130,20 +128,9 @@ def add_waitlist(s: Setting, n: int):
         WaitlistEntry.objects.create(market_day=s.market_day, vendor=vendor)
 
 
-def add_offer(market_day, vendor) -> StallOffer:
-    return StallOffer.objects.create(
-        entry=WaitlistEntry.objects.create(market_day=market_day, vendor=vendor),
-        market_day=market_day,
-        stall=StallFactory(market=market_day.market),
-        vendor=vendor,
-        position=1,
-        expires_at=timezone.now() + datetime.timedelta(hours=1),
-    )
-
-
 def add_offers(s: Setting, n: int):
     for _ in range(n):
-        add_offer(s.market_day, AcceptedApplicationFactory(market=s.market).vendor)
+        open_offer_of(s.market_day, AcceptedApplicationFactory(market=s.market).vendor)
 
 
 def add_my_waitlist(s: Setting, n: int):
@@ -154,7 +141,7 @@ def add_my_waitlist(s: Setting, n: int):
 
 def add_my_offers(s: Setting, n: int):
     for _ in range(n):
-        add_offer(MarketDayFactory(market=MarketFactory()), s.vendor)
+        open_offer_of(MarketDayFactory(market=MarketFactory()), s.vendor)
 
 
 @dataclass

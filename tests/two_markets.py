@@ -6,11 +6,9 @@ a free accepted vendor and an API token of the organizer, so every path paramete
 can name a real row of either tenant. A platform superuser looks on.
 """
 
-import datetime
 from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
-from django.utils import timezone
 
 from applications.models import Application
 from applications.tests.factories import AcceptedApplicationFactory, ApplicationFactory
@@ -23,7 +21,7 @@ from marketflow.tests.factories import (
     UserFactory,
 )
 from stalls.models import Booking, Stall, StallOffer, WaitlistEntry
-from stalls.tests.factories import BookingFactory, StallFactory
+from stalls.tests.factories import BookingFactory, StallFactory, open_offer_of
 from vendors.models import Vendor, VendorDocument
 from vendors.tests.factories import VendorFactory
 from vendors.tests.uploads import PDF
@@ -125,16 +123,7 @@ def tenant(name: str) -> Tenant:
         free_vendor=free_vendor,
         token=user_token_create(user=organizer)[0],
         waitlist_entry=WaitlistEntry.objects.create(market_day=day, vendor=free_vendor),
-        offer=StallOffer.objects.create(
-            entry=WaitlistEntry.objects.create(
-                market_day=offer_day, vendor=vendor, state=WaitlistEntry.State.OFFERED
-            ),
-            market_day=offer_day,
-            stall=free_stall,
-            vendor=vendor,
-            position=1,
-            expires_at=timezone.now() + datetime.timedelta(hours=24),
-        ),
+        offer=open_offer_of(offer_day, vendor, free_stall),
     )
 
 

@@ -11,7 +11,6 @@ import datetime
 from pathlib import Path
 
 import pytest
-from django.utils import timezone
 
 from applications.tests.factories import AcceptedApplicationFactory, ApplicationFactory
 from marketflow.tests.factories import (
@@ -20,8 +19,7 @@ from marketflow.tests.factories import (
     OrganizerFactory,
     UserFactory,
 )
-from stalls.models import StallOffer, WaitlistEntry
-from stalls.tests.factories import BookingFactory, StallFactory
+from stalls.tests.factories import BookingFactory, StallFactory, open_offer_of
 from vendors.tests.factories import VendorFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -122,16 +120,7 @@ def graph():
     vendor_user = UserFactory(email="axe-vendor@example.com")
     vendor = VendorFactory(email=vendor_user.email, user=vendor_user)
     vendor_application = AcceptedApplicationFactory(market=market, vendor=vendor)
-    vendor_offer = StallOffer.objects.create(
-        entry=WaitlistEntry.objects.create(
-            market_day=later_day, vendor=vendor, state=WaitlistEntry.State.OFFERED
-        ),
-        market_day=later_day,
-        stall=stall,
-        vendor=vendor,
-        position=1,
-        expires_at=timezone.now() + datetime.timedelta(hours=24),
-    )
+    vendor_offer = open_offer_of(later_day, vendor, stall)
     return {
         "organizer": organizer.email,
         "vendor_user": vendor_user.email,
