@@ -9,17 +9,21 @@ Every offer write locks the market day's row (as bookings do), then the offer. T
 - two vendors accepting offers of the same stall (the first's offer expiring into the second's
   as both click): one booking, the other told the offer expired;
 - an organizer booking an offered stall by hand while the vendor accepts: the vendor's booking
-  wins, the organizer is refused (``stall_on_offer``, or ``stall_already_booked`` once booked).
+  wins, the organizer is refused (``stall_on_offer``, or ``stall_already_booked`` once booked);
+- two runs of ``manage.py expire_offers`` at once: each due offer expires once, and its stall
+  is offered on once.
 """
 
 import datetime
 import threading
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.test import override_settings
 
 import stalls.services as stall_services
 from conftest import token_client
+from marketflow.models import MarketDay
 from marketflow.selectors import market_day_get
 from marketflow.tests.factories import MarketFactory
 from stalls.models import Booking, StallOffer
@@ -295,3 +299,51 @@ def test_control_without_the_hold_the_organizer_takes_the_offered_stall(monkeypa
 
     assert result == ((201, None), (409, "stall_already_booked"), "other", "A", 1)
     assert result not in HAND_BOOKING_SERIAL
+
+
+# -- two runs of expire_offers at once ------------------------------------------------------
+
+
+def expiry_runs(organizer):
+    market_day, stall, first, second, offer = offered_day(organizer)
+    due = offer.expires_at + datetime.timedelta(seconds=1)
+    return (market_day, stall, second), [lambda: stall_services.offers_expire(now=due)] * 2
+
+
+def expiry_runs_outcome(setup, results) -> tuple:
+    market_day, stall, second = setup
+    _booked, offered = stall_state(market_day, stall)
+    expiries = LogEntry.objects.filter(
+        object_id=str(market_day.pk), change_message__contains="let the offer"
+    ).count()
+    return sum(results), expiries, "B" if offered == second else offered
+
+
+def test_two_expiry_runs_at_once_expire_the_offer_once(organizer):
+    for _round in range(DECISION_ROUNDS):
+        setup, calls = expiry_runs(organizer)
+
+        assert expiry_runs_outcome(setup, run_together(calls)) == (1, 1, "B")
+
+
+def test_control_expiry_runs_without_the_day_lock_expire_it_twice(monkeypatch, organizer):
+    """NEGATIVE CONTROL: without the day's lock both runs read the offer as due before either
+    writes: both expire it, both record it, and the command reports two expiries of one
+    offer."""
+    both_read = threading.Barrier(2)
+    answer = stall_services._offer_answer
+
+    def unlocked_days(day_ids, *, skip_locked=False):
+        return list(MarketDay.objects.select_related("market").filter(pk__in=day_ids))
+
+    def answer_after_both_read(offer, state):
+        both_read.wait(timeout=BARRIER_TIMEOUT)
+        return answer(offer, state)
+
+    setup, calls = expiry_runs(organizer)
+    monkeypatch.setattr(stall_services, "_days_lock", unlocked_days)
+    monkeypatch.setattr(stall_services, "_offer_answer", answer_after_both_read)
+
+    result = expiry_runs_outcome(setup, run_together(calls))
+
+    assert result == (2, 2, "B")
