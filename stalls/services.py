@@ -7,7 +7,6 @@ the unique constraints on (day, stall) and (day, vendor) are the final guarantee
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from uuid import UUID
 
 from django.conf import settings
@@ -127,7 +126,8 @@ def _stall_fields(fields: dict) -> dict:
 
 @transaction.atomic
 def stall_create(*, user: User, market_id: UUID, label: str, **fields) -> Stall:
-    """Add a stall to a market. Raises StallLabelTakenError, VendorNotAcceptedError."""
+    """Add a stall to a market; on each coming day with vendors waiting it is offered to the
+    first (locking those days). Raises StallLabelTakenError, VendorNotAcceptedError."""
     market = market_get(user=user, market_id=market_id)
     stall = Stall(market=market, label=label, **_stall_fields(fields))
     _check_stall(stall)
@@ -385,8 +385,9 @@ def booking_update_payment(
 def booking_delete(*, user: User, market_id: UUID, market_day_id: UUID, booking_id: UUID) -> None:
     """Cancel a booking on a day still to come; a fee paid by card through Stripe is refunded
     first (under the booking's lock, so a payment arriving meanwhile waits, then finds the
-    booking gone and is refunded too). Raises MarketDayInPastError, BookingPaidError (paid in
-    cash: record the refund first), PaymentProviderError (nothing cancelled)."""
+    booking gone and is refunded too). The freed stall is offered to the day's waitlist.
+    Raises MarketDayInPastError, BookingPaidError (paid in cash: record the refund first),
+    PaymentProviderError (nothing cancelled)."""
     market = market_get(user=user, market_id=market_id)
     market_day = market_day_get_for_update(market=market, market_day_id=market_day_id)
     booking = booking_get_for_update(market_day=market_day, booking_id=booking_id)
@@ -413,7 +414,8 @@ def _release_coming_bookings(user: User, application, why: str) -> list[str]:
     """Delete the vendor's unpaid bookings on ``application``'s market's days still to come,
     recorded with ``why``; returns them described for an e-mail. Locked, in pk order: a
     payment recorded meanwhile either waits for the release (and finds the booking gone) or
-    commits first (and the paid booking is not selected)."""
+    commits first (and the paid booking is not selected). The vendor leaves the waitlists of
+    those days, and the stalls freed or held for them are offered on."""
     today = application.market.today()
     released = list(
         Booking.objects.select_for_update(of=("self",))
@@ -675,7 +677,7 @@ def _offer_free_stalls(user: User, market_day: MarketDay, why: str) -> list[Stal
     if not waiting:
         return []
     stalls = list(free_stalls(market_day=market_day).order_by("label"))
-    expires_at = timezone.now() + timedelta(hours=settings.MARKETFLOW_OFFER_HOURS)
+    expires_at = timezone.now() + datetime.timedelta(hours=settings.MARKETFLOW_OFFER_HOURS)
     offers = []
     for position, (entry, stall) in enumerate(zip(waiting, stalls, strict=False), start=1):
         entry.state, entry.updated_at = WaitlistEntry.State.OFFERED, timezone.now()
@@ -902,7 +904,7 @@ def offers_expire(*, now: datetime.datetime | None = None) -> int:
     ).values_list("market_day_id", flat=True)
     waiting_day_ids = WaitlistEntry.objects.filter(
         state=WaitlistEntry.State.WAITING,
-        market_day__date__gte=now.date() - timedelta(days=1),
+        market_day__date__gte=now.date() - datetime.timedelta(days=1),
         market_day__status=MarketDay.Status.SCHEDULED,
         market_day__offers_paused=False,
     ).values_list("market_day_id", flat=True)
