@@ -44,7 +44,7 @@ from stalls.admin import (
     WaitlistEntryInline,
 )
 from stalls.imports import read_vendor_list
-from stalls.models import Booking, Stall
+from stalls.models import Booking, Stall, WaitlistEntry
 from stalls.selectors import market_day_fill_counts
 from stalls.services import STALL_FIELDS
 
@@ -541,6 +541,21 @@ class MarketDayAdmin(ScopedModelAdmin):
         else:
             saved = _create_market_day(request.user, form.cleaned_data["market"], obj)
         adopt(obj, saved)
+
+    def save_formset(self, request, form, formset, change):
+        formset.save(commit=False)
+        if formset.model is not WaitlistEntry:  # the offers are read only
+            return
+        for entry, _changed in formset.changed_objects:
+            call_service(
+                stall_services.waitlist_entry_set_points,
+                about=str(entry.vendor),
+                user=request.user,
+                market_id=form.instance.market_id,
+                market_day_id=form.instance.pk,
+                entry_id=entry.pk,
+                priority_points=entry.priority_points,
+            )
 
     def delete_model(self, request, obj):
         call_service(

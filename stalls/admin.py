@@ -872,15 +872,21 @@ class FeeStatementsAdminMixin:
 
 
 class WaitlistEntryInline(ScopedInlineMixin, admin.TabularInline):
-    """The day's waitlist, read only, first come first (a market ranked by priority points
-    offers more points first); priority points are set through the API."""
+    """The day's waitlist, first come first (a market ranked by priority points offers more
+    points first). Only the priority points change here, through the service (MarketDayAdmin
+    routes them); entries come from the vendors and leave through the workflow."""
 
     model = WaitlistEntry
     fields = ["vendor", "priority_points", "state", "created_at"]
-    readonly_fields = fields
+    readonly_fields = ["vendor", "state", "created_at"]
     extra = 0
-    organizer_can_add = organizer_can_change = organizer_can_delete = False
     verbose_name_plural = _("waitlist")
+
+    def has_add_permission(self, request, obj):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
     ordering = ["created_at"]
 
@@ -897,8 +903,16 @@ class StallOfferInline(ScopedInlineMixin, admin.TabularInline):
     fields = ["stall", "vendor", "position", "state", "created_at", "expires_at", "answered_at"]
     readonly_fields = fields
     extra = 0
-    organizer_can_add = organizer_can_change = organizer_can_delete = False
     verbose_name_plural = _("stall offers")
+
+    def has_add_permission(self, request, obj):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("stall", "vendor")

@@ -5,10 +5,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from stalls.models import Booking, StallOffer
+from stalls.models import Booking, StallOffer, WaitlistEntry
 from stalls.tests.factories import accepted_vendor_with_account
-from stalls.tests.waitlist_support import cancel, full_day_of, join, open_offer
-from tests.admin_support import admin_url, messages_of
+from stalls.tests.waitlist_support import cancel, full_day_of, history, join, open_offer
+from tests.admin_support import admin_url, form_data, messages_of
 
 pytestmark = pytest.mark.django_db
 
@@ -112,3 +112,22 @@ def test_another_organizer_cannot_see_or_pause_the_day(other_organizer_admin, fu
     assert page.status_code in {302, 404}
     market_day.refresh_from_db()
     assert not market_day.offers_paused
+
+
+def test_the_admin_sets_priority_points_through_the_service(
+    market, organizer, organizer_admin, full_day
+):
+    market_day, _stall, _booking = full_day
+    join(market, market_day)
+    entry = WaitlistEntry.objects.get()
+    url = admin_url("marketday", "change", market_day.pk)
+    data = form_data(organizer_admin.get(url))
+    (points_key,) = [key for key in data if key.endswith("-priority_points")]
+    assert not [key for key in data if key.endswith("-DELETE")]  # entries are not deleted here
+
+    response = organizer_admin.post(url, {**data, points_key: "12"})
+
+    assert response.status_code == 302, response.content
+    entry.refresh_from_db()
+    assert entry.priority_points == 12
+    assert any(line.startswith("Priority points of") for line in history(market_day))
