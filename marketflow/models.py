@@ -254,6 +254,10 @@ slug_validator = RegexValidator(
 
 
 class Market(BaseModel):
+    class WaitlistOrder(models.TextChoices):
+        FIRST_COME = "first_come", _("First come, first served")
+        PRIORITY = "priority", _("Priority points, then first come")
+
     organizer = models.ForeignKey(
         "marketflow.User",
         on_delete=models.PROTECT,
@@ -304,6 +308,12 @@ class Market(BaseModel):
         validators=[validate_document_types],
         help_text=_("Required documents that expire: valid until their expiry date only."),
     )
+    waitlist_order = models.CharField(
+        max_length=12,
+        choices=WaitlistOrder.choices,
+        default=WaitlistOrder.FIRST_COME,
+        help_text=_("Who on a full market day's waitlist is offered a freed stall first."),
+    )
 
     class Meta:
         ordering = ["name", "id"]
@@ -344,6 +354,10 @@ class MarketDay(BaseModel):
     end_time = models.TimeField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
     note = models.CharField(max_length=300, blank=True)
+    offers_paused = models.BooleanField(
+        default=False,
+        help_text=_("No waitlist offers for this day: a freed stall stays free to book."),
+    )
 
     class Meta:
         ordering = ["date"]

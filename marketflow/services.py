@@ -59,6 +59,7 @@ MARKET_EDITABLE_FIELDS = (
     "late_cancellation_hours",
     "no_show_fee_cents",
     "expiring_document_types",
+    "waitlist_order",
 )
 # What an organizer sets on a market day; its status changes through market_day_cancel and
 # market_day_reinstate (MARKET_DAY_TRANSITIONS), or a ``status`` given to market_day_update.

@@ -55,6 +55,26 @@ market_patterns = [
         stall_views.BookingAttendanceView.as_view(),
         name="booking-attendance",
     ),
+    path(
+        "market-days/<uuid:market_day_id>/waitlist/",
+        stall_views.WaitlistView.as_view(),
+        name="waitlist-list",
+    ),
+    path(
+        "market-days/<uuid:market_day_id>/waitlist/<uuid:entry_id>/",
+        stall_views.WaitlistEntryView.as_view(),
+        name="waitlist-entry",
+    ),
+    path(
+        "market-days/<uuid:market_day_id>/offers/",
+        stall_views.OfferListView.as_view(),
+        name="offer-list",
+    ),
+    path(
+        "market-days/<uuid:market_day_id>/offers/pause/",
+        stall_views.OffersPauseView.as_view(),
+        name="offers-pause",
+    ),
     path("applications/", application_views.ApplicationListView.as_view(), name="application-list"),
     path(
         "applications/<uuid:application_id>/",
@@ -138,6 +158,18 @@ api_patterns = [
     path("me/bookings/", stall_views.MeBookingListView.as_view(), name="me-booking-list"),
     path("me/documents/", vendor_views.MeDocumentListView.as_view(), name="me-document-list"),
     path("me/fees/", stall_views.MeFeesView.as_view(), name="me-fees"),
+    path("me/waitlist/", stall_views.MeWaitlistView.as_view(), name="me-waitlist"),
+    path("me/offers/", stall_views.MeOfferListView.as_view(), name="me-offer-list"),
+    path(
+        "me/offers/<uuid:offer_id>/accept/",
+        stall_views.MeOfferAcceptView.as_view(),
+        name="me-offer-accept",
+    ),
+    path(
+        "me/offers/<uuid:offer_id>/decline/",
+        stall_views.MeOfferDeclineView.as_view(),
+        name="me-offer-decline",
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
         "docs/",

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from applications.selectors import active_vendor_list, market_documents_to_review
 from applications.services import document_review
 from marketflow.admin_base import (
+    ScopedInlineMixin,
     ScopedModelAdmin,
     adopt,
     call_service,
@@ -36,7 +37,7 @@ from marketflow.forms import MoneyField
 from marketflow.models import Market, MarketDay, category_labels
 from marketflow.selectors import market_day_get_for_user, market_get
 from stalls import services
-from stalls.models import Booking, MarketMessage, Stall
+from stalls.models import Booking, MarketMessage, Stall, StallOffer, WaitlistEntry
 from stalls.payments import is_paid_by_card
 from stalls.selectors import (
     booked_vendor_get,
@@ -1037,3 +1038,51 @@ class ReadinessAdminMixin:
             },
             messages.SUCCESS,
         )
+# -- waitlist offers: shown on the market day's page (marketflow's MarketDayAdmin) -----------
+
+
+class WaitlistEntryInline(ScopedInlineMixin, admin.TabularInline):
+    """The day's waitlist, first come first (a market ranked by priority points offers more
+    points first). Only the priority points change here, through the service (MarketDayAdmin
+    routes them); entries come from the vendors and leave through the workflow."""
+
+    model = WaitlistEntry
+    fields = ["vendor", "priority_points", "state", "created_at"]
+    readonly_fields = ["vendor", "state", "created_at"]
+    extra = 0
+    verbose_name_plural = _("waitlist")
+
+    def has_add_permission(self, request, obj):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    ordering = ["created_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("vendor")
+
+
+class StallOfferInline(ScopedInlineMixin, admin.TabularInline):
+    """The day's offer history, newest first: who was offered which stall, at which place
+    on the waitlist, and what they answered (the day's History page says why)."""
+
+    model = StallOffer
+    fk_name = "market_day"
+    fields = ["stall", "vendor", "position", "state", "created_at", "expires_at", "answered_at"]
+    readonly_fields = fields
+    extra = 0
+    verbose_name_plural = _("stall offers")
+
+    def has_add_permission(self, request, obj):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("stall", "vendor")

@@ -6,6 +6,7 @@ from uuid import UUID
 
 import orjson
 from django.db.models import (
+    Case,
     Count,
     Exists,
     F,
@@ -15,10 +16,12 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
+    When,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from applications.models import Application
 from applications.selectors import active_vendor_list, market_document_list
 from marketflow.errors import MarketDayNotFoundError
 from marketflow.models import DocumentType, Market, MarketDay, User
@@ -32,8 +35,13 @@ from marketflow.selectors import (
 )
 from marketflow.serializers import datetime_text
 from marketflow.sql import SqlRows, use_sql
-from stalls.errors import BookingNotFoundError, StallNotFoundError
-from stalls.models import Booking, LateCancellation, Stall
+from stalls.errors import (
+    BookingNotFoundError,
+    StallNotFoundError,
+    StallOfferNotFoundError,
+    WaitlistEntryNotFoundError,
+)
+from stalls.models import Booking, LateCancellation, Stall, StallOffer, WaitlistEntry
 from vendors.models import Vendor
 from vendors.selectors import vendor_readiness
 
@@ -510,3 +518,110 @@ def market_readiness(*, market: Market) -> dict:
             for document in expiring
         ],
     }
+# -- waitlist offers ---------------------------------------------------------------------------
+
+
+def free_stalls(*, market_day: MarketDay) -> QuerySet[Stall]:
+    """The market's stalls with no booking on ``market_day`` and no open offer (an open offer
+    holds its stall), in label order: what a freed stall means to the waitlist."""
+    return Stall.objects.filter(market_id=market_day.market_id).exclude(
+        Q(Exists(Booking.objects.filter(market_day=market_day, stall=OuterRef("pk"))))
+        | Q(
+            Exists(
+                StallOffer.objects.filter(
+                    market_day=market_day, stall=OuterRef("pk"), state=StallOffer.State.OPEN
+                )
+            )
+        )
+    )
+
+
+def waitlist_ordering(market: Market) -> tuple[str, ...]:
+    """The market's rule: first come, or priority points then first come."""
+    first_come = ("created_at", "id")
+    if market.waitlist_order == Market.WaitlistOrder.PRIORITY:
+        return ("-priority_points", *first_come)
+    return first_come
+
+
+def waitlist_entry_list(*, market_day: MarketDay) -> QuerySet[WaitlistEntry]:
+    """A day's waitlist, every state, the open entries first in the order they are offered."""
+    open_first = Case(When(state__in=WaitlistEntry.OPEN_STATES, then=0), default=1)
+    return (
+        WaitlistEntry.objects.filter(market_day=market_day)
+        .select_related("vendor")
+        .order_by(open_first, *waitlist_ordering(market_day.market))
+    )
+
+
+def waitlist_entry_get(*, market_day: MarketDay, entry_id: UUID) -> WaitlistEntry:
+    entries = WaitlistEntry.objects.filter(market_day=market_day).select_related("vendor")
+    return get_or_raise(entries, WaitlistEntryNotFoundError, pk=entry_id)
+
+
+def stall_offer_list(*, market_day: MarketDay) -> QuerySet[StallOffer]:
+    """A day's offers, newest first: its offer history."""
+    return StallOffer.objects.filter(market_day=market_day).select_related(
+        "stall", "vendor", "market_day"
+    )
+
+
+def vendor_waitlist_entry_list(*, vendor: Vendor) -> QuerySet[WaitlistEntry]:
+    """The vendor's waitlist entries of days still to come (a day's margin, as bookings)."""
+    return (
+        WaitlistEntry.objects.filter(
+            vendor=vendor, market_day__date__gte=timezone.now().date() - timedelta(days=1)
+        )
+        .select_related("market_day__market")
+        .order_by("market_day__date", "id")
+    )
+
+
+def vendor_offer_list(*, vendor: Vendor, open_only: bool = False) -> QuerySet[StallOffer]:
+    offers = StallOffer.objects.filter(vendor=vendor).select_related(
+        "stall", "vendor", "market_day__market"
+    )
+    if open_only:
+        offers = offers.filter(state=StallOffer.State.OPEN, expires_at__gt=timezone.now())
+    return offers.order_by("-created_at")
+
+
+def stall_offer_get(*, offer_id: UUID) -> StallOffer:
+    """Any vendor's offer: the services tell the vendor it is not theirs."""
+    offers = StallOffer.objects.select_related("stall", "vendor", "market_day__market")
+    return get_or_raise(offers, StallOfferNotFoundError, pk=offer_id)
+
+
+def stall_offer_get_for_update(*, offer_id: UUID) -> StallOffer:
+    return StallOffer.objects.select_for_update(no_key=True).get(pk=offer_id)
+
+
+def full_days_for_vendor(*, vendor: Vendor) -> list[MarketDay]:
+    """Coming scheduled days of the markets that accepted ``vendor`` where every stall is
+    booked or on offer, and the vendor has neither a booking nor an open waitlist entry: the
+    days they may ask for."""
+    taken = subquery_count(Booking.objects.filter(market_day=OuterRef("pk"))) + subquery_count(
+        StallOffer.objects.filter(market_day=OuterRef("pk"), state=StallOffer.State.OPEN)
+    )
+    days = (
+        MarketDay.objects.filter(
+            market_id__in=Application.objects.filter(
+                vendor=vendor, status=Application.Status.ACCEPTED
+            ).values("market_id"),
+            status=MarketDay.Status.SCHEDULED,
+            date__gte=timezone.now().date(),
+        )
+        .exclude(Exists(Booking.objects.filter(market_day=OuterRef("pk"), vendor=vendor)))
+        .exclude(
+            Exists(
+                WaitlistEntry.objects.filter(
+                    market_day=OuterRef("pk"), vendor=vendor, state__in=WaitlistEntry.OPEN_STATES
+                )
+            )
+        )
+        .annotate(taken=taken, **market_day_fill_counts())
+        .filter(stall_count__gt=0, taken__gte=F("stall_count"))
+        .select_related("market")
+        .order_by("date", "id")
+    )
+    return list(days)

@@ -3,7 +3,7 @@ from rest_framework import serializers
 
 from marketflow.models import DocumentType
 from marketflow.serializers import datetime_text
-from stalls.models import Booking, Stall
+from stalls.models import Booking, Stall, StallOffer, WaitlistEntry
 from stalls.services import STALL_FIELDS
 from vendors.models import DocumentReview
 from vendors.selectors import DOCUMENT_PROBLEMS
@@ -393,3 +393,73 @@ class MarketReadinessSerializer(serializers.Serializer):
     expiring = ExpiringDocumentSerializer(
         many=True, help_text="Documents of required types expiring within 30 days."
     )
+# -- waitlist offers ---------------------------------------------------------------------------
+
+
+class WaitlistEntrySerializer(serializers.ModelSerializer):
+    """A vendor on a market day's waitlist, as the organizer sees it."""
+
+    vendor = BookingVendorSerializer(read_only=True)
+
+    class Meta:
+        model = WaitlistEntry
+        fields = ["id", "market_day_id", "vendor", "priority_points", "state", "created_at"]
+        read_only_fields = fields
+
+
+class WaitlistEntryUpdateSerializer(serializers.Serializer):
+    priority_points = serializers.IntegerField(min_value=0, max_value=1_000_000)
+
+
+class StallOfferSerializer(serializers.ModelSerializer):
+    """A freed stall offered to a vendor from the day's waitlist (organizer and vendor)."""
+
+    vendor = BookingVendorSerializer(read_only=True)
+    stall_label = serializers.CharField(source="stall.label", read_only=True)
+    date = serializers.DateField(source="market_day.date", read_only=True)
+    position = serializers.IntegerField(
+        read_only=True, help_text="The vendor's place on the waitlist when offered (1: first)."
+    )
+
+    class Meta:
+        model = StallOffer
+        fields = [
+            "id",
+            "market_day_id",
+            "date",
+            "stall_id",
+            "stall_label",
+            "vendor",
+            "position",
+            "state",
+            "expires_at",
+            "answered_at",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class MeWaitlistEntrySerializer(serializers.ModelSerializer):
+    """One of the signed-in vendor's waitlist entries."""
+
+    date = serializers.DateField(source="market_day.date", read_only=True)
+    market_id = serializers.UUIDField(source="market_day.market_id", read_only=True)
+    market_name = serializers.CharField(source="market_day.market.name", read_only=True)
+
+    class Meta:
+        model = WaitlistEntry
+        fields = ["id", "market_day_id", "date", "market_id", "market_name", "state", "created_at"]
+        read_only_fields = fields
+
+
+class WaitlistJoinSerializer(serializers.Serializer):
+    market_day_id = serializers.UUIDField()
+
+
+class OffersPauseSerializer(serializers.Serializer):
+    paused = serializers.BooleanField(help_text="true: no new offers for the day; false: resume.")
+
+
+class OffersPausedSerializer(serializers.Serializer):
+    market_day_id = serializers.UUIDField(source="pk")
+    offers_paused = serializers.BooleanField()

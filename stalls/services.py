@@ -9,8 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from uuid import UUID
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError, Q
+from django.db.models import Exists, OuterRef, ProtectedError, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -36,10 +37,11 @@ from marketflow.email_tasks import enqueue_email
 from marketflow.errors import (
     MarketDayCancelledError,
     MarketDayInPastError,
+    MarketDayNotFoundError,
     PlanLimitReachedError,
     ValidationFailedError,
 )
-from marketflow.models import MarketDay, User
+from marketflow.models import Market, MarketDay, User
 from marketflow.selectors import (
     market_day_get,
     market_day_get_for_update,
@@ -50,22 +52,44 @@ from marketflow.selectors import (
 from marketflow.validation import full_clean, only_fields
 from stalls import tasks
 from stalls.errors import (
+    AlreadyOnWaitlistError,
     BookingAttendanceRecordedError,
     BookingPaidByCardError,
     BookingPaidError,
+    DayNotFullError,
     DocumentsNotReadyError,
     MarketDayNotTodayError,
     MessageHasNoRecipientsError,
+    OfferAnsweredError,
+    OfferExpiredError,
+    OfferNotYoursError,
     StallAlreadyBookedError,
     StallHasBookingsError,
     StallLabelTakenError,
+    StallOnOfferError,
     VendorAlreadyBookedError,
     VendorNotAcceptedError,
 )
-from stalls.models import Booking, LateCancellation, MarketMessage, Stall
+from stalls.models import (
+    Booking,
+    LateCancellation,
+    MarketMessage,
+    Stall,
+    StallOffer,
+    WaitlistEntry,
+)
 from stalls.payments import booking_refund_card_payment, is_paid_by_card
-from stalls.selectors import booking_get_for_update, stall_get, stall_get_for_update
-from vendors.selectors import readiness_text, vendor_readiness
+from stalls.selectors import (
+    booking_get_for_update,
+    free_stalls,
+    stall_get,
+    stall_get_for_update,
+    stall_offer_get,
+    stall_offer_get_for_update,
+    waitlist_entry_get,
+    waitlist_ordering,
+)
+from vendors.selectors import readiness_text, vendor_for_user, vendor_readiness
 
 OVERRIDE_REASON_MAX_LENGTH = 500
 
@@ -114,11 +138,19 @@ def _stall_fields(fields: dict) -> dict:
 
 @transaction.atomic
 def stall_create(*, user: User, market_id: UUID, label: str, **fields) -> Stall:
-    """Add a stall to a market. Raises StallLabelTakenError, VendorNotAcceptedError."""
+    """Add a stall to a market; on each coming day with vendors waiting it is offered to the
+    first (locking those days). Raises StallLabelTakenError, VendorNotAcceptedError."""
     market = market_get(user=user, market_id=market_id)
     stall = Stall(market=market, label=label, **_stall_fields(fields))
     _check_stall(stall)
     _save_stall(stall)
+    waiting_day_ids = WaitlistEntry.objects.filter(
+        market_day__market=market,
+        market_day__date__gte=market.today(),
+        state=WaitlistEntry.State.WAITING,
+    ).values_list("market_day_id", flat=True)
+    for market_day in _days_lock(set(waiting_day_ids)):
+        _offer_free_stalls(user, market_day, f"stall {stall.label} was added")
     return stall
 
 
@@ -217,13 +249,48 @@ def booking_create(
     stall's current price unless ``fee_cents`` is given (a season fee's share). Raises
     MarketNotFoundError, MarketDayNotFoundError, StallNotFoundError, MarketDayCancelledError,
     MarketDayInPastError, VendorNotAcceptedError, StallAlreadyBookedError,
-    VendorAlreadyBookedError, DocumentsNotReadyError (the vendor's required documents are not
-    ready on the day, and no ``override_reason``: the override is audited with its reason).
+    VendorAlreadyBookedError, StallOnOfferError (an open waitlist offer holds the stall),
+    DocumentsNotReadyError (the vendor's required documents are not ready on the day, and no
+    ``override_reason``: the override is audited with its reason).
     """
     market = market_get(user=user, market_id=market_id)
     market_day = market_day_get_for_update(market=market, market_day_id=market_day_id)
     stall = stall_get(market=market, stall_id=stall_id)
     _check_day_open(market_day)
+    _check_stall_not_on_offer(market_day, stall)
+    return _book(
+        user,
+        market_day,
+        stall,
+        vendor_id,
+        how="Booked",
+        fee_cents=fee_cents,
+        override_reason=override_reason,
+    )
+
+
+def _check_stall_not_on_offer(market_day: MarketDay, stall: Stall) -> None:
+    """An open waitlist offer holds its stall until answered or expired."""
+    if StallOffer.objects.filter(
+        market_day=market_day, stall=stall, state=StallOffer.State.OPEN
+    ).exists():
+        raise StallOnOfferError(extra={"stall": stall.label, "date": str(market_day.date)})
+
+
+def _book(
+    user: User,
+    market_day: MarketDay,
+    stall: Stall,
+    vendor_id: UUID,
+    *,
+    how: str,
+    fee_cents: int | None = None,
+    override_reason: str = "",
+):
+    """Book ``vendor_id`` onto ``stall`` on ``market_day``, whose row the caller has locked
+    and checked open: the rules every booking keeps (the vendor's documents ready, unless
+    overridden with a reason), recorded as ``how``."""
+    market = market_day.market
     # Locked, not just read: a withdrawal committing before our insert would miss the booking.
     accepted = accepted_application_get_for_update(market=market, vendor_id=vendor_id)
     if accepted is None:
@@ -260,7 +327,7 @@ def booking_create(
     audit_record(
         user=user,
         obj=booking,
-        message=f"Booked {accepted.business_name} {_where(booking)}, fee {_fee(booking)}."
+        message=f"{how} {accepted.business_name} {_where(booking)}, fee {_fee(booking)}."
         + override_note,
         action=ADDITION,
     )
@@ -291,6 +358,11 @@ def booking_fill_from_regulars(*, user: User, market_id: UUID, market_day_id: UU
         Booking.objects.filter(market_day=market_day).values_list("stall_id", "vendor_id")
     )
     booked_stall_ids = {stall_id for stall_id, _vendor_id in day_bookings}
+    offered_stall_ids = set(
+        StallOffer.objects.filter(market_day=market_day, state=StallOffer.State.OPEN).values_list(
+            "stall_id", flat=True
+        )
+    )
     booked_vendor_ids = {vendor_id for _stall_id, vendor_id in day_bookings}
     regular_stalls = list(
         Stall.objects.filter(market=market, assigned_vendor__isnull=False).order_by("label")
@@ -308,6 +380,8 @@ def booking_fill_from_regulars(*, user: User, market_id: UUID, market_day_id: UU
         vendor_id = stall.assigned_vendor_id
         if stall.pk in booked_stall_ids:
             skipped.append((stall, "the stall is already booked"))
+        elif stall.pk in offered_stall_ids:
+            skipped.append((stall, "the stall is offered to a vendor from the waitlist"))
         elif vendor_id not in accepted_vendor_ids:
             skipped.append((stall, "its regular vendor has no accepted application"))
         elif vendor_id in booked_vendor_ids:
@@ -387,8 +461,9 @@ def booking_update_payment(
 def booking_delete(*, user: User, market_id: UUID, market_day_id: UUID, booking_id: UUID) -> None:
     """Cancel a booking on a day still to come; a fee paid by card through Stripe is refunded
     first (under the booking's lock, so a payment arriving meanwhile waits, then finds the
-    booking gone and is refunded too). Raises MarketDayInPastError, BookingPaidError (paid in
-    cash: record the refund first), PaymentProviderError (nothing cancelled)."""
+    booking gone and is refunded too). The freed stall is offered to the day's waitlist.
+    Raises MarketDayInPastError, BookingPaidError (paid in cash: record the refund first),
+    PaymentProviderError (nothing cancelled)."""
     market = market_get(user=user, market_id=market_id)
     market_day = market_day_get_for_update(market=market, market_day_id=market_day_id)
     booking = booking_get_for_update(market_day=market_day, booking_id=booking_id)
@@ -410,6 +485,8 @@ def booking_delete(*, user: User, market_id: UUID, market_day_id: UUID, booking_
     )
     _record_late_cancellations(user, [booking])
     booking.delete()
+    why = f"the booking of {vendor_name} on stall {booking.stall.label} was cancelled"
+    _offer_free_stalls(user, market_day, why)
 
 
 def is_late_cancellation(market_day: MarketDay, *, at=None) -> bool:
@@ -491,7 +568,8 @@ def _release_coming_bookings(
     described for an e-mail. ``vendor_cancels``: the vendor's own doing, so the late ones
     count against them. Locked, in pk order: a payment recorded meanwhile either waits for
     the release (and finds the booking gone) or commits first (and the paid booking is not
-    selected)."""
+    selected). The vendor leaves the waitlists of those days, and the stalls freed or held for
+    them are offered on."""
     today = application.market.today()
     released = list(
         Booking.objects.select_for_update(of=("self",))
@@ -505,6 +583,7 @@ def _release_coming_bookings(
         .select_related("stall", "market_day__market")
         .order_by("market_day__date", "pk")
     )
+    _waitlist_close_for_vendor(user, application, why)
     if not released:
         return []
     _audit_cancelled(
@@ -515,6 +594,8 @@ def _release_coming_bookings(
     if vendor_cancels:
         _record_late_cancellations(user, released)
     Booking.objects.filter(pk__in=[booking.pk for booking in released]).delete()
+    for market_day in _days_lock({b.market_day_id for b in released}, skip_locked=True):
+        _offer_free_stalls(user, market_day, f"{application.business_name}'s booking was released")
     return [
         f"Stall {b.stall.label} on {date_format(b.market_day.date)}, fee {_fee(b)} "
         f"({b.get_payment_status_display().lower()})"
@@ -718,3 +799,322 @@ def vendor_list_import(
             regulars.append(stall)
     Stall.objects.bulk_update(regulars, ["assigned_vendor", "updated_at"])
     return applications
+
+
+# -- waitlist offers ---------------------------------------------------------------------------
+#
+# Every write to a day's waitlist and offers runs under the lock of the day's row, as bookings
+# do, so an offer, an answer, an expiry and a booking by hand of one day serialize. An open
+# offer holds its stall: nobody else is offered it, and booking it by hand is refused with
+# ``stall_on_offer`` until the vendor answers or the offer expires.
+
+
+def _deadline_text(offer: StallOffer, market: Market) -> str:
+    return date_format(timezone.localtime(offer.expires_at, market.tz), "DATETIME_FORMAT")
+
+
+def _rank_text(market: Market, entry: WaitlistEntry, position: int) -> str:
+    if market.waitlist_order == Market.WaitlistOrder.PRIORITY:
+        return f"#{position} on the waitlist by priority points ({entry.priority_points})"
+    return f"#{position} on the waitlist, first come"
+
+
+def _offer_free_stalls(user: User, market_day: MarketDay, why: str) -> list[StallOffer]:
+    """Offer each free stall of ``market_day`` (its row locked by the caller) to the next
+    waiting vendor, in the market's order, until ``MARKETFLOW_OFFER_HOURS`` from now; unless
+    offers are paused for the day or it is cancelled or past. Each offer is audited on the
+    day with ``why``, the vendor's place and the deadline, and e-mailed to the vendor."""
+    market = market_day.market
+    if market_day.offers_paused or market_day.is_cancelled or market_day.date < market.today():
+        return []
+    # Vendors booked by hand meanwhile, or no longer accepted, are passed over.
+    waiting = list(
+        WaitlistEntry.objects.filter(market_day=market_day, state=WaitlistEntry.State.WAITING)
+        .exclude(Exists(Booking.objects.filter(market_day=market_day, vendor=OuterRef("vendor"))))
+        .filter(vendor_id__in=active_vendor_list(market=market).values("pk"))
+        .select_related("vendor")
+        .order_by(*waitlist_ordering(market))
+    )
+    if not waiting:
+        return []
+    stalls = list(free_stalls(market_day=market_day).order_by("label"))
+    expires_at = timezone.now() + datetime.timedelta(hours=settings.MARKETFLOW_OFFER_HOURS)
+    offers = []
+    for position, (entry, stall) in enumerate(zip(waiting, stalls, strict=False), start=1):
+        entry.state, entry.updated_at = WaitlistEntry.State.OFFERED, timezone.now()
+        offers.append(
+            StallOffer(
+                entry=entry,
+                market_day=market_day,
+                stall=stall,
+                vendor=entry.vendor,
+                position=position,
+                expires_at=expires_at,
+            )
+        )
+    if not offers:
+        return []
+    StallOffer.objects.bulk_create(offers)
+    WaitlistEntry.objects.bulk_update([offer.entry for offer in offers], ["state", "updated_at"])
+    audit_records(
+        user=user,
+        entries=[
+            (
+                market_day,
+                f"Offered stall {offer.stall.label} to {offer.vendor.business_name}, "
+                f"{_rank_text(market, offer.entry, offer.position)}, until "
+                f"{_deadline_text(offer, market)}: {why}.",
+                CHANGE,
+            )
+            for offer in offers
+        ],
+    )
+    for offer in offers:
+        enqueue_email(tasks.send_stall_offer, offer_id=str(offer.pk))
+    return offers
+
+
+def _days_lock(day_ids, *, skip_locked: bool = False) -> list[MarketDay]:
+    """Lock market days in pk order; with ``skip_locked``, the ones free now only."""
+    return list(
+        MarketDay.objects.select_for_update(no_key=True, of=("self",), skip_locked=skip_locked)
+        .select_related("market")
+        .filter(pk__in=day_ids)
+        .order_by("pk")
+    )
+
+
+def _waitlist_close_for_vendor(user: User, application, why: str) -> None:
+    """The vendor's open waitlist entries and offers on the market's coming days close, with
+    ``why``; the stalls they held are offered to the next vendors of each day whose row is
+    free to lock now (a day locked by a booking in flight is left to ``offers_expire``'s
+    sweep: waiting for it here could deadlock against that booking's application lock)."""
+    today = application.market.today()
+    entries = WaitlistEntry.objects.filter(
+        vendor_id=application.vendor_id,
+        market_day__market_id=application.market_id,
+        market_day__date__gte=today,
+        state__in=WaitlistEntry.OPEN_STATES,
+    )
+    day_ids = set(entries.values_list("market_day_id", flat=True))
+    if not day_ids:
+        return
+    now = timezone.now()
+    held = StallOffer.objects.filter(entry__in=entries, state=StallOffer.State.OPEN)
+    offered_day_ids = set(held.values_list("market_day_id", flat=True))
+    held.update(state=StallOffer.State.WITHDRAWN, answered_at=now, updated_at=now)
+    entries.update(state=WaitlistEntry.State.CLOSED, updated_at=now)
+    audit_records(
+        user=user,
+        entries=[
+            (day, f"{application.business_name} left the waitlist: {why}.", CHANGE)
+            for day in MarketDay.objects.filter(pk__in=day_ids).order_by("date")
+        ],
+    )
+    for day in _days_lock(day_ids, skip_locked=True):
+        if day.pk in offered_day_ids:
+            _offer_free_stalls(user, day, f"{application.business_name}'s offer was withdrawn")
+
+
+@transaction.atomic
+def waitlist_join(*, user: User, market_day_id: UUID) -> WaitlistEntry:
+    """The signed-in vendor asks for a stall on a market day that is full. Locks the day,
+    then the vendor's accepted application (as a booking does). Raises NotAVendorError,
+    MarketDayNotFoundError (also a day of a market the vendor is not accepted at),
+    MarketDayCancelledError, MarketDayInPastError, VendorAlreadyBookedError,
+    AlreadyOnWaitlistError, DayNotFullError."""
+    vendor = vendor_for_user(user=user)
+    market_day = next(iter(_days_lock([market_day_id])), None)
+    if market_day is None or not accepted_application_get_for_update(
+        market=market_day.market, vendor_id=vendor.pk
+    ):
+        raise MarketDayNotFoundError()
+    _check_day_open(market_day)
+    date = str(market_day.date)
+    if Booking.objects.filter(market_day=market_day, vendor=vendor).exists():
+        raise VendorAlreadyBookedError(extra={"vendor_id": str(vendor.pk), "date": date})
+    open_entries = WaitlistEntry.objects.filter(
+        market_day=market_day, state__in=WaitlistEntry.OPEN_STATES
+    )
+    if open_entries.filter(vendor=vendor).exists():
+        raise AlreadyOnWaitlistError(extra={"date": date})
+    if free_stalls(market_day=market_day).exists():
+        raise DayNotFullError(extra={"date": date})
+    entry = WaitlistEntry.objects.create(market_day=market_day, vendor=vendor)
+    waiting = open_entries.filter(state=WaitlistEntry.State.WAITING).count()
+    audit_record(
+        user=user,
+        obj=market_day,
+        message=f"{vendor.business_name} joined the waitlist ({waiting} waiting).",
+    )
+    return entry
+
+
+def _offer_lock(*, user: User, offer_id: UUID) -> tuple[StallOffer, MarketDay]:
+    """The signed-in vendor's offer, locked after its day (and the vendor's accepted
+    application, in a booking's order), checked open and within its deadline."""
+    vendor = vendor_for_user(user=user)
+    offer = stall_offer_get(offer_id=offer_id)
+    if offer.vendor_id != vendor.pk:
+        raise OfferNotYoursError()
+    market = offer.market_day.market
+    market_day = market_day_get_for_update(market=market, market_day_id=offer.market_day_id)
+    if accepted_application_get_for_update(market=market, vendor_id=vendor.pk) is None:
+        raise VendorNotAcceptedError(extra={"vendor_id": str(vendor.pk)})
+    state = stall_offer_get_for_update(offer_id=offer.pk).state
+    if state == StallOffer.State.EXPIRED or offer.expires_at <= timezone.now():
+        raise OfferExpiredError(extra={"expired_at": offer.expires_at.isoformat()})
+    if state != StallOffer.State.OPEN:
+        raise OfferAnsweredError(extra={"state": state})
+    offer.market_day = market_day
+    return offer, market_day
+
+
+def _offer_answer(offer: StallOffer, state: str) -> None:
+    entry_state = {
+        StallOffer.State.ACCEPTED: WaitlistEntry.State.BOOKED,
+        StallOffer.State.DECLINED: WaitlistEntry.State.DECLINED,
+        StallOffer.State.EXPIRED: WaitlistEntry.State.EXPIRED,
+    }[state]
+    now = timezone.now()
+    StallOffer.objects.filter(pk=offer.pk).update(state=state, answered_at=now, updated_at=now)
+    WaitlistEntry.objects.filter(pk=offer.entry_id).update(state=entry_state, updated_at=now)
+    offer.state, offer.answered_at = state, now
+
+
+@transaction.atomic
+def stall_offer_accept(*, user: User, offer_id: UUID) -> Booking:
+    """The vendor takes the stall offered: it is booked through the rules of every booking.
+    Locks the day, the vendor's accepted application, then the offer. Raises
+    StallOfferNotFoundError, OfferNotYoursError, OfferExpiredError, OfferAnsweredError,
+    VendorNotAcceptedError, MarketDayCancelledError, MarketDayInPastError,
+    VendorAlreadyBookedError."""
+    offer, market_day = _offer_lock(user=user, offer_id=offer_id)
+    _check_day_open(market_day)
+    booking = _book(user, market_day, offer.stall, offer.vendor_id, how="Booked from the waitlist")
+    _offer_answer(offer, StallOffer.State.ACCEPTED)
+    audit_record(
+        user=user,
+        obj=market_day,
+        message=f"{offer.vendor.business_name} accepted the offer of stall {offer.stall.label} "
+        f"(#{offer.position} on the waitlist when offered).",
+    )
+    return booking
+
+
+@transaction.atomic
+def stall_offer_decline(*, user: User, offer_id: UUID) -> StallOffer:
+    """The vendor declines the stall offered; it goes to the next vendor waiting. Locks as
+    ``stall_offer_accept``. Raises StallOfferNotFoundError, OfferNotYoursError,
+    OfferExpiredError, OfferAnsweredError, VendorNotAcceptedError."""
+    offer, market_day = _offer_lock(user=user, offer_id=offer_id)
+    _offer_answer(offer, StallOffer.State.DECLINED)
+    name = offer.vendor.business_name
+    audit_record(
+        user=user,
+        obj=market_day,
+        message=f"{name} declined the offer of stall {offer.stall.label} "
+        f"(#{offer.position} on the waitlist when offered).",
+    )
+    _offer_free_stalls(user, market_day, f"{name} declined it")
+    return offer
+
+
+@transaction.atomic
+def _offers_expire_day(market_day_id: UUID, now: datetime.datetime) -> int:
+    market_day = _days_lock([market_day_id])[0]
+    organizer = market_day.market.organizer
+    due = list(
+        StallOffer.objects.filter(
+            market_day=market_day, state=StallOffer.State.OPEN, expires_at__lte=now
+        ).select_related("vendor", "stall")
+    )
+    for offer in due:
+        _offer_answer(offer, StallOffer.State.EXPIRED)
+    audit_records(
+        user=organizer,
+        entries=[
+            (
+                market_day,
+                f"{offer.vendor.business_name} let the offer of stall {offer.stall.label} "
+                f"expire (#{offer.position} on the waitlist when offered, answer due by "
+                f"{_deadline_text(offer, market_day.market)}).",
+                CHANGE,
+            )
+            for offer in due
+        ],
+    )
+    why = (
+        "the offer before expired unanswered"
+        if due
+        else "the stall was free with vendors waiting (found by expire_offers)"
+    )
+    _offer_free_stalls(organizer, market_day, why)
+    return len(due)
+
+
+def offers_expire(*, now: datetime.datetime | None = None) -> int:
+    """What ``manage.py expire_offers`` runs every few minutes: each open offer past its
+    deadline expires and its stall goes to the next vendor waiting; and a day with a free
+    stall and vendors waiting (offers resumed, a withdrawal that found the day locked) gets
+    its offers. One transaction per day, under the day's lock, so two runs at once expire
+    each offer once. Returns how many offers expired."""
+    now = now or timezone.now()
+    due_day_ids = StallOffer.objects.filter(
+        state=StallOffer.State.OPEN, expires_at__lte=now
+    ).values_list("market_day_id", flat=True)
+    waiting_day_ids = WaitlistEntry.objects.filter(
+        state=WaitlistEntry.State.WAITING,
+        market_day__date__gte=now.date() - datetime.timedelta(days=1),
+        market_day__status=MarketDay.Status.SCHEDULED,
+        market_day__offers_paused=False,
+    ).values_list("market_day_id", flat=True)
+    day_ids = sorted(set(due_day_ids) | set(waiting_day_ids))
+    return sum(_offers_expire_day(day_id, now) for day_id in day_ids)
+
+
+@transaction.atomic
+def market_day_offers_pause(
+    *, user: User, market_id: UUID, market_day_id: UUID, paused: bool
+) -> MarketDay:
+    """Pause (or resume) waitlist offers for a day: while paused a freed stall stays free to
+    book by hand; open offers keep their stall until answered or expired. Resuming offers the
+    free stalls at once. Locks the day. Raises MarketNotFoundError, MarketDayNotFoundError."""
+    market = market_get(user=user, market_id=market_id)
+    market_day = market_day_get_for_update(market=market, market_day_id=market_day_id)
+    if market_day.offers_paused == paused:
+        return market_day
+    market_day.offers_paused = paused
+    market_day.save(update_fields=["offers_paused", "updated_at"])
+    audit_record(
+        user=user,
+        obj=market_day,
+        message="Paused waitlist offers for this day."
+        if paused
+        else "Resumed waitlist offers for this day.",
+    )
+    if not paused:
+        _offer_free_stalls(user, market_day, "the organizer resumed offers")
+    return market_day
+
+
+@transaction.atomic
+def waitlist_entry_set_points(
+    *, user: User, market_id: UUID, market_day_id: UUID, entry_id: UUID, priority_points: int
+) -> WaitlistEntry:
+    """Set a waitlist entry's priority points (the order of markets that rank by points).
+    Locks the day. Raises MarketNotFoundError, MarketDayNotFoundError,
+    WaitlistEntryNotFoundError."""
+    market = market_get(user=user, market_id=market_id)
+    market_day = market_day_get_for_update(market=market, market_day_id=market_day_id)
+    entry = waitlist_entry_get(market_day=market_day, entry_id=entry_id)
+    before = entry.priority_points
+    entry.priority_points = priority_points
+    entry.save(update_fields=["priority_points", "updated_at"])
+    audit_record(
+        user=user,
+        obj=market_day,
+        message=f"Priority points of {entry.vendor.business_name} on the waitlist: "
+        f"{priority_points} (was {before}).",
+    )
+    return entry

@@ -8,7 +8,7 @@ from applications.serializers import VendorApplicationSerializer
 from marketflow.selectors import market_day_get_in_market
 from marketflow.views import OrganizerAPIView
 from stalls import selectors, services
-from stalls.models import Booking, Stall
+from stalls.models import Booking, Stall, StallOffer, WaitlistEntry
 from stalls.serializers import (
     BookingAttendanceSerializer,
     BookingCreateSerializer,
@@ -17,11 +17,18 @@ from stalls.serializers import (
     MarketFeesSerializer,
     MarketReadinessSerializer,
     MeFeesSerializer,
+    MeWaitlistEntrySerializer,
+    OffersPausedSerializer,
+    OffersPauseSerializer,
     StallBoardSerializer,
     StallCreateSerializer,
+    StallOfferSerializer,
     StallReadSerializer,
     StallUpdateSerializer,
     VendorBookingSerializer,
+    WaitlistEntrySerializer,
+    WaitlistEntryUpdateSerializer,
+    WaitlistJoinSerializer,
     market_fees_data,
     stall_data,
     vendor_booking_data,
@@ -259,3 +266,150 @@ class MeApplicationWithdrawView(VendorAPIView):
             user=request.user, application_id=application_id
         )
         return Response(VendorApplicationSerializer(application).data)
+
+
+# -- waitlist offers ---------------------------------------------------------------------------
+
+
+class WaitlistView(MarketDayScopedView):
+    """A market day's waitlist, every state, oldest first; open entries are offered in the
+    market's ``waitlist_order`` (first come, or priority points then first come)."""
+
+    queryset = WaitlistEntry.objects.none()
+    serializer_class = WaitlistEntrySerializer
+    cursor_ordering = "id"
+
+    @extend_schema(responses=WaitlistEntrySerializer(many=True))
+    def get(self, request, market_id, market_day_id):
+        entries = selectors.waitlist_entry_list(market_day=self.get_market_day())
+        return self.list_response(entries, WaitlistEntrySerializer)
+
+
+class WaitlistEntryView(MarketDayScopedView):
+    serializer_class = WaitlistEntrySerializer
+
+    @extend_schema(request=WaitlistEntryUpdateSerializer, responses=WaitlistEntrySerializer)
+    def patch(self, request, market_id, market_day_id, entry_id):
+        """Set the entry's priority points."""
+        serializer = WaitlistEntryUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        entry = services.waitlist_entry_set_points(
+            user=request.user,
+            market_id=market_id,
+            market_day_id=market_day_id,
+            entry_id=entry_id,
+            **serializer.validated_data,
+        )
+        return Response(WaitlistEntrySerializer(entry).data)
+
+
+class OfferListView(MarketDayScopedView):
+    """A market day's stall offers, newest first: who was offered which stall, their place
+    on the waitlist, and what they answered."""
+
+    queryset = StallOffer.objects.none()
+    serializer_class = StallOfferSerializer
+    cursor_ordering = "-id"
+
+    @extend_schema(responses=StallOfferSerializer(many=True))
+    def get(self, request, market_id, market_day_id):
+        offers = selectors.stall_offer_list(market_day=self.get_market_day())
+        return self.list_response(offers, StallOfferSerializer)
+
+
+class OffersPauseView(MarketDayScopedView):
+    serializer_class = OffersPausedSerializer
+
+    @extend_schema(request=OffersPauseSerializer, responses=OffersPausedSerializer)
+    def post(self, request, market_id, market_day_id):
+        """Pause or resume waitlist offers for the day. While paused a freed stall stays
+        free to book; open offers keep their stall. Resuming offers the free stalls."""
+        serializer = OffersPauseSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        market_day = services.market_day_offers_pause(
+            user=request.user,
+            market_id=market_id,
+            market_day_id=market_day_id,
+            **serializer.validated_data,
+        )
+        return Response(OffersPausedSerializer(market_day).data)
+
+
+class MeWaitlistView(VendorAPIView):
+    queryset = WaitlistEntry.objects.none()
+    serializer_class = MeWaitlistEntrySerializer
+    cursor_ordering = "-id"
+    error_statuses = {"POST": (404, 409)}
+
+    @extend_schema(responses=MeWaitlistEntrySerializer(many=True))
+    def get(self, request):
+        """The signed-in vendor's waitlist entries of days still to come."""
+        entries = selectors.vendor_waitlist_entry_list(vendor=self.get_vendor())
+        return self.list_response(entries, MeWaitlistEntrySerializer)
+
+    @extend_schema(
+        request=WaitlistJoinSerializer,
+        responses={201: MeWaitlistEntrySerializer},
+        description="Ask for a stall on a full market day of a market that accepted you. "
+        "Conflict codes: `day_not_full`, `already_on_waitlist`, `vendor_already_booked`, "
+        "`market_day_in_past`, `market_day_cancelled`.",
+    )
+    def post(self, request):
+        self.get_vendor()
+        serializer = WaitlistJoinSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        entry = services.waitlist_join(
+            user=request.user, market_day_id=serializer.validated_data["market_day_id"]
+        )
+        entry = selectors.vendor_waitlist_entry_list(vendor=self.get_vendor()).get(pk=entry.pk)
+        return Response(MeWaitlistEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+
+
+class MeOfferListView(VendorAPIView):
+    queryset = StallOffer.objects.none()
+    serializer_class = StallOfferSerializer
+    cursor_ordering = "-id"
+
+    @extend_schema(responses=StallOfferSerializer(many=True))
+    def get(self, request):
+        """The stalls offered to the signed-in vendor, newest first."""
+        return self.list_response(
+            selectors.vendor_offer_list(vendor=self.get_vendor()), StallOfferSerializer
+        )
+
+
+OFFER_CONFLICTS = "`offer_expired`, `offer_answered`, `vendor_not_accepted`"
+
+
+class MeOfferAcceptView(VendorAPIView):
+    serializer_class = VendorBookingSerializer
+    error_statuses = {"POST": (409,)}
+
+    @extend_schema(
+        request=None,
+        responses={201: VendorBookingSerializer},
+        description="Accept a stall offered to you: it is booked. 403 `offer_not_yours`; "
+        f"conflict codes: {OFFER_CONFLICTS}, `vendor_already_booked`, `market_day_in_past`, "
+        "`market_day_cancelled`.",
+    )
+    def post(self, request, offer_id):
+        self.get_vendor()
+        booking = services.stall_offer_accept(user=request.user, offer_id=offer_id)
+        booking = selectors.vendor_booking_list(vendor=self.get_vendor()).get(pk=booking.pk)
+        return Response(VendorBookingSerializer(booking).data, status=status.HTTP_201_CREATED)
+
+
+class MeOfferDeclineView(VendorAPIView):
+    serializer_class = StallOfferSerializer
+    error_statuses = {"POST": (409,)}
+
+    @extend_schema(
+        request=None,
+        responses=StallOfferSerializer,
+        description="Decline a stall offered to you: it goes to the next vendor waiting. "
+        f"403 `offer_not_yours`; conflict codes: {OFFER_CONFLICTS}.",
+    )
+    def post(self, request, offer_id):
+        self.get_vendor()
+        offer = services.stall_offer_decline(user=request.user, offer_id=offer_id)
+        return Response(StallOfferSerializer(offer).data)

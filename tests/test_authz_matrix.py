@@ -9,7 +9,8 @@ Each cell's expectation follows from rules, not from a table:
   owns the market and the superuser are let through (2xx, or a 4xx that is not 401/403/404:
   a state conflict, a plan limit), the other organizer gets 404 (ids must not leak);
 - the vendor's own operations (``/api/me/...``): anonymous 401, organizers and the superuser
-  403, a vendor is let through on their own objects and gets 404 on another vendor's;
+  403, a vendor is let through on their own objects and gets 404 on another vendor's (403
+  ``offer_not_yours`` on another vendor's stall offer, whose link is e-mailed);
 - the account's operations (``/api/me/``, ``/api/auth/...``): anonymous 401, anyone signed in
   is let through, and gets 404 on another user's token.
 
@@ -185,6 +186,15 @@ BODIES = {
         "status": "approved"
     },
     ("PATCH", "/api/me/vendor/"): lambda t: {"phone": "+49 30 7654321"},
+    # The tenant's day: its vendor is booked on it (a 409 conflict, past authorization).
+    ("POST", "/api/me/waitlist/"): lambda t: {"market_day_id": str(t.day.pk)},
+    (
+        "PATCH",
+        "/api/markets/{market_id}/market-days/{market_day_id}/waitlist/{entry_id}/",
+    ): lambda t: {"priority_points": 5},
+    ("POST", "/api/markets/{market_id}/market-days/{market_day_id}/offers/pause/"): lambda t: {
+        "paused": True
+    },
     # Public; only Stripe's signature (tests/test_stripe_webhooks.py) makes an event count.
     ("POST", "/webhooks/stripe/"): lambda t: {
         "id": "evt_matrix",
@@ -194,6 +204,9 @@ BODIES = {
         "data": {"object": {"id": "acct_matrix"}},
     },
 }
+
+# Operations whose body names a tenant's object (no path id does): checked per tenant.
+BODY_TARGETS = {("POST", "/api/me/waitlist/")}
 
 
 # -- the rules ------------------------------------------------------------------------------
@@ -222,6 +235,10 @@ def expectation(actor: Actor, method: str, path: str, definition, target: Tenant
         return 403, "not_a_vendor"
     if target is None or actor.tenant is target:
         return ALLOWED
+    if "{offer_id}" in path:
+        # An offer is e-mailed as a link; opened while signed in as another vendor, it says
+        # so (and nothing of the offer), so that they sign in as the vendor it was made to.
+        return 403, "offer_not_yours"
     return 404, "not_found"
 
 
@@ -298,7 +315,7 @@ def world():
 )
 def test_authorization_matrix(world, method, path, definition):
     cast = actors(world)
-    targets = [world.x, world.y] if "{" in path else [None]
+    targets = [world.x, world.y] if "{" in path or (method, path) in BODY_TARGETS else [None]
     problems = [
         problem
         for actor in ACTORS

@@ -19,7 +19,8 @@ from marketflow.services import user_token_create
 from marketflow.tests.factories import MarketDayFactory, MarketFactory
 from seasons.models import SeasonDay, SeasonVendor
 from seasons.tests.factories import SeasonFactory
-from stalls.tests.factories import BookingFactory, StallFactory
+from stalls.models import WaitlistEntry
+from stalls.tests.factories import BookingFactory, StallFactory, open_offer_of
 from tests.api_contract import api_routes
 from vendors.models import DocumentReview, VendorDocument
 from vendors.tests.factories import VendorFactory
@@ -184,6 +185,28 @@ def add_my_tokens(s: Setting, n: int):
         user_token_create(user=s.organizer)
 
 
+def add_waitlist(s: Setting, n: int):
+    for _ in range(n):
+        vendor = AcceptedApplicationFactory(market=s.market).vendor
+        WaitlistEntry.objects.create(market_day=s.market_day, vendor=vendor)
+
+
+def add_offers(s: Setting, n: int):
+    for _ in range(n):
+        open_offer_of(s.market_day, AcceptedApplicationFactory(market=s.market).vendor)
+
+
+def add_my_waitlist(s: Setting, n: int):
+    for _ in range(n):
+        market_day = MarketDayFactory(market=MarketFactory())
+        WaitlistEntry.objects.create(market_day=market_day, vendor=s.vendor)
+
+
+def add_my_offers(s: Setting, n: int):
+    for _ in range(n):
+        open_offer_of(MarketDayFactory(market=MarketFactory()), s.vendor)
+
+
 @dataclass
 class Budget:
     path: str
@@ -244,6 +267,10 @@ BUDGETS = {
     "auth/tokens": Budget("/api/auth/tokens/", add_my_tokens, 2, fixture_rows=1),
     "seasons": Budget(MARKET + "seasons/", add_seasons, 2),
     "season-vendors": Budget(MARKET + "seasons/{season}/vendors/", add_season_vendors, 4),
+    "waitlist": Budget(DAY + "waitlist/", add_waitlist, 3),
+    "offers": Budget(DAY + "offers/", add_offers, 3),
+    "me/waitlist": Budget("/api/me/waitlist/", add_my_waitlist, 3, as_vendor=True),
+    "me/offers": Budget("/api/me/offers/", add_my_offers, 3, as_vendor=True),
 }
 
 

@@ -139,6 +139,25 @@ KNOWN_ERRORS = {
     ("GET", "/api/me/bookings/"): {401, 403, 404},
     ("GET", "/api/me/fees/"): {401, 403},
     ("GET", "/api/me/documents/"): {401, 403, 404},
+    ("GET", "/api/markets/{market_id}/market-days/{market_day_id}/waitlist/"): {401, 403, 404},
+    ("PATCH", "/api/markets/{market_id}/market-days/{market_day_id}/waitlist/{entry_id}/"): {
+        400,
+        401,
+        403,
+        404,
+    },
+    ("GET", "/api/markets/{market_id}/market-days/{market_day_id}/offers/"): {401, 403, 404},
+    ("POST", "/api/markets/{market_id}/market-days/{market_day_id}/offers/pause/"): {
+        400,
+        401,
+        403,
+        404,
+    },
+    ("GET", "/api/me/waitlist/"): {401, 403, 404},
+    ("POST", "/api/me/waitlist/"): {400, 401, 403, 404, 409},
+    ("GET", "/api/me/offers/"): {401, 403, 404},
+    ("POST", "/api/me/offers/{offer_id}/accept/"): {401, 403, 404, 409},
+    ("POST", "/api/me/offers/{offer_id}/decline/"): {401, 403, 404, 409},
 }
 PUBLIC_OPERATIONS = {
     ("POST", "/webhooks/stripe/"),
@@ -224,7 +243,7 @@ def test_list_operations_answer_a_cursor_page(schema):
         for template, view in api_routes()
         if getattr(view, "cursor_ordering", None)
     }
-    assert len(list_operations) == 13
+    assert len(list_operations) == 17
     paths = schema["paths"]
     for _, path in list_operations:
         body = paths[path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]

@@ -163,6 +163,7 @@ def test_booking_create(organizer, market):
         "SELECT marketflow_market",  # the organizer's
         "SELECT marketflow_marketday (locked)",  # bookings of one day serialize
         "SELECT stalls_stall",  # of the market, and its price
+        "SELECT stalls_stalloffer",  # an open waitlist offer holds the stall
         "SELECT applications_application (locked)",  # accepted; a withdrawal waits for us
         "SELECT stalls_booking",  # the stall or the vendor already booked that day?
         "INSERT stalls_booking",
@@ -196,6 +197,7 @@ def test_booking_cancel(organizer, market):
         "SELECT stalls_stall",  # its label, for the audit entry
         AUDIT,  # on the booking and on the market day, one insert
         "DELETE stalls_booking",
+        "SELECT stalls_waitlistentry",  # vendors waiting for that day, to offer the stall
         "COMMIT",
     ]
 

@@ -23,8 +23,8 @@ from marketflow.tests.factories import (
 )
 from seasons.models import Season, SeasonVendor
 from seasons.tests.factories import SeasonFactory
-from stalls.models import Booking, Stall
-from stalls.tests.factories import BookingFactory, StallFactory
+from stalls.models import Booking, Stall, StallOffer, WaitlistEntry
+from stalls.tests.factories import BookingFactory, StallFactory, open_offer_of
 from vendors.models import Vendor, VendorDocument
 from vendors.tests.factories import VendorFactory
 from vendors.tests.uploads import PDF
@@ -46,6 +46,8 @@ class Tenant:
     token: ApiToken  # the organizer's
     season: Season
     season_vendor: SeasonVendor  # ``vendor`` full-season on ``stall``
+    waitlist_entry: WaitlistEntry  # ``free_vendor`` waiting on ``day``
+    offer: StallOffer  # ``free_stall`` offered to ``vendor`` on another coming day
 
     def path_ids(self) -> dict[str, str]:
         """This tenant's row for each path parameter name of the API."""
@@ -59,6 +61,8 @@ class Tenant:
             "token_id": str(self.token.pk),
             "season_id": str(self.season.pk),
             "season_vendor_id": str(self.season_vendor.pk),
+            "entry_id": str(self.waitlist_entry.pk),
+            "offer_id": str(self.offer.pk),
         }
 
     def row_ids(self) -> set[str]:
@@ -80,6 +84,9 @@ class Tenant:
             self.free_vendor,
             self.season,
             self.season_vendor,
+            self.waitlist_entry,
+            self.offer,
+            self.offer.market_day,
         ]
         return {str(row.pk) for row in rows}
 
@@ -110,21 +117,26 @@ def tenant(name: str) -> Tenant:
     day = MarketDayFactory(market=market)
     stall = StallFactory(market=market)
     season = SeasonFactory(market=market, name=f"Season {name}")
+    free_stall = StallFactory(market=market)
+    free_vendor = AcceptedApplicationFactory(market=market).vendor
+    offer_day = MarketDayFactory(market=market)
     return Tenant(
         organizer=organizer,
         market=market,
         stall=stall,
-        free_stall=StallFactory(market=market),
+        free_stall=free_stall,
         day=day,
         vendor=vendor,
         application=application,
         booking=BookingFactory(market_day=day, stall=stall, vendor=vendor),
         document=document,
         pending_application=ApplicationFactory(market=market),
-        free_vendor=AcceptedApplicationFactory(market=market).vendor,
+        free_vendor=free_vendor,
         token=user_token_create(user=organizer)[0],
         season=season,
         season_vendor=SeasonVendor.objects.create(season=season, vendor=vendor, stall=stall),
+        waitlist_entry=WaitlistEntry.objects.create(market_day=day, vendor=free_vendor),
+        offer=open_offer_of(offer_day, vendor, free_stall),
     )
 
 

@@ -145,3 +145,11 @@ class PayBookingsForm(forms.Form):
 
     market = forms.UUIDField(widget=forms.HiddenInput)
     bookings = UUIDsField()
+
+
+class WaitlistJoinForm(forms.Form):
+    market_day = forms.UUIDField(widget=forms.HiddenInput)
+
+
+class OfferAnswerForm(forms.Form):
+    answer = forms.ChoiceField(choices=[("accept", "Accept"), ("decline", "Decline")])

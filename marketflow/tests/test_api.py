@@ -32,6 +32,7 @@ MARKET_FIELDS = {
     "late_cancellation_hours",
     "no_show_fee_cents",
     "expiring_document_types",
+    "waitlist_order",
 }
 MARKET_DAY_FIELDS = {
     "id",

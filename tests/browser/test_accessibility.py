@@ -21,7 +21,7 @@ from marketflow.tests.factories import (
 )
 from seasons.services import season_vendor_add
 from seasons.tests.factories import saturday_season
-from stalls.tests.factories import BookingFactory, StallFactory
+from stalls.tests.factories import BookingFactory, StallFactory, open_offer_of
 from vendors.models import DocumentReview
 from vendors.tests.factories import VendorDocumentFactory, VendorFactory
 
@@ -56,6 +56,8 @@ VENDOR_PAGES = [
     "/vendor/documents/new/",
     "/vendor/applications/{vendor_application}/withdraw/",
     "/vendor/fees/",
+    "/vendor/waitlist/",
+    "/vendor/offers/{vendor_offer}/",
 ]
 ADMIN_PAGES = [
     "/admin/",
@@ -125,7 +127,7 @@ def graph():
     )
     today = market.today()
     day = MarketDayFactory(market=market, date=today + datetime.timedelta(days=9))
-    MarketDayFactory(market=market, date=today + datetime.timedelta(days=16))
+    later_day = MarketDayFactory(market=market, date=today + datetime.timedelta(days=16))
     stall = StallFactory(market=market, label="A1", price_per_day=2500)
     accepted = AcceptedApplicationFactory(market=market)
     StallFactory(market=market, label="A2", price_per_day=2000, assigned_vendor=accepted.vendor)
@@ -155,6 +157,7 @@ def graph():
     DocumentReview.objects.create(
         market=market, document=refused, status="refused", reason="Unreadable scan."
     )
+    vendor_offer = open_offer_of(later_day, vendor, stall)
     return {
         "organizer": organizer.email,
         "vendor_user": vendor_user.email,
@@ -169,6 +172,7 @@ def graph():
         "regular": accepted.vendor.business_name,
         "vendor_application": vendor_application.pk,
         "season": season.pk,
+        "vendor_offer": vendor_offer.pk,
     }
 
 
