@@ -478,6 +478,7 @@ MARKET_FORM = {
     "currency": "EUR",
     "is_active": "on",
     "accepted_categories": ["prepared_food"],
+    "waitlist_order": "first_come",
     "market_days-TOTAL_FORMS": "0",
     "market_days-INITIAL_FORMS": "0",
     "stalls-TOTAL_FORMS": "0",
