@@ -37,8 +37,15 @@ class Stall(BaseModel):
         return self.label
 
 
+class BookingQuerySet(models.QuerySet):
+    def active(self) -> "BookingQuerySet":
+        """Bookings that hold their stall: not cancelled. A cancelled booking is kept as a
+        record (how it was paid, its refund), but frees the stall and the vendor's day."""
+        return self.filter(cancelled_at__isnull=True)
+
+
 class Booking(BaseModel):
-    """One vendor on one stall on one market day."""
+    """One vendor on one stall on one market day; kept when cancelled (``cancelled_at``)."""
 
     class PaymentStatus(models.TextChoices):
         UNPAID = "unpaid", _("Unpaid")
@@ -55,7 +62,7 @@ class Booking(BaseModel):
         "marketflow.MarketDay",
         on_delete=models.PROTECT,
         related_name="bookings",
-        db_index=False,  # led by the (market_day, stall) unique index
+        db_index=False,  # led by the (market_day, stall) index
     )
     stall = models.ForeignKey(Stall, on_delete=models.PROTECT, related_name="bookings")
     vendor = models.ForeignKey(
@@ -81,22 +88,47 @@ class Booking(BaseModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # Null while the booking holds its stall; set when it is cancelled (the row is kept).
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        "marketflow.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    cancel_reason = models.CharField(max_length=300, blank=True)
+    # A card payment refunded through Stripe: the refund's id and when.
+    refund_reference = models.CharField(max_length=255, blank=True)
+    refunded_at = models.DateTimeField(null=True, blank=True)
+
+    objects = BookingQuerySet.as_manager()
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["market_day", "stall"], name="booking_unique_stall_per_day"
+                fields=["market_day", "stall"],
+                condition=models.Q(cancelled_at__isnull=True),
+                name="booking_unique_stall_per_day",
             ),
             models.UniqueConstraint(
-                fields=["market_day", "vendor"], name="booking_unique_vendor_per_day"
+                fields=["market_day", "vendor"],
+                condition=models.Q(cancelled_at__isnull=True),
+                name="booking_unique_vendor_per_day",
             ),
         ]
         indexes = [
             models.Index(fields=["vendor", "market_day"], name="booking_vendor_day"),
+            # The unique constraints are partial (active bookings): this one covers every row.
+            models.Index(fields=["market_day", "stall"], name="booking_day_stall"),
         ]
 
     def __str__(self):
         return f"{self.stall} on {self.market_day}"
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
 
 
 class MarketMessage(BaseModel):

@@ -62,13 +62,23 @@ def market_day_fill_counts() -> dict:
     """Columns to annotate market days with: ``booked_count`` (its bookings) and
     ``stall_count`` (its market's stalls), one query however many days are listed."""
     return {
-        "booked_count": subquery_count(Booking.objects.filter(market_day=OuterRef("pk"))),
+        "booked_count": subquery_count(Booking.objects.active().filter(market_day=OuterRef("pk"))),
         "stall_count": subquery_count(Stall.objects.filter(market=OuterRef("market"))),
     }
 
 
 def booking_list(*, market_day: MarketDay) -> QuerySet[Booking]:
+    """The day's bookings, cancelled ones too (marked by ``cancelled_at``): its history."""
     return Booking.objects.filter(market_day=market_day).select_related("stall", "vendor")
+
+
+def cancelled_booking_list(*, market_day: MarketDay) -> QuerySet[Booking]:
+    """The day's cancelled bookings, latest first: the board's "cancelled this day"."""
+    return (
+        booking_list(market_day=market_day)
+        .filter(cancelled_at__isnull=False)
+        .order_by("-cancelled_at", "pk")
+    )
 
 
 def booking_get(*, market_day: MarketDay, booking_id: UUID) -> Booking:
@@ -86,7 +96,7 @@ VENDOR_BOOKING_ROW_COLUMNS = {
     "market_day__end_time": "d.end_time", "market_day__market_id": "d.market_id",
     "market_day__market__name": "m.name", "stall__label": "s.label", "fee_cents": "b.fee_cents",
     "market_day__market__currency": "m.currency", "payment_status": "b.payment_status",
-    "payment_method": "b.payment_method",
+    "payment_method": "b.payment_method", "cancelled_at": "b.cancelled_at",
 }  # fmt: skip
 
 
@@ -152,6 +162,7 @@ def market_day_board_for_user(*, user: User, market_id: UUID, market_day_id: UUI
         + " FROM marketflow_marketday d JOIN marketflow_market m ON m.id = d.market_id"
         " LEFT JOIN stalls_stall s ON s.market_id = d.market_id"
         " LEFT JOIN stalls_booking b ON b.stall_id = s.id AND b.market_day_id = d.id"
+        " AND b.cancelled_at IS NULL"
         " LEFT JOIN vendors_vendor v ON v.id = b.vendor_id",
         where=("d.id = %s", "d.market_id = %s", scope),
         params=(market_day_id, market_id, *scope_params),
@@ -171,12 +182,15 @@ def market_day_board_for_user(*, user: User, market_id: UUID, market_day_id: UUI
 
 
 def stalls_with_day_booking(market_day: MarketDay) -> QuerySet[Stall]:
-    """The stalls of the day's market by label, each joined (as ``booking``) to its booking
-    of that day, of which there is at most one (a unique constraint)."""
+    """The stalls of the day's market by label, each joined (as ``booking``) to its active
+    booking of that day, of which there is at most one (a unique constraint)."""
     return (
         Stall.objects.filter(market_id=market_day.market_id)
         .annotate(
-            booking=FilteredRelation("bookings", condition=Q(bookings__market_day=market_day))
+            booking=FilteredRelation(
+                "bookings",
+                condition=Q(bookings__market_day=market_day, bookings__cancelled_at__isnull=True),
+            )
         )
         .order_by("label")
     )
@@ -264,16 +278,19 @@ def board_data(market_day: MarketDay, stalls) -> dict:
 
 
 def _fee_totals() -> dict:
-    """Sums over bookings: ``due`` counts unpaid fees of days that take place (a cancelled
-    day's fee is not owed), ``paid`` and ``waived`` whatever the day."""
+    """Sums over bookings: ``days_booked`` counts active bookings, ``due`` their unpaid fees
+    on days that take place (a cancelled day's or booking's fee is not owed), ``paid`` and
+    ``waived`` whatever the day (a cancelled booking paid in cash stays paid until the
+    organizer records its refund)."""
     status = Booking.PaymentStatus
-    scheduled = Q(market_day__status=MarketDay.Status.SCHEDULED)
+    active = Q(cancelled_at__isnull=True)
+    scheduled = Q(market_day__status=MarketDay.Status.SCHEDULED) & active
 
     def total(condition: Q) -> Coalesce:
         return Coalesce(Sum("fee_cents", filter=condition), 0)
 
     return {
-        "days_booked": Count("id"),
+        "days_booked": Count("id", filter=active),
         "due_cents": total(Q(payment_status=status.UNPAID) & scheduled),
         "paid_cents": total(Q(payment_status=status.PAID)),
         "waived_cents": total(Q(payment_status=status.WAIVED)),
@@ -319,7 +336,7 @@ def vendor_fee_statements(*, vendor_id: UUID, market: Market | None = None) -> l
     )
     lines = bookings.order_by("market_day__date", "stall__label").values(
         "id", "market_day__market_id", "market_day__date", "market_day__status", "stall__label",
-        "fee_cents", "payment_status", "paid_at",
+        "fee_cents", "payment_status", "paid_at", "cancelled_at",
     )  # fmt: skip
     lines_of = defaultdict(list)
     for line in lines:

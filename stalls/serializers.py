@@ -80,10 +80,17 @@ class BookingReadSerializer(serializers.ModelSerializer):
             "payment_method",
             "payment_reference",
             "paid_at",
+            "cancelled_at",
+            "refund_reference",
+            "refunded_at",
             "created_at",
             "updated_at",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "cancelled_at": {"help_text": "Set when the booking was cancelled (it is kept)."},
+            "refund_reference": {"help_text": "The Stripe refund of a card payment."},
+        }
 
 
 class BookingCreateSerializer(serializers.Serializer):
@@ -159,6 +166,7 @@ class VendorBookingSerializer(serializers.ModelSerializer):
             "currency",
             "payment_status",
             "payment_method",
+            "cancelled_at",
         ]
         read_only_fields = fields
 
@@ -167,6 +175,7 @@ def vendor_booking_data(rows) -> list[dict]:
     """What ``VendorBookingSerializer(many=True)`` answers, from
     ``selectors.vendor_booking_rows``: written out, as the vendor's bookings are a hot path
     (tests/test_fast_paths.py pins the two)."""
+    zone = timezone.get_current_timezone()
     return [
         {
             "id": str(row["id"]),
@@ -180,6 +189,7 @@ def vendor_booking_data(rows) -> list[dict]:
             "currency": row["market_day__market__currency"],
             "payment_status": row["payment_status"],
             "payment_method": row["payment_method"],
+            "cancelled_at": datetime_text(row["cancelled_at"], zone),
         }
         for row in rows
     ]
@@ -194,9 +204,12 @@ class FeeVendorSerializer(serializers.Serializer):
 
 
 class FeeTotalsSerializer(serializers.Serializer):
-    days_booked = serializers.IntegerField(help_text="Bookings on the market's days.")
+    days_booked = serializers.IntegerField(
+        help_text="Bookings on the market's days (not cancelled ones)."
+    )
     due_cents = serializers.IntegerField(
-        help_text="Unpaid fees of days that take place (a cancelled day's fee is not due)."
+        help_text="Unpaid fees of bookings on days that take place (a cancelled day's or "
+        "booking's fee is not due)."
     )
     paid_cents = serializers.IntegerField()
     waived_cents = serializers.IntegerField()
@@ -248,6 +261,9 @@ class FeeLineSerializer(serializers.Serializer):
     fee_cents = serializers.IntegerField()
     payment_status = serializers.ChoiceField(choices=Booking.PaymentStatus.choices)
     paid_at = serializers.DateTimeField(allow_null=True)
+    cancelled_at = serializers.DateTimeField(
+        allow_null=True, help_text="Set when the booking was cancelled: its fee is not due."
+    )
 
 
 class VendorMarketFeesSerializer(FeeTotalsSerializer):
@@ -282,6 +298,7 @@ def vendor_fees_data(statements: list[dict]) -> dict:
                         "fee_cents": line["fee_cents"],
                         "payment_status": line["payment_status"],
                         "paid_at": datetime_text(line["paid_at"], zone),
+                        "cancelled_at": datetime_text(line["cancelled_at"], zone),
                     }
                     for line in statement["lines"]
                 ],

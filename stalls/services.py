@@ -29,7 +29,7 @@ from applications.services import (
     applications_import_accepted,
     import_plan_check,
 )
-from marketflow.audit import ADDITION, CHANGE, DELETION, audit_record, audit_records
+from marketflow.audit import ADDITION, CHANGE, audit_record, audit_records
 from marketflow.currencies import format_money
 from marketflow.email_tasks import enqueue_email
 from marketflow.errors import (
@@ -49,8 +49,8 @@ from marketflow.selectors import (
 from marketflow.validation import full_clean, only_fields
 from stalls import tasks
 from stalls.errors import (
+    BookingAlreadyCancelledError,
     BookingPaidByCardError,
-    BookingPaidError,
     MessageHasNoRecipientsError,
     StallAlreadyBookedError,
     StallHasBookingsError,
@@ -65,6 +65,8 @@ from stalls.selectors import booking_get_for_update, stall_get, stall_get_for_up
 # What an organizer sets on a stall, by model field name: the admin's forms and the API's
 # serializers list these (the API names the regular vendor by id, ``assigned_vendor_id``).
 STALL_FIELDS = ("label", "size_category", "price_per_day", "assigned_vendor", "notes")
+
+PaymentStatus = Booking.PaymentStatus
 
 # How a fee was settled, by the payment status an organizer records.
 PAYMENT_METHOD_OF_STATUS = {
@@ -154,15 +156,27 @@ def _fee(booking: Booking) -> str:
     return format_money(booking.fee_cents, booking.market_day.market.currency)
 
 
-def _audit_cancelled(user: User, bookings: list[Booking], describe: Callable) -> None:
-    """Recorded on each booking (the entry keeps its description after the row is gone) and
-    on its market day, whose history page outlives the booking."""
+def _cancel(user: User, bookings: list[Booking], describe: Callable, reason: str) -> None:
+    """Cancel ``bookings`` (locked, active), keeping their rows: their stalls and the
+    vendors' days are free again. Recorded on each booking and on its market day."""
     messages = [(booking, describe(booking)) for booking in bookings]
+    now = timezone.now()
+    for booking in bookings:
+        booking.cancelled_at, booking.cancelled_by, booking.cancel_reason = now, user, reason
+        booking.updated_at = now
+    Booking.objects.bulk_update(bookings, CANCELLED_FIELDS)
     audit_records(
         user=user,
-        entries=[(b, message, DELETION) for b, message in messages]
+        entries=[(b, message, CHANGE) for b, message in messages]
         + [(b.market_day, message, CHANGE) for b, message in messages],
     )
+
+
+# What a cancellation writes: ``payment_status`` too, as a card payment becomes ``refunded``.
+CANCELLED_FIELDS = [
+    "cancelled_at", "cancelled_by", "cancel_reason", "payment_status", "refund_reference",
+    "refunded_at", "updated_at",
+]  # fmt: skip
 
 
 @transaction.atomic
@@ -195,9 +209,9 @@ def booking_create(
     stall_taken = StallAlreadyBookedError(extra={"stall": stall.label, "date": date})
     vendor_taken = VendorAlreadyBookedError(extra={"vendor_id": str(vendor_id), "date": date})
     booked_stall_ids = list(
-        Booking.objects.filter(
-            Q(stall=stall) | Q(vendor_id=vendor_id), market_day=market_day
-        ).values_list("stall_id", flat=True)
+        Booking.objects.active()
+        .filter(Q(stall=stall) | Q(vendor_id=vendor_id), market_day=market_day)
+        .values_list("stall_id", flat=True)
     )
     if booked_stall_ids:
         raise stall_taken if stall.pk in booked_stall_ids else vendor_taken
@@ -247,7 +261,7 @@ def booking_fill_from_regulars(*, user: User, market_id: UUID, market_day_id: UU
     market_day = market_day_get_for_update(market=market, market_day_id=market_day_id)
     _check_day_open(market_day)
     day_bookings = list(
-        Booking.objects.filter(market_day=market_day).values_list("stall_id", "vendor_id")
+        Booking.objects.active().filter(market_day=market_day).values_list("stall_id", "vendor_id")
     )
     booked_stall_ids = {stall_id for stall_id, _vendor_id in day_bookings}
     booked_vendor_ids = {vendor_id for _stall_id, vendor_id in day_bookings}
@@ -306,22 +320,33 @@ def booking_update_payment(
     booking_id: UUID,
     payment_status: str,
 ) -> Booking:
-    """Record that a booking's fee was paid in cash, waived, refunded, or is unpaid again.
-    Locks the booking. A fee paid by card through Stripe is refunded by cancelling the
-    booking. Raises BookingPaidByCardError."""
+    """Record that a booking's fee was paid in cash, waived, refunded, or is unpaid again;
+    on a cancelled booking, only that its fee paid in cash was refunded. Locks the booking.
+    A fee paid by card through Stripe is refunded by cancelling the booking. Raises
+    BookingPaidByCardError, BookingAlreadyCancelledError."""
     market = market_get(user=user, market_id=market_id)
     market_day = market_day_get_for_update(market=market, market_day_id=market_day_id)
     booking = booking_get_for_update(market_day=market_day, booking_id=booking_id)
     booking.market_day = market_day  # the row locked above, with its market
     if is_paid_by_card(booking):
         raise BookingPaidByCardError()
+    settling = payment_status == Booking.PaymentStatus.REFUNDED
+    if booking.is_cancelled and not (settling and booking.payment_status == PaymentStatus.PAID):
+        raise BookingAlreadyCancelledError(
+            "This booking is cancelled: only the refund of its fee paid in cash can be recorded.",
+            extra={"booking_id": str(booking.pk)},
+        )
     previous = booking.get_payment_status_display()
     booking.payment_status = payment_status
-    booking.paid_at = timezone.now() if payment_status == Booking.PaymentStatus.PAID else None
+    booking.refunded_at = timezone.now() if settling else None
+    if payment_status != Booking.PaymentStatus.REFUNDED:  # a refund keeps when it was paid
+        booking.paid_at = timezone.now() if payment_status == Booking.PaymentStatus.PAID else None
     if payment_status in PAYMENT_METHOD_OF_STATUS:  # "refunded" keeps how it had been paid
         booking.payment_method = PAYMENT_METHOD_OF_STATUS[payment_status]
     full_clean(booking, exclude=["market_day", "stall", "vendor", "booked_by"])
-    booking.save(update_fields=["payment_status", "payment_method", "paid_at", "updated_at"])
+    booking.save(
+        update_fields=["payment_status", "payment_method", "paid_at", "refunded_at", "updated_at"]
+    )
     audit_record(
         user=user,
         obj=booking,
@@ -332,39 +357,48 @@ def booking_update_payment(
 
 
 @transaction.atomic
-def booking_delete(*, user: User, market_id: UUID, market_day_id: UUID, booking_id: UUID) -> None:
-    """Cancel a booking on a day still to come; a fee paid by card through Stripe is refunded
-    first (under the booking's lock, so a payment arriving meanwhile waits, then finds the
-    booking gone and is refunded too). Raises MarketDayInPastError, BookingPaidError (paid in
-    cash: record the refund first), PaymentProviderError (nothing cancelled)."""
+def booking_cancel(
+    *, user: User, market_id: UUID, market_day_id: UUID, booking_id: UUID
+) -> Booking:
+    """Cancel a booking on a day still to come; its row is kept, marked cancelled, and the
+    stall is free again. A fee paid by card through Stripe is refunded (``refunded``, with
+    the refund's id), under the booking's lock, so a payment arriving meanwhile waits, then
+    finds the booking cancelled and is refunded too. A fee paid in cash stays ``paid``: the
+    organizer settles it by hand (then records the refund). Raises MarketDayInPastError,
+    BookingAlreadyCancelledError, PaymentProviderError (nothing cancelled)."""
     market = market_get(user=user, market_id=market_id)
     market_day = market_day_get_for_update(market=market, market_day_id=market_day_id)
     booking = booking_get_for_update(market_day=market_day, booking_id=booking_id)
+    if booking.is_cancelled:
+        raise BookingAlreadyCancelledError(extra={"booking_id": str(booking.pk)})
     if market_day.date < market.today():
         raise MarketDayInPastError(
             "Bookings of past market days are kept as records.",
             extra={"date": str(market_day.date)},
         )
     booking.market_day = market_day  # the row locked above, with its market
+    reason = "the organizer cancelled the booking."
     if is_paid_by_card(booking):
-        booking_refund_card_payment(user=user, booking=booking)
-    elif booking.payment_status == Booking.PaymentStatus.PAID:
-        raise BookingPaidError()
+        booking_refund_card_payment(user=user, booking=booking, reason=reason)
     vendor_name = booking.vendor.business_name
-    _audit_cancelled(
-        user, [booking], lambda b: f"Cancelled the booking of {vendor_name} {_where(b)}."
+    _cancel(
+        user,
+        [booking],
+        lambda b: f"Cancelled the booking of {vendor_name} {_where(b)}.",
+        reason,
     )
-    booking.delete()
+    return booking
 
 
 def _release_coming_bookings(user: User, application, why: str) -> list[str]:
-    """Delete the vendor's unpaid bookings on ``application``'s market's days still to come,
-    recorded with ``why``; returns them described for an e-mail. Locked, in pk order: a
-    payment recorded meanwhile either waits for the release (and finds the booking gone) or
-    commits first (and the paid booking is not selected)."""
+    """Cancel the vendor's active, unpaid bookings on ``application``'s market's days still
+    to come, recorded with ``why``; returns them described for an e-mail. Locked, in pk
+    order: a payment recorded meanwhile either waits for the release (and finds the booking
+    cancelled) or commits first (and the paid booking is not selected)."""
     today = application.market.today()
     released = list(
-        Booking.objects.select_for_update(of=("self",))
+        Booking.objects.active()
+        .select_for_update(no_key=True, of=("self",))
         .filter(
             vendor_id=application.vendor_id,
             market_day__market_id=application.market_id,
@@ -376,12 +410,12 @@ def _release_coming_bookings(user: User, application, why: str) -> list[str]:
     )
     if not released:
         return []
-    _audit_cancelled(
+    _cancel(
         user,
         released,
         lambda b: f"Released the booking of {application.business_name} {_where(b)}: {why}.",
+        f"{why}.",
     )
-    Booking.objects.filter(pk__in=[booking.pk for booking in released]).delete()
     return [
         f"Stall {b.stall.label} on {date_format(b.market_day.date)}, fee {_fee(b)} "
         f"({b.get_payment_status_display().lower()})"
@@ -458,8 +492,10 @@ def market_message_send(
     else:
         audience = MarketMessage.Audience.MARKET_DAY
         market_day = market_day_get(market=market, market_day_id=market_day_id)
-        emails = Booking.objects.filter(market_day=market_day).values_list(
-            "vendor__email", flat=True
+        emails = (
+            Booking.objects.active()
+            .filter(market_day=market_day)
+            .values_list("vendor__email", flat=True)
         )
     emails = sorted(set(emails))
     bounced = suppressed_emails(emails=emails)

@@ -32,7 +32,8 @@ def send_market_message(*, message_id: str):
 def send_stall_fee_receipt(*, booking_ids: list[str], reference: str):
     """To the vendor: the receipt of one card payment of one or several bookings."""
     bookings = list(
-        Booking.objects.filter(pk__in=booking_ids)
+        Booking.objects.active()
+        .filter(pk__in=booking_ids)
         .select_related("vendor", "stall", "market_day__market")
         .order_by("market_day__date")
     )

@@ -4,9 +4,10 @@ rule has a NEGATIVE CONTROL that removes the protection and shows the race then 
 rule, so the race test can fail.
 
 The rules: an event delivered twice at the same moment is applied once; a payment and the
-organizer's cancellation of the same booking end with the booking gone and the money refunded
-exactly once; two Checkout sessions paying the same booking charge the vendor once (the later
-payment is refunded).
+organizer's cancellation of the same booking end with the booking cancelled (kept, marked
+``refunded``) and the money refunded exactly once; two cancellations of a booking paid by card
+refund it once (the other is refused); two Checkout sessions paying the same booking charge the
+vendor once (the later payment is refunded).
 """
 
 import itertools
@@ -19,10 +20,12 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.test import Client
 
+import stalls.services as stall_services
 from applications.tests.factories import AcceptedApplicationFactory
 from conftest import token_client
 from marketflow import webhooks
 from marketflow.models import StripeEvent
+from marketflow.selectors import market_day_get
 from marketflow.tests.factories import MarketDayFactory, OrganizerFactory
 from stalls import payments
 from stalls.models import Booking
@@ -119,6 +122,11 @@ def cancel_call(organizer, booking):
     return lambda: client.delete(url)
 
 
+def booking_state(booking) -> tuple[str, bool]:
+    booking = Booking.objects.get(pk=booking.pk)
+    return booking.payment_status, booking.is_cancelled
+
+
 def refunded_amounts(stripe_stub) -> list[tuple[str, str]]:
     return sorted((r.params["payment_intent"], r.params["amount"]) for r in stripe_stub.refunds())
 
@@ -133,7 +141,7 @@ def test_a_payment_racing_the_organizers_cancellation_is_refunded_exactly_once(s
         )
 
         assert (webhook.status_code, cancel.status_code) == (200, 204)
-        assert not Booking.objects.filter(pk=booking.pk).exists()
+        assert booking_state(booking) == ("refunded", True)
         assert refunded_amounts(stripe_stub) == [("pi_race_0", "3000")]
 
 
@@ -207,14 +215,14 @@ def test_a_cancellation_during_a_payment_waits_then_refunds(monkeypatch, stripe_
     )
 
     assert (webhook.status_code, cancelled.status_code) == (200, 204)
-    assert not Booking.objects.filter(pk=booking.pk).exists()
+    assert booking_state(booking) == ("refunded", True)
     assert refunded_amounts(stripe_stub) == [("pi_race_0", "3000")]
 
 
 def test_control_without_locks_a_cancelled_booking_keeps_the_money(monkeypatch, stripe_stub):
-    """NEGATIVE CONTROL: no row locks; the webhook reads the booking unpaid, the organizer
-    cancels it and commits, then the webhook marks nothing paid (the row is gone) and refunds
-    nothing: the vendor paid for a booking that no longer exists."""
+    """NEGATIVE CONTROL: no row locks; the webhook reads the booking unpaid and active, the
+    organizer cancels it and commits, then the webhook marks it paid and refunds nothing: the
+    vendor paid for a cancelled booking."""
     organizer, booking, (event,) = card_payment_setup()
     monkeypatch.setattr(QuerySet, "select_for_update", lambda self, *args, **kwargs: self)
     read, cancelled = threading.Event(), threading.Event()
@@ -228,8 +236,64 @@ def test_control_without_locks_a_cancelled_booking_keeps_the_money(monkeypatch, 
     )
 
     assert (webhook.status_code, cancel.status_code) == (200, 204)
-    assert not Booking.objects.filter(pk=booking.pk).exists()
+    assert booking_state(booking) == ("paid", True)
     assert refunded_amounts(stripe_stub) == []  # the rule broken: caught by the race test
+
+
+# -- the organizer cancels a booking paid by card twice at once ------------------------------
+
+
+def paid_by_card(booking) -> None:
+    Booking.objects.filter(pk=booking.pk).update(
+        payment_status="paid", payment_method="card", payment_reference="pi_paid"
+    )
+
+
+def refund_requests(stripe_stub) -> int:
+    """Refunds asked of Stripe (its idempotency key would make a repeated one a no-op: this
+    counts what our code asked, not what Stripe made)."""
+    return len(stripe_stub.calls("/v1/refunds"))
+
+
+def test_two_cancellations_of_a_card_paid_booking_refund_once(stripe_stub):
+    for _round in range(DECISION_ROUNDS):
+        stripe_stub.reset()
+        mail.outbox.clear()
+        organizer, booking, _events = card_payment_setup()
+        paid_by_card(booking)
+
+        responses = run_together([cancel_call(organizer, booking), cancel_call(organizer, booking)])
+
+        codes = sorted(
+            (r.status_code, r.json()["code"] if r.status_code != 204 else None) for r in responses
+        )
+        assert codes == [(204, None), (409, "booking_already_cancelled")]
+        assert booking_state(booking) == ("refunded", True)
+        assert refund_requests(stripe_stub) == 1
+        assert len(mail.outbox) == 1  # one refund e-mail
+
+
+def test_control_two_cancellations_without_locks_refund_twice(monkeypatch, stripe_stub):
+    """NEGATIVE CONTROL: the cancellations read the booking without the day's and the
+    booking's locks, both before either writes (a barrier after the read): both see it paid
+    by card and active, both refund it and answer 204, and the vendor gets two refund e-mails."""
+    organizer, booking, _events = card_payment_setup()
+    paid_by_card(booking)
+    monkeypatch.setattr(stall_services, "market_day_get_for_update", market_day_get)
+    both_read = threading.Barrier(2)
+
+    def read_then_wait(*, market_day, booking_id):
+        found = Booking.objects.get(pk=booking_id, market_day=market_day)
+        both_read.wait(timeout=BARRIER_TIMEOUT)
+        return found
+
+    monkeypatch.setattr(stall_services, "booking_get_for_update", read_then_wait)
+
+    responses = run_together([cancel_call(organizer, booking), cancel_call(organizer, booking)])
+
+    assert [response.status_code for response in responses] == [204, 204]
+    assert refund_requests(stripe_stub) == 2
+    assert len(mail.outbox) == 2
 
 
 # -- two Checkout sessions for the same booking ----------------------------------------------
