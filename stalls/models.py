@@ -57,6 +57,7 @@ class Booking(BaseModel):
         CASH = "cash", _("Cash")
         CARD = "card", _("Card (Stripe)")
         WAIVED = "waived", _("Waived")
+        CREDIT = "credit", _("Credit (a cancelled day's fee)")
 
     market_day = models.ForeignKey(
         "marketflow.MarketDay",
@@ -101,6 +102,11 @@ class Booking(BaseModel):
     # A card payment refunded through Stripe: the refund's id and when.
     refund_reference = models.CharField(max_length=255, blank=True)
     refunded_at = models.DateTimeField(null=True, blank=True)
+    # A fee paid in cash that the organizer owes back (booking or day cancelled), until the
+    # refund is recorded.
+    refund_due = models.BooleanField(default=False)
+    # The part of the stall's price paid by the vendor's credits (``fee_cents`` is the rest).
+    credit_cents = models.PositiveIntegerField(default=0)
 
     objects = BookingQuerySet.as_manager()
 
@@ -129,6 +135,54 @@ class Booking(BaseModel):
     @property
     def is_cancelled(self) -> bool:
         return self.cancelled_at is not None
+
+
+class VendorCreditQuerySet(models.QuerySet):
+    def available(self) -> "VendorCreditQuerySet":
+        return self.filter(used_on__isnull=True, withdrawn_at__isnull=True)
+
+
+class VendorCredit(BaseModel):
+    """A vendor's credit at a market: a paid fee of a market day that was cancelled, applied
+    to the fee of the vendor's next booking there (``used_on``). Withdrawn when the day is
+    reinstated before it was used."""
+
+    market = models.ForeignKey(
+        "marketflow.Market", on_delete=models.CASCADE, related_name="vendor_credits"
+    )
+    vendor = models.ForeignKey(
+        "vendors.Vendor", on_delete=models.PROTECT, related_name="credits", db_index=False
+    )
+    amount_cents = models.PositiveIntegerField()
+    reason = models.CharField(max_length=300)
+    source_booking = models.ForeignKey(
+        Booking, on_delete=models.PROTECT, related_name="credits_given"
+    )
+    used_on = models.ForeignKey(
+        Booking,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="credits_used",
+    )
+    used_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    objects = VendorCreditQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["vendor", "market"], name="vendor_credit_vendor_market"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount_cents__gt=0), name="vendor_credit_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.vendor} credit {self.amount_cents}"
 
 
 class MarketMessage(BaseModel):

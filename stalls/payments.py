@@ -174,13 +174,23 @@ def _refund(*, account: str, payment_intent_id: str, booking_id, amount_cents: i
 
 def payment_bookings_lock(booking_ids: list[UUID]) -> list[Booking]:
     """The bookings a payment names (cancelled ones too), locked in pk order: a cancellation or
-    another payment of them waits for ours, or we wait for theirs and see its outcome."""
-    return list(
+    another payment of them waits for ours, or we wait for theirs and see its outcome. Their
+    days' status is read again once locked: a day cancelled while we waited (which locks its
+    bookings) is seen, though the joined day row was read before the wait."""
+    bookings = list(
         Booking.objects.select_for_update(no_key=True, of=("self",))
         .filter(pk__in=booking_ids)
         .select_related("vendor__user", "stall", "market_day__market__organizer")
         .order_by("pk")
     )
+    statuses = dict(
+        MarketDay.objects.filter(pk__in={b.market_day_id for b in bookings}).values_list(
+            "pk", "status"
+        )
+    )
+    for booking in bookings:
+        booking.market_day.status = statuses[booking.market_day_id]
+    return bookings
 
 
 def booking_payment_succeeded(*, payment: dict, account: str) -> None:
@@ -213,6 +223,7 @@ def booking_payment_succeeded(*, payment: dict, account: str) -> None:
         if (
             booking is not None
             and not booking.is_cancelled
+            and not booking.market_day.is_cancelled
             and booking.payment_status == Booking.PaymentStatus.UNPAID
             and str(booking.vendor_id) == vendor_id
             and booking.market_day.market.organizer.stripe_account_id == account
@@ -249,9 +260,12 @@ def booking_payment_succeeded(*, payment: dict, account: str) -> None:
             amount_cents=amount,
         )
         cancelled = booking is None or booking.is_cancelled
-        reason = (
-            "the booking was cancelled." if cancelled else "the booking's fee was already settled."
-        )
+        if cancelled:
+            reason = "the booking was cancelled."
+        elif booking.market_day.is_cancelled:
+            reason = "the market day was cancelled."
+        else:
+            reason = "the booking's fee was already settled."
         logger.info(
             "Refunded %s of %s for booking %s: %s", amount, payment_intent_id, booking_id, reason
         )
@@ -281,10 +295,13 @@ def booking_payment_succeeded(*, payment: dict, account: str) -> None:
         )
 
 
-def booking_refund_card_payment(*, user: User, booking: Booking, reason: str) -> None:
+def booking_refund_card_payment(
+    *, user: User, booking: Booking, reason: str, notify: bool = True
+) -> None:
     """Refund a booking paid by card through Stripe (``reason``: why, for the audit and the
     vendor's e-mail) and set it ``refunded`` with the refund's id and time; the caller saves
-    it. Call it inside the cancellation's transaction with the booking locked. Raises
+    it. Call it inside the cancellation's transaction with the booking locked; ``notify``:
+    e-mail the vendor the refund (not when another e-mail says it). Raises
     PaymentProviderError (nothing is cancelled then)."""
     market = booking.market_day.market
     refund = _refund(
@@ -302,6 +319,8 @@ def booking_refund_card_payment(*, user: User, booking: Booking, reason: str) ->
         message=f"Refunded {money(booking.fee_cents, market.currency)} through Stripe "
         f"({booking.payment_reference}, refund {booking.refund_reference}): {reason}",
     )
+    if not notify:
+        return
     enqueue_email(
         send_stall_fee_refund,
         vendor_id=str(booking.vendor_id),

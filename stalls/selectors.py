@@ -20,7 +20,7 @@ from marketflow.selectors import (
 from marketflow.serializers import datetime_text
 from marketflow.sql import SqlRows, use_sql
 from stalls.errors import BookingNotFoundError, StallNotFoundError
-from stalls.models import Booking, Stall
+from stalls.models import Booking, Stall, VendorCredit
 from vendors.models import Vendor
 
 STALL_ROW_COLUMNS = (
@@ -79,6 +79,23 @@ def cancelled_booking_list(*, market_day: MarketDay) -> QuerySet[Booking]:
         .filter(cancelled_at__isnull=False)
         .order_by("-cancelled_at", "pk")
     )
+
+
+def active_bookings_of_days(*, market_days: list[MarketDay]) -> dict[UUID, list[Booking]]:
+    """The active bookings of ``market_days`` (each day's market already read), by day id,
+    each by stall label, with stall and vendor: one query."""
+    days = {day.pk: day for day in market_days}
+    by_day: dict[UUID, list[Booking]] = defaultdict(list)
+    bookings = (
+        Booking.objects.active()
+        .filter(market_day__in=list(days))
+        .select_related("stall", "vendor")
+        .order_by("stall__label")
+    )
+    for booking in bookings:
+        booking.market_day = days[booking.market_day_id]
+        by_day[booking.market_day_id].append(booking)
+    return by_day
 
 
 def booking_get(*, market_day: MarketDay, booking_id: UUID) -> Booking:
@@ -320,8 +337,9 @@ def market_fee_totals(*, market: Market) -> dict:
 def vendor_fee_statements(*, vendor_id: UUID, market: Market | None = None) -> list[dict]:
     """A vendor's statement per market (of ``market`` only, if given), by market name: the
     market's ``market_id``, ``market_name`` and ``currency``, the totals ``_fee_totals``
-    counts, and ``lines``, the bookings by date (day and its status, stall, fee, payment,
-    with ``payment_label`` and ``day_cancelled``); two queries however many markets and days."""
+    counts, ``credit_cents`` (the vendor's credit available there), and ``lines``, the
+    bookings by date (day and its status, stall, fee, credit used, payment, refund due, with
+    ``payment_label`` and ``day_cancelled``); three queries however many markets and days."""
     bookings = Booking.objects.filter(vendor_id=vendor_id)
     if market is not None:
         bookings = bookings.filter(market_day__market=market)
@@ -336,15 +354,30 @@ def vendor_fee_statements(*, vendor_id: UUID, market: Market | None = None) -> l
     )
     lines = bookings.order_by("market_day__date", "stall__label").values(
         "id", "market_day__market_id", "market_day__date", "market_day__status", "stall__label",
-        "fee_cents", "payment_status", "paid_at", "cancelled_at",
+        "fee_cents", "payment_status", "paid_at", "cancelled_at", "credit_cents", "refund_due",
     )  # fmt: skip
+    credits = VendorCredit.objects.available().filter(vendor_id=vendor_id)
+    if market is not None:
+        credits = credits.filter(market=market)
+    credit_of = dict(
+        credits.values("market_id")
+        .annotate(total=Sum("amount_cents"))
+        .values_list("market_id", "total")
+    )
     lines_of = defaultdict(list)
     for line in lines:
         line["payment_label"] = Booking.PaymentStatus(line["payment_status"]).label
         # A cancelled day's unpaid fee is not owed (``_fee_totals``): the line says so.
         line["day_cancelled"] = line["market_day__status"] == MarketDay.Status.CANCELLED
         lines_of[line["market_day__market_id"]].append(line)
-    return [{**totals, "lines": lines_of[totals["market_id"]]} for totals in markets]
+    return [
+        {
+            **totals,
+            "credit_cents": credit_of.get(totals["market_id"], 0),
+            "lines": lines_of[totals["market_id"]],
+        }
+        for totals in markets
+    ]
 
 
 def booked_vendor_get(*, market: Market, vendor_id: UUID) -> Vendor | None:

@@ -264,6 +264,13 @@ class FeeLineSerializer(serializers.Serializer):
     cancelled_at = serializers.DateTimeField(
         allow_null=True, help_text="Set when the booking was cancelled: its fee is not due."
     )
+    credit_cents = serializers.IntegerField(
+        help_text="The part of the stall's price paid by the vendor's credit (`fee_cents` is "
+        "the rest)."
+    )
+    refund_due = serializers.BooleanField(
+        help_text="A fee paid in cash that the organizer owes back (booking or day cancelled)."
+    )
 
 
 class VendorMarketFeesSerializer(FeeTotalsSerializer):
@@ -272,6 +279,10 @@ class VendorMarketFeesSerializer(FeeTotalsSerializer):
     market_id = serializers.UUIDField()
     market_name = serializers.CharField()
     currency = serializers.CharField()
+    credit_cents = serializers.IntegerField(
+        help_text="Credit available at this market (paid fees of cancelled market days), "
+        "applied to the fee of the next booking there."
+    )
     lines = FeeLineSerializer(many=True)
 
 
@@ -289,6 +300,7 @@ def vendor_fees_data(statements: list[dict]) -> dict:
                 "market_name": statement["market_name"],
                 "currency": statement["currency"],
                 **{name: statement[name] for name in TOTALS},
+                "credit_cents": statement["credit_cents"],
                 "lines": [
                     {
                         "booking_id": str(line["id"]),
@@ -299,6 +311,8 @@ def vendor_fees_data(statements: list[dict]) -> dict:
                         "payment_status": line["payment_status"],
                         "paid_at": datetime_text(line["paid_at"], zone),
                         "cancelled_at": datetime_text(line["cancelled_at"], zone),
+                        "credit_cents": line["credit_cents"],
+                        "refund_due": line["refund_due"],
                     }
                     for line in statement["lines"]
                 ],

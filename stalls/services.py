@@ -29,6 +29,7 @@ from applications.services import (
     applications_import_accepted,
     import_plan_check,
 )
+from marketflow import services as core_services
 from marketflow.audit import ADDITION, CHANGE, audit_record, audit_records
 from marketflow.currencies import format_money
 from marketflow.email_tasks import enqueue_email
@@ -38,7 +39,7 @@ from marketflow.errors import (
     PlanLimitReachedError,
     ValidationFailedError,
 )
-from marketflow.models import MarketDay, User
+from marketflow.models import Market, MarketDay, User
 from marketflow.selectors import (
     market_day_get,
     market_day_get_for_update,
@@ -58,7 +59,7 @@ from stalls.errors import (
     VendorAlreadyBookedError,
     VendorNotAcceptedError,
 )
-from stalls.models import Booking, MarketMessage, Stall
+from stalls.models import Booking, MarketMessage, Stall, VendorCredit
 from stalls.payments import booking_refund_card_payment, is_paid_by_card
 from stalls.selectors import booking_get_for_update, stall_get, stall_get_for_update
 
@@ -165,6 +166,11 @@ def _cancel(user: User, bookings: list[Booking], describe: Callable, reason: str
         booking.cancelled_at, booking.cancelled_by, booking.cancel_reason = now, user, reason
         booking.updated_at = now
     Booking.objects.bulk_update(bookings, CANCELLED_FIELDS)
+    # Credits a cancelled booking had used are the vendor's again.
+    if credited := [booking for booking in bookings if booking.credit_cents]:
+        VendorCredit.objects.filter(used_on__in=credited).update(
+            used_on=None, used_at=None, updated_at=now
+        )
     audit_records(
         user=user,
         entries=[(b, message, CHANGE) for b, message in messages]
@@ -175,7 +181,7 @@ def _cancel(user: User, bookings: list[Booking], describe: Callable, reason: str
 # What a cancellation writes: ``payment_status`` too, as a card payment becomes ``refunded``.
 CANCELLED_FIELDS = [
     "cancelled_at", "cancelled_by", "cancel_reason", "payment_status", "refund_reference",
-    "refunded_at", "updated_at",
+    "refunded_at", "refund_due", "updated_at",
 ]  # fmt: skip
 
 
@@ -239,6 +245,7 @@ def booking_create(
         message=f"Booked {accepted.business_name} {_where(booking)}, fee {_fee(booking)}.",
         action=ADDITION,
     )
+    _apply_credits(user, market, [booking])
     return booking
 
 
@@ -308,6 +315,7 @@ def booking_fill_from_regulars(*, user: User, market_id: UUID, market_day_id: UU
             for booking in new_bookings
         ],
     )
+    _apply_credits(user, market, new_bookings)
     return RegularsFill(booked=new_bookings, skipped=skipped)
 
 
@@ -339,13 +347,21 @@ def booking_update_payment(
     previous = booking.get_payment_status_display()
     booking.payment_status = payment_status
     booking.refunded_at = timezone.now() if settling else None
+    booking.refund_due = False
     if payment_status != Booking.PaymentStatus.REFUNDED:  # a refund keeps when it was paid
         booking.paid_at = timezone.now() if payment_status == Booking.PaymentStatus.PAID else None
     if payment_status in PAYMENT_METHOD_OF_STATUS:  # "refunded" keeps how it had been paid
         booking.payment_method = PAYMENT_METHOD_OF_STATUS[payment_status]
     full_clean(booking, exclude=["market_day", "stall", "vendor", "booked_by"])
     booking.save(
-        update_fields=["payment_status", "payment_method", "paid_at", "refunded_at", "updated_at"]
+        update_fields=[
+            "payment_status",
+            "payment_method",
+            "paid_at",
+            "refunded_at",
+            "refund_due",
+            "updated_at",
+        ]  # fmt: skip
     )
     audit_record(
         user=user,
@@ -380,6 +396,8 @@ def booking_cancel(
     reason = "the organizer cancelled the booking."
     if is_paid_by_card(booking):
         booking_refund_card_payment(user=user, booking=booking, reason=reason)
+    elif booking.payment_status == PaymentStatus.PAID:
+        booking.refund_due = True  # cash: the organizer pays it back by hand
     vendor_name = booking.vendor.business_name
     _cancel(
         user,
@@ -526,6 +544,196 @@ def market_message_send(
     )
     enqueue_email(tasks.send_market_message, message_id=str(message.pk))
     return message
+
+
+# -- a cancelled market day: its fees credited or refunded ----------------------------------------
+
+
+def _apply_credits(user: User, market: Market, bookings: list[Booking]) -> None:
+    """Pay what each new booking's fee can from its vendor's available credits at ``market``,
+    oldest first (a credit larger than the fee is split: the rest stays available). The
+    caller holds the vendor's accepted application locked, so two bookings of one vendor
+    never spend one credit; the credits are locked too, against a reinstated day's
+    withdrawal."""
+    vendor_ids = {booking.vendor_id for booking in bookings if booking.fee_cents}
+    if not vendor_ids:
+        return
+    credits = list(
+        VendorCredit.objects.available()
+        .select_for_update(no_key=True)
+        .filter(market=market, vendor_id__in=vendor_ids)
+        .order_by("created_at", "pk")
+    )
+    if not credits:
+        return
+    now = timezone.now()
+    for booking in bookings:
+        used = []
+        for credit in [c for c in credits if c.vendor_id == booking.vendor_id]:
+            if booking.fee_cents == 0:
+                break
+            if credit.amount_cents > booking.fee_cents:
+                VendorCredit.objects.create(
+                    market=market,
+                    vendor_id=credit.vendor_id,
+                    amount_cents=credit.amount_cents - booking.fee_cents,
+                    reason=credit.reason,
+                    source_booking_id=credit.source_booking_id,
+                )
+                credit.amount_cents = booking.fee_cents
+            credit.used_on, credit.used_at, credit.updated_at = booking, now, now
+            booking.fee_cents -= credit.amount_cents
+            booking.credit_cents += credit.amount_cents
+            used.append(credit)
+            credits.remove(credit)
+        if not used:
+            continue
+        VendorCredit.objects.bulk_update(used, ["amount_cents", "used_on", "used_at", "updated_at"])
+        if booking.fee_cents == 0:  # the credit paid the whole fee
+            booking.payment_status = PaymentStatus.PAID
+            booking.payment_method = Booking.PaymentMethod.CREDIT
+            booking.paid_at = now
+        booking.updated_at = now
+        booking.save(
+            update_fields=[
+                "fee_cents", "credit_cents", "payment_status", "payment_method", "paid_at",
+                "updated_at",
+            ]
+        )  # fmt: skip
+        audit_record(
+            user=user,
+            obj=booking,
+            message=f"Credit of {format_money(booking.credit_cents, market.currency)} "
+            f"applied to the fee; {_fee(booking)} left to pay.",
+        )
+
+
+# What a cancelled day does to each booking's fee (the money paid for it).
+DAY_OUTCOMES = {
+    "refund_card": "Paid {fee} by card: refunded to the vendor's card through Stripe.",
+    "refund_cash": "Paid {fee} in cash: refund due, paid back by the organizer.",
+    "credit": "Paid {fee}: credited toward the vendor's next booking at this market.",
+    "not_owed": "Unpaid {fee}: no longer owed.",
+    "nothing": "Nothing paid, nothing owed.",
+}
+
+
+def day_cancellation_plan(booking: Booking, policy: str) -> tuple[str, int]:
+    """What cancelling the booking's day does to its fee under the market's ``policy``: a
+    DAY_OUTCOMES key, and the cents credited to the vendor (a credit the booking had used
+    is always credited back)."""
+    paid_in_money = (
+        booking.payment_status == PaymentStatus.PAID
+        and booking.payment_method != Booking.PaymentMethod.CREDIT
+        and booking.fee_cents
+    )
+    if booking.payment_status == PaymentStatus.UNPAID and booking.fee_cents:
+        outcome = "not_owed"
+    elif not paid_in_money:
+        outcome = "nothing"
+    elif policy == Market.CancelledDayPolicy.CREDIT:
+        outcome = "credit"
+    else:
+        outcome = "refund_card" if is_paid_by_card(booking) else "refund_cash"
+    return outcome, booking.credit_cents + (booking.fee_cents if outcome == "credit" else 0)
+
+
+def day_cancellation_note(booking: Booking, policy: str) -> str:
+    """The plan in words, for the admin's confirmation, the audit and the vendor's e-mail."""
+    currency = booking.market_day.market.currency
+    outcome, _credited = day_cancellation_plan(booking, policy)
+    note = DAY_OUTCOMES[outcome].format(fee=format_money(booking.fee_cents, currency))
+    if booking.credit_cents:
+        note += f" The credit of {format_money(booking.credit_cents, currency)} it used is "
+        note += "credited back."
+    return note
+
+
+def _settle_cancelled_day(user: User, market_day: MarketDay) -> None:
+    """The day was just cancelled (its row locked): lock its bookings, credit or refund each
+    paid fee by the market's policy, record it, and e-mail each booked vendor."""
+    market = market_day.market
+    policy = market.cancelled_day_policy
+    bookings = list(
+        Booking.objects.active()
+        .select_for_update(no_key=True, of=("self",))
+        .filter(market_day=market_day)
+        .select_related("vendor", "stall")
+        .order_by("pk")
+    )
+    reason = f"the market day {date_format(market_day.date)} was cancelled."
+    credits, refund_due, notes = [], [], []
+    for booking in bookings:
+        booking.market_day = market_day
+        note = day_cancellation_note(booking, policy)  # before a refund changes the booking
+        outcome, credited = day_cancellation_plan(booking, policy)
+        if credited:
+            credits.append(
+                VendorCredit(
+                    market=market,
+                    vendor_id=booking.vendor_id,
+                    amount_cents=credited,
+                    reason=f"Market day {date_format(market_day.date)} cancelled",
+                    source_booking=booking,
+                )
+            )
+        if outcome == "refund_card":
+            booking_refund_card_payment(user=user, booking=booking, reason=reason, notify=False)
+            booking.save(
+                update_fields=["payment_status", "refund_reference", "refunded_at", "updated_at"]
+            )
+        elif outcome == "refund_cash":
+            refund_due.append(booking.pk)
+        notes.append((booking, note))
+    VendorCredit.objects.bulk_create(credits)
+    Booking.objects.filter(pk__in=refund_due).update(refund_due=True, updated_at=timezone.now())
+    audit_records(user=user, entries=[(b, f"Day cancelled: {note}", CHANGE) for b, note in notes])
+    for booking, note in notes:
+        enqueue_email(tasks.send_market_day_cancelled, booking_id=str(booking.pk), outcome=note)
+
+
+def _unsettle_reinstated_day(user: User, market_day: MarketDay) -> None:
+    """The day was just reinstated: credits its cancellation gave and not yet used are
+    withdrawn; credits already used stay used; card refunds made stay made (those bookings
+    show ``refunded``: the organizer collects the fee again); no cash refund is due any more."""
+    bookings = Booking.objects.active().filter(market_day=market_day)
+    now = timezone.now()
+    withdrawn = (
+        VendorCredit.objects.available()
+        .filter(source_booking__in=bookings)
+        .update(withdrawn_at=now, updated_at=now)
+    )
+    bookings.filter(refund_due=True).update(refund_due=False, updated_at=now)
+    if withdrawn:
+        audit_record(
+            user=user,
+            obj=market_day,
+            message=f"Reinstated: withdrew {withdrawn} unused credit(s) the cancellation gave.",
+        )
+
+
+@transaction.atomic
+def market_day_update_with_fees(
+    *, user: User, market_id: UUID, market_day_id: UUID, **fields
+) -> MarketDay:
+    """``marketflow.services.market_day_update``, and when it cancels the day, its bookings'
+    fees are credited or refunded by the market's ``cancelled_day_policy`` and each booked
+    vendor is e-mailed; when it reinstates the day, unused credits are withdrawn. Locks the
+    market, then the day (as the core service), then the day's bookings. Raises what
+    ``market_day_update`` raises, and PaymentProviderError (a refund failed: nothing
+    changed)."""
+    market = market_get_for_update(user=user, market_id=market_id)
+    status_before = market_day_get_for_update(market=market, market_day_id=market_day_id).status
+    market_day = core_services.market_day_update(
+        user=user, market_id=market_id, market_day_id=market_day_id, **fields
+    )
+    if market_day.status != status_before:
+        market_day.market = market
+        if market_day.is_cancelled:
+            _settle_cancelled_day(user, market_day)
+        else:
+            _unsettle_reinstated_day(user, market_day)
+    return market_day
 
 
 # -- importing a vendor list -------------------------------------------------------------------

@@ -74,3 +74,23 @@ def send_stall_fee_refund(
             "portal_url": absolute_url(reverse("vendor-portal")),
         },
     )
+
+
+@email_task
+def send_market_day_cancelled(*, booking_id: str, outcome: str):
+    """To a vendor booked on a market day that was cancelled: the day is off, and what
+    became of their fee (``outcome``: credited, refunded, refund due, no longer owed)."""
+    booking = Booking.objects.select_related("vendor", "stall", "market_day__market").get(
+        pk=booking_id
+    )
+    yield templated_email(
+        template="market_day_cancelled",
+        to=[booking.vendor.email],
+        context={
+            "vendor": booking.vendor,
+            "booking": booking,
+            "market": booking.market_day.market,
+            "outcome": outcome,
+            "portal_url": absolute_url(reverse("vendor-portal")),
+        },
+    )

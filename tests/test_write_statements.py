@@ -164,6 +164,7 @@ def test_booking_create(organizer, market):
         "SELECT stalls_booking",  # the stall or the vendor already booked that day?
         "INSERT stalls_booking",
         AUDIT,
+        "SELECT stalls_vendorcredit (locked)",  # the vendor's credits, paying the fee
         "COMMIT",
         "SELECT stalls_booking",  # the response, with stall and vendor
     ]

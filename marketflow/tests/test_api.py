@@ -29,6 +29,7 @@ MARKET_FIELDS = {
     "updated_at",
     "accepted_categories",
     "required_document_types",
+    "cancelled_day_policy",
 }
 MARKET_DAY_FIELDS = {
     "id",
