@@ -712,28 +712,29 @@ def _unsettle_reinstated_day(user: User, market_day: MarketDay) -> None:
         )
 
 
-@transaction.atomic
 def market_day_update_with_fees(
     *, user: User, market_id: UUID, market_day_id: UUID, **fields
 ) -> MarketDay:
     """``marketflow.services.market_day_update``, and when it cancels the day, its bookings'
     fees are credited or refunded by the market's ``cancelled_day_policy`` and each booked
-    vendor is e-mailed; when it reinstates the day, unused credits are withdrawn. Locks the
-    market, then the day (as the core service), then the day's bookings. Raises what
-    ``market_day_update`` raises, and PaymentProviderError (a refund failed: nothing
-    changed)."""
-    market = market_get_for_update(user=user, market_id=market_id)
-    status_before = market_day_get_for_update(market=market, market_day_id=market_day_id).status
-    market_day = core_services.market_day_update(
-        user=user, market_id=market_id, market_day_id=market_day_id, **fields
-    )
-    if market_day.status != status_before:
-        market_day.market = market
+    vendor is e-mailed; when it reinstates the day, unused credits are withdrawn. One
+    transaction (the core service's); locks the market, then the day, then the day's
+    bookings. Raises what ``market_day_update`` raises, and PaymentProviderError (a refund
+    failed: nothing changed)."""
+
+    def settle(market_day: MarketDay) -> None:
         if market_day.is_cancelled:
             _settle_cancelled_day(user, market_day)
         else:
             _unsettle_reinstated_day(user, market_day)
-    return market_day
+
+    return core_services.market_day_update(
+        user=user,
+        market_id=market_id,
+        market_day_id=market_day_id,
+        on_status_change=settle,
+        **fields,
+    )
 
 
 # -- importing a vendor list -------------------------------------------------------------------

@@ -6,8 +6,10 @@ rule, so the race test can fail.
 The rules: an event delivered twice at the same moment is applied once; a payment and the
 organizer's cancellation of the same booking end with the booking cancelled (kept, marked
 ``refunded``) and the money refunded exactly once; two cancellations of a booking paid by card
-refund it once (the other is refused); two Checkout sessions paying the same booking charge the
-vendor once (the later payment is refunded).
+refund it once (the other is refused); a payment racing the cancellation of the booking's
+market day is either credited by the day's cancellation or refunded, exactly once; two
+Checkout sessions paying the same booking charge the vendor once (the later payment is
+refunded).
 """
 
 import itertools
@@ -28,7 +30,7 @@ from marketflow.models import StripeEvent
 from marketflow.selectors import market_day_get
 from marketflow.tests.factories import MarketDayFactory, OrganizerFactory
 from stalls import payments
-from stalls.models import Booking
+from stalls.models import Booking, VendorCredit
 from stalls.tests.factories import BookingFactory, StallFactory
 from tests.stripe_stub import post_event, stripe_event
 from tests.test_concurrency import BARRIER_TIMEOUT, DECISION_ROUNDS, run_together
@@ -335,3 +337,81 @@ def test_control_without_locks_two_sessions_charge_twice(monkeypatch, stripe_stu
     booking.refresh_from_db()
     assert booking.payment_reference == "pi_race_0"
     assert refunded_amounts(stripe_stub) == []  # two charges, no refund: the rule broken
+
+
+# -- the organizer cancels the market day while the vendor's payment arrives ------------------
+
+
+def cancel_day_call(organizer, booking):
+    client = token_client(organizer)
+    url = f"/api/markets/{booking.market_day.market_id}/market-days/{booking.market_day_id}/"
+    return lambda: client.patch(url, {"status": "cancelled"}, format="json")
+
+
+def credited_and_refunded(stripe_stub, booking) -> tuple[int, int]:
+    """The payment's money: credits given for the booking, refunds made of it."""
+    credits = VendorCredit.objects.filter(source_booking_id=booking.pk).count()
+    return credits, len(stripe_stub.refunds())
+
+
+def test_a_payment_racing_the_day_s_cancellation_is_credited_or_refunded_once(stripe_stub):
+    """Paid first, then the cancelled day credits it (the market's default policy); or the
+    day cancelled first, then the payment is refunded: never both, never neither."""
+    for _round in range(DECISION_ROUNDS):
+        stripe_stub.reset()
+        organizer, booking, (event,) = card_payment_setup()
+
+        webhook, cancel = run_together(
+            [lambda event=event: post_event(Client(), event), cancel_day_call(organizer, booking)]
+        )
+
+        assert (webhook.status_code, cancel.status_code) == (200, 200)
+        assert credited_and_refunded(stripe_stub, booking) in {(1, 0), (0, 1)}
+
+
+def test_control_without_locks_a_payment_on_a_cancelled_day_is_kept(monkeypatch, stripe_stub):
+    """NEGATIVE CONTROL: no row locks; the webhook reads the booking unpaid on a scheduled
+    day, the organizer cancels the day and commits (nothing paid: no credit), then the
+    webhook marks the booking paid: the vendor paid for a day that does not take place, with
+    neither credit nor refund. The race test's assertion catches it."""
+    organizer, booking, (event,) = card_payment_setup()
+    monkeypatch.setattr(QuerySet, "select_for_update", lambda self, *args, **kwargs: self)
+    read, cancelled = threading.Event(), threading.Event()
+    hold_first_reader(monkeypatch, read, cancelled, unlocked_read)
+
+    webhook, cancel = run_together(
+        [
+            lambda: post_event(Client(), event),
+            after(read, cancel_day_call(organizer, booking), cancelled),
+        ]
+    )
+
+    assert (webhook.status_code, cancel.status_code) == (200, 200)
+    assert booking_state(booking) == ("paid", False)
+    assert credited_and_refunded(stripe_stub, booking) == (0, 0)
+
+
+def test_a_payment_waiting_on_the_day_s_cancellation_sees_the_day_cancelled(
+    monkeypatch, stripe_stub
+):
+    """The cancellation holds the day's bookings locked (nothing paid: it writes none of
+    them) when the payment comes: the payment waits, then must see the day cancelled, though
+    the day row it joined was read before the cancellation committed, and refund."""
+    organizer, booking, (event,) = card_payment_setup()
+    settled = threading.Event()
+    settle = stall_services._settle_cancelled_day
+
+    def settle_then_hold(user, market_day):
+        settle(user, market_day)
+        settled.set()
+        wait_for_a_lock_waiter()  # the payment, blocked on the booking's lock
+
+    monkeypatch.setattr(stall_services, "_settle_cancelled_day", settle_then_hold)
+
+    cancel, webhook = run_together(
+        [cancel_day_call(organizer, booking), after(settled, lambda: post_event(Client(), event))]
+    )
+
+    assert (webhook.status_code, cancel.status_code) == (200, 200)
+    assert booking_state(booking) == ("unpaid", False)
+    assert credited_and_refunded(stripe_stub, booking) == (0, 1)
