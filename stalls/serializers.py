@@ -83,6 +83,8 @@ class BookingReadSerializer(serializers.ModelSerializer):
             "cancelled_at",
             "refund_reference",
             "refunded_at",
+            "refund_due",
+            "credit_cents",
             "created_at",
             "updated_at",
         ]
@@ -90,6 +92,14 @@ class BookingReadSerializer(serializers.ModelSerializer):
         extra_kwargs = {
             "cancelled_at": {"help_text": "Set when the booking was cancelled (it is kept)."},
             "refund_reference": {"help_text": "The Stripe refund of a card payment."},
+            "refund_due": {
+                "help_text": "A fee paid in cash that the organizer owes back (the booking or "
+                "its day was cancelled) until the refund is recorded."
+            },
+            "credit_cents": {
+                "help_text": "The part of the stall's price paid by the vendor's credit "
+                "(`fee_cents` is the rest)."
+            },
         }
 
 

@@ -374,6 +374,7 @@ def test_cancelling_from_the_board_frees_the_stall_and_lists_the_booking_below(
     cancelled = content[start : content.index("</table>", start)]
     assert tenant.vendor.business_name in cancelled and "Paid" in cancelled
     assert 'class="mark-refunded"' in cancelled  # the cash is settled by hand, then recorded
+    assert 'class="refund-due"' in cancelled
 
     response = operate(
         organizer_admin,

@@ -39,6 +39,8 @@ BOOKING_FIELDS = {
     "cancelled_at",
     "refund_reference",
     "refunded_at",
+    "refund_due",
+    "credit_cents",
     "created_at",
     "updated_at",
 }
@@ -403,11 +405,16 @@ def test_cancelling_a_cash_paid_booking_keeps_it_paid_then_takes_the_refund(
 
     assert organizer_client.delete(url).status_code == 204
     body = organizer_client.get(url).json()
-    assert (body["payment_status"], body["payment_method"]) == ("paid", "cash")
+    assert (body["payment_status"], body["payment_method"], body["refund_due"]) == (
+        "paid",
+        "cash",
+        True,
+    )
     assert_error(organizer_client.patch(url, {"payment_status": "unpaid"}), 409,
                  "booking_already_cancelled")  # fmt: skip
     body = organizer_client.patch(url, {"payment_status": "refunded"}).json()
     assert body["payment_status"] == "refunded" and body["refunded_at"] is not None
+    assert body["refund_due"] is False
 
 
 def test_cancelling_a_cancelled_booking_is_409(organizer_client, market_day):
