@@ -13,9 +13,14 @@ from marketflow.models import Market, MarketDay
 from marketflow.tests.factories import MarketDayFactory
 from stalls.models import Booking, VendorCredit
 from stalls.selectors import vendor_fee_statements
-from stalls.services import booking_cancel, booking_create, market_day_update_with_fees
+from stalls.services import (
+    booking_cancel,
+    booking_create,
+    booking_fill_from_regulars,
+    market_day_update_with_fees,
+)
 from stalls.tests.factories import BookingFactory, StallFactory
-from tests.admin_support import admin_url, messages_of
+from tests.admin_support import admin_url, form_data, messages_of
 
 pytestmark = pytest.mark.django_db
 
@@ -272,3 +277,36 @@ def test_the_vendor_fees_page_shows_the_credit(
     content = client.get(reverse("vendor-fees")).content.decode()
 
     assert 'class="fee-credit"' in content
+
+
+def test_the_day_s_own_form_cancels_it_with_its_fees_settled(
+    organizer_admin, market_day, day_bookings, django_capture_on_commit_callbacks
+):
+    url = admin_url("marketday", "change", market_day.pk)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = organizer_admin.post(
+            url, form_data(organizer_admin.get(url)) | {"status": "cancelled"}
+        )
+
+    assert response.status_code == 302
+    assert VendorCredit.objects.count() == 2
+    assert len(mail.outbox) == 4
+
+
+def test_filling_from_the_regulars_pays_with_the_vendor_s_credit(
+    organizer, market, market_day, day_bookings, django_capture_on_commit_callbacks
+):
+    cancel(organizer, market_day, django_capture_on_commit_callbacks)
+    vendor = day_bookings["cash"].vendor
+    StallFactory(market=market, price_per_day=4000, assigned_vendor=vendor)
+    next_day = MarketDayFactory(market=market)
+
+    fill = booking_fill_from_regulars(
+        user=organizer, market_id=market.pk, market_day_id=next_day.pk
+    )
+
+    (booked,) = fill.booked
+    assert (booked.vendor, booked.fee_cents, booked.credit_cents) == (vendor, 1500, 2500)
+    assert Booking.objects.get(pk=booked.pk).credit_cents == 2500
+    assert not VendorCredit.objects.available().filter(vendor=vendor).exists()
