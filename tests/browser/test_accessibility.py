@@ -11,6 +11,7 @@ import datetime
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from applications.tests.factories import AcceptedApplicationFactory, ApplicationFactory
 from marketflow.tests.factories import (
@@ -19,6 +20,7 @@ from marketflow.tests.factories import (
     OrganizerFactory,
     UserFactory,
 )
+from stalls.models import VendorCredit
 from stalls.tests.factories import BookingFactory, StallFactory
 from vendors.tests.factories import VendorFactory
 
@@ -111,13 +113,30 @@ def graph():
     MarketDayFactory(market=market, date=today + datetime.timedelta(days=16))
     stall = StallFactory(market=market, label="A1", price_per_day=2500)
     accepted = AcceptedApplicationFactory(market=market)
-    StallFactory(market=market, label="A2", price_per_day=2000, assigned_vendor=accepted.vendor)
+    regular_stall = StallFactory(
+        market=market, label="A2", price_per_day=2000, assigned_vendor=accepted.vendor
+    )
     booking = BookingFactory(market_day=day, stall=stall, vendor=accepted.vendor)
     pending = ApplicationFactory(market=market, vendor=VendorFactory())
 
     vendor_user = UserFactory(email="axe-vendor@example.com")
     vendor = VendorFactory(email=vendor_user.email, user=vendor_user)
     vendor_application = AcceptedApplicationFactory(market=market, vendor=vendor)
+    # Cancelled, paid in cash, refund due, and a credit: the board's "cancelled this day",
+    # the vendor's portal and fees page show them.
+    cancelled = BookingFactory(
+        market_day=day,
+        stall=regular_stall,
+        vendor=vendor,
+        payment_status="paid",
+        payment_method="cash",
+        cancelled_at=timezone.now(),
+        cancel_reason="the organizer cancelled the booking.",
+        refund_due=True,
+    )
+    VendorCredit.objects.create(
+        market=market, vendor=vendor, amount_cents=2000, reason="Rain", source_booking=cancelled
+    )
     return {
         "organizer": organizer.email,
         "vendor_user": vendor_user.email,
