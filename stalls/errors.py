@@ -34,11 +34,9 @@ class VendorNotAcceptedError(ConflictError):
     default_message = "Only vendors with an accepted application to this market can be booked."
 
 
-class BookingPaidError(ConflictError):
-    code = "booking_paid"
-    default_message = (
-        "This booking is paid. Record the refund (set it to unpaid) before cancelling it."
-    )
+class BookingAlreadyCancelledError(ConflictError):
+    code = "booking_already_cancelled"
+    default_message = "This booking is cancelled already."
 
 
 class BookingNotUnpaidError(ConflictError):
@@ -79,6 +77,8 @@ class DocumentsNotReadyError(ConflictError):
 
     code = "documents_not_ready"
     default_message = "This vendor's required documents are not ready for that day."
+
+
 # Waitlist offers.
 
 

@@ -133,7 +133,7 @@ def test_a_checked_in_booking_is_kept_not_cancelled_nor_released(organizer, mark
     record(organizer, booking, Attendance.NO_SHOW)
 
     with refused("booking_attendance_recorded"):
-        services.booking_delete(
+        services.booking_cancel(
             user=organizer,
             market_id=market.pk,
             market_day_id=booking.market_day_id,
@@ -150,7 +150,7 @@ def test_a_checked_in_booking_is_kept_not_cancelled_nor_released(organizer, mark
 
 
 def cancel(organizer, booking):
-    services.booking_delete(
+    services.booking_cancel(
         user=organizer,
         market_id=booking.market_day.market_id,
         market_day_id=booking.market_day_id,
