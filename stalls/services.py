@@ -574,9 +574,9 @@ def booking_record_attendance(
     another answer replaces it (the last tap wins). A no-show carries the market's no-show fee
     onto the vendor's statement. Locks the market day, then the booking, as a cancellation
     does: a cancellation racing a check-in of the booking either waits and is refused or
-    commits first and the check-in finds no booking. Raises MarketNotFoundError,
-    MarketDayNotFoundError, BookingNotFoundError, ValidationFailedError,
-    MarketDayCancelledError, MarketDayNotTodayError."""
+    commits first and the check-in finds the booking cancelled. Raises MarketNotFoundError,
+    MarketDayNotFoundError, BookingNotFoundError, BookingAlreadyCancelledError,
+    ValidationFailedError, MarketDayCancelledError, MarketDayNotTodayError."""
     if attendance not in Booking.Attendance.values:
         raise ValidationFailedError(
             fields={"attendance": [f"Choose one of {', '.join(Booking.Attendance.values)}."]}
@@ -586,6 +586,8 @@ def booking_record_attendance(
     booking = booking_get_for_update(market_day=market_day, booking_id=booking_id)
     booking.market_day = market_day  # the row locked above, with its market
     date = str(market_day.date)
+    if booking.is_cancelled:
+        raise BookingAlreadyCancelledError(extra={"booking_id": str(booking.pk)})
     if market_day.is_cancelled:
         raise MarketDayCancelledError(extra={"date": date})
     if market_day.date != market.today():

@@ -59,7 +59,7 @@ def accept(user, offer_id):
 
 def stall_state(market_day, stall) -> tuple:
     """(the booked vendor's user, the vendor holding an open offer) of the stall that day."""
-    booking = Booking.objects.filter(market_day=market_day, stall=stall).first()
+    booking = Booking.objects.active().filter(market_day=market_day, stall=stall).first()
     offer = StallOffer.objects.filter(market_day=market_day, stall=stall, state="open").first()
     return (
         booking.vendor.user if booking else None,
@@ -172,7 +172,7 @@ def two_vendors_outcome(setup, results) -> tuple:
     market_day, stall, first, second = setup
     a_response, b_response = results
     booked, offered = stall_state(market_day, stall)
-    bookings = Booking.objects.filter(market_day=market_day).count()
+    bookings = Booking.objects.active().filter(market_day=market_day).count()
     return (
         outcome(a_response),
         outcome(b_response) if b_response is not None else None,
@@ -257,7 +257,7 @@ def hand_booking_and_accept(organizer, *, started: threading.Event | None = None
 def hand_booking_outcome(setup, results) -> tuple:
     market_day, stall, first = setup
     booked, offered = stall_state(market_day, stall)
-    count = Booking.objects.filter(market_day=market_day).count()
+    count = Booking.objects.active().filter(market_day=market_day).count()
     return (
         *(outcome(response) for response in results),
         "A" if booked == first else "other",

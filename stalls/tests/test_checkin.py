@@ -479,6 +479,7 @@ MARKET_FORM = {
     "is_active": "on",
     "accepted_categories": ["prepared_food"],
     "waitlist_order": "first_come",
+    "cancelled_day_policy": "credit",
     "market_days-TOTAL_FORMS": "0",
     "market_days-INITIAL_FORMS": "0",
     "stalls-TOTAL_FORMS": "0",

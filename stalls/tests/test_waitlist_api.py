@@ -75,7 +75,7 @@ def test_accepting_an_offer_books_the_stall(market, organizer, full_day):
 
     assert response.status_code == 201, response.content
     assert response.json()["stall_label"] == stall.label
-    assert Booking.objects.get(market_day=market_day).vendor_id == offer.vendor_id
+    assert Booking.objects.active().get(market_day=market_day).vendor_id == offer.vendor_id
 
 
 def test_declining_an_offer_answers_the_offer(market, organizer, full_day):
@@ -102,7 +102,7 @@ def test_answer_errors_have_stable_codes(market, organizer, full_day):
 
     assert (not_yours.status_code, not_yours.json()["code"]) == (403, "offer_not_yours")
     assert (expired.status_code, expired.json()["code"]) == (409, "offer_expired")
-    assert not Booking.objects.filter(market_day=market_day).exists()
+    assert not Booking.objects.active().filter(market_day=market_day).exists()
 
 
 def test_an_organizer_booking_an_offered_stall_answers_stall_on_offer(market, organizer, full_day):
@@ -197,4 +197,4 @@ def test_a_booking_cancelled_through_the_api_offers_the_stall(market, organizer,
 
     assert response.status_code == 204
     assert open_offer(user)
-    assert not Booking.objects.filter(market_day=market_day).exists()
+    assert not Booking.objects.active().filter(market_day=market_day).exists()

@@ -51,7 +51,7 @@ def test_accepting_an_expired_offer_shows_the_error_on_the_page(market, organize
 
     assert response.status_code == 200
     assert "This offer has expired" in response.content.decode()
-    assert not Booking.objects.filter(market_day=market_day).exists()
+    assert not Booking.objects.active().filter(market_day=market_day).exists()
 
 
 def test_another_vendors_offer_page_is_refused(market, organizer, full_day):
@@ -64,7 +64,7 @@ def test_another_vendors_offer_page_is_refused(market, organizer, full_day):
     )
 
     assert response.status_code == 403
-    assert not Booking.objects.filter(market_day=market_day).exists()
+    assert not Booking.objects.active().filter(market_day=market_day).exists()
 
 
 def test_the_admin_shows_the_days_waitlist_and_offers(market, organizer, organizer_admin, full_day):
