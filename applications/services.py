@@ -25,6 +25,7 @@ from applications.models import TRANSITIONS, UNCONFIRMED_LIFETIME, Application
 from applications.selectors import (
     accepted_vendor_count,
     application_get_for_update,
+    public_directory_forget,
     unclaimed_document_list,
     unconfirmed_application_get,
     unconfirmed_expired_lock,
@@ -569,6 +570,7 @@ def applications_import_accepted(
             "A vendor on the list has applied meanwhile; nothing was imported.",
             extra={"market_id": str(market.pk)},
         ) from None
+    public_directory_forget(market_ids=[market.pk])  # bulk_create sends no post_save
     audit_records(
         user=user,
         entries=[

@@ -24,6 +24,7 @@ from vendors.forms import (
     DocumentReplaceForm,
     DocumentUploadForm,
     PayBookingsForm,
+    VendorListingForm,
     VendorProfileForm,
 )
 
@@ -114,6 +115,24 @@ def profile_edit(request):
             messages.success(request, "Your profile is saved.")
             return redirect("vendor-portal")
     return render(request, "pages/vendor_profile.html", {"form": form, "vendor": vendor})
+
+
+@login_required
+@page
+def listing_edit(request):
+    """The vendor's listing in the public directory of the markets that accepted them."""
+    vendor = selectors.vendor_for_user(user=request.user)
+    initial = {"directory_listed": vendor.directory_listed}
+    initial["public_description"] = vendor.public_description
+    form = VendorListingForm(**posted(request), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        with domain_errors(form=form):
+            services.vendor_directory_update(user=request.user, **form.listing())
+            messages.success(request, "Your public listing is saved.")
+            return redirect("vendor-listing")
+    markets = vendor_application_list(vendor=vendor).filter(status="accepted")
+    context = {"form": form, "vendor": vendor, "markets": [a.market for a in markets]}
+    return render(request, "pages/vendor_listing.html", context)
 
 
 def document_saved(request, document, done: str) -> None:

@@ -11,7 +11,12 @@ from marketflow.serializers import MeSerializer
 from marketflow.views import ListResponseMixin
 from vendors import services
 from vendors.selectors import user_is_vendor, vendor_for_user
-from vendors.serializers import VendorReadSerializer, VendorUpdateSerializer
+from vendors.serializers import (
+    VendorDirectoryReadSerializer,
+    VendorDirectoryUpdateSerializer,
+    VendorReadSerializer,
+    VendorUpdateSerializer,
+)
 
 
 # Here, not in the core: it asks the vendors app whether the user has a vendor profile.
@@ -57,3 +62,26 @@ class MeVendorView(VendorAPIView):
         serializer.is_valid(raise_exception=True)
         vendor = services.vendor_update(user=request.user, **serializer.validated_data)
         return Response(VendorReadSerializer(vendor).data)
+
+
+class MeVendorDirectoryView(VendorAPIView):
+    """The vendor's listing in the public directory of the markets that accepted them."""
+
+    serializer_class = VendorDirectoryReadSerializer
+
+    def get(self, request):
+        return Response(VendorDirectoryReadSerializer(self.get_vendor()).data)
+
+    @extend_schema(
+        request={
+            "multipart/form-data": VendorDirectoryUpdateSerializer,
+            "application/json": VendorDirectoryUpdateSerializer,
+        },
+        responses=VendorDirectoryReadSerializer,
+    )
+    def patch(self, request):
+        self.get_vendor()
+        serializer = VendorDirectoryUpdateSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        vendor = services.vendor_directory_update(user=request.user, **serializer.validated_data)
+        return Response(VendorDirectoryReadSerializer(vendor).data)
