@@ -1,6 +1,7 @@
 """Reads of applications, scoped to a market (organizers) or a vendor (the portal)."""
 
 import datetime
+import hashlib
 import uuid
 from collections.abc import Callable
 from typing import TypeVar
@@ -307,7 +308,9 @@ def public_directory_version(*, market_id: UUID) -> str:
 def public_directory_cached(*, market_id: UUID, shape: str, compute: Callable[[], T]) -> T:
     """What ``compute()`` answers for ``shape`` (a page, a filter) of the market's directory,
     from the cache while nothing the directory shows has changed (at most 60 seconds)."""
-    key = f"public-directory:{market_id}:{public_directory_version(market_id=market_id)}:{shape}"
+    version = public_directory_version(market_id=market_id)
+    # The shape holds what a visitor typed (a cursor): hashed, the key is short and plain.
+    key = f"public-directory:{market_id}:{version}:{hashlib.sha256(shape.encode()).hexdigest()}"
     data = cache.get(key)
     if data is None:
         data = compute()

@@ -28,21 +28,24 @@ def photo_reencode(file) -> ContentFile:
             code="photo_too_large",
             params={"max": PHOTO_MAX_BYTES // (1024 * 1024)},
         )
+    too_many_pixels = ValidationError(
+        "The photo has more than %(max)d megapixels.",
+        code="photo_too_many_pixels",
+        params={"max": PHOTO_MAX_PIXELS // 1_000_000},
+    )
     file.seek(0)
     try:
         # Only reads the header: the pixel count is checked before anything is decoded.
         image = Image.open(file, formats=PHOTO_FORMATS)
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError):
+    except Image.DecompressionBombError:  # Pillow's own, far larger limit
+        raise too_many_pixels from None
+    except (UnidentifiedImageError, OSError, ValueError):
         raise ValidationError(
             "Upload a photo as a JPEG, PNG or WebP file.", code="photo_not_an_image"
         ) from None
     width, height = image.size
     if width * height > PHOTO_MAX_PIXELS:
-        raise ValidationError(
-            "The photo has more than %(max)d megapixels.",
-            code="photo_too_many_pixels",
-            params={"max": PHOTO_MAX_PIXELS // 1_000_000},
-        )
+        raise too_many_pixels
     try:
         image.load()
         image = ImageOps.exif_transpose(image)  # upright as the camera meant, then no EXIF
