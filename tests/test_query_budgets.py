@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -116,6 +117,15 @@ def my_fee_lines(body) -> int:
     return sum(len(market["lines"]) for market in body["markets"])
 
 
+def add_listed_vendors(s: Setting, n: int):
+    for _ in range(n):
+        AcceptedApplicationFactory(
+            market=s.market,
+            vendor=VendorFactory(directory_listed=True, photo=f"vendor-photos/{'a' * 32}.jpg"),
+        )
+    cache.clear()  # the public market and the directory are cached: measure a first visit
+
+
 def add_my_tokens(s: Setting, n: int):
     for _ in range(n):
         user_token_create(user=s.organizer)
@@ -170,6 +180,8 @@ BUDGETS = {
     "me/bookings": Budget("/api/me/bookings/", add_my_bookings, 2, as_vendor=True),
     "me/fees": Budget("/api/me/fees/", add_my_bookings, 4, as_vendor=True, rows_in=my_fee_lines),
     "auth/tokens": Budget("/api/auth/tokens/", add_my_tokens, 2, fixture_rows=1),
+    # Public, no token: the market and its days (public_market), then the page of vendors.
+    "public/vendors": Budget("/api/public/markets/{market}/vendors/", add_listed_vendors, 3),
 }
 
 
@@ -272,3 +284,25 @@ def test_the_vendor_portal_page_queries_do_not_grow_with_rows(vendor, vendor_use
     assert len(response.context["bookings"]) == ROWS
     assert sum(len(entry["bookings"]) for entry in response.context["owed"]) == ROWS
     assert counts == [7, 7]
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        # The market and its days (public_market), then the listed vendors.
+        ("/m/{slug}/", 3),
+        # The market and its days, then the count for the pages and the page of vendors.
+        ("/m/{slug}/vendors/", 4),
+    ],
+)
+def test_the_public_directory_pages_queries_do_not_grow_with_rows(path, expected, market, client):
+    setting = Setting(None, market, None, None, None)
+    counts = []
+    for rows in (1, ROWS - 1):
+        add_listed_vendors(setting, rows)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(path.format(slug=market.slug))
+        assert response.status_code == 200
+        counts.append(len(queries))
+    assert response.content.decode().count('class="card vendor-card"') in (12, 24)
+    assert counts == [expected, expected]
