@@ -33,6 +33,8 @@ PUBLIC_PAGES = [
     "/",
     "/signup/resend/",
     "/m/{slug}/",
+    "/m/{slug}/vendors/",
+    "/m/{slug}/vendors/{listed}/",
     "/m/{slug}/apply/",
     "/m/{slug}/apply/done/",
     "/apply/confirm/not-a-token/",
@@ -50,6 +52,7 @@ PUBLIC_PAGES = [
 VENDOR_PAGES = [
     "/vendor/",
     "/vendor/profile/",
+    "/vendor/listing/",
     "/vendor/documents/new/",
     "/vendor/applications/{vendor_application}/withdraw/",
     "/vendor/fees/",
@@ -110,7 +113,8 @@ def graph():
     day = MarketDayFactory(market=market, date=today + datetime.timedelta(days=9))
     MarketDayFactory(market=market, date=today + datetime.timedelta(days=16))
     stall = StallFactory(market=market, label="A1", price_per_day=2500)
-    accepted = AcceptedApplicationFactory(market=market)
+    listed = VendorFactory(directory_listed=True, public_description="Apples and pears.")
+    accepted = AcceptedApplicationFactory(market=market, vendor=listed)
     StallFactory(market=market, label="A2", price_per_day=2000, assigned_vendor=accepted.vendor)
     booking = BookingFactory(market_day=day, stall=stall, vendor=accepted.vendor)
     pending = ApplicationFactory(market=market, vendor=VendorFactory())
@@ -129,6 +133,7 @@ def graph():
         "accepted": accepted.pk,
         "booking": booking.pk,
         "vendor": accepted.vendor.pk,
+        "listed": listed.pk,
         "regular": accepted.vendor.business_name,
         "vendor_application": vendor_application.pk,
     }
