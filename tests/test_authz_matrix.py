@@ -156,6 +156,7 @@ BODIES = {
         "reason": "Left the market."
     },
     ("PATCH", "/api/me/vendor/"): lambda t: {"phone": "+49 30 7654321"},
+    ("PATCH", "/api/me/vendor/directory/"): lambda t: {"directory_listed": True},
     # Public; only Stripe's signature (tests/test_stripe_webhooks.py) makes an event count.
     ("POST", "/webhooks/stripe/"): lambda t: {
         "id": "evt_matrix",
