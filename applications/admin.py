@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -32,7 +33,8 @@ from marketflow.forms import add_domain_error_to_form
 from marketflow.models import category_labels, normalize_email
 from marketflow.selectors import acts_as_organizer
 from stalls import services as stall_services
-from vendors.models import ProductCategory
+from stalls.selectors import strike_counts, strike_season
+from vendors.models import DocumentReview, ProductCategory
 
 Status = Application.Status
 EXPIRY_WARNING_DAYS = 30
@@ -136,6 +138,7 @@ class ApplicationAdmin(ViewOnlyMixin, ScopedModelAdmin):
         "status",
         "categories",
         "submitted",
+        "strikes",
     ]
     list_display_links = ["business_name"]
     list_filter = [StatusFilter, market_filter("market"), CategoryFilter]
@@ -187,7 +190,23 @@ class ApplicationAdmin(ViewOnlyMixin, ScopedModelAdmin):
             return queryset.filter(vendor__email=normalize_email(term)), False
         return queryset.filter(business_name__icontains=term), False
 
+    def get_queryset(self, request):
+        # The vendor's no-shows and late cancellations at the application's market this
+        # season: two subqueries of the page's one query, not two queries a row.
+        season = strike_season(timezone.localdate())
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                **strike_counts(vendor=OuterRef("vendor"), market=OuterRef("market"), season=season)
+            )
+        )
+
     # -- columns and fields
+
+    @admin.display(description=_("no-shows / late cancellations this year"))
+    def strikes(self, application):
+        return f"{application.no_show_count} / {application.late_cancellation_count}"
 
     @admin.display(description=_("e-mail"), ordering="vendor__email")
     def vendor_email(self, application):
@@ -218,7 +237,7 @@ class ApplicationAdmin(ViewOnlyMixin, ScopedModelAdmin):
         rows = format_html_join(
             "",
             '<tr><td>{}</td><td><a href="{}">{}</a></td><td>{}</td><td>{}</td>'
-            '<td class="{}">{}</td></tr>',
+            '<td class="{}">{}</td><td class="document-review">{}</td></tr>',
             (
                 (
                     document.get_document_type_display(),
@@ -227,18 +246,20 @@ class ApplicationAdmin(ViewOnlyMixin, ScopedModelAdmin):
                     f"{max(document.size // 1024, 1):,} KB",
                     date_format(document.expires_on) if document.expires_on else "–",
                     *expiry(document.expires_on, today),
+                    review_words(document),
                 )
                 for document in documents
             ),
         )
         return format_html(
             '<table class="application-documents"><thead><tr><th>{}</th><th>{}</th>'
-            "<th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>",
+            "<th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>",
             _("Type"),
             _("File"),
             _("Size"),
             _("Expires on"),
             _("State"),
+            _("Review for this market"),
             rows,
         )
 
@@ -452,6 +473,14 @@ class ApplicationAdmin(ViewOnlyMixin, ScopedModelAdmin):
         rows = ((*row[:7], category_labels(row[7]), *row[8:]) for row in rows)
         stamp = timezone.now().strftime("%Y%m%d-%H%M")
         return csv_response(f"applications-{stamp}.csv", header, rows)
+
+
+def review_words(document) -> str:
+    """This market's review of a document (``application_document_list`` annotates it)."""
+    if document.review_status is None:
+        return str(_("not reviewed (see the market's Readiness page)"))
+    label = DocumentReview.Status(document.review_status).label
+    return f"{label}: {document.review_reason}" if document.review_reason else str(label)
 
 
 def expiry(expires_on: datetime.date | None, today: datetime.date) -> tuple[str, str]:

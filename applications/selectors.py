@@ -10,7 +10,7 @@ from uuid import UUID
 import orjson
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
@@ -175,8 +175,18 @@ def active_vendor_list(*, market: Market) -> QuerySet[Vendor]:
 
 
 def application_document_list(*, application: Application) -> QuerySet[VendorDocument]:
-    """The documents submitted with ``application`` (already scoped to the organizer)."""
-    return application.documents.all()
+    """The documents submitted with ``application`` (already scoped to the organizer), each
+    with its market's review (``review_status``, ``review_reason``; None when unreviewed)."""
+    return with_market_review(application.documents.all(), market_id=application.market_id)
+
+
+def with_market_review(documents: QuerySet[VendorDocument], *, market_id) -> QuerySet:
+    """``documents`` annotated with market ``market_id``'s review of each (same query)."""
+    return documents.annotate(
+        market_review=FilteredRelation("reviews", condition=Q(reviews__market_id=market_id)),
+        review_status=F("market_review__status"),
+        review_reason=F("market_review__reason"),
+    )
 
 
 def document_get_for_user(*, user: User, document_id: UUID) -> VendorDocument:
@@ -197,6 +207,35 @@ def _submitted_to_market_of(user: User) -> QuerySet:
     return Application.documents.through.objects.filter(
         vendordocument_id=OuterRef("pk"), application__market__organizer=user
     ).exclude(application__status=Application.Status.UNCONFIRMED)
+
+
+def market_document_list(*, market: Market) -> QuerySet[VendorDocument]:
+    """The documents submitted with a confirmed application to ``market``: those its
+    organizer sees, and may judge."""
+    submitted = Application.documents.through.objects.filter(
+        vendordocument_id=OuterRef("pk"), application__market=market
+    ).exclude(application__status=Application.Status.UNCONFIRMED)
+    return VendorDocument.objects.filter(Exists(submitted))
+
+
+def market_documents_to_review(*, market: Market, vendor_ids: list) -> list[VendorDocument]:
+    """The documents of the types ``market`` requires that ``vendor_ids`` submitted to it,
+    each with the market's review (``with_market_review``), by vendor, type and newest."""
+    documents = market_document_list(market=market).filter(
+        vendor_id__in=vendor_ids, document_type__in=market.required_document_types or []
+    )
+    return list(
+        with_market_review(documents, market_id=market.pk).order_by(
+            "vendor_id", "document_type", "-id"
+        )
+    )
+
+
+def market_document_get(*, market: Market, document_id: UUID) -> VendorDocument:
+    """One of ``market_document_list`` (with its vendor); any other is not found, never
+    forbidden."""
+    documents = market_document_list(market=market).select_related("vendor")
+    return get_or_raise(documents, DocumentNotFoundError, pk=document_id)
 
 
 def organizer_document_list(*, user: User) -> QuerySet[VendorDocument]:
@@ -334,3 +373,28 @@ def forget_a_changed_directory(sender, instance, **kwargs) -> None:
 @receiver([post_save, post_delete], sender=Vendor)
 def forget_a_changed_vendor(sender, instance, **kwargs) -> None:
     public_directory_forget(market_ids=directory_market_ids(vendor_id=instance.pk))
+
+
+def expiring_required_documents(
+    *, since: datetime.date, until: datetime.date
+) -> dict[UUID, tuple[VendorDocument, list[str]]]:
+    """The vendors' documents expiring between ``since`` and ``until`` (inclusive) of a type
+    that a market the vendor has an open application to requires and lets expire, each with
+    those markets' names: ``{document_id: (document, [market names])}``; one query."""
+    rows = (
+        VendorDocument.objects.filter(
+            expires_on__range=(since, until),
+            vendor__applications__status__in=Application.OPEN_STATUSES,
+        )
+        .select_related("vendor")
+        .annotate(
+            market_name=F("vendor__applications__market__name"),
+            market_expiring=F("vendor__applications__market__expiring_document_types"),
+        )
+        .order_by("expires_on", "id", "market_name")
+    )
+    documents: dict[UUID, tuple[VendorDocument, list[str]]] = {}
+    for document in rows:
+        if document.document_type in (document.market_expiring or []):
+            documents.setdefault(document.pk, (document, []))[1].append(document.market_name)
+    return documents

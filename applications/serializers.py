@@ -6,8 +6,8 @@ from rest_framework import serializers
 from applications.models import Application
 from marketflow.errors import ValidationFailedError
 from marketflow.serializers import datetime_text
-from vendors.models import ProductCategory, VendorDocument
-from vendors.serializers import VendorCreateSerializer
+from vendors.models import DocumentReview, ProductCategory, VendorDocument
+from vendors.serializers import DOCUMENT_READ_FIELDS, VendorCreateSerializer
 
 
 class ApplicationVendorSerializer(serializers.Serializer):
@@ -180,22 +180,23 @@ class VendorApplicationSerializer(serializers.ModelSerializer):
 
 class ApplicationDocumentSerializer(serializers.ModelSerializer):
     """A document submitted with an application, with the link that streams it (to the
-    vendor and to the market's organizer only; a token or a session authenticates it)."""
+    vendor and to the market's organizer only; a token or a session authenticates it), and
+    the market's review of it."""
 
     download_url = serializers.SerializerMethodField()
+    review_status = serializers.ChoiceField(
+        choices=DocumentReview.Status.choices,
+        allow_null=True,
+        read_only=True,
+        help_text="This market's review; null when not reviewed yet.",
+    )
+    review_reason = serializers.CharField(
+        allow_null=True, read_only=True, help_text="Why it was refused."
+    )
 
     class Meta:
         model = VendorDocument
-        fields = [
-            "id",
-            "document_type",
-            "original_filename",
-            "content_type",
-            "size",
-            "expires_on",
-            "created_at",
-            "download_url",
-        ]
+        fields = [*DOCUMENT_READ_FIELDS, "download_url", "review_status", "review_reason"]
         read_only_fields = fields
 
     def get_download_url(self, document) -> str:
@@ -232,3 +233,20 @@ def directory_category_filter(query_params) -> str:
         return field.clean(query_params.get("category"))
     except forms.ValidationError as error:
         raise ValidationFailedError(fields={"category": error.messages}) from None
+
+
+class DocumentReviewCreateSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=DocumentReview.Status.choices)
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=500,
+        help_text="Why the document is refused (required to refuse); the vendor sees it.",
+    )
+
+
+class DocumentReviewReadSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DocumentReview
+        fields = ["id", "market_id", "document_id", "status", "reason", "updated_at"]
+        read_only_fields = fields

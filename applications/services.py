@@ -25,6 +25,8 @@ from applications.models import TRANSITIONS, UNCONFIRMED_LIFETIME, Application
 from applications.selectors import (
     accepted_vendor_count,
     application_get_for_update,
+    expiring_required_documents,
+    market_document_get,
     public_directory_forget,
     unclaimed_document_list,
     unconfirmed_application_get,
@@ -41,9 +43,9 @@ from marketflow.errors import (
     ValidationFailedError,
 )
 from marketflow.models import DocumentType, Market, ProductCategory, User, normalize_email
-from marketflow.selectors import market_get_for_update, market_lock
+from marketflow.selectors import market_get, market_get_for_update, market_lock
 from marketflow.validation import full_clean
-from vendors.models import VendorDocument
+from vendors.models import DocumentReminder, DocumentReview, VendorDocument
 from vendors.selectors import (
     vendor_document_get,
     vendor_for_user,
@@ -54,12 +56,14 @@ from vendors.selectors import (
 from vendors.services import (
     VENDOR_PROFILE_FIELDS,
     DocumentUpload,
+    document_reminder_record,
+    document_review_save,
     vendor_documents_check,
     vendor_documents_delete,
     vendor_documents_store,
     vendor_get_or_create,
 )
-from vendors.tasks import send_vendor_activation
+from vendors.tasks import send_document_reminder, send_vendor_activation
 
 Status = Application.Status
 
@@ -465,6 +469,81 @@ def vendor_document_replace(
     )
     vendor_documents_delete(documents=[document])
     return replacement
+
+
+@transaction.atomic
+def document_review(
+    *, user: User, market_id: UUID, document_id: UUID, status: str, reason: str = ""
+) -> DocumentReview:
+    """An organizer approves a vendor's document for their market, or refuses it with a
+    reason (the vendor sees both). Approval is per (market, document): a document the vendor
+    sent to several markets is judged by each market's organizer for their market alone.
+    Only a document submitted with a confirmed application to the market can be judged.
+    Audited on the document. Raises MarketNotFoundError, DocumentNotFoundError,
+    ValidationFailedError (a refusal without reason)."""
+    market = market_get(user=user, market_id=market_id)
+    document = market_document_get(market=market, document_id=document_id)
+    review = document_review_save(
+        market=market, document=document, status=status, reason=reason, by=user
+    )
+    verdict = review.get_status_display().lower()
+    audit_record(
+        user=user,
+        obj=document,
+        message=f"{verdict.capitalize()} for {market.name}"
+        + (f": {review.reason}" if review.reason else "."),
+    )
+    return review
+
+
+# -- reminders of documents that expire -----------------------------------------------------
+
+# Days before a document's expiry date (its last valid day) each reminder goes out; a run
+# that missed the day sends it on a later one, while it is still the most recent threshold.
+# A document lapses the day after its expiry date; that reminder is sent up to a week late.
+REMINDER_WINDOWS = (
+    (DocumentReminder.Threshold.DAYS_30, 8, 30),
+    (DocumentReminder.Threshold.DAYS_7, 0, 7),
+    (DocumentReminder.Threshold.LAPSED, -7, -1),
+)
+
+
+def reminder_threshold(days_left: int) -> str | None:
+    """The reminder due for a document whose expiry date is ``days_left`` days away."""
+    for threshold, low, high in REMINDER_WINDOWS:
+        if low <= days_left <= high:
+            return threshold
+    return None
+
+
+def document_reminders_send(*, today: datetime.date) -> list[DocumentReminder]:
+    """E-mail each vendor whose required document (a type a market they have an open
+    application to requires and lets expire) expires in 30 or 7 days, or lapsed: each
+    reminder once per document, threshold and expiry date (``document_reminder_record``).
+    One transaction per reminder, its record and its e-mail (``enqueue_email``) together.
+    Idempotent, and safe to run twice at once: the unique constraint lets one run send."""
+    earliest = min(low for _threshold, low, _high in REMINDER_WINDOWS)
+    latest = max(high for _threshold, _low, high in REMINDER_WINDOWS)
+    due = expiring_required_documents(
+        since=today - datetime.timedelta(days=-earliest),
+        until=today + datetime.timedelta(days=latest),
+    )
+    sent = []
+    for document, market_names in due.values():
+        threshold = reminder_threshold((document.expires_on - today).days)
+        with transaction.atomic():
+            reminder = document_reminder_record(
+                document_id=document.pk, threshold=threshold, expires_on=document.expires_on
+            )
+            if reminder is None:
+                continue
+            enqueue_email(
+                send_document_reminder,
+                reminder_id=str(reminder.pk),
+                market_names=market_names,
+            )
+        sent.append(reminder)
+    return sent
 
 
 # -- importing a vendor list -----------------------------------------------------------------

@@ -18,6 +18,8 @@ from applications.serializers import (
     ApplicationSubmitSerializer,
     ApplicationUndoSerializer,
     DirectoryVendorSerializer,
+    DocumentReviewCreateSerializer,
+    DocumentReviewReadSerializer,
     VendorApplicationSerializer,
     application_data,
     application_list_filters,
@@ -218,6 +220,26 @@ class ApplicationDocumentListView(OrganizerAPIView):
         page = self.paginate_queryset(self.get_queryset())
         serializer = ApplicationDocumentSerializer(page, many=True, context={"request": request})
         return self.get_paginated_response(serializer.data)
+
+
+class DocumentReviewView(OrganizerAPIView):
+    """Approve a vendor's document for this market, or refuse it with a reason (the vendor
+    sees both). Each market reviews a document for itself; a new review replaces the last.
+    Only documents submitted with an application to the market can be reviewed."""
+
+    serializer_class = DocumentReviewReadSerializer
+
+    @extend_schema(request=DocumentReviewCreateSerializer, responses=DocumentReviewReadSerializer)
+    def post(self, request, market_id, document_id):
+        serializer = DocumentReviewCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        review = services.document_review(
+            user=request.user,
+            market_id=market_id,
+            document_id=document_id,
+            **serializer.validated_data,
+        )
+        return Response(DocumentReviewReadSerializer(review).data)
 
 
 class MarketVendorListView(OrganizerAPIView):

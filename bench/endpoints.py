@@ -196,7 +196,9 @@ def build_catalog() -> Catalog:
         "booking_create", "booking create POST (API)", "write",
         lambda s, u: Request(
             "POST", f"{api}/markets/{s.market_id}/market-days/{s.booking_day_id}/bookings/",
-            body=orjson.dumps({"stall_id": s.booking_stall_id, "vendor_id": s.booking_vendor_id}),
+            # The reason books the vendor whether or not their documents are ready.
+            body=orjson.dumps({"stall_id": s.booking_stall_id, "vendor_id": s.booking_vendor_id,
+                               "override_reason": "bench"}),
             content_type="application/json", headers=token(s.organizer_token)),
         expect=201, http=False, note="create and cancel run as pairs in process only",
     ))  # fmt: skip
@@ -245,17 +247,40 @@ def build_catalog() -> Catalog:
         board_probe = None
     add(Endpoint(
         "admin_stall_board", "admin stall board", "read",
-        lambda s, u: Request("GET", _admin_board(s.board_day_id),
+        lambda s, u: Request("GET", _admin_day_page("board", s.board_day_id),
                              headers=cookies(sessionid=s.organizer_session)),
         is_list=True, skipped="" if board_probe else "the admin stall board does not exist yet",
+    ))  # fmt: skip
+    add(Endpoint(
+        "admin_checkin", "admin check-in page (phone)", "read",
+        lambda s, u: Request("GET", _admin_day_page("checkin", s.board_day_id),
+                             headers=cookies(sessionid=s.organizer_session)),
+        is_list=True, skipped="" if board_probe else "the admin stall board does not exist yet",
+    ))  # fmt: skip
+    add(Endpoint(
+        "market_readiness", "readiness list (API)", "read",
+        lambda s, u: Request("GET", f"{api}/markets/{s.market_id}/readiness/",
+                             headers=token(s.organizer_token)),
+        is_list=True,
+    ))  # fmt: skip
+    readiness = _reverse(
+        "admin:marketflow_market_readiness", market_id="00000000-0000-0000-0000-000000000000"
+    )
+    add(Endpoint(
+        "admin_readiness", "admin readiness page", "read",
+        lambda s, u: Request("GET", _reverse("admin:marketflow_market_readiness",
+                                             market_id=s.market_id),
+                             headers=cookies(sessionid=s.organizer_session)),
+        is_list=True, skipped="" if readiness else "the admin readiness page does not exist yet",
     ))  # fmt: skip
     return Catalog(endpoints)
 
 
-def _admin_board(market_day_id: str) -> str:
+def _admin_day_page(name: str, market_day_id: str) -> str:
+    """The admin's page ``name`` (board, checkin) of one market day."""
     from django.urls import reverse
 
-    return reverse("admin:stalls_booking_board", args=[market_day_id])
+    return reverse(f"admin:stalls_booking_{name}", args=[market_day_id])
 
 
 # --- the two sides ----------------------------------------------------------------------

@@ -61,7 +61,8 @@ TIMEZONES = ("Europe/Berlin", "America/New_York", "America/Chicago", "Europe/Lon
 CATEGORIES = ("produce", "baked_goods", "crafts", "prepared_food", "beverages", "other")
 SIZES = ("small", "medium", "large")
 # Bump when the data set's shape changes: a kept database of another version is reseeded.
-SEED_VERSION = 4
+SEED_VERSION = 5
+REQUIRED_DOCUMENTS = '["insurance"]'  # every market's required document, which expires
 BENCH_PASSWORD = "bench-password-not-secret"
 EMAIL_DOMAIN = "bench.example.com"
 
@@ -180,7 +181,7 @@ def seed(conn: psycopg.Connection, *, scale: float, log=print) -> SeedInfo:
     from applications.models import Application
     from marketflow.models import ApiToken, Market, MarketDay, User
     from stalls.models import Booking, Stall
-    from vendors.models import Vendor
+    from vendors.models import DocumentReview, Vendor, VendorDocument
 
     counts = Counts.for_scale(scale)
     started = time.perf_counter()
@@ -265,10 +266,11 @@ def seed(conn: psycopg.Connection, *, scale: float, log=print) -> SeedInfo:
             yield (market_id, now, now, organizer_ids[index], f"Market {index:05d}", slug(index),
                    "A market of the benchmark data set.", f"Square {index}",
                    TIMEZONES[index % len(TIMEZONES)], "EUR" if index % 2 else "USD",
-                   True)  # fmt: skip
+                   True, REQUIRED_DOCUMENTS, REQUIRED_DOCUMENTS)  # fmt: skip
 
     market_fields = ["id", "created_at", "updated_at", "organizer_id", "name", "slug"]
     market_fields += ["description", "location", "timezone", "currency", "is_active"]
+    market_fields += ["required_document_types", "expiring_document_types"]
     step("markets", lambda: copier.copy(Market, market_fields, markets()))
 
     # --- vendors: the large set, then the small market's own
@@ -409,6 +411,45 @@ def seed(conn: psycopg.Connection, *, scale: float, log=print) -> SeedInfo:
     booking_fields += ["fee_cents", "payment_status", "paid_at", "booked_by_id"]
     step("bookings", lambda: copier.copy(Booking, booking_fields, bookings()))
     assert small_accepted > SMALL_BOOKINGS_PER_DAY - 1
+
+    # --- documents: every market requires an insurance certificate that expires. Each vendor
+    # has one, expiring 0 to 89 days from today; each market approved those of its accepted
+    # vendors but one in ten, so the readiness list has vendors not ready (expired by the
+    # next market day, or not reviewed) and documents expiring within 30 days.
+    document_of = {}
+
+    def documents():
+        for index, vendor_id in enumerate([*vendor_ids, *small_vendor_ids]):
+            document_of[vendor_id] = document_id = uuid7()
+            yield (document_id, now, now, vendor_id, "insurance",
+                   f"vendor-documents/bench-{index:06d}.pdf", "insurance.pdf", 1234,
+                   "application/pdf", today + timedelta(days=index % 90))  # fmt: skip
+
+    document_fields = ["id", "created_at", "updated_at", "vendor_id", "document_type", "file"]
+    document_fields += ["original_filename", "size", "content_type", "expires_on"]
+    step("documents", lambda: copier.copy(VendorDocument, document_fields, documents()))
+
+    def submitted() -> int:  # each accepted application lists its vendor's document
+        through = Application.documents.through._meta.db_table
+        return conn.execute(
+            f"INSERT INTO {through} (application_id, vendordocument_id) "
+            "SELECT a.id, d.id FROM applications_application a "
+            "JOIN vendors_vendordocument d ON d.vendor_id = a.vendor_id "
+            "WHERE a.status = 'accepted'"
+        ).rowcount
+
+    step("submitted", submitted)
+
+    def reviews():
+        for market_index, accepted_here in enumerate(accepted):
+            for position, vendor_id in enumerate(accepted_here):
+                if position % 10 != 9:
+                    yield (uuid7(), now, now, market_ids[market_index], document_of[vendor_id],
+                           "approved", "", organizer_ids[market_index])  # fmt: skip
+
+    review_fields = ["id", "created_at", "updated_at", "market_id", "document_id", "status"]
+    review_fields += ["reason", "reviewed_by_id"]
+    step("reviews", lambda: copier.copy(DocumentReview, review_fields, reviews()))
 
     # --- API tokens of the four bench users, as services.user_token_create makes them, valid
     # for years (the database is kept) and tied to this DJANGO_SECRET_KEY (bench/settings.py).

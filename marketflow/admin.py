@@ -33,13 +33,19 @@ from marketflow.admin_base import (
 )
 from marketflow.currencies import ISO_4217_CODES
 from marketflow.errors import DomainError
-from marketflow.forms import add_domain_error_to_form
+from marketflow.forms import MoneyField, add_domain_error_to_form
 from marketflow.models import DocumentType, Market, MarketDay, ProductCategory, User
 from marketflow.selectors import market_list, with_email_bounce
 from stalls import services as stall_services
-from stalls.admin import FeeStatementsAdminMixin, StallForm
+from stalls.admin import (
+    FeeStatementsAdminMixin,
+    ReadinessAdminMixin,
+    StallForm,
+    StallOfferInline,
+    WaitlistEntryInline,
+)
 from stalls.imports import read_vendor_list
-from stalls.models import Booking, Stall
+from stalls.models import Booking, Stall, WaitlistEntry
 from stalls.selectors import market_day_fill_counts
 from stalls.services import STALL_FIELDS
 
@@ -86,10 +92,41 @@ class MarketAdminForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Documents every application to this market must include."),
     )
+    no_show_fee_cents = MoneyField(
+        label=_("No-show fee"),
+        required=False,
+        help_text=_(
+            "In the market's currency; added to the statement of a vendor marked a no-show at "
+            "check-in. Empty: none."
+        ),
+    )
+    expiring_document_types = forms.MultipleChoiceField(
+        choices=DocumentType.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Documents that expire"),
+        help_text=_(
+            "Required documents that are valid until their expiry date only; the others "
+            "never expire."
+        ),
+    )
 
     class Meta:
         model = Market
         fields = ["organizer", *services.MARKET_EDITABLE_FIELDS]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:  # a new market's fee is typed in its default currency
+            self.fields["no_show_fee_cents"].currency = self.instance.currency
+        self.fields["late_cancellation_hours"].required = False
+
+    def clean_no_show_fee_cents(self):
+        return self.cleaned_data["no_show_fee_cents"] or 0
+
+    def clean_late_cancellation_hours(self):
+        hours = self.cleaned_data["late_cancellation_hours"]
+        return self.instance.late_cancellation_hours if hours is None else hours  # left empty
 
 
 class VendorListForm(forms.Form):
@@ -183,7 +220,7 @@ class StallInline(ScopedInlineMixin, admin.TabularInline):
 
 
 @admin.register(Market)
-class MarketAdmin(FeeStatementsAdminMixin, ScopedModelAdmin):
+class MarketAdmin(ReadinessAdminMixin, FeeStatementsAdminMixin, ScopedModelAdmin):
     owner_path = "organizer"
     form = MarketAdminForm
     inlines = [MarketDayInline, StallInline]
@@ -480,7 +517,8 @@ class MarketDayAdmin(ScopedModelAdmin):
     list_select_related = ["market"]
     search_fields = ["market__name", "note"]
     ordering = ["date", "market__name"]
-    actions = ["cancel_market_days"]
+    actions = ["cancel_market_days", "pause_offers", "resume_offers"]
+    inlines = [WaitlistEntryInline, StallOfferInline]
 
     def get_queryset(self, request):
         return (
@@ -493,10 +531,13 @@ class MarketDayAdmin(ScopedModelAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:  # a day is scheduled first; cancelling is a change
             return ["market", *services.MARKET_DAY_FIELDS]
-        return ["market", *services.MARKET_DAY_FIELDS, "status", "stall_board"]
+        return ["market", *services.MARKET_DAY_FIELDS, "status", "stall_board", "offers_paused"]
 
     def get_readonly_fields(self, request, obj=None):
-        return ["market", "stall_board"] if obj is not None else []
+        return ["market", "stall_board", "offers_paused"] if obj is not None else []
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
@@ -533,6 +574,21 @@ class MarketDayAdmin(ScopedModelAdmin):
             saved = _create_market_day(request.user, form.cleaned_data["market"], obj)
         adopt(obj, saved)
 
+    def save_formset(self, request, form, formset, change):
+        formset.save(commit=False)
+        if formset.model is not WaitlistEntry:  # the offers are read only
+            return
+        for entry, _changed in formset.changed_objects:
+            call_service(
+                stall_services.waitlist_entry_set_points,
+                about=str(entry.vendor),
+                user=request.user,
+                market_id=form.instance.market_id,
+                market_day_id=form.instance.pk,
+                entry_id=entry.pk,
+                priority_points=entry.priority_points,
+            )
+
     def delete_model(self, request, obj):
         call_service(
             services.market_day_delete,
@@ -557,6 +613,43 @@ class MarketDayAdmin(ScopedModelAdmin):
             ),
             done=_("Cancelled {count} market day(s)."),
             not_done=_("{count} market day(s) not cancelled"),
+        )
+
+    def _pause_offers_each(self, request, queryset, paused: bool, done: str, not_done: str):
+        self.run_each(
+            request,
+            queryset,
+            lambda market_day: stall_services.market_day_offers_pause(
+                user=request.user,
+                market_id=market_day.market_id,
+                market_day_id=market_day.pk,
+                paused=paused,
+            ),
+            done=done,
+            not_done=not_done,
+        )
+
+    @admin.action(description=_("Pause waitlist offers for selected days"), permissions=["change"])
+    def pause_offers(self, request, queryset):
+        self._pause_offers_each(
+            request,
+            queryset,
+            True,
+            done=_("Paused waitlist offers for {count} market day(s)."),
+            not_done=_("{count} market day(s) not paused"),
+        )
+
+    @admin.action(
+        description=_("Resume waitlist offers for selected days (offers free stalls now)"),
+        permissions=["change"],
+    )
+    def resume_offers(self, request, queryset):
+        self._pause_offers_each(
+            request,
+            queryset,
+            False,
+            done=_("Resumed waitlist offers for {count} market day(s)."),
+            not_done=_("{count} market day(s) not resumed"),
         )
 
     # -- "add weekly market days"

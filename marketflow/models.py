@@ -1,9 +1,10 @@
+import datetime
 import zoneinfo
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator, RegexValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -250,6 +251,8 @@ def all_product_categories() -> list[str]:
     return list(ProductCategory.values)
 
 
+MAX_LATE_CANCELLATION_HOURS = 24 * 30
+
 slug_validator = RegexValidator(
     r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
     _("Use lower-case letters, digits and single hyphens."),
@@ -257,6 +260,10 @@ slug_validator = RegexValidator(
 
 
 class Market(BaseModel):
+    class WaitlistOrder(models.TextChoices):
+        FIRST_COME = "first_come", _("First come, first served")
+        PRIORITY = "priority", _("Priority points, then first come")
+
     organizer = models.ForeignKey(
         "marketflow.User",
         on_delete=models.PROTECT,
@@ -284,6 +291,35 @@ class Market(BaseModel):
         validators=[validate_document_types],
         help_text=_("Documents every application to this market must include."),
     )
+    late_cancellation_hours = models.PositiveSmallIntegerField(
+        default=48,
+        validators=[MaxValueValidator(MAX_LATE_CANCELLATION_HOURS)],
+        help_text=_(
+            "A booking cancelled less than this many hours before its market day starts is a "
+            "late cancellation, counted against the vendor."
+        ),
+    )
+    no_show_fee_cents = models.PositiveIntegerField(
+        default=0,
+        help_text=_(
+            "In cents of the market's currency: added to the statement of a vendor marked a "
+            "no-show at check-in (0: none)."
+        ),
+    )
+    # Each required document's expiry rule: the types listed here expire (a vendor's document
+    # of such a type counts until its ``expires_on`` only); the others never do.
+    expiring_document_types = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_document_types],
+        help_text=_("Required documents that expire: valid until their expiry date only."),
+    )
+    waitlist_order = models.CharField(
+        max_length=12,
+        choices=WaitlistOrder.choices,
+        default=WaitlistOrder.FIRST_COME,
+        help_text=_("Who on a full market day's waitlist is offered a freed stall first."),
+    )
 
     class Meta:
         ordering = ["name", "id"]
@@ -292,6 +328,14 @@ class Market(BaseModel):
     def __str__(self):
         return self.name
 
+    def clean(self):
+        super().clean()
+        required = self.required_document_types or []
+        if any(kind not in required for kind in self.expiring_document_types or []):
+            raise ValidationError(
+                {"expiring_document_types": _("Only a required document can have an expiry rule.")}
+            )
+
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
@@ -299,6 +343,10 @@ class Market(BaseModel):
     def today(self):
         """The calendar date at the market right now, in the market's own time zone."""
         return timezone.now().astimezone(self.tz).date()
+
+    def at(self, date, time) -> datetime.datetime:
+        """``date`` at ``time`` at the market, as an aware datetime."""
+        return datetime.datetime.combine(date, time, tzinfo=self.tz)
 
 
 class MarketDay(BaseModel):
@@ -312,6 +360,10 @@ class MarketDay(BaseModel):
     end_time = models.TimeField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
     note = models.CharField(max_length=300, blank=True)
+    offers_paused = models.BooleanField(
+        default=False,
+        help_text=_("No waitlist offers for this day: a freed stall stays free to book."),
+    )
 
     class Meta:
         ordering = ["date"]
@@ -334,6 +386,10 @@ class MarketDay(BaseModel):
     @property
     def is_cancelled(self) -> bool:
         return self.status == self.Status.CANCELLED
+
+    @property
+    def starts_at(self) -> datetime.datetime:
+        return self.market.at(self.date, self.start_time)
 
     @property
     def is_open(self) -> bool:

@@ -69,6 +69,8 @@ urlpatterns = [
     path("vendor/profile/", vendor_pages.profile_edit, name="vendor-profile"),
     path("vendor/listing/", vendor_pages.listing_edit, name="vendor-listing"),
     path("vendor/fees/", vendor_pages.fee_statements, name="vendor-fees"),
+    path("vendor/waitlist/", vendor_pages.waitlist, name="vendor-waitlist"),
+    path("vendor/offers/<uuid:offer_id>/", vendor_pages.offer, name="vendor-offer"),
     path("vendor/documents/new/", vendor_pages.document_upload, name="vendor-document-upload"),
     path(
         "vendor/documents/<uuid:document_id>/replace/",

@@ -78,6 +78,11 @@ class MarketCreateSerializer(serializers.ModelSerializer):
     required_document_types = DocumentTypesField(
         required=False, help_text="Documents every application must include."
     )
+    expiring_document_types = DocumentTypesField(
+        required=False,
+        help_text="Required documents that expire (valid until their expiry date); the "
+        "others never expire.",
+    )
 
     class Meta:
         model = Market

@@ -56,6 +56,10 @@ MARKET_EDITABLE_FIELDS = (
     "is_active",
     "accepted_categories",
     "required_document_types",
+    "late_cancellation_hours",
+    "no_show_fee_cents",
+    "expiring_document_types",
+    "waitlist_order",
 )
 # What an organizer sets on a market day; its status changes through market_day_cancel and
 # market_day_reinstate (MARKET_DAY_TRANSITIONS), or a ``status`` given to market_day_update.

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "vendors",
     "applications",
     "stalls",
+    "seasons",
 ]
 
 MIDDLEWARE = [
@@ -318,6 +319,8 @@ STRIPE_CONNECT_WEBHOOK_SECRET = os.environ.get("STRIPE_CONNECT_WEBHOOK_SECRET", 
 STRIPE_PRICE_PAID = os.environ.get("STRIPE_PRICE_PAID", "")
 # A subscription that is past due keeps the paid plan this many days.
 MARKETFLOW_BILLING_GRACE_DAYS = int(os.environ.get("MARKETFLOW_BILLING_GRACE_DAYS", "7"))
+# How long a vendor from a market day's waitlist has to answer the offer of a freed stall.
+MARKETFLOW_OFFER_HOURS = int(os.environ.get("MARKETFLOW_OFFER_HOURS", "24"))
 # Our share of each stall fee paid by card, as Stripe's application fee (0: none).
 MARKETFLOW_PLATFORM_FEE_PERCENT = float(os.environ.get("MARKETFLOW_PLATFORM_FEE_PERCENT", "0"))
 
@@ -386,6 +389,9 @@ SPECTACULAR_SETTINGS = {
         "MarketDayStatusEnum": "marketflow.models.MarketDay.Status",
         "ProductCategoryEnum": "vendors.models.ProductCategory",
         "DocumentTypeEnum": "marketflow.models.DocumentType",
+        "DocumentReviewStatusEnum": "vendors.models.DocumentReview.Status",
+        "WaitlistEntryStateEnum": "stalls.models.WaitlistEntry.State",
+        "StallOfferStateEnum": "stalls.models.StallOffer.State",
     },
 }
 

@@ -8,6 +8,7 @@ from applications import views as application_views
 from marketflow import email_tracking, health, observability
 from marketflow import pages as core_pages
 from marketflow import views as core_views
+from seasons.urls import season_patterns
 from stalls import views as stall_views
 from vendors import views as vendor_views
 
@@ -49,6 +50,31 @@ market_patterns = [
         stall_views.BookingDetailView.as_view(),
         name="booking-detail",
     ),
+    path(
+        "market-days/<uuid:market_day_id>/bookings/<uuid:booking_id>/attendance/",
+        stall_views.BookingAttendanceView.as_view(),
+        name="booking-attendance",
+    ),
+    path(
+        "market-days/<uuid:market_day_id>/waitlist/",
+        stall_views.WaitlistView.as_view(),
+        name="waitlist-list",
+    ),
+    path(
+        "market-days/<uuid:market_day_id>/waitlist/<uuid:entry_id>/",
+        stall_views.WaitlistEntryView.as_view(),
+        name="waitlist-entry",
+    ),
+    path(
+        "market-days/<uuid:market_day_id>/offers/",
+        stall_views.OfferListView.as_view(),
+        name="offer-list",
+    ),
+    path(
+        "market-days/<uuid:market_day_id>/offers/pause/",
+        stall_views.OffersPauseView.as_view(),
+        name="offers-pause",
+    ),
     path("applications/", application_views.ApplicationListView.as_view(), name="application-list"),
     path(
         "applications/<uuid:application_id>/",
@@ -86,6 +112,13 @@ market_patterns = [
         name="application-document-list",
     ),
     path("vendors/", application_views.MarketVendorListView.as_view(), name="market-vendor-list"),
+    *season_patterns,
+    path(
+        "documents/<uuid:document_id>/review/",
+        application_views.DocumentReviewView.as_view(),
+        name="document-review",
+    ),
+    path("readiness/", stall_views.MarketReadinessView.as_view(), name="market-readiness"),
 ]
 
 api_patterns = [
@@ -133,7 +166,20 @@ api_patterns = [
         name="me-application-withdraw",
     ),
     path("me/bookings/", stall_views.MeBookingListView.as_view(), name="me-booking-list"),
+    path("me/documents/", vendor_views.MeDocumentListView.as_view(), name="me-document-list"),
     path("me/fees/", stall_views.MeFeesView.as_view(), name="me-fees"),
+    path("me/waitlist/", stall_views.MeWaitlistView.as_view(), name="me-waitlist"),
+    path("me/offers/", stall_views.MeOfferListView.as_view(), name="me-offer-list"),
+    path(
+        "me/offers/<uuid:offer_id>/accept/",
+        stall_views.MeOfferAcceptView.as_view(),
+        name="me-offer-accept",
+    ),
+    path(
+        "me/offers/<uuid:offer_id>/decline/",
+        stall_views.MeOfferDeclineView.as_view(),
+        name="me-offer-decline",
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
         "docs/",

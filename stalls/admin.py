@@ -4,21 +4,24 @@ vendors) done through ``stalls.services``."""
 
 import datetime
 import uuid
+from collections import defaultdict
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext_lazy as _
 
-from applications.selectors import active_vendor_list
+from applications.selectors import active_vendor_list, market_documents_to_review
+from applications.services import document_review
 from marketflow.admin_base import (
+    ScopedInlineMixin,
     ScopedModelAdmin,
     adopt,
     call_service,
@@ -29,22 +32,27 @@ from marketflow.admin_base import (
 )
 from marketflow.currencies import format_money, money_amount
 from marketflow.errors import DomainError, MarketDayNotFoundError, MarketNotFoundError
+from marketflow.exception_handler import domain_error_status
 from marketflow.forms import MoneyField
 from marketflow.models import Market, MarketDay, category_labels
 from marketflow.selectors import market_day_get_for_user, market_get
 from stalls import services
-from stalls.models import Booking, MarketMessage, Stall
+from stalls.models import Booking, MarketMessage, Stall, StallOffer, WaitlistEntry
 from stalls.payments import is_paid_by_card
 from stalls.selectors import (
     booked_vendor_get,
     booking_get,
     booking_list,
+    checkin_rows,
     market_day_sheet,
     market_fee_statements,
     market_fee_totals,
+    market_readiness,
     vendor_fee_statements,
 )
 from stalls.selectors import market_day_board as board_data
+from vendors.models import DocumentReview
+from vendors.selectors import readiness_text
 
 PaymentStatus = Booking.PaymentStatus
 PAYMENT_BUTTONS = {
@@ -225,12 +233,18 @@ class BookingAdmin(ScopedModelAdmin):
             "payment_reference",
             "paid_at",
             "booker",
+            "attendance",
+            "attendance_at",
+            "checked_in_by",
         ]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
-        return ["market_day", "stall", "vendor", "fee", "paid_at", "booker"]
+        return [
+            "market_day", "stall", "vendor", "fee", "paid_at", "booker", "attendance",
+            "attendance_at", "checked_in_by",
+        ]  # fmt: skip
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -255,6 +269,10 @@ class BookingAdmin(ScopedModelAdmin):
     @admin.display(description=_("booked by"))
     def booker(self, booking):
         return person(booking.booked_by)
+
+    @admin.display(description=_("checked in by"))
+    def checked_in_by(self, booking):
+        return person(booking.attendance_by)
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -396,6 +414,11 @@ class BookingAdmin(ScopedModelAdmin):
                 name="stalls_booking_board_cancel",
             ),
             path(
+                "board/<uuid:market_day_id>/checkin/",
+                view(self.checkin_view),
+                name="stalls_booking_checkin",
+            ),
+            path(
                 "board/<uuid:market_day_id>/sheet/",
                 view(self.day_sheet_view),
                 name="stalls_booking_day_sheet",
@@ -415,6 +438,19 @@ class BookingAdmin(ScopedModelAdmin):
             return market_day_get_for_user(user=request.user, market_day_id=market_day_id)
         except MarketDayNotFoundError:
             raise Http404(_("No market day matches the given query.")) from None
+
+    def _day_page_context(self, request, market_day: MarketDay, title) -> dict:
+        """What every page of one market day starts from (the board, the day sheet,
+        check-in): ``title`` names the market and the date."""
+        return {
+            **self.admin_site.each_context(request),
+            "title": title
+            % {"market": market_day.market.name, "date": date_format(market_day.date)},
+            "opts": self.opts,
+            "market_day": market_day,
+            "board_url": reverse("admin:stalls_booking_board", args=[market_day.pk]),
+            "market_day_url": reverse("admin:marketflow_marketday_change", args=[market_day.pk]),
+        }
 
     def board_view(self, request, market_day_id):
         market_day = self._market_day(request, market_day_id)
@@ -436,11 +472,7 @@ class BookingAdmin(ScopedModelAdmin):
         ]
         currency = market_day.market.currency
         context = {
-            **self.admin_site.each_context(request),
-            "title": _("Stall board: %(market)s, %(date)s")
-            % {"market": market_day.market.name, "date": date_format(market_day.date)},
-            "opts": self.opts,
-            "market_day": market_day,
+            **self._day_page_context(request, market_day, _("Stall board: %(market)s, %(date)s")),
             "currency": currency,
             "board": board,
             "bookable_vendors": bookable_vendors,
@@ -460,10 +492,11 @@ class BookingAdmin(ScopedModelAdmin):
             "is_open": market_day.is_open,
             "fees_due": format_money(board["fees_due_cents"], currency),
             "fees_paid": format_money(board["fees_paid_cents"], currency),
-            "market_day_url": reverse("admin:marketflow_marketday_change", args=[market_day.pk]),
             "csv_url": reverse("admin:stalls_booking_board_csv", args=[market_day.pk]),
             "day_sheet_url": reverse("admin:stalls_booking_day_sheet", args=[market_day.pk]),
+            "checkin_url": reverse("admin:stalls_booking_checkin", args=[market_day.pk]),
             "can_change": self.has_change_permission(request),
+            "requires_documents": bool(market_day.market.required_document_types),
         }
         return TemplateResponse(request, "marketflow_admin/stall_board.html", context)
 
@@ -492,6 +525,63 @@ class BookingAdmin(ScopedModelAdmin):
         }
         return TemplateResponse(request, "marketflow_admin/cancel_bookings.html", context)
 
+    def checkin_view(self, request, market_day_id):
+        """Check-in on the day, made for the manager's phone: the day's bookings in stall
+        order, each with a large arrived / late / no-show control and what has been saved.
+        Each tap is one small POST (a plain form; checkin.js sends it with fetch and says
+        "saved" or "not saved, retry" on the row, without a reload)."""
+        market_day = self._market_day(request, market_day_id)
+        wants_json = "application/json" in request.headers.get("Accept", "")
+        if request.method == "POST":
+            if not self.has_change_permission(request):
+                raise PermissionDenied
+            return self._checkin_record(request, market_day, wants_json)
+        today = market_day.market.today()
+        rows = list(checkin_rows(market_day=market_day))
+        for row in rows:
+            row["saved"] = attendance_saved(
+                row["attendance"], row["attendance_at"], market_day.market
+            )
+        recorded = [row for row in rows if row["attendance"]]
+        context = {
+            **self._day_page_context(request, market_day, _("Check-in: %(market)s, %(date)s")),
+            "rows": rows,
+            "recorded_count": len(recorded),
+            "choices": Booking.Attendance.choices,
+            "is_today": market_day.date == today,
+            "today": today,
+            "can_change": self.has_change_permission(request),
+        }
+        return TemplateResponse(request, "marketflow_admin/checkin.html", context)
+
+    def _checkin_record(self, request, market_day: MarketDay, wants_json: bool):
+        """One tap: ``booking`` and its ``attendance``. checkin.js asks for JSON (the row's
+        saved state, or the refusal in the API's error shape); a plain form is redirected
+        back to its row with a message."""
+        booking_id = parse_id(request.POST.get("booking"))
+        try:
+            booking = services.booking_record_attendance(
+                user=request.user,
+                market_id=market_day.market_id,
+                market_day_id=market_day.pk,
+                booking_id=booking_id,
+                attendance=request.POST.get("attendance", ""),
+            )
+        except DomainError as error:
+            if wants_json:
+                return JsonResponse(error.body(), status=domain_error_status(error))
+            self.message_user(request, error.message, messages.ERROR)
+            return HttpResponseRedirect(request.path)
+        saved = attendance_saved(booking.attendance, booking.attendance_at, market_day.market)
+        if wants_json:
+            return JsonResponse({"attendance": booking.attendance, "saved": saved})
+        self.message_user(
+            request,
+            _("Stall %(stall)s: %(saved)s.") % {"stall": booking.stall.label, "saved": saved},
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(f"{request.path}#checkin-{booking.pk}")
+
     def day_sheet_view(self, request, market_day_id):
         """The day on paper: every stall in order with its vendor, what they sell, their
         phone and the fee's status, and an empty check-in box to tick on the walk round."""
@@ -504,23 +594,18 @@ class BookingAdmin(ScopedModelAdmin):
                 booking["categories"] = category_labels(booking["categories"])
                 booking["fee"] = format_money(booking["fee_cents"], currency)
                 booking["payment_label"] = PaymentStatus(booking["payment_status"]).label
+                booking["missing_text"] = readiness_text(booking["missing_documents"])
         booked = [row["booking"] for row in rows if row["booking"] is not None]
         unpaid = [
             booking for booking in booked if booking["payment_status"] == PaymentStatus.UNPAID
         ]
         context = {
-            **self.admin_site.each_context(request),
-            "title": _("Day sheet: %(market)s, %(date)s")
-            % {"market": market_day.market.name, "date": date_format(market_day.date)},
-            "opts": self.opts,
-            "market_day": market_day,
+            **self._day_page_context(request, market_day, _("Day sheet: %(market)s, %(date)s")),
             "rows": rows,
             "booked_count": len(booked),
             "free_count": len(rows) - len(booked),
             "unpaid_count": len(unpaid),
             "fees_due": format_money(sum(b["fee_cents"] for b in unpaid), currency),
-            "board_url": reverse("admin:stalls_booking_board", args=[market_day.pk]),
-            "market_day_url": reverse("admin:marketflow_marketday_change", args=[market_day.pk]),
         }
         return TemplateResponse(request, "marketflow_admin/day_sheet.html", context)
 
@@ -538,7 +623,12 @@ class BookingAdmin(ScopedModelAdmin):
                 if vendor_id is None:
                     self.message_user(request, _("Choose a vendor to book."), messages.ERROR)
                     return
-                booking = services.booking_create(stall_id=stall_id, vendor_id=vendor_id, **scope)
+                booking = services.booking_create(
+                    stall_id=stall_id,
+                    vendor_id=vendor_id,
+                    override_reason=data.get("override_reason", ""),
+                    **scope,
+                )
                 self.message_user(
                     request,
                     _("Booked %(vendor)s on stall %(stall)s.")
@@ -630,6 +720,20 @@ class BookingAdmin(ScopedModelAdmin):
         )
         filename = f"bookings-{market_day.market.slug}-{market_day.date:%Y-%m-%d}.csv"
         return csv_response(filename, header, rows)
+
+
+def attendance_saved(attendance: str, at, market: Market) -> str:
+    """What the check-in page says is saved for a booking: "Arrived at 08:02" (the time at
+    the market)."""
+    if not attendance:
+        return str(_("Not checked in yet"))
+    return str(
+        _("%(attendance)s at %(time)s")
+        % {
+            "attendance": Booking.Attendance(attendance).label,
+            "time": time_format(at.astimezone(market.tz)),
+        }
+    )
 
 
 def parse_id(value) -> uuid.UUID | None:
@@ -850,6 +954,7 @@ class FeeStatementsAdminMixin:
             f"due ({currency})",
             f"paid ({currency})",
             f"waived ({currency})",
+            f"no-show fees ({currency})",
         ]
         rows = (
             [
@@ -861,7 +966,125 @@ class FeeStatementsAdminMixin:
                 money_amount(row["due_cents"], currency),
                 money_amount(row["paid_cents"], currency),
                 money_amount(row["waived_cents"], currency),
+                money_amount(row["no_show_fees_cents"], currency),
             ]
             for row in market_fee_statements(market=market)
         )
         return csv_response(f"fees-{market.slug}.csv", header, rows)
+
+
+# -- readiness of a market (mixed into the market's admin) ------------------------------------
+
+
+class ReadinessAdminMixin:
+    """Readiness on a market's admin: the accepted vendors whose required documents are not
+    ready for the next market day, with those documents to approve or refuse (with a
+    reason), and the documents expiring within 30 days."""
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<uuid:market_id>/readiness/",
+                view(self.readiness_view),
+                name="marketflow_market_readiness",
+            ),
+            *super().get_urls(),
+        ]
+
+    def readiness_view(self, request, market_id):
+        market = self._fees_market(request, market_id)
+        if request.method == "POST":
+            if not self.has_change_permission(request, market):
+                raise PermissionDenied
+            self._review_document(request, market, request.POST)
+            return HttpResponseRedirect(request.path)
+        readiness = market_readiness(market=market)
+        documents = defaultdict(list)
+        for document in market_documents_to_review(
+            market=market, vendor_ids=[vendor["id"] for vendor in readiness["not_ready"]]
+        ):
+            documents[document.vendor_id].append(document)
+        for vendor in readiness["not_ready"]:
+            vendor["documents"] = documents[vendor["id"]]
+            vendor["missing_text"] = readiness_text(vendor["missing_documents"])
+        context = {
+            **self._fees_context(request, market, _("Readiness: %(market)s") % {"market": market}),
+            "readiness": readiness,
+            "review_statuses": DocumentReview.Status,
+            "can_change": self.has_change_permission(request, market),
+        }
+        return TemplateResponse(request, "marketflow_admin/readiness.html", context)
+
+    def _review_document(self, request, market: Market, data) -> None:
+        try:
+            review = document_review(
+                user=request.user,
+                market_id=market.pk,
+                document_id=parse_id(data.get("document")),
+                status=data.get("status", ""),
+                reason=data.get("reason", ""),
+            )
+        except DomainError as error:
+            self.message_user(request, error.message, messages.ERROR)
+            return
+        self.message_user(
+            request,
+            _("%(document)s of %(vendor)s: %(status)s.")
+            % {
+                "document": review.document.get_document_type_display(),
+                "vendor": review.document.vendor.business_name,
+                "status": review.get_status_display().lower(),
+            },
+            messages.SUCCESS,
+        )
+
+
+# -- waitlist offers: shown on the market day's page (marketflow's MarketDayAdmin) -----------
+
+
+class WaitlistEntryInline(ScopedInlineMixin, admin.TabularInline):
+    """The day's waitlist, first come first (a market ranked by priority points offers more
+    points first). Only the priority points change here, through the service (MarketDayAdmin
+    routes them); entries come from the vendors and leave through the workflow."""
+
+    model = WaitlistEntry
+    fields = ["vendor", "priority_points", "state", "created_at"]
+    readonly_fields = ["vendor", "state", "created_at"]
+    extra = 0
+    verbose_name_plural = _("waitlist")
+
+    def has_add_permission(self, request, obj):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    ordering = ["created_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("vendor")
+
+
+class StallOfferInline(ScopedInlineMixin, admin.TabularInline):
+    """The day's offer history, newest first: who was offered which stall, at which place
+    on the waitlist, and what they answered (the day's History page says why)."""
+
+    model = StallOffer
+    fk_name = "market_day"
+    fields = ["stall", "vendor", "position", "state", "created_at", "expires_at", "answered_at"]
+    readonly_fields = fields
+    extra = 0
+    verbose_name_plural = _("stall offers")
+
+    def has_add_permission(self, request, obj):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("stall", "vendor")

@@ -51,6 +51,11 @@ class Booking(BaseModel):
         CARD = "card", _("Card (Stripe)")
         WAIVED = "waived", _("Waived")
 
+    class Attendance(models.TextChoices):
+        ARRIVED = "arrived", _("Arrived")
+        LATE = "late", _("Late")
+        NO_SHOW = "no_show", _("No-show")
+
     market_day = models.ForeignKey(
         "marketflow.MarketDay",
         on_delete=models.PROTECT,
@@ -81,6 +86,15 @@ class Booking(BaseModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # Check-in on the day: recorded by the organizer, the last tap wins.
+    attendance = models.CharField(max_length=10, choices=Attendance.choices, blank=True)
+    attendance_at = models.DateTimeField(null=True, blank=True)
+    attendance_by = models.ForeignKey(
+        "marketflow.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    no_show_fee_cents = models.PositiveIntegerField(
+        default=0, help_text=_("The market's no-show fee, charged when marked a no-show.")
+    )
 
     class Meta:
         constraints = [
@@ -97,6 +111,38 @@ class Booking(BaseModel):
 
     def __str__(self):
         return f"{self.stall} on {self.market_day}"
+
+
+class LateCancellation(BaseModel):
+    """A booking cancelled less than its market's ``late_cancellation_hours`` before the day
+    started, counted against the vendor; written by the cancelling service, so it stays
+    whether the booking row is deleted or kept."""
+
+    market_day = models.ForeignKey(
+        "marketflow.MarketDay",
+        on_delete=models.CASCADE,
+        related_name="late_cancellations",
+        db_index=False,  # the (vendor, market_day) index leads with the vendor
+    )
+    vendor = models.ForeignKey(
+        "vendors.Vendor",
+        on_delete=models.CASCADE,
+        related_name="late_cancellations",
+        db_index=False,
+    )
+    stall_label = models.CharField(max_length=50)
+    cancelled_by = models.ForeignKey(
+        "marketflow.User", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["vendor", "market_day"], name="late_cancellation_vendor_day"),
+            models.Index(fields=["market_day"], name="late_cancellation_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.stall_label} on {self.market_day}"
 
 
 class MarketMessage(BaseModel):
@@ -147,3 +193,96 @@ class MarketMessage(BaseModel):
 
     def __str__(self):
         return self.subject
+
+
+class WaitlistEntry(BaseModel):
+    """An accepted vendor asking for a stall on one market day that is full. The market's
+    ``waitlist_order`` ranks the waiting entries: first come (``created_at``), or priority
+    points (set by the organizer), then first come."""
+
+    class State(models.TextChoices):
+        WAITING = "waiting", _("Waiting")
+        OFFERED = "offered", _("Offered a stall")
+        BOOKED = "booked", _("Booked")
+        DECLINED = "declined", _("Declined")
+        EXPIRED = "expired", _("Let the offer expire")
+        CLOSED = "closed", _("Closed")  # left the waitlist, withdrew or was revoked
+
+    OPEN_STATES = (State.WAITING, State.OFFERED)
+
+    market_day = models.ForeignKey(
+        "marketflow.MarketDay",
+        on_delete=models.CASCADE,
+        related_name="waitlist",
+        db_index=False,  # led by the (market_day, state) index
+    )
+    vendor = models.ForeignKey(
+        "vendors.Vendor", on_delete=models.CASCADE, related_name="waitlist_entries"
+    )
+    priority_points = models.PositiveIntegerField(
+        default=0, help_text=_("Set by the organizer; more points are offered first.")
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.WAITING)
+
+    class Meta:
+        verbose_name_plural = "waitlist entries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["market_day", "vendor"],
+                condition=models.Q(state__in=["waiting", "offered"]),
+                name="waitlist_one_open_entry",
+            ),
+        ]
+        indexes = [models.Index(fields=["market_day", "state"], name="waitlist_day_state")]
+
+    def __str__(self):
+        return f"{self.vendor} waiting for {self.market_day}"
+
+
+class StallOffer(BaseModel):
+    """A freed stall offered to the first waiting vendor of the day, until ``expires_at``.
+    An open offer holds its stall: nobody else is offered it or booked onto it meanwhile."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Open")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        EXPIRED = "expired", _("Expired")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    entry = models.ForeignKey(WaitlistEntry, on_delete=models.CASCADE, related_name="offers")
+    market_day = models.ForeignKey(
+        "marketflow.MarketDay",
+        on_delete=models.CASCADE,
+        related_name="stall_offers",
+        db_index=False,  # led by the (market_day, stall) unique index
+    )
+    stall = models.ForeignKey(Stall, on_delete=models.CASCADE, related_name="offers")
+    vendor = models.ForeignKey(
+        "vendors.Vendor", on_delete=models.CASCADE, related_name="stall_offers"
+    )
+    position = models.PositiveIntegerField(
+        help_text=_("The vendor's place on the waitlist when offered (1: first).")
+    )
+    expires_at = models.DateTimeField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["market_day", "stall"],
+                condition=models.Q(state="open"),
+                name="stall_offer_one_open_per_stall",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["expires_at"], condition=models.Q(state="open"), name="stall_offer_open"
+            ),
+            models.Index(fields=["vendor", "state"], name="stall_offer_vendor_state"),
+        ]
+
+    def __str__(self):
+        return f"Stall {self.stall} offered to {self.vendor} for {self.market_day}"

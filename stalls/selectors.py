@@ -1,27 +1,52 @@
 """Reads of stalls and bookings, scoped to a market, a market day or a vendor."""
 
 from collections import defaultdict
-from datetime import timedelta
+from datetime import date, timedelta
 from uuid import UUID
 
-from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Sum
+import orjson
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from applications.models import Application
+from applications.selectors import active_vendor_list, market_document_list
 from marketflow.errors import MarketDayNotFoundError
-from marketflow.models import Market, MarketDay, User
+from marketflow.models import DocumentType, Market, MarketDay, User
 from marketflow.selectors import (
     get_or_raise,
     market_days_in_market,
     scope_condition,
     scope_queryset,
     subquery_count,
+    upcoming_market_day_list,
 )
 from marketflow.serializers import datetime_text
 from marketflow.sql import SqlRows, use_sql
-from stalls.errors import BookingNotFoundError, StallNotFoundError
-from stalls.models import Booking, Stall
+from stalls.errors import (
+    BookingNotFoundError,
+    StallNotFoundError,
+    StallOfferNotFoundError,
+    WaitlistEntryNotFoundError,
+)
+from stalls.models import Booking, LateCancellation, Stall, StallOffer, WaitlistEntry
 from vendors.models import Vendor
+from vendors.selectors import vendor_readiness
+
+# The readiness view looks this far ahead for documents about to expire.
+EXPIRING_WITHIN_DAYS = 30
 
 STALL_ROW_COLUMNS = (
     "id", "market_id", "label", "size_category", "price_per_day", "assigned_vendor_id", "notes",
@@ -124,6 +149,9 @@ def vendor_booking_list(*, vendor: Vendor, upcoming_only: bool = False) -> Query
     return bookings
 
 
+# The market's columns that readiness is judged by (``vendor_readiness``).
+READINESS_RULES = ("required_document_types", "expiring_document_types")
+
 BOARD_ROW_COLUMNS = {
     "id": "s.id", "label": "s.label", "size_category": "s.size_category",
     "price_per_day": "s.price_per_day", "assigned_vendor_id": "s.assigned_vendor_id",
@@ -141,13 +169,17 @@ def market_day_board_for_user(*, user: User, market_id: UUID, market_day_id: UUI
     tests/test_sql_rows.py holds it to ``market_day_board``."""
     if not use_sql():
         market_days = market_days_in_market(user=user, market_id=market_id).values(
-            "id", "market_id", "date", "status"
+            "id", "market_id", "date", "status", *(f"market__{name}" for name in READINESS_RULES)
         )
         day = get_or_raise(market_days, MarketDayNotFoundError, pk=market_day_id)
-        return market_day_board(MarketDay(**day))
+        market = Market(
+            id=market_id, **{name: day.pop(f"market__{name}") for name in READINESS_RULES}
+        )
+        return market_day_board(MarketDay(**day, market=market))
     scope, scope_params = scope_condition(user, "m.organizer_id")
     rows = SqlRows(
         select='SELECT d.id AS "day__id", d.date AS "day__date", d.status AS "day__status", '
+        + "".join(f'm.{name} AS "market__{name}", ' for name in READINESS_RULES)
         + ", ".join(f'{sql} AS "{name}"' for name, sql in BOARD_ROW_COLUMNS.items())
         + " FROM marketflow_marketday d JOIN marketflow_market m ON m.id = d.market_id"
         " LEFT JOIN stalls_stall s ON s.market_id = d.market_id"
@@ -156,14 +188,16 @@ def market_day_board_for_user(*, user: User, market_id: UUID, market_day_id: UUI
         where=("d.id = %s", "d.market_id = %s", scope),
         params=(market_day_id, market_id, *scope_params),
         keys={"label": ("s.label", Stall._meta.get_field("label"))},
+        converters={f"market__{name}": orjson.loads for name in READINESS_RULES},
     ).order_by("label")
     rows = rows.fetch()
     if not rows:
         raise MarketDayNotFoundError()
     first = rows[0]
+    market = Market(id=market_id, **{name: first[f"market__{name}"] for name in READINESS_RULES})
     day = MarketDay(
         id=first["day__id"],
-        market_id=market_id,
+        market=market,
         date=first["day__date"],
         status=first["day__status"],
     )
@@ -184,12 +218,19 @@ def stalls_with_day_booking(market_day: MarketDay) -> QuerySet[Stall]:
 
 def market_day_sheet(market_day: MarketDay) -> list[dict]:
     """The printable day sheet: every stall of the day's market by label with its booked
-    vendor's name, contact, phone and categories and the fee's status, in one query."""
+    vendor's name, contact, phone and categories, the fee's status and the required documents
+    the vendor lacks on the day (``vendor_readiness``), in one query and one for readiness."""
     stalls = stalls_with_day_booking(market_day).values(
         "label", "size_category", "booking__id", "booking__fee_cents", "booking__payment_status",
+        "booking__vendor_id",
         "booking__vendor__business_name", "booking__vendor__contact_name",
         "booking__vendor__phone", "booking__vendor__product_categories",
     )  # fmt: skip
+    readiness = vendor_readiness(
+        market=market_day.market,
+        date=market_day.date,
+        vendor_ids=[s["booking__vendor_id"] for s in stalls if s["booking__id"] is not None],
+    )
     return [
         {
             "label": stall["label"],
@@ -203,6 +244,7 @@ def market_day_sheet(market_day: MarketDay) -> list[dict]:
                 "categories": stall["booking__vendor__product_categories"] or [],
                 "fee_cents": stall["booking__fee_cents"],
                 "payment_status": stall["booking__payment_status"],
+                "missing_documents": readiness[stall["booking__vendor_id"]],
             },
         }
         for stall in stalls
@@ -217,8 +259,17 @@ def market_day_board(market_day: MarketDay) -> dict:
 
 
 def board_data(market_day: MarketDay, stalls) -> dict:
-    """The board of ``market_day`` from its stalls' rows (``BOARD_ROW_COLUMNS``, by label)."""
+    """The board of ``market_day`` (its ``market`` set, with the readiness rules) from its
+    stalls' rows (``BOARD_ROW_COLUMNS``, by label); each booking says whether its vendor's
+    required documents are ready on the day, and which are not (one more query, when the
+    market requires documents and the day has bookings)."""
     zone = timezone.get_current_timezone()
+    stalls = list(stalls)
+    readiness = vendor_readiness(
+        market=market_day.market,
+        date=market_day.date,
+        vendor_ids=[s["booking__vendor_id"] for s in stalls if s["booking__id"] is not None],
+    )
     rows = [
         {
             "id": str(stall["id"]),
@@ -239,6 +290,8 @@ def board_data(market_day: MarketDay, stalls) -> dict:
                 "payment_method": stall["booking__payment_method"],
                 "payment_reference": stall["booking__payment_reference"],
                 "paid_at": datetime_text(stall["booking__paid_at"], zone),
+                "documents_ready": not readiness[stall["booking__vendor_id"]],
+                "missing_documents": readiness[stall["booking__vendor_id"]],
             },
         }
         for stall in stalls
@@ -265,7 +318,8 @@ def board_data(market_day: MarketDay, stalls) -> dict:
 
 def _fee_totals() -> dict:
     """Sums over bookings: ``due`` counts unpaid fees of days that take place (a cancelled
-    day's fee is not owed), ``paid`` and ``waived`` whatever the day."""
+    day's fee is not owed), ``paid`` and ``waived`` whatever the day; ``no_show_fees`` the
+    market's no-show fees charged at check-in, a line of their own."""
     status = Booking.PaymentStatus
     scheduled = Q(market_day__status=MarketDay.Status.SCHEDULED)
 
@@ -277,6 +331,7 @@ def _fee_totals() -> dict:
         "due_cents": total(Q(payment_status=status.UNPAID) & scheduled),
         "paid_cents": total(Q(payment_status=status.PAID)),
         "waived_cents": total(Q(payment_status=status.WAIVED)),
+        "no_show_fees_cents": Coalesce(Sum("no_show_fee_cents"), 0),
     }
 
 
@@ -303,8 +358,10 @@ def market_fee_totals(*, market: Market) -> dict:
 def vendor_fee_statements(*, vendor_id: UUID, market: Market | None = None) -> list[dict]:
     """A vendor's statement per market (of ``market`` only, if given), by market name: the
     market's ``market_id``, ``market_name`` and ``currency``, the totals ``_fee_totals``
-    counts, and ``lines``, the bookings by date (day and its status, stall, fee, payment,
-    with ``payment_label`` and ``day_cancelled``); two queries however many markets and days."""
+    counts, ``lines``, the bookings by date (day and its status, stall, fee, payment, with
+    ``payment_label`` and ``day_cancelled``), and ``no_show_fees``, the lines of the days the
+    vendor did not come and was charged the market's no-show fee (``no_show_fee_cents``);
+    two queries however many markets and days."""
     bookings = Booking.objects.filter(vendor_id=vendor_id)
     if market is not None:
         bookings = bookings.filter(market_day__market=market)
@@ -319,7 +376,7 @@ def vendor_fee_statements(*, vendor_id: UUID, market: Market | None = None) -> l
     )
     lines = bookings.order_by("market_day__date", "stall__label").values(
         "id", "market_day__market_id", "market_day__date", "market_day__status", "stall__label",
-        "fee_cents", "payment_status", "paid_at",
+        "fee_cents", "payment_status", "paid_at", "no_show_fee_cents",
     )  # fmt: skip
     lines_of = defaultdict(list)
     for line in lines:
@@ -327,10 +384,246 @@ def vendor_fee_statements(*, vendor_id: UUID, market: Market | None = None) -> l
         # A cancelled day's unpaid fee is not owed (``_fee_totals``): the line says so.
         line["day_cancelled"] = line["market_day__status"] == MarketDay.Status.CANCELLED
         lines_of[line["market_day__market_id"]].append(line)
-    return [{**totals, "lines": lines_of[totals["market_id"]]} for totals in markets]
+    return [
+        {
+            **totals,
+            "lines": lines_of[totals["market_id"]],
+            "no_show_fees": [
+                line for line in lines_of[totals["market_id"]] if line["no_show_fee_cents"]
+            ],
+        }
+        for totals in markets
+    ]
 
 
 def booked_vendor_get(*, market: Market, vendor_id: UUID) -> Vendor | None:
     """Vendor ``vendor_id`` if booked on a day of ``market`` (their statement's subject)."""
     booked = Booking.objects.filter(vendor=OuterRef("pk"), market_day__market=market)
     return Vendor.objects.filter(Exists(booked), pk=vendor_id).first()
+
+
+# -- check-in on the day, and what it counts against vendors across the season ---------------
+
+CHECKIN_ROW_COLUMNS = (
+    "id", "stall__label", "vendor__business_name", "vendor__phone", "attendance",
+    "attendance_at",
+)  # fmt: skip
+
+
+def checkin_rows(*, market_day: MarketDay) -> QuerySet:
+    """The day's bookings in stall order, as ``values()`` rows of ``CHECKIN_ROW_COLUMNS``
+    (the check-in page), in one query however many bookings."""
+    return (
+        Booking.objects.filter(market_day=market_day)
+        .order_by("stall__label")
+        .values(*CHECKIN_ROW_COLUMNS)
+    )
+
+
+def strike_season(today: date) -> tuple[date, date]:
+    """The dates over which no-shows and late cancellations are counted: the calendar year of
+    ``today`` (markets have no seasons of their own yet)."""
+    return date(today.year, 1, 1), date(today.year, 12, 31)
+
+
+def strike_counts(*, vendor, market, season: tuple[date, date]) -> dict:
+    """Columns to annotate with: ``no_show_count`` and ``late_cancellation_count`` of vendor
+    ``vendor`` at market ``market`` (values or ``OuterRef``s) on the days of ``season``, one
+    subquery each, so a list of any length costs the same."""
+    days = {"market_day__market": market, "market_day__date__range": season}
+    return {
+        "no_show_count": subquery_count(
+            Booking.objects.filter(vendor=vendor, attendance=Booking.Attendance.NO_SHOW, **days)
+        ),
+        "late_cancellation_count": subquery_count(
+            LateCancellation.objects.filter(vendor=vendor, **days)
+        ),
+    }
+
+
+def vendor_strike_list(*, user: User, vendor_id: UUID, season: tuple[date, date]) -> QuerySet:
+    """The markets ``user`` manages where vendor ``vendor_id`` was a no-show or cancelled late
+    on a day of ``season``, by name, each with ``no_show_count`` and
+    ``late_cancellation_count``; one query."""
+    markets = scope_queryset(Market.objects.all(), user, "organizer")
+    return (
+        markets.annotate(**strike_counts(vendor=vendor_id, market=OuterRef("pk"), season=season))
+        .filter(Q(no_show_count__gt=0) | Q(late_cancellation_count__gt=0))
+        .order_by("name", "pk")
+    )
+
+
+# -- readiness across a market: who cannot stand on the next day, what expires soon ---------
+
+
+def market_readiness(*, market: Market) -> dict:
+    """The market's readiness view: ``market_day`` (the next scheduled day, or None);
+    ``not_ready``, the accepted vendors whose required documents are not ready on that day
+    (with their stall that day, if booked, and the documents lacking), by business name; and
+    ``expiring``, the documents of required types that expire within
+    ``EXPIRING_WITHIN_DAYS`` days, submitted with a confirmed application to the market, by
+    expiry date (with this market's review). Four queries however many vendors."""
+    today = market.today()
+    day = upcoming_market_day_list(market=market).values("id", "date").first()
+    not_ready = []
+    if day is not None:
+        booked_stall = Booking.objects.filter(
+            market_day_id=day["id"], vendor=OuterRef("pk")
+        ).values("stall__label")
+        vendors = list(
+            active_vendor_list(market=market)
+            .annotate(stall_label=Subquery(booked_stall[:1]))
+            .order_by("business_name", "id")
+            .values("id", "business_name", "stall_label")
+        )
+        readiness = vendor_readiness(
+            market=market, date=day["date"], vendor_ids=[vendor["id"] for vendor in vendors]
+        )
+        not_ready = [
+            {**vendor, "missing_documents": readiness[vendor["id"]]}
+            for vendor in vendors
+            if readiness[vendor["id"]]
+        ]
+    expiring = list(
+        market_document_list(market=market)
+        .filter(
+            document_type__in=market.expiring_document_types or [],
+            expires_on__range=(today, today + timedelta(days=EXPIRING_WITHIN_DAYS)),
+        )
+        .annotate(
+            review=FilteredRelation("reviews", condition=Q(reviews__market=market)),
+        )
+        .order_by("expires_on", "vendor__business_name", "id")
+        .values(
+            "id", "vendor_id", "vendor__business_name", "document_type", "original_filename",
+            "expires_on", "review__status",
+        )
+    )  # fmt: skip
+    return {
+        "market_id": market.pk,
+        "today": today,
+        "market_day": day,
+        "not_ready": not_ready,
+        "expiring": [
+            {
+                "document_id": document["id"],
+                "vendor_id": document["vendor_id"],
+                "business_name": document["vendor__business_name"],
+                "document_type": document["document_type"],
+                "label": DocumentType(document["document_type"]).label,
+                "original_filename": document["original_filename"],
+                "expires_on": document["expires_on"],
+                "review_status": document["review__status"] or "",
+            }
+            for document in expiring
+        ],
+    }
+
+
+# -- waitlist offers ---------------------------------------------------------------------------
+
+
+def free_stalls(*, market_day: MarketDay) -> QuerySet[Stall]:
+    """The market's stalls with no booking on ``market_day`` and no open offer (an open offer
+    holds its stall), in label order: what a freed stall means to the waitlist."""
+    return Stall.objects.filter(market_id=market_day.market_id).exclude(
+        Q(Exists(Booking.objects.filter(market_day=market_day, stall=OuterRef("pk"))))
+        | Q(
+            Exists(
+                StallOffer.objects.filter(
+                    market_day=market_day, stall=OuterRef("pk"), state=StallOffer.State.OPEN
+                )
+            )
+        )
+    )
+
+
+def waitlist_ordering(market: Market) -> tuple[str, ...]:
+    """The market's rule: first come, or priority points then first come."""
+    first_come = ("created_at", "id")
+    if market.waitlist_order == Market.WaitlistOrder.PRIORITY:
+        return ("-priority_points", *first_come)
+    return first_come
+
+
+def waitlist_entry_list(*, market_day: MarketDay) -> QuerySet[WaitlistEntry]:
+    """A day's waitlist, every state, the open entries first in the order they are offered."""
+    open_first = Case(When(state__in=WaitlistEntry.OPEN_STATES, then=0), default=1)
+    return (
+        WaitlistEntry.objects.filter(market_day=market_day)
+        .select_related("vendor")
+        .order_by(open_first, *waitlist_ordering(market_day.market))
+    )
+
+
+def waitlist_entry_get(*, market_day: MarketDay, entry_id: UUID) -> WaitlistEntry:
+    entries = WaitlistEntry.objects.filter(market_day=market_day).select_related("vendor")
+    return get_or_raise(entries, WaitlistEntryNotFoundError, pk=entry_id)
+
+
+def stall_offer_list(*, market_day: MarketDay) -> QuerySet[StallOffer]:
+    """A day's offers, newest first: its offer history."""
+    return StallOffer.objects.filter(market_day=market_day).select_related(
+        "stall", "vendor", "market_day"
+    )
+
+
+def vendor_waitlist_entry_list(*, vendor: Vendor) -> QuerySet[WaitlistEntry]:
+    """The vendor's waitlist entries of days still to come (a day's margin, as bookings)."""
+    return (
+        WaitlistEntry.objects.filter(
+            vendor=vendor, market_day__date__gte=timezone.now().date() - timedelta(days=1)
+        )
+        .select_related("market_day__market")
+        .order_by("market_day__date", "id")
+    )
+
+
+def vendor_offer_list(*, vendor: Vendor, open_only: bool = False) -> QuerySet[StallOffer]:
+    offers = StallOffer.objects.filter(vendor=vendor).select_related(
+        "stall", "vendor", "market_day__market"
+    )
+    if open_only:
+        offers = offers.filter(state=StallOffer.State.OPEN, expires_at__gt=timezone.now())
+    return offers.order_by("-created_at")
+
+
+def stall_offer_get(*, offer_id: UUID) -> StallOffer:
+    """Any vendor's offer: the services tell the vendor it is not theirs."""
+    offers = StallOffer.objects.select_related("stall", "vendor", "market_day__market")
+    return get_or_raise(offers, StallOfferNotFoundError, pk=offer_id)
+
+
+def stall_offer_get_for_update(*, offer_id: UUID) -> StallOffer:
+    return StallOffer.objects.select_for_update(no_key=True).get(pk=offer_id)
+
+
+def full_days_for_vendor(*, vendor: Vendor) -> list[MarketDay]:
+    """Coming scheduled days of the markets that accepted ``vendor`` where every stall is
+    booked or on offer, and the vendor has neither a booking nor an open waitlist entry: the
+    days they may ask for."""
+    taken = subquery_count(Booking.objects.filter(market_day=OuterRef("pk"))) + subquery_count(
+        StallOffer.objects.filter(market_day=OuterRef("pk"), state=StallOffer.State.OPEN)
+    )
+    days = (
+        MarketDay.objects.filter(
+            market_id__in=Application.objects.filter(
+                vendor=vendor, status=Application.Status.ACCEPTED
+            ).values("market_id"),
+            status=MarketDay.Status.SCHEDULED,
+            date__gte=timezone.now().date(),
+        )
+        .exclude(Exists(Booking.objects.filter(market_day=OuterRef("pk"), vendor=vendor)))
+        .exclude(
+            Exists(
+                WaitlistEntry.objects.filter(
+                    market_day=OuterRef("pk"), vendor=vendor, state__in=WaitlistEntry.OPEN_STATES
+                )
+            )
+        )
+        .annotate(taken=taken, **market_day_fill_counts())
+        .filter(stall_count__gt=0, taken__gte=F("stall_count"))
+        .select_related("market")
+        .order_by("date", "id")
+    )
+    return list(days)

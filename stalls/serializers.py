@@ -1,9 +1,12 @@
 from django.utils import timezone
 from rest_framework import serializers
 
+from marketflow.models import DocumentType
 from marketflow.serializers import datetime_text
-from stalls.models import Booking, Stall
+from stalls.models import Booking, Stall, StallOffer, WaitlistEntry
 from stalls.services import STALL_FIELDS
+from vendors.models import DocumentReview
+from vendors.selectors import DOCUMENT_PROBLEMS
 
 # The API names the regular vendor by id: the model's column names.
 STALL_API_FIELDS = [Stall._meta.get_field(name).attname for name in STALL_FIELDS]
@@ -65,6 +68,12 @@ def payment_method_field() -> serializers.ChoiceField:
 class BookingReadSerializer(serializers.ModelSerializer):
     vendor = BookingVendorSerializer(read_only=True)
     payment_method = payment_method_field()
+    attendance = serializers.ChoiceField(
+        choices=Booking.Attendance.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="Check-in on the day: `arrived`, `late`, `no_show`; empty until recorded.",
+    )
     stall_label = serializers.CharField(source="stall.label", read_only=True)
 
     class Meta:
@@ -80,6 +89,9 @@ class BookingReadSerializer(serializers.ModelSerializer):
             "payment_method",
             "payment_reference",
             "paid_at",
+            "attendance",
+            "attendance_at",
+            "no_show_fee_cents",
             "created_at",
             "updated_at",
         ]
@@ -89,15 +101,40 @@ class BookingReadSerializer(serializers.ModelSerializer):
 class BookingCreateSerializer(serializers.Serializer):
     stall_id = serializers.UUIDField()
     vendor_id = serializers.UUIDField()
+    override_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=500,
+        help_text="Book a vendor whose required documents are not ready on the day anyway, "
+        "for this reason (audited); without it such a booking is refused with "
+        "`documents_not_ready`.",
+    )
+
+
+class MissingDocumentSerializer(serializers.Serializer):
+    """A required document a vendor lacks on a day, and why."""
+
+    document_type = serializers.ChoiceField(choices=DocumentType.choices)
+    label = serializers.CharField()
+    problem = serializers.ChoiceField(choices=list(DOCUMENT_PROBLEMS))
+    problem_label = serializers.CharField()
 
 
 class BookingUpdateSerializer(serializers.Serializer):
     payment_status = serializers.ChoiceField(choices=Booking.PaymentStatus.choices)
 
 
+class BookingAttendanceSerializer(serializers.Serializer):
+    attendance = serializers.ChoiceField(choices=Booking.Attendance.choices)
+
+
 class BoardBookingSerializer(serializers.ModelSerializer):
     vendor = BookingVendorSerializer(read_only=True)
     payment_method = payment_method_field()
+    documents_ready = serializers.BooleanField(
+        help_text="Every document the market requires is approved and valid on the day."
+    )
+    missing_documents = MissingDocumentSerializer(many=True)
 
     class Meta:
         model = Booking
@@ -109,6 +146,8 @@ class BoardBookingSerializer(serializers.ModelSerializer):
             "payment_method",
             "payment_reference",
             "paid_at",
+            "documents_ready",
+            "missing_documents",
         ]
         read_only_fields = fields
 
@@ -200,6 +239,10 @@ class FeeTotalsSerializer(serializers.Serializer):
     )
     paid_cents = serializers.IntegerField()
     waived_cents = serializers.IntegerField()
+    no_show_fees_cents = serializers.IntegerField(
+        help_text="The market's no-show fees, charged for the days the vendor was booked and "
+        "did not come (recorded at check-in)."
+    )
 
 
 class VendorFeesSerializer(FeeTotalsSerializer):
@@ -214,7 +257,7 @@ class MarketFeesSerializer(FeeTotalsSerializer):
     vendors = VendorFeesSerializer(many=True)
 
 
-TOTALS = ("days_booked", "due_cents", "paid_cents", "waived_cents")
+TOTALS = ("days_booked", "due_cents", "paid_cents", "waived_cents", "no_show_fees_cents")
 
 
 def market_fees_data(*, market, vendor_rows, totals: dict) -> dict:
@@ -250,6 +293,13 @@ class FeeLineSerializer(serializers.Serializer):
     paid_at = serializers.DateTimeField(allow_null=True)
 
 
+class NoShowFeeLineSerializer(serializers.Serializer):
+    booking_id = serializers.UUIDField()
+    date = serializers.DateField()
+    stall_label = serializers.CharField()
+    fee_cents = serializers.IntegerField(help_text="The market's no-show fee.")
+
+
 class VendorMarketFeesSerializer(FeeTotalsSerializer):
     """The signed-in vendor's fees at one market, in cents of its ``currency``."""
 
@@ -257,6 +307,7 @@ class VendorMarketFeesSerializer(FeeTotalsSerializer):
     market_name = serializers.CharField()
     currency = serializers.CharField()
     lines = FeeLineSerializer(many=True)
+    no_show_fees = NoShowFeeLineSerializer(many=True)
 
 
 class MeFeesSerializer(serializers.Serializer):
@@ -285,7 +336,132 @@ def vendor_fees_data(statements: list[dict]) -> dict:
                     }
                     for line in statement["lines"]
                 ],
+                "no_show_fees": [
+                    {
+                        "booking_id": str(line["id"]),
+                        "date": line["market_day__date"].isoformat(),
+                        "stall_label": line["stall__label"],
+                        "fee_cents": line["no_show_fee_cents"],
+                    }
+                    for line in statement["no_show_fees"]
+                ],
             }
             for statement in statements
         ]
     }
+
+
+class ReadinessDaySerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    date = serializers.DateField()
+
+
+class NotReadyVendorSerializer(serializers.Serializer):
+    id = serializers.UUIDField(help_text="The vendor's id.")
+    business_name = serializers.CharField()
+    stall_label = serializers.CharField(
+        allow_null=True, help_text="The vendor's stall on the day; null when not booked."
+    )
+    missing_documents = MissingDocumentSerializer(many=True)
+
+
+class ExpiringDocumentSerializer(serializers.Serializer):
+    document_id = serializers.UUIDField()
+    vendor_id = serializers.UUIDField()
+    business_name = serializers.CharField()
+    document_type = serializers.ChoiceField(choices=DocumentType.choices)
+    original_filename = serializers.CharField()
+    expires_on = serializers.DateField()
+    review_status = serializers.ChoiceField(
+        choices=[("", "Not reviewed"), *DocumentReview.Status.choices],
+        help_text="This market's review of the document; empty when not reviewed.",
+    )
+
+
+class MarketReadinessSerializer(serializers.Serializer):
+    """Who is not ready for the next market day, and which documents expire soon."""
+
+    market_id = serializers.UUIDField()
+    today = serializers.DateField(help_text="Today at the market, in its time zone.")
+    market_day = ReadinessDaySerializer(
+        allow_null=True, help_text="The next scheduled market day; null when there is none."
+    )
+    not_ready = NotReadyVendorSerializer(
+        many=True,
+        help_text="Accepted vendors whose required documents are not ready on that day.",
+    )
+    expiring = ExpiringDocumentSerializer(
+        many=True, help_text="Documents of required types expiring within 30 days."
+    )
+
+
+# -- waitlist offers ---------------------------------------------------------------------------
+
+
+class WaitlistEntrySerializer(serializers.ModelSerializer):
+    """A vendor on a market day's waitlist, as the organizer sees it."""
+
+    vendor = BookingVendorSerializer(read_only=True)
+
+    class Meta:
+        model = WaitlistEntry
+        fields = ["id", "market_day_id", "vendor", "priority_points", "state", "created_at"]
+        read_only_fields = fields
+
+
+class WaitlistEntryUpdateSerializer(serializers.Serializer):
+    priority_points = serializers.IntegerField(min_value=0, max_value=1_000_000)
+
+
+class StallOfferSerializer(serializers.ModelSerializer):
+    """A freed stall offered to a vendor from the day's waitlist (organizer and vendor)."""
+
+    vendor = BookingVendorSerializer(read_only=True)
+    stall_label = serializers.CharField(source="stall.label", read_only=True)
+    date = serializers.DateField(source="market_day.date", read_only=True)
+    position = serializers.IntegerField(
+        read_only=True, help_text="The vendor's place on the waitlist when offered (1: first)."
+    )
+
+    class Meta:
+        model = StallOffer
+        fields = [
+            "id",
+            "market_day_id",
+            "date",
+            "stall_id",
+            "stall_label",
+            "vendor",
+            "position",
+            "state",
+            "expires_at",
+            "answered_at",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class MeWaitlistEntrySerializer(serializers.ModelSerializer):
+    """One of the signed-in vendor's waitlist entries."""
+
+    date = serializers.DateField(source="market_day.date", read_only=True)
+    market_id = serializers.UUIDField(source="market_day.market_id", read_only=True)
+    market_name = serializers.CharField(source="market_day.market.name", read_only=True)
+
+    class Meta:
+        model = WaitlistEntry
+        fields = ["id", "market_day_id", "date", "market_id", "market_name", "state", "created_at"]
+        read_only_fields = fields
+
+
+class WaitlistJoinSerializer(serializers.Serializer):
+    market_day_id = serializers.UUIDField()
+
+
+class OffersPauseSerializer(serializers.Serializer):
+    paused = serializers.BooleanField(help_text="true: no new offers for the day; false: resume.")
+
+
+class OffersPausedSerializer(serializers.Serializer):
+    market_day_id = serializers.UUIDField(source="pk")
+    offers_paused = serializers.BooleanField()

@@ -4,12 +4,14 @@ A booking is made under a lock on its market day row, so bookings of one day ser
 the unique constraints on (day, stall) and (day, vendor) are the final guarantee.
 """
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from uuid import UUID
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError, Q
+from django.db.models import Exists, OuterRef, ProtectedError, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -35,10 +37,11 @@ from marketflow.email_tasks import enqueue_email
 from marketflow.errors import (
     MarketDayCancelledError,
     MarketDayInPastError,
+    MarketDayNotFoundError,
     PlanLimitReachedError,
     ValidationFailedError,
 )
-from marketflow.models import MarketDay, User
+from marketflow.models import Market, MarketDay, User
 from marketflow.selectors import (
     market_day_get,
     market_day_get_for_update,
@@ -49,18 +52,46 @@ from marketflow.selectors import (
 from marketflow.validation import full_clean, only_fields
 from stalls import tasks
 from stalls.errors import (
+    AlreadyOnWaitlistError,
+    BookingAttendanceRecordedError,
     BookingPaidByCardError,
     BookingPaidError,
+    DayNotFullError,
+    DocumentsNotReadyError,
+    MarketDayNotTodayError,
     MessageHasNoRecipientsError,
+    OfferAnsweredError,
+    OfferExpiredError,
+    OfferNotYoursError,
     StallAlreadyBookedError,
     StallHasBookingsError,
     StallLabelTakenError,
+    StallOnOfferError,
     VendorAlreadyBookedError,
     VendorNotAcceptedError,
 )
-from stalls.models import Booking, MarketMessage, Stall
+from stalls.models import (
+    Booking,
+    LateCancellation,
+    MarketMessage,
+    Stall,
+    StallOffer,
+    WaitlistEntry,
+)
 from stalls.payments import booking_refund_card_payment, is_paid_by_card
-from stalls.selectors import booking_get_for_update, stall_get, stall_get_for_update
+from stalls.selectors import (
+    booking_get_for_update,
+    free_stalls,
+    stall_get,
+    stall_get_for_update,
+    stall_offer_get,
+    stall_offer_get_for_update,
+    waitlist_entry_get,
+    waitlist_ordering,
+)
+from vendors.selectors import readiness_text, vendor_for_user, vendor_readiness
+
+OVERRIDE_REASON_MAX_LENGTH = 500
 
 # What an organizer sets on a stall, by model field name: the admin's forms and the API's
 # serializers list these (the API names the regular vendor by id, ``assigned_vendor_id``).
@@ -107,11 +138,19 @@ def _stall_fields(fields: dict) -> dict:
 
 @transaction.atomic
 def stall_create(*, user: User, market_id: UUID, label: str, **fields) -> Stall:
-    """Add a stall to a market. Raises StallLabelTakenError, VendorNotAcceptedError."""
+    """Add a stall to a market; on each coming day with vendors waiting it is offered to the
+    first (locking those days). Raises StallLabelTakenError, VendorNotAcceptedError."""
     market = market_get(user=user, market_id=market_id)
     stall = Stall(market=market, label=label, **_stall_fields(fields))
     _check_stall(stall)
     _save_stall(stall)
+    waiting_day_ids = WaitlistEntry.objects.filter(
+        market_day__market=market,
+        market_day__date__gte=market.today(),
+        state=WaitlistEntry.State.WAITING,
+    ).values_list("market_day_id", flat=True)
+    for market_day in _days_lock(set(waiting_day_ids)):
+        _offer_free_stalls(user, market_day, f"stall {stall.label} was added")
     return stall
 
 
@@ -165,6 +204,33 @@ def _audit_cancelled(user: User, bookings: list[Booking], describe: Callable) ->
     )
 
 
+def _check_ready(market_day: MarketDay, vendor_id: UUID, override_reason: str) -> str:
+    """Refuse a vendor whose required documents are not ready on the day
+    (DocumentsNotReadyError, naming them) unless the organizer overrides it with a reason;
+    returns what the booking's audit entry adds (the override and its reason) or ""."""
+    missing = vendor_readiness(
+        market=market_day.market, date=market_day.date, vendor_ids=[vendor_id]
+    )[UUID(str(vendor_id))]
+    if not missing:
+        return ""
+    override_reason = override_reason.strip()
+    if not override_reason:
+        raise DocumentsNotReadyError(
+            f"Documents not ready for {date_format(market_day.date)}: {readiness_text(missing)}. "
+            "Give a reason to book anyway.",
+            extra={
+                "vendor_id": str(vendor_id),
+                "date": str(market_day.date),
+                "documents": missing,
+            },
+        )
+    if len(override_reason) > OVERRIDE_REASON_MAX_LENGTH:
+        raise ValidationFailedError(
+            fields={"override_reason": [f"At most {OVERRIDE_REASON_MAX_LENGTH} characters."]}
+        )
+    return f" Documents not ready ({readiness_text(missing)}), booked anyway: {override_reason}"
+
+
 @transaction.atomic
 def booking_create(
     *,
@@ -173,24 +239,63 @@ def booking_create(
     market_day_id: UUID,
     stall_id: UUID,
     vendor_id: UUID,
+    fee_cents: int | None = None,
+    override_reason: str = "",
 ) -> Booking:
     """Book an accepted vendor onto a free stall for one market day.
 
     Locks the market day row, then the vendor's accepted application (a withdrawal, which
     releases the vendor's bookings, waits for us or we see it); the fee is copied from the
-    stall's current price. Raises
+    stall's current price unless ``fee_cents`` is given (a season fee's share). Raises
     MarketNotFoundError, MarketDayNotFoundError, StallNotFoundError, MarketDayCancelledError,
     MarketDayInPastError, VendorNotAcceptedError, StallAlreadyBookedError,
-    VendorAlreadyBookedError.
+    VendorAlreadyBookedError, StallOnOfferError (an open waitlist offer holds the stall),
+    DocumentsNotReadyError (the vendor's required documents are not ready on the day, and no
+    ``override_reason``: the override is audited with its reason).
     """
     market = market_get(user=user, market_id=market_id)
     market_day = market_day_get_for_update(market=market, market_day_id=market_day_id)
     stall = stall_get(market=market, stall_id=stall_id)
     _check_day_open(market_day)
+    _check_stall_not_on_offer(market_day, stall)
+    return _book(
+        user,
+        market_day,
+        stall,
+        vendor_id,
+        how="Booked",
+        fee_cents=fee_cents,
+        override_reason=override_reason,
+    )
+
+
+def _check_stall_not_on_offer(market_day: MarketDay, stall: Stall) -> None:
+    """An open waitlist offer holds its stall until answered or expired."""
+    if StallOffer.objects.filter(
+        market_day=market_day, stall=stall, state=StallOffer.State.OPEN
+    ).exists():
+        raise StallOnOfferError(extra={"stall": stall.label, "date": str(market_day.date)})
+
+
+def _book(
+    user: User,
+    market_day: MarketDay,
+    stall: Stall,
+    vendor_id: UUID,
+    *,
+    how: str,
+    fee_cents: int | None = None,
+    override_reason: str = "",
+):
+    """Book ``vendor_id`` onto ``stall`` on ``market_day``, whose row the caller has locked
+    and checked open: the rules every booking keeps (the vendor's documents ready, unless
+    overridden with a reason), recorded as ``how``."""
+    market = market_day.market
     # Locked, not just read: a withdrawal committing before our insert would miss the booking.
     accepted = accepted_application_get_for_update(market=market, vendor_id=vendor_id)
     if accepted is None:
         raise VendorNotAcceptedError(extra={"vendor_id": str(vendor_id)})
+    override_note = _check_ready(market_day, vendor_id, override_reason)
     date = str(market_day.date)
     stall_taken = StallAlreadyBookedError(extra={"stall": stall.label, "date": date})
     vendor_taken = VendorAlreadyBookedError(extra={"vendor_id": str(vendor_id), "date": date})
@@ -206,7 +311,7 @@ def booking_create(
             market_day=market_day,
             stall=stall,
             vendor_id=vendor_id,
-            fee_cents=stall.price_per_day or 0,
+            fee_cents=(stall.price_per_day or 0) if fee_cents is None else fee_cents,
             booked_by=user,
         )
     except IntegrityError as error:  # only a writer that skipped the day's lock gets here
@@ -222,7 +327,8 @@ def booking_create(
     audit_record(
         user=user,
         obj=booking,
-        message=f"Booked {accepted.business_name} {_where(booking)}, fee {_fee(booking)}.",
+        message=f"{how} {accepted.business_name} {_where(booking)}, fee {_fee(booking)}."
+        + override_note,
         action=ADDITION,
     )
     return booking
@@ -237,7 +343,9 @@ class RegularsFill:
 @transaction.atomic
 def booking_fill_from_regulars(*, user: User, market_id: UUID, market_day_id: UUID) -> RegularsFill:
     """Book each stall's regular vendor onto it for one market day, where the stall is free,
-    the vendor has an accepted application and no other stall that day.
+    the vendor has an accepted application, no other stall that day and their required
+    documents ready on the day (a vendor who is not is skipped, saying which documents: an
+    override is a booking of its own, with a reason).
 
     Locks the market day row, as ``booking_create`` does, so the free stalls read here stay
     free until the insert. Raises MarketNotFoundError, MarketDayNotFoundError,
@@ -250,6 +358,11 @@ def booking_fill_from_regulars(*, user: User, market_id: UUID, market_day_id: UU
         Booking.objects.filter(market_day=market_day).values_list("stall_id", "vendor_id")
     )
     booked_stall_ids = {stall_id for stall_id, _vendor_id in day_bookings}
+    offered_stall_ids = set(
+        StallOffer.objects.filter(market_day=market_day, state=StallOffer.State.OPEN).values_list(
+            "stall_id", flat=True
+        )
+    )
     booked_vendor_ids = {vendor_id for _stall_id, vendor_id in day_bookings}
     regular_stalls = list(
         Stall.objects.filter(market=market, assigned_vendor__isnull=False).order_by("label")
@@ -258,16 +371,29 @@ def booking_fill_from_regulars(*, user: User, market_id: UUID, market_day_id: UU
     accepted_vendor_ids = accepted_vendor_ids_lock(
         market=market, vendor_ids={stall.assigned_vendor_id for stall in regular_stalls}
     )
+    readiness = vendor_readiness(
+        market=market, date=market_day.date, vendor_ids=accepted_vendor_ids
+    )
     new_bookings: list[Booking] = []
     skipped: list[tuple[Stall, str]] = []
     for stall in regular_stalls:
         vendor_id = stall.assigned_vendor_id
         if stall.pk in booked_stall_ids:
             skipped.append((stall, "the stall is already booked"))
+        elif stall.pk in offered_stall_ids:
+            skipped.append((stall, "the stall is offered to a vendor from the waitlist"))
         elif vendor_id not in accepted_vendor_ids:
             skipped.append((stall, "its regular vendor has no accepted application"))
         elif vendor_id in booked_vendor_ids:
             skipped.append((stall, "its regular vendor already has a stall that day"))
+        elif readiness[vendor_id]:
+            skipped.append(
+                (
+                    stall,
+                    "its regular vendor's documents are not ready: "
+                    + readiness_text(readiness[vendor_id]),
+                )
+            )
         else:
             booked_vendor_ids.add(vendor_id)
             new_bookings.append(
@@ -335,8 +461,9 @@ def booking_update_payment(
 def booking_delete(*, user: User, market_id: UUID, market_day_id: UUID, booking_id: UUID) -> None:
     """Cancel a booking on a day still to come; a fee paid by card through Stripe is refunded
     first (under the booking's lock, so a payment arriving meanwhile waits, then finds the
-    booking gone and is refunded too). Raises MarketDayInPastError, BookingPaidError (paid in
-    cash: record the refund first), PaymentProviderError (nothing cancelled)."""
+    booking gone and is refunded too). The freed stall is offered to the day's waitlist.
+    Raises MarketDayInPastError, BookingPaidError (paid in cash: record the refund first),
+    PaymentProviderError (nothing cancelled)."""
     market = market_get(user=user, market_id=market_id)
     market_day = market_day_get_for_update(market=market, market_day_id=market_day_id)
     booking = booking_get_for_update(market_day=market_day, booking_id=booking_id)
@@ -345,6 +472,8 @@ def booking_delete(*, user: User, market_id: UUID, market_day_id: UUID, booking_
             "Bookings of past market days are kept as records.",
             extra={"date": str(market_day.date)},
         )
+    if booking.attendance:
+        raise BookingAttendanceRecordedError()
     booking.market_day = market_day  # the row locked above, with its market
     if is_paid_by_card(booking):
         booking_refund_card_payment(user=user, booking=booking)
@@ -354,14 +483,93 @@ def booking_delete(*, user: User, market_id: UUID, market_day_id: UUID, booking_
     _audit_cancelled(
         user, [booking], lambda b: f"Cancelled the booking of {vendor_name} {_where(b)}."
     )
+    _record_late_cancellations(user, [booking])
     booking.delete()
+    why = f"the booking of {vendor_name} on stall {booking.stall.label} was cancelled"
+    _offer_free_stalls(user, market_day, why)
 
 
-def _release_coming_bookings(user: User, application, why: str) -> list[str]:
-    """Delete the vendor's unpaid bookings on ``application``'s market's days still to come,
-    recorded with ``why``; returns them described for an e-mail. Locked, in pk order: a
-    payment recorded meanwhile either waits for the release (and finds the booking gone) or
-    commits first (and the paid booking is not selected)."""
+def is_late_cancellation(market_day: MarketDay, *, at=None) -> bool:
+    """Cancelling a booking of ``market_day`` now (or ``at``) is late: less than the market's
+    ``late_cancellation_hours`` before the day starts, or after."""
+    hours = datetime.timedelta(hours=market_day.market.late_cancellation_hours)
+    return (at or timezone.now()) > market_day.starts_at - hours
+
+
+def _record_late_cancellations(user: User, bookings: list[Booking]) -> None:
+    """Count the cancellations of ``bookings`` (their days with their markets) that are late
+    against their vendors; call it in the cancelling transaction."""
+    LateCancellation.objects.bulk_create(
+        LateCancellation(
+            market_day=booking.market_day,
+            vendor_id=booking.vendor_id,
+            stall_label=booking.stall.label,
+            cancelled_by=user,
+        )
+        for booking in bookings
+        if is_late_cancellation(booking.market_day)
+    )
+
+
+@transaction.atomic
+def booking_record_attendance(
+    *, user: User, market_id: UUID, market_day_id: UUID, booking_id: UUID, attendance: str
+) -> Booking:
+    """Check-in: the booked vendor arrived, came late or did not come, recorded on the day
+    itself with the time and who recorded it. Tapping the same answer again changes nothing;
+    another answer replaces it (the last tap wins). A no-show carries the market's no-show fee
+    onto the vendor's statement. Locks the market day, then the booking, as a cancellation
+    does: a cancellation racing a check-in of the booking either waits and is refused or
+    commits first and the check-in finds no booking. Raises MarketNotFoundError,
+    MarketDayNotFoundError, BookingNotFoundError, ValidationFailedError,
+    MarketDayCancelledError, MarketDayNotTodayError."""
+    if attendance not in Booking.Attendance.values:
+        raise ValidationFailedError(
+            fields={"attendance": [f"Choose one of {', '.join(Booking.Attendance.values)}."]}
+        )
+    market = market_get(user=user, market_id=market_id)
+    market_day = market_day_get_for_update(market=market, market_day_id=market_day_id)
+    booking = booking_get_for_update(market_day=market_day, booking_id=booking_id)
+    booking.market_day = market_day  # the row locked above, with its market
+    date = str(market_day.date)
+    if market_day.is_cancelled:
+        raise MarketDayCancelledError(extra={"date": date})
+    if market_day.date != market.today():
+        raise MarketDayNotTodayError(extra={"date": date, "today": str(market.today())})
+    if booking.attendance == attendance:
+        return booking
+    previous = booking.get_attendance_display().lower() or "not recorded"
+    booking.attendance = attendance
+    booking.attendance_at = timezone.now()
+    booking.attendance_by = user
+    no_show = attendance == Booking.Attendance.NO_SHOW
+    booking.no_show_fee_cents = market.no_show_fee_cents if no_show else 0
+    booking.save(
+        update_fields=[
+            "attendance", "attendance_at", "attendance_by", "no_show_fee_cents", "updated_at"
+        ]
+    )  # fmt: skip
+    fee = booking.no_show_fee_cents
+    charged = f", no-show fee {format_money(fee, market.currency)}" if fee else ""
+    audit_record(
+        user=user,
+        obj=booking,
+        message=f"Check-in {_where(booking)}: {booking.get_attendance_display().lower()} "
+        f"(was {previous}){charged}.",
+    )
+    return booking
+
+
+def _release_coming_bookings(
+    user: User, application, why: str, *, vendor_cancels: bool
+) -> list[str]:
+    """Delete the vendor's unpaid bookings on ``application``'s market's days still to come
+    (but a day's checked-in booking, its record), recorded with ``why``; returns them
+    described for an e-mail. ``vendor_cancels``: the vendor's own doing, so the late ones
+    count against them. Locked, in pk order: a payment recorded meanwhile either waits for
+    the release (and finds the booking gone) or commits first (and the paid booking is not
+    selected). The vendor leaves the waitlists of those days, and the stalls freed or held for
+    them are offered on."""
     today = application.market.today()
     released = list(
         Booking.objects.select_for_update(of=("self",))
@@ -369,11 +577,13 @@ def _release_coming_bookings(user: User, application, why: str) -> list[str]:
             vendor_id=application.vendor_id,
             market_day__market_id=application.market_id,
             market_day__date__gte=today,
+            attendance="",  # a check-in is the day's record
         )
         .exclude(payment_status=Booking.PaymentStatus.PAID)
         .select_related("stall", "market_day__market")
         .order_by("market_day__date", "pk")
     )
+    _waitlist_close_for_vendor(user, application, why)
     if not released:
         return []
     _audit_cancelled(
@@ -381,7 +591,11 @@ def _release_coming_bookings(user: User, application, why: str) -> list[str]:
         released,
         lambda b: f"Released the booking of {application.business_name} {_where(b)}: {why}.",
     )
+    if vendor_cancels:
+        _record_late_cancellations(user, released)
     Booking.objects.filter(pk__in=[booking.pk for booking in released]).delete()
+    for market_day in _days_lock({b.market_day_id for b in released}, skip_locked=True):
+        _offer_free_stalls(user, market_day, f"{application.business_name}'s booking was released")
     return [
         f"Stall {b.stall.label} on {date_format(b.market_day.date)}, fee {_fee(b)} "
         f"({b.get_payment_status_display().lower()})"
@@ -397,7 +611,9 @@ def application_withdraw(*, user: User, application_id: UUID):
     application, then those bookings. Raises NotAVendorError, ApplicationNotFoundError,
     InvalidTransitionError."""
     application = application_mark_withdrawn(user=user, application_id=application_id)
-    released = _release_coming_bookings(user, application, "the vendor withdrew their application")
+    released = _release_coming_bookings(
+        user, application, "the vendor withdrew their application", vendor_cancels=True
+    )
     enqueue_email(
         application_tasks.send_vendor_withdrew,
         application_id=str(application.pk),
@@ -426,7 +642,9 @@ def application_revoke(
     application = application_mark_revoked(
         user=user, market_id=market_id, application_id=application_id, reason=reason
     )
-    released = _release_coming_bookings(user, application, "the organizer revoked the acceptance")
+    released = _release_coming_bookings(
+        user, application, "the organizer revoked the acceptance", vendor_cancels=False
+    )
     enqueue_email(
         application_tasks.send_application_decision,
         application_id=str(application.pk),
@@ -581,3 +799,322 @@ def vendor_list_import(
             regulars.append(stall)
     Stall.objects.bulk_update(regulars, ["assigned_vendor", "updated_at"])
     return applications
+
+
+# -- waitlist offers ---------------------------------------------------------------------------
+#
+# Every write to a day's waitlist and offers runs under the lock of the day's row, as bookings
+# do, so an offer, an answer, an expiry and a booking by hand of one day serialize. An open
+# offer holds its stall: nobody else is offered it, and booking it by hand is refused with
+# ``stall_on_offer`` until the vendor answers or the offer expires.
+
+
+def _deadline_text(offer: StallOffer, market: Market) -> str:
+    return date_format(timezone.localtime(offer.expires_at, market.tz), "DATETIME_FORMAT")
+
+
+def _rank_text(market: Market, entry: WaitlistEntry, position: int) -> str:
+    if market.waitlist_order == Market.WaitlistOrder.PRIORITY:
+        return f"#{position} on the waitlist by priority points ({entry.priority_points})"
+    return f"#{position} on the waitlist, first come"
+
+
+def _offer_free_stalls(user: User, market_day: MarketDay, why: str) -> list[StallOffer]:
+    """Offer each free stall of ``market_day`` (its row locked by the caller) to the next
+    waiting vendor, in the market's order, until ``MARKETFLOW_OFFER_HOURS`` from now; unless
+    offers are paused for the day or it is cancelled or past. Each offer is audited on the
+    day with ``why``, the vendor's place and the deadline, and e-mailed to the vendor."""
+    market = market_day.market
+    if market_day.offers_paused or market_day.is_cancelled or market_day.date < market.today():
+        return []
+    # Vendors booked by hand meanwhile, or no longer accepted, are passed over.
+    waiting = list(
+        WaitlistEntry.objects.filter(market_day=market_day, state=WaitlistEntry.State.WAITING)
+        .exclude(Exists(Booking.objects.filter(market_day=market_day, vendor=OuterRef("vendor"))))
+        .filter(vendor_id__in=active_vendor_list(market=market).values("pk"))
+        .select_related("vendor")
+        .order_by(*waitlist_ordering(market))
+    )
+    if not waiting:
+        return []
+    stalls = list(free_stalls(market_day=market_day).order_by("label"))
+    expires_at = timezone.now() + datetime.timedelta(hours=settings.MARKETFLOW_OFFER_HOURS)
+    offers = []
+    for position, (entry, stall) in enumerate(zip(waiting, stalls, strict=False), start=1):
+        entry.state, entry.updated_at = WaitlistEntry.State.OFFERED, timezone.now()
+        offers.append(
+            StallOffer(
+                entry=entry,
+                market_day=market_day,
+                stall=stall,
+                vendor=entry.vendor,
+                position=position,
+                expires_at=expires_at,
+            )
+        )
+    if not offers:
+        return []
+    StallOffer.objects.bulk_create(offers)
+    WaitlistEntry.objects.bulk_update([offer.entry for offer in offers], ["state", "updated_at"])
+    audit_records(
+        user=user,
+        entries=[
+            (
+                market_day,
+                f"Offered stall {offer.stall.label} to {offer.vendor.business_name}, "
+                f"{_rank_text(market, offer.entry, offer.position)}, until "
+                f"{_deadline_text(offer, market)}: {why}.",
+                CHANGE,
+            )
+            for offer in offers
+        ],
+    )
+    for offer in offers:
+        enqueue_email(tasks.send_stall_offer, offer_id=str(offer.pk))
+    return offers
+
+
+def _days_lock(day_ids, *, skip_locked: bool = False) -> list[MarketDay]:
+    """Lock market days in pk order; with ``skip_locked``, the ones free now only."""
+    return list(
+        MarketDay.objects.select_for_update(no_key=True, of=("self",), skip_locked=skip_locked)
+        .select_related("market")
+        .filter(pk__in=day_ids)
+        .order_by("pk")
+    )
+
+
+def _waitlist_close_for_vendor(user: User, application, why: str) -> None:
+    """The vendor's open waitlist entries and offers on the market's coming days close, with
+    ``why``; the stalls they held are offered to the next vendors of each day whose row is
+    free to lock now (a day locked by a booking in flight is left to ``offers_expire``'s
+    sweep: waiting for it here could deadlock against that booking's application lock)."""
+    today = application.market.today()
+    entries = WaitlistEntry.objects.filter(
+        vendor_id=application.vendor_id,
+        market_day__market_id=application.market_id,
+        market_day__date__gte=today,
+        state__in=WaitlistEntry.OPEN_STATES,
+    )
+    day_ids = set(entries.values_list("market_day_id", flat=True))
+    if not day_ids:
+        return
+    now = timezone.now()
+    held = StallOffer.objects.filter(entry__in=entries, state=StallOffer.State.OPEN)
+    offered_day_ids = set(held.values_list("market_day_id", flat=True))
+    held.update(state=StallOffer.State.WITHDRAWN, answered_at=now, updated_at=now)
+    entries.update(state=WaitlistEntry.State.CLOSED, updated_at=now)
+    audit_records(
+        user=user,
+        entries=[
+            (day, f"{application.business_name} left the waitlist: {why}.", CHANGE)
+            for day in MarketDay.objects.filter(pk__in=day_ids).order_by("date")
+        ],
+    )
+    for day in _days_lock(day_ids, skip_locked=True):
+        if day.pk in offered_day_ids:
+            _offer_free_stalls(user, day, f"{application.business_name}'s offer was withdrawn")
+
+
+@transaction.atomic
+def waitlist_join(*, user: User, market_day_id: UUID) -> WaitlistEntry:
+    """The signed-in vendor asks for a stall on a market day that is full. Locks the day,
+    then the vendor's accepted application (as a booking does). Raises NotAVendorError,
+    MarketDayNotFoundError (also a day of a market the vendor is not accepted at),
+    MarketDayCancelledError, MarketDayInPastError, VendorAlreadyBookedError,
+    AlreadyOnWaitlistError, DayNotFullError."""
+    vendor = vendor_for_user(user=user)
+    market_day = next(iter(_days_lock([market_day_id])), None)
+    if market_day is None or not accepted_application_get_for_update(
+        market=market_day.market, vendor_id=vendor.pk
+    ):
+        raise MarketDayNotFoundError()
+    _check_day_open(market_day)
+    date = str(market_day.date)
+    if Booking.objects.filter(market_day=market_day, vendor=vendor).exists():
+        raise VendorAlreadyBookedError(extra={"vendor_id": str(vendor.pk), "date": date})
+    open_entries = WaitlistEntry.objects.filter(
+        market_day=market_day, state__in=WaitlistEntry.OPEN_STATES
+    )
+    if open_entries.filter(vendor=vendor).exists():
+        raise AlreadyOnWaitlistError(extra={"date": date})
+    if free_stalls(market_day=market_day).exists():
+        raise DayNotFullError(extra={"date": date})
+    entry = WaitlistEntry.objects.create(market_day=market_day, vendor=vendor)
+    waiting = open_entries.filter(state=WaitlistEntry.State.WAITING).count()
+    audit_record(
+        user=user,
+        obj=market_day,
+        message=f"{vendor.business_name} joined the waitlist ({waiting} waiting).",
+    )
+    return entry
+
+
+def _offer_lock(*, user: User, offer_id: UUID) -> tuple[StallOffer, MarketDay]:
+    """The signed-in vendor's offer, locked after its day (and the vendor's accepted
+    application, in a booking's order), checked open and within its deadline."""
+    vendor = vendor_for_user(user=user)
+    offer = stall_offer_get(offer_id=offer_id)
+    if offer.vendor_id != vendor.pk:
+        raise OfferNotYoursError()
+    market = offer.market_day.market
+    market_day = market_day_get_for_update(market=market, market_day_id=offer.market_day_id)
+    if accepted_application_get_for_update(market=market, vendor_id=vendor.pk) is None:
+        raise VendorNotAcceptedError(extra={"vendor_id": str(vendor.pk)})
+    state = stall_offer_get_for_update(offer_id=offer.pk).state
+    if state == StallOffer.State.EXPIRED or offer.expires_at <= timezone.now():
+        raise OfferExpiredError(extra={"expired_at": offer.expires_at.isoformat()})
+    if state != StallOffer.State.OPEN:
+        raise OfferAnsweredError(extra={"state": state})
+    offer.market_day = market_day
+    return offer, market_day
+
+
+def _offer_answer(offer: StallOffer, state: str) -> None:
+    entry_state = {
+        StallOffer.State.ACCEPTED: WaitlistEntry.State.BOOKED,
+        StallOffer.State.DECLINED: WaitlistEntry.State.DECLINED,
+        StallOffer.State.EXPIRED: WaitlistEntry.State.EXPIRED,
+    }[state]
+    now = timezone.now()
+    StallOffer.objects.filter(pk=offer.pk).update(state=state, answered_at=now, updated_at=now)
+    WaitlistEntry.objects.filter(pk=offer.entry_id).update(state=entry_state, updated_at=now)
+    offer.state, offer.answered_at = state, now
+
+
+@transaction.atomic
+def stall_offer_accept(*, user: User, offer_id: UUID) -> Booking:
+    """The vendor takes the stall offered: it is booked through the rules of every booking.
+    Locks the day, the vendor's accepted application, then the offer. Raises
+    StallOfferNotFoundError, OfferNotYoursError, OfferExpiredError, OfferAnsweredError,
+    VendorNotAcceptedError, MarketDayCancelledError, MarketDayInPastError,
+    VendorAlreadyBookedError."""
+    offer, market_day = _offer_lock(user=user, offer_id=offer_id)
+    _check_day_open(market_day)
+    booking = _book(user, market_day, offer.stall, offer.vendor_id, how="Booked from the waitlist")
+    _offer_answer(offer, StallOffer.State.ACCEPTED)
+    audit_record(
+        user=user,
+        obj=market_day,
+        message=f"{offer.vendor.business_name} accepted the offer of stall {offer.stall.label} "
+        f"(#{offer.position} on the waitlist when offered).",
+    )
+    return booking
+
+
+@transaction.atomic
+def stall_offer_decline(*, user: User, offer_id: UUID) -> StallOffer:
+    """The vendor declines the stall offered; it goes to the next vendor waiting. Locks as
+    ``stall_offer_accept``. Raises StallOfferNotFoundError, OfferNotYoursError,
+    OfferExpiredError, OfferAnsweredError, VendorNotAcceptedError."""
+    offer, market_day = _offer_lock(user=user, offer_id=offer_id)
+    _offer_answer(offer, StallOffer.State.DECLINED)
+    name = offer.vendor.business_name
+    audit_record(
+        user=user,
+        obj=market_day,
+        message=f"{name} declined the offer of stall {offer.stall.label} "
+        f"(#{offer.position} on the waitlist when offered).",
+    )
+    _offer_free_stalls(user, market_day, f"{name} declined it")
+    return offer
+
+
+@transaction.atomic
+def _offers_expire_day(market_day_id: UUID, now: datetime.datetime) -> int:
+    market_day = _days_lock([market_day_id])[0]
+    organizer = market_day.market.organizer
+    due = list(
+        StallOffer.objects.filter(
+            market_day=market_day, state=StallOffer.State.OPEN, expires_at__lte=now
+        ).select_related("vendor", "stall")
+    )
+    for offer in due:
+        _offer_answer(offer, StallOffer.State.EXPIRED)
+    audit_records(
+        user=organizer,
+        entries=[
+            (
+                market_day,
+                f"{offer.vendor.business_name} let the offer of stall {offer.stall.label} "
+                f"expire (#{offer.position} on the waitlist when offered, answer due by "
+                f"{_deadline_text(offer, market_day.market)}).",
+                CHANGE,
+            )
+            for offer in due
+        ],
+    )
+    why = (
+        "the offer before expired unanswered"
+        if due
+        else "the stall was free with vendors waiting (found by expire_offers)"
+    )
+    _offer_free_stalls(organizer, market_day, why)
+    return len(due)
+
+
+def offers_expire(*, now: datetime.datetime | None = None) -> int:
+    """What ``manage.py expire_offers`` runs every few minutes: each open offer past its
+    deadline expires and its stall goes to the next vendor waiting; and a day with a free
+    stall and vendors waiting (offers resumed, a withdrawal that found the day locked) gets
+    its offers. One transaction per day, under the day's lock, so two runs at once expire
+    each offer once. Returns how many offers expired."""
+    now = now or timezone.now()
+    due_day_ids = StallOffer.objects.filter(
+        state=StallOffer.State.OPEN, expires_at__lte=now
+    ).values_list("market_day_id", flat=True)
+    waiting_day_ids = WaitlistEntry.objects.filter(
+        state=WaitlistEntry.State.WAITING,
+        market_day__date__gte=now.date() - datetime.timedelta(days=1),
+        market_day__status=MarketDay.Status.SCHEDULED,
+        market_day__offers_paused=False,
+    ).values_list("market_day_id", flat=True)
+    day_ids = sorted(set(due_day_ids) | set(waiting_day_ids))
+    return sum(_offers_expire_day(day_id, now) for day_id in day_ids)
+
+
+@transaction.atomic
+def market_day_offers_pause(
+    *, user: User, market_id: UUID, market_day_id: UUID, paused: bool
+) -> MarketDay:
+    """Pause (or resume) waitlist offers for a day: while paused a freed stall stays free to
+    book by hand; open offers keep their stall until answered or expired. Resuming offers the
+    free stalls at once. Locks the day. Raises MarketNotFoundError, MarketDayNotFoundError."""
+    market = market_get(user=user, market_id=market_id)
+    market_day = market_day_get_for_update(market=market, market_day_id=market_day_id)
+    if market_day.offers_paused == paused:
+        return market_day
+    market_day.offers_paused = paused
+    market_day.save(update_fields=["offers_paused", "updated_at"])
+    audit_record(
+        user=user,
+        obj=market_day,
+        message="Paused waitlist offers for this day."
+        if paused
+        else "Resumed waitlist offers for this day.",
+    )
+    if not paused:
+        _offer_free_stalls(user, market_day, "the organizer resumed offers")
+    return market_day
+
+
+@transaction.atomic
+def waitlist_entry_set_points(
+    *, user: User, market_id: UUID, market_day_id: UUID, entry_id: UUID, priority_points: int
+) -> WaitlistEntry:
+    """Set a waitlist entry's priority points (the order of markets that rank by points).
+    Locks the day. Raises MarketNotFoundError, MarketDayNotFoundError,
+    WaitlistEntryNotFoundError."""
+    market = market_get(user=user, market_id=market_id)
+    market_day = market_day_get_for_update(market=market, market_day_id=market_day_id)
+    entry = waitlist_entry_get(market_day=market_day, entry_id=entry_id)
+    before = entry.priority_points
+    entry.priority_points = priority_points
+    entry.save(update_fields=["priority_points", "updated_at"])
+    audit_record(
+        user=user,
+        obj=market_day,
+        message=f"Priority points of {entry.vendor.business_name} on the waitlist: "
+        f"{priority_points} (was {before}).",
+    )
+    return entry

@@ -1,5 +1,6 @@
 """E-mails of the stalls app, sent through Django's tasks API (``enqueue_email``): an
-organizer's messages to vendors, and receipts and refunds of stall fees paid by card."""
+organizer's messages to vendors, and receipts and refunds of stall fees paid by card, and
+waitlist offers of freed stalls."""
 
 from django.urls import reverse
 from django.utils import timezone
@@ -7,7 +8,7 @@ from django.utils import timezone
 from marketflow.email_tasks import email_task
 from marketflow.emails import absolute_url, templated_email
 from marketflow.models import Market
-from stalls.models import Booking, MarketMessage
+from stalls.models import Booking, MarketMessage, StallOffer
 from vendors.models import Vendor
 
 
@@ -71,5 +72,25 @@ def send_stall_fee_refund(
             "reference": reference,
             "reason": reason,
             "portal_url": absolute_url(reverse("vendor-portal")),
+        },
+    )
+
+
+@email_task
+def send_stall_offer(*, offer_id: str):
+    """To the vendor first on a full day's waitlist: a stall is theirs to accept until the
+    offer's deadline, with the link to the portal's offer page."""
+    offer = StallOffer.objects.select_related("vendor", "stall", "market_day__market").get(
+        pk=offer_id
+    )
+    market = offer.market_day.market
+    yield templated_email(
+        template="stall_offer",
+        to=[offer.vendor.email],
+        context={
+            "offer": offer,
+            "market": market,
+            "deadline": timezone.localtime(offer.expires_at, market.tz),
+            "offer_url": absolute_url(reverse("vendor-offer", kwargs={"offer_id": offer.pk})),
         },
     )

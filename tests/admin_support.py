@@ -79,6 +79,7 @@ APP_OF = {
     "marketmessage": "stalls",
     "application": "applications",
     "vendor": "vendors",
+    "season": "seasons",
 }
 
 

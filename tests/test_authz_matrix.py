@@ -9,7 +9,8 @@ Each cell's expectation follows from rules, not from a table:
   owns the market and the superuser are let through (2xx, or a 4xx that is not 401/403/404:
   a state conflict, a plan limit), the other organizer gets 404 (ids must not leak);
 - the vendor's own operations (``/api/me/...``): anonymous 401, organizers and the superuser
-  403, a vendor is let through on their own objects and gets 404 on another vendor's;
+  403, a vendor is let through on their own objects and gets 404 on another vendor's (403
+  ``offer_not_yours`` on another vendor's stall offer, whose link is e-mailed);
 - the account's operations (``/api/me/``, ``/api/auth/...``): anonymous 401, anyone signed in
   is let through, and gets 404 on another user's token.
 
@@ -99,6 +100,17 @@ def in_a_month() -> str:
     return str(datetime.date.today() + datetime.timedelta(days=30))
 
 
+def new_season() -> dict:
+    return {
+        "name": "New season",
+        "start_date": in_a_month(),
+        "end_date": in_a_month(),
+        "weekly_pattern": [
+            {"weekday": day, "start_time": "08:00", "end_time": "13:00"} for day in range(7)
+        ],
+    }
+
+
 # A body that succeeds when the caller may do the operation, so that a refusal comes from
 # authorization, not from validation. A write operation of the schema needs one here.
 BODIES = {
@@ -143,6 +155,11 @@ BODIES = {
         "PATCH",
         "/api/markets/{market_id}/market-days/{market_day_id}/bookings/{booking_id}/",
     ): lambda t: {"payment_status": "paid"},
+    # The day is not today: the owner's check-in is a conflict (409), still let through.
+    (
+        "POST",
+        "/api/markets/{market_id}/market-days/{market_day_id}/bookings/{booking_id}/attendance/",
+    ): lambda t: {"attendance": "arrived"},
     ("POST", "/api/markets/{market_id}/applications/{application_id}/accept/"): lambda t: {},
     ("POST", "/api/markets/{market_id}/applications/{application_id}/reject/"): lambda t: {
         "reason": "Full."
@@ -155,8 +172,30 @@ BODIES = {
     ("POST", "/api/markets/{market_id}/applications/{application_id}/revoke/"): lambda t: {
         "reason": "Left the market."
     },
+    ("POST", "/api/markets/{market_id}/seasons/"): lambda t: new_season(),
+    ("POST", "/api/markets/{market_id}/seasons/preview/"): lambda t: new_season(),
+    ("PATCH", "/api/markets/{market_id}/seasons/{season_id}/"): lambda t: {"name": "Renamed"},
+    ("POST", "/api/markets/{market_id}/seasons/{season_id}/preview/"): lambda t: {
+        "name": "Renamed"
+    },
+    ("POST", "/api/markets/{market_id}/seasons/{season_id}/vendors/"): lambda t: {
+        "stall_id": str(t.free_stall.pk),
+        "vendor_id": str(t.free_vendor.pk),
+    },
+    ("POST", "/api/markets/{market_id}/documents/{document_id}/review/"): lambda t: {
+        "status": "approved"
+    },
     ("PATCH", "/api/me/vendor/"): lambda t: {"phone": "+49 30 7654321"},
     ("PATCH", "/api/me/vendor/directory/"): lambda t: {"directory_listed": True},
+    # The tenant's day: its vendor is booked on it (a 409 conflict, past authorization).
+    ("POST", "/api/me/waitlist/"): lambda t: {"market_day_id": str(t.day.pk)},
+    (
+        "PATCH",
+        "/api/markets/{market_id}/market-days/{market_day_id}/waitlist/{entry_id}/",
+    ): lambda t: {"priority_points": 5},
+    ("POST", "/api/markets/{market_id}/market-days/{market_day_id}/offers/pause/"): lambda t: {
+        "paused": True
+    },
     # Public; only Stripe's signature (tests/test_stripe_webhooks.py) makes an event count.
     ("POST", "/webhooks/stripe/"): lambda t: {
         "id": "evt_matrix",
@@ -166,6 +205,9 @@ BODIES = {
         "data": {"object": {"id": "acct_matrix"}},
     },
 }
+
+# Operations whose body names a tenant's object (no path id does): checked per tenant.
+BODY_TARGETS = {("POST", "/api/me/waitlist/")}
 
 
 # -- the rules ------------------------------------------------------------------------------
@@ -194,6 +236,10 @@ def expectation(actor: Actor, method: str, path: str, definition, target: Tenant
         return 403, "not_a_vendor"
     if target is None or actor.tenant is target:
         return ALLOWED
+    if "{offer_id}" in path:
+        # An offer is e-mailed as a link; opened while signed in as another vendor, it says
+        # so (and nothing of the offer), so that they sign in as the vendor it was made to.
+        return 403, "offer_not_yours"
     return 404, "not_found"
 
 
@@ -270,7 +316,7 @@ def world():
 )
 def test_authorization_matrix(world, method, path, definition):
     cast = actors(world)
-    targets = [world.x, world.y] if "{" in path else [None]
+    targets = [world.x, world.y] if "{" in path or (method, path) in BODY_TARGETS else [None]
     problems = [
         problem
         for actor in ACTORS

@@ -21,6 +21,7 @@ from applications.models import Application
 from conftest import token_client
 from marketflow.models import Market, MarketDay, User
 from marketflow.tests.factories import MarketFactory, OrganizerFactory
+from seasons.models import Season, SeasonVendor
 from stalls.models import Booking, Stall
 from tests.api_contract import assert_error
 from tests.two_markets import Tenant, World, build_world
@@ -143,6 +144,35 @@ WRITES = {
         },
         row=fixed(lambda w: w.x.market),
         status=200,
+    ),
+    "season create": Write(
+        caller=lambda w: w.x.organizer,
+        method="post",
+        url=lambda w: X_MARKET.format(w) + "seasons/",
+        body=lambda w: {
+            "name": "Fresh season",
+            "start_date": str(datetime.date.today() + datetime.timedelta(days=30)),
+            "end_date": str(datetime.date.today() + datetime.timedelta(days=60)),
+            "weekly_pattern": [{"weekday": 5, "start_time": "08:00", "end_time": "13:00"}],
+        },
+        row=lambda world, answer: Season.objects.get(pk=answer["season"]["id"]),
+        status=201,
+    ),
+    "season update": Write(
+        caller=lambda w: w.x.organizer,
+        method="patch",
+        url=lambda w: X_MARKET.format(w) + f"seasons/{w.x.season.pk}/",
+        body=lambda w: {"name": "Renamed season"},
+        row=fixed(lambda w: w.x.season),
+        status=200,
+    ),
+    "full-season vendor": Write(
+        caller=lambda w: w.x.organizer,
+        method="post",
+        url=lambda w: X_MARKET.format(w) + f"seasons/{w.x.season.pk}/vendors/",
+        body=lambda w: {"vendor_id": str(w.x.free_vendor.pk), "stall_id": str(w.x.free_stall.pk)},
+        row=lambda world, answer: SeasonVendor.objects.get(pk=answer["season_vendor"]["id"]),
+        status=201,
     ),
     "stall create": Write(
         caller=lambda w: w.x.organizer,
@@ -337,6 +367,33 @@ CASES: list[tuple[str, str, Callable, str, Any]] = [
     *[("market update", *case) for case in IDENTITY_KEPT],
     ("market replace", "organizer_id", their(lambda t: t.organizer), "organizer_id", UNCHANGED),
     *[("market replace", *case) for case in IDENTITY_KEPT],
+    # Seasons stay in the market of the URL, full-season places in the season of the URL.
+    (
+        "season create",
+        "market_id",
+        their(lambda t: t.market),
+        "market_id",
+        ours(lambda t: t.market),
+    ),
+    # (Their answers nest the row, so a hostile "id" is checked on the others' only.)
+    ("season create", "created_at", lambda w: LONG_AGO, "created_at", RECENT),
+    ("season update", "market_id", their(lambda t: t.market), "market_id", UNCHANGED),
+    *[("season update", *case) for case in IDENTITY_KEPT],
+    (
+        "full-season vendor",
+        "season_id",
+        their(lambda t: t.season),
+        "season_id",
+        ours(lambda t: t.season),
+    ),
+    (
+        "full-season vendor",
+        "added_by_id",
+        their(lambda t: t.organizer),
+        "added_by_id",
+        ours(lambda t: t.organizer),
+    ),
+    ("full-season vendor", "created_at", lambda w: LONG_AGO, "created_at", RECENT),
     # Stalls and days stay in the market of the URL.
     ("stall create", "market", their(lambda t: t.market), "market_id", ours(lambda t: t.market)),
     ("stall create", "market_id", their(lambda t: t.market), "market_id", ours(lambda t: t.market)),
@@ -471,6 +528,8 @@ def tenant_state(tenant: Tenant) -> dict:
         tenant.document,
         tenant.pending_application,
         tenant.free_vendor,
+        tenant.season,
+        tenant.season_vendor,
     ]
     state = {}
     for row in rows:

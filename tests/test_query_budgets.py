@@ -18,9 +18,12 @@ from applications.tests.factories import AcceptedApplicationFactory, Application
 from conftest import token_client
 from marketflow.services import user_token_create
 from marketflow.tests.factories import MarketDayFactory, MarketFactory
-from stalls.tests.factories import BookingFactory, StallFactory
+from seasons.models import SeasonDay, SeasonVendor
+from seasons.tests.factories import SeasonFactory
+from stalls.models import WaitlistEntry
+from stalls.tests.factories import BookingFactory, StallFactory, open_offer_of
 from tests.api_contract import api_routes
-from vendors.models import VendorDocument
+from vendors.models import DocumentReview, VendorDocument
 from vendors.tests.factories import VendorFactory
 
 pytestmark = pytest.mark.django_db
@@ -35,6 +38,7 @@ class Setting:
     market_day: object
     vendor: object
     application: object
+    season: object = None
 
 
 def add_markets(s: Setting, n: int):
@@ -57,6 +61,49 @@ def add_booked_stalls(s: Setting, n: int):
         vendor = AcceptedApplicationFactory(market=s.market).vendor
         BookingFactory(market_day=s.market_day, vendor=vendor)
         StallFactory(market=s.market)  # and a free one, shown with booking null
+
+
+def require_documents(market) -> None:
+    market.required_document_types = market.expiring_document_types = ["insurance"]
+    market.save(update_fields=["required_document_types", "expiring_document_types"])
+
+
+def add_booked_stalls_requiring_documents(s: Setting, n: int):
+    """Booked stalls of a market that requires a document that expires: half the vendors
+    ready (approved, valid), half not (never reviewed)."""
+    require_documents(s.market)
+    for index in range(n):
+        vendor = AcceptedApplicationFactory(market=s.market).vendor
+        BookingFactory(market_day=s.market_day, vendor=vendor)
+        document = make_document(vendor, expires_on=s.market_day.date)
+        if index % 2:
+            DocumentReview.objects.create(market=s.market, document=document, status="approved")
+
+
+def add_not_ready_vendors(s: Setting, n: int):
+    """Accepted vendors whose insurance expires before the next market day (each in the
+    readiness view twice: not ready, and its document expiring), some booked."""
+    require_documents(s.market)
+    for index in range(n):
+        application = AcceptedApplicationFactory(market=s.market)
+        document = make_document(application.vendor, expires_on=s.market.today())
+        application.documents.add(document)
+        DocumentReview.objects.create(market=s.market, document=document, status="approved")
+        if index % 2:
+            BookingFactory(market_day=s.market_day, vendor=application.vendor)
+
+
+def not_ready_rows(body) -> int:
+    assert len(body["expiring"]) == len(body["not_ready"])
+    return len(body["not_ready"])
+
+
+def add_my_documents(s: Setting, n: int):
+    for _ in range(n):
+        document = make_document(s.vendor)
+        DocumentReview.objects.create(
+            market=MarketFactory(), document=document, status="refused", reason="Blurred."
+        )
 
 
 def add_applications(s: Setting, n: int):
@@ -83,9 +130,10 @@ def add_submitted_documents(s: Setting, n: int):
         s.application.documents.add(make_document(s.vendor))
 
 
-def make_document(vendor) -> VendorDocument:
+def make_document(vendor, expires_on=None) -> VendorDocument:
     return VendorDocument.objects.create(
         vendor=vendor,
+        expires_on=expires_on,
         document_type="insurance",
         file="documents/certificate.pdf",
         original_filename="certificate.pdf",
@@ -126,9 +174,47 @@ def add_listed_vendors(s: Setting, n: int):
     cache.clear()  # the public market and the directory are cached: measure a first visit
 
 
+def add_seasons(s: Setting, n: int):
+    for _ in range(n):
+        season = SeasonFactory(market=s.market)
+        SeasonDay.objects.create(season=season, market_day=MarketDayFactory(market=s.market))
+        SeasonVendor.objects.create(
+            season=season, vendor=VendorFactory(), stall=StallFactory(market=s.market)
+        )
+
+
+def add_season_vendors(s: Setting, n: int):
+    for _ in range(n):
+        SeasonVendor.objects.create(
+            season=s.season, vendor=VendorFactory(), stall=StallFactory(market=s.market)
+        )
+
+
 def add_my_tokens(s: Setting, n: int):
     for _ in range(n):
         user_token_create(user=s.organizer)
+
+
+def add_waitlist(s: Setting, n: int):
+    for _ in range(n):
+        vendor = AcceptedApplicationFactory(market=s.market).vendor
+        WaitlistEntry.objects.create(market_day=s.market_day, vendor=vendor)
+
+
+def add_offers(s: Setting, n: int):
+    for _ in range(n):
+        open_offer_of(s.market_day, AcceptedApplicationFactory(market=s.market).vendor)
+
+
+def add_my_waitlist(s: Setting, n: int):
+    for _ in range(n):
+        market_day = MarketDayFactory(market=MarketFactory())
+        WaitlistEntry.objects.create(market_day=market_day, vendor=s.vendor)
+
+
+def add_my_offers(s: Setting, n: int):
+    for _ in range(n):
+        open_offer_of(MarketDayFactory(market=MarketFactory()), s.vendor)
 
 
 @dataclass
@@ -157,6 +243,13 @@ BUDGETS = {
     "market-days": Budget(MARKET + "market-days/", add_market_days, 3, fixture_rows=1),
     "stalls": Budget(MARKET + "stalls/", add_stalls, 2),
     "board": Budget(DAY + "board/", add_booked_stalls, 2, rows_in=board_rows),
+    # The documents of the booked vendors, when the market requires some: one more query.
+    "board, documents required": Budget(
+        DAY + "board/", add_booked_stalls_requiring_documents, 3, rows_in=board_rows
+    ),
+    # The market, its next day, its accepted vendors (with their stall that day), their
+    # required documents, and the documents expiring soon.
+    "readiness": Budget(MARKET + "readiness/", add_not_ready_vendors, 6, rows_in=not_ready_rows),
     "bookings": Budget(DAY + "bookings/", add_booked_stalls, 3),
     "fees": Budget(MARKET + "fees/", add_fee_vendors, 4, rows_in=fee_vendor_rows),
     "applications": Budget(MARKET + "applications/", add_applications, 2),
@@ -179,9 +272,17 @@ BUDGETS = {
     "me/applications": Budget("/api/me/applications/", add_my_applications, 3, as_vendor=True),
     "me/bookings": Budget("/api/me/bookings/", add_my_bookings, 2, as_vendor=True),
     "me/fees": Budget("/api/me/fees/", add_my_bookings, 4, as_vendor=True, rows_in=my_fee_lines),
+    # The vendor, the page of documents, the markets' reviews of them.
+    "me/documents": Budget("/api/me/documents/", add_my_documents, 4, as_vendor=True),
     "auth/tokens": Budget("/api/auth/tokens/", add_my_tokens, 2, fixture_rows=1),
     # Public, no token: the market and its days (public_market), then the page of vendors.
     "public/vendors": Budget("/api/public/markets/{market}/vendors/", add_listed_vendors, 3),
+    "seasons": Budget(MARKET + "seasons/", add_seasons, 2),
+    "season-vendors": Budget(MARKET + "seasons/{season}/vendors/", add_season_vendors, 4),
+    "waitlist": Budget(DAY + "waitlist/", add_waitlist, 3),
+    "offers": Budget(DAY + "offers/", add_offers, 3),
+    "me/waitlist": Budget("/api/me/waitlist/", add_my_waitlist, 3, as_vendor=True),
+    "me/offers": Budget("/api/me/offers/", add_my_offers, 3, as_vendor=True),
 }
 
 
@@ -199,16 +300,21 @@ def test_list_endpoint_queries_do_not_grow_with_rows(
     budget = BUDGETS[name]
     needs_application = "{application}" in budget.path
     application = ApplicationFactory(market=market, vendor=vendor) if needs_application else None
+    season = SeasonFactory(market=market) if "{season}" in budget.path else None
     setting = Setting(
         organizer=organizer,
         market=market,
         market_day=market_day,
         vendor=vendor,
         application=application,
+        season=season,
     )
     client = token_client(vendor_user if budget.as_vendor else organizer)
     url = budget.path.format(
-        market=market.id, day=market_day.id, application=getattr(application, "id", None)
+        market=market.id,
+        day=market_day.id,
+        application=getattr(application, "id", None),
+        season=getattr(season, "id", None),
     )
 
     budget.add_rows(setting, 1 - budget.fixture_rows)
@@ -226,12 +332,14 @@ def test_every_list_endpoint_has_a_budget():
     list_paths = {
         template
         for template, view in api_routes()
-        if getattr(view, "cursor_ordering", None) or template.endswith(("/board/", "/fees/"))
+        if getattr(view, "cursor_ordering", None)
+        or template.endswith(("/board/", "/fees/", "/readiness/"))
     }
     budgeted = {
         budget.path.replace("{market}", "{market_id}")
         .replace("{day}", "{market_day_id}")
         .replace("{application}", "{application_id}")
+        .replace("{season}", "{season_id}")
         for budget in BUDGETS.values()
     }
     assert list_paths == budgeted
@@ -270,7 +378,8 @@ def add_my_portal_rows(s: Setting, n: int):
 
 def test_the_vendor_portal_page_queries_do_not_grow_with_rows(vendor, vendor_user, client):
     """The session, its user, the vendor, then one query each for the coming bookings, the
-    applications, the documents and what the vendor owes."""
+    applications, the documents, each market's review of them, the full-season places and what
+    the vendor owes."""
     setting = Setting(None, None, None, vendor, None)
     client.force_login(vendor_user)
     counts = []
@@ -283,7 +392,7 @@ def test_the_vendor_portal_page_queries_do_not_grow_with_rows(vendor, vendor_use
         counts.append(len(queries))
     assert len(response.context["bookings"]) == ROWS
     assert sum(len(entry["bookings"]) for entry in response.context["owed"]) == ROWS
-    assert counts == [7, 7]
+    assert counts == [9, 9]
 
 
 @pytest.mark.parametrize(

@@ -71,6 +71,10 @@ KNOWN_ERRORS = {
         404,
         409,
     },
+    (
+        "POST",
+        "/api/markets/{market_id}/market-days/{market_day_id}/bookings/{booking_id}/attendance/",
+    ): {400, 401, 403, 404, 409},
     ("GET", "/api/markets/{market_id}/applications/"): {400, 401, 403, 404},
     ("GET", "/api/markets/{market_id}/applications/{application_id}/"): {401, 403, 404},
     ("POST", "/api/markets/{market_id}/applications/{application_id}/accept/"): {
@@ -113,6 +117,22 @@ KNOWN_ERRORS = {
         404,
     },
     ("GET", "/api/markets/{market_id}/vendors/"): {401, 403, 404},
+    ("GET", "/api/markets/{market_id}/seasons/"): {401, 403, 404},
+    ("POST", "/api/markets/{market_id}/seasons/"): {400, 401, 403, 404, 409},
+    ("POST", "/api/markets/{market_id}/seasons/preview/"): {400, 401, 403, 404},
+    ("GET", "/api/markets/{market_id}/seasons/{season_id}/"): {401, 403, 404},
+    ("PATCH", "/api/markets/{market_id}/seasons/{season_id}/"): {400, 401, 403, 404, 409},
+    ("DELETE", "/api/markets/{market_id}/seasons/{season_id}/"): {401, 403, 404},
+    ("POST", "/api/markets/{market_id}/seasons/{season_id}/preview/"): {400, 401, 403, 404},
+    ("GET", "/api/markets/{market_id}/seasons/{season_id}/vendors/"): {401, 403, 404},
+    ("POST", "/api/markets/{market_id}/seasons/{season_id}/vendors/"): {400, 401, 403, 404, 409},
+    ("DELETE", "/api/markets/{market_id}/seasons/{season_id}/vendors/{season_vendor_id}/"): {
+        401,
+        403,
+        404,
+    },
+    ("POST", "/api/markets/{market_id}/documents/{document_id}/review/"): {400, 401, 403, 404},
+    ("GET", "/api/markets/{market_id}/readiness/"): {401, 403, 404},
     ("GET", "/api/me/vendor/"): {401, 403},
     ("PATCH", "/api/me/vendor/"): {400, 401, 403},
     ("GET", "/api/me/vendor/directory/"): {401, 403},
@@ -121,6 +141,26 @@ KNOWN_ERRORS = {
     ("POST", "/api/me/applications/{application_id}/withdraw/"): {401, 403, 404, 409},
     ("GET", "/api/me/bookings/"): {401, 403, 404},
     ("GET", "/api/me/fees/"): {401, 403},
+    ("GET", "/api/me/documents/"): {401, 403, 404},
+    ("GET", "/api/markets/{market_id}/market-days/{market_day_id}/waitlist/"): {401, 403, 404},
+    ("PATCH", "/api/markets/{market_id}/market-days/{market_day_id}/waitlist/{entry_id}/"): {
+        400,
+        401,
+        403,
+        404,
+    },
+    ("GET", "/api/markets/{market_id}/market-days/{market_day_id}/offers/"): {401, 403, 404},
+    ("POST", "/api/markets/{market_id}/market-days/{market_day_id}/offers/pause/"): {
+        400,
+        401,
+        403,
+        404,
+    },
+    ("GET", "/api/me/waitlist/"): {401, 403, 404},
+    ("POST", "/api/me/waitlist/"): {400, 401, 403, 404, 409},
+    ("GET", "/api/me/offers/"): {401, 403, 404},
+    ("POST", "/api/me/offers/{offer_id}/accept/"): {401, 403, 404, 409},
+    ("POST", "/api/me/offers/{offer_id}/decline/"): {401, 403, 404, 409},
 }
 PUBLIC_OPERATIONS = {
     ("POST", "/webhooks/stripe/"),
@@ -207,7 +247,7 @@ def test_list_operations_answer_a_cursor_page(schema):
         for template, view in api_routes()
         if getattr(view, "cursor_ordering", None)
     }
-    assert len(list_operations) == 11
+    assert len(list_operations) == 18
     paths = schema["paths"]
     for _, path in list_operations:
         body = paths[path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]

@@ -16,8 +16,11 @@ from applications.tests.factories import AcceptedApplicationFactory, Application
 from conftest import domain_snapshot
 from marketflow.tests.factories import MarketDayFactory
 from marketflow.views import OrganizerAPIView
+from seasons.models import SeasonVendor
+from seasons.tests.factories import SeasonFactory
 from stalls.tests.factories import BookingFactory, StallFactory
 from tests.api_contract import api_routes, assert_error, view_methods
+from vendors.tests.factories import VendorDocumentFactory
 from vendors.views import VendorAPIView
 
 pytestmark = pytest.mark.django_db
@@ -56,6 +59,11 @@ FOREIGN_OBJECT_CASES = [
         "/api/markets/{their_market}/market-days/{their_day}/bookings/{their_booking}/",
         None,
     ),
+    (
+        "post",
+        "/api/markets/{their_market}/market-days/{their_day}/bookings/{their_booking}/attendance/",
+        {"attendance": "no_show"},
+    ),
     ("get", "/api/markets/{their_market}/applications/", None),
     ("get", "/api/markets/{their_market}/applications/{their_application}/", None),
     ("post", "/api/markets/{their_market}/applications/{their_application}/accept/", None),
@@ -74,6 +82,26 @@ FOREIGN_OBJECT_CASES = [
     ("get", "/api/markets/{their_market}/applications/{their_application}/documents/", None),
     ("get", "/api/markets/{their_market}/vendors/", None),
     ("get", "/api/markets/{their_market}/fees/", None),
+    ("get", "/api/markets/{their_market}/seasons/", None),
+    ("post", "/api/markets/{their_market}/seasons/", "season"),
+    ("post", "/api/markets/{their_market}/seasons/preview/", "season"),
+    ("get", "/api/markets/{their_market}/seasons/{their_season}/", None),
+    ("patch", "/api/markets/{their_market}/seasons/{their_season}/", {"name": "Mine"}),
+    ("delete", "/api/markets/{their_market}/seasons/{their_season}/", None),
+    ("post", "/api/markets/{their_market}/seasons/{their_season}/preview/", {"name": "Mine"}),
+    ("get", "/api/markets/{their_market}/seasons/{their_season}/vendors/", None),
+    ("post", "/api/markets/{their_market}/seasons/{their_season}/vendors/", "their_member"),
+    (
+        "delete",
+        "/api/markets/{their_market}/seasons/{their_season}/vendors/{their_season_vendor}/",
+        None,
+    ),
+    ("get", "/api/markets/{their_market}/readiness/", None),
+    (
+        "post",
+        "/api/markets/{their_market}/documents/{their_document}/review/",
+        {"status": "approved"},
+    ),
 ]
 
 MIXED_ID_CASES = [
@@ -100,18 +128,38 @@ MIXED_ID_CASES = [
     ("get", MARKET + "market-days/{day}/bookings/{their_booking}/", None),
     ("patch", MARKET + "market-days/{day}/bookings/{their_booking}/", {"payment_status": "paid"}),
     ("delete", MARKET + "market-days/{day}/bookings/{their_booking}/", None),
+    (
+        "post",
+        MARKET + "market-days/{day}/bookings/{their_booking}/attendance/",
+        {"attendance": "arrived"},
+    ),
     # My market and day, their stall in the body.
     ("post", MARKET + "market-days/{day}/bookings/", "their_stall_in_body"),
+    # My market, a document sent to theirs only.
+    ("post", MARKET + "documents/{their_document}/review/", {"status": "approved"}),
     # My market, another of my days, a booking of my other day.
     ("get", MARKET + "market-days/{second_day}/bookings/{booking}/", None),
     ("patch", MARKET + "market-days/{second_day}/bookings/{booking}/", {"payment_status": "paid"}),
     ("delete", MARKET + "market-days/{second_day}/bookings/{booking}/", None),
+    (
+        "post",
+        MARKET + "market-days/{second_day}/bookings/{booking}/attendance/",
+        {"attendance": "late"},
+    ),
     # My market, their application.
     ("get", MARKET + "applications/{their_application}/", None),
     ("post", MARKET + "applications/{their_application}/accept/", None),
     ("post", MARKET + "applications/{their_application}/reject/", {"reason": "No."}),
     ("post", MARKET + "applications/{their_application}/waitlist/", None),
     ("post", MARKET + "applications/{their_application}/revoke/", {"reason": "No."}),
+    # My market, their season; my season, their stall in the body.
+    ("get", MARKET + "seasons/{their_season}/", None),
+    ("patch", MARKET + "seasons/{their_season}/", {"name": "Mine"}),
+    ("delete", MARKET + "seasons/{their_season}/", None),
+    ("post", MARKET + "seasons/{their_season}/preview/", {"name": "Mine"}),
+    ("get", MARKET + "seasons/{their_season}/vendors/", None),
+    ("post", MARKET + "seasons/{season}/vendors/", "their_stall_in_body"),
+    ("delete", MARKET + "seasons/{season}/vendors/{their_season_vendor}/", None),
     ("get", MARKET + "applications/{their_application}/documents/", None),
     # Their market, my objects: the market decides first.
     ("get", "/api/markets/{their_market}/stalls/{stall}/", None),
@@ -131,7 +179,11 @@ def world(market, other_market):
         booked = AcceptedApplicationFactory(market=owned)
         booking = BookingFactory(market_day=day, vendor=booked.vendor)
         application = ApplicationFactory(market=owned)
+        document = VendorDocumentFactory(vendor=application.vendor)
+        application.documents.add(document)
         free_vendor = AcceptedApplicationFactory(market=owned).vendor
+        season = SeasonFactory(market=owned)
+        member = SeasonVendor.objects.create(season=season, vendor=booked.vendor, stall=stall)
         names.update(
             {
                 f"{prefix}market": owned.id,
@@ -139,7 +191,10 @@ def world(market, other_market):
                 f"{prefix}day": day.id,
                 f"{prefix}booking": booking.id,
                 f"{prefix}application": application.id,
+                f"{prefix}document": document.id,
                 f"{prefix}free_vendor": free_vendor.id,
+                f"{prefix}season": season.id,
+                f"{prefix}season_vendor": member.id,
             }
         )
     names["second_day"] = MarketDayFactory(market=market).id
@@ -156,6 +211,15 @@ def request_body(body, world):
         return {"stall_id": str(world["their_stall"]), "vendor_id": str(world["their_free_vendor"])}
     if body == "my_booking":
         return {"stall_id": str(world["stall"]), "vendor_id": str(world["free_vendor"])}
+    if body == "season":
+        return {
+            "name": "Mine",
+            "start_date": "2099-01-01",
+            "end_date": "2099-01-31",
+            "weekly_pattern": [{"weekday": 5, "start_time": "08:00", "end_time": "13:00"}],
+        }
+    if body == "their_member":
+        return {"stall_id": str(world["their_stall"]), "vendor_id": str(world["their_free_vendor"])}
     if body == "their_stall_in_body":
         return {"stall_id": str(world["their_stall"]), "vendor_id": str(world["free_vendor"])}
     return body
@@ -191,7 +255,11 @@ def test_ids_mixed_across_markets_are_404(organizer_client, world, method, templ
     check_foreign_is_not_found(organizer_client, world, method, template, body)
 
 
-OWN_BODY = {"their_booking": "my_booking", "their_stall_in_body": "my_booking"}
+OWN_BODY = {
+    "their_booking": "my_booking",
+    "their_stall_in_body": "my_booking",
+    "their_member": "my_booking",
+}
 
 
 @pytest.mark.parametrize(("method", "template", "body"), FOREIGN_OBJECT_CASES + MIXED_ID_CASES)
@@ -241,7 +309,12 @@ def fill(template: str, world: dict) -> str:
         market_day_id=world["day"],
         booking_id=world["booking"],
         application_id=world["application"],
+        season_id=world["season"],
+        season_vendor_id=world["season_vendor"],
+        document_id=world["document"],
         token_id=uuid.uuid4(),  # asked without credentials only
+        entry_id=uuid.uuid4(),  # refused before any lookup
+        offer_id=uuid.uuid4(),
     )
 
 
@@ -266,8 +339,8 @@ def test_organizers_cannot_use_vendor_endpoints(organizer_client, world, method,
 
 
 def test_role_routes_cover_the_api():
-    assert len(organizer_routes()) == 32
-    assert len(vendor_routes()) == 8
+    assert len(organizer_routes()) == 49
+    assert len(vendor_routes()) == 14
 
 
 # Credentials.

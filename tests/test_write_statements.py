@@ -6,6 +6,7 @@ table, so a new statement shows up here with the table it touches. A task row in
 between BEGIN and COMMIT is the transactional outbox: it commits or rolls back with the write.
 """
 
+import datetime
 import re
 
 import pytest
@@ -44,6 +45,8 @@ def statement(sql: str) -> str:
     """``BEGIN``, ``COMMIT``, or the verb and the first table, ``(locked)`` for FOR UPDATE."""
     if sql in ("BEGIN", "COMMIT"):
         return sql
+    if "SAVEPOINT" in sql:  # ``SAVEPOINT``, ``RELEASE SAVEPOINT``, ``ROLLBACK TO SAVEPOINT``
+        return sql.split('"')[0].strip()
     table = re.search(r'(?:FROM|INTO|UPDATE) "(\w+)"', sql).group(1)
     locked = " (locked)" if re.search(r" FOR (NO KEY )?UPDATE", sql) else ""
     return f"{sql.split()[0]} {table}{locked}"
@@ -160,6 +163,7 @@ def test_booking_create(organizer, market):
         "SELECT marketflow_market",  # the organizer's
         "SELECT marketflow_marketday (locked)",  # bookings of one day serialize
         "SELECT stalls_stall",  # of the market, and its price
+        "SELECT stalls_stalloffer",  # an open waitlist offer holds the stall
         "SELECT applications_application (locked)",  # accepted; a withdrawal waits for us
         "SELECT stalls_booking",  # the stall or the vendor already booked that day?
         "INSERT stalls_booking",
@@ -193,6 +197,7 @@ def test_booking_cancel(organizer, market):
         "SELECT stalls_stall",  # its label, for the audit entry
         AUDIT,  # on the booking and on the market day, one insert
         "DELETE stalls_booking",
+        "SELECT stalls_waitlistentry",  # vendors waiting for that day, to offer the stall
         "COMMIT",
     ]
 
@@ -243,3 +248,48 @@ def test_the_apply_form_with_documents(market):
             *APPLY[-2:],
         ]
     )
+
+
+def test_a_season_change_and_a_full_season_vendor(organizer, market):
+    """A change of a season and a full-season booking each write in one transaction, however
+    many days they touch: the market, the season and its days locked first, in that order."""
+    client = token_client(organizer)
+    start = MarketDayFactory.build().date
+    created = client.post(
+        reverse("api:season-list", kwargs={"market_id": market.pk}),
+        {
+            "name": "Summer",
+            "start_date": str(start),
+            "end_date": str(start + datetime.timedelta(days=27)),
+            "weekly_pattern": [{"weekday": 5, "start_time": "08:00", "end_time": "13:00"}],
+        },
+        "json",
+    ).json()["season"]
+    url = reverse("api:season-detail", kwargs={"market_id": market.pk, "season_id": created["id"]})
+    vendor_id = AcceptedApplicationFactory(market=market).vendor_id
+    stall = StallFactory(market=market)
+
+    change = run(
+        lambda: client.patch(
+            url,
+            {"weekly_pattern": [{"weekday": 2, "start_time": "08:00", "end_time": "13:00"}]},
+            "json",
+        )
+    )
+    joined = run(
+        lambda: client.post(
+            url + "vendors/", {"vendor_id": vendor_id, "stall_id": stall.pk}, "json"
+        )
+    )
+
+    locks = [s for s in change if s.endswith("(locked)")]
+    assert locks[:3] == [
+        "SELECT marketflow_market (locked)",
+        "SELECT seasons_season (locked)",
+        "SELECT marketflow_marketday (locked)",  # the season's days, before counting bookings
+    ]
+    assert change.count("INSERT marketflow_marketday") == 1  # the new days, in one insert
+    assert [s for s in joined if s.endswith("(locked)")][0] == "SELECT seasons_season (locked)"
+    assert joined.count("INSERT stalls_booking") == 4  # one per Wednesday, one transaction
+    # Each booking in a savepoint, so that a refused day is skipped and the rest goes on.
+    assert joined.count("RELEASE SAVEPOINT") == 5  # and the full-season row's

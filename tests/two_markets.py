@@ -2,7 +2,8 @@
 assignment): organizer X owns market X, organizer Y owns market Y, and each market has a
 vendor with an account (vendor A at X, vendor B at Y) who is accepted, booked on a stall for
 a coming market day and has submitted a document; plus a pending application, a free stall,
-a free accepted vendor and an API token of the organizer, so every path parameter of the API
+a free accepted vendor, an API token of the organizer and a season (vendor A
+full-season on the booked stall), so every path parameter of the API
 can name a real row of either tenant. A platform superuser looks on.
 """
 
@@ -20,8 +21,10 @@ from marketflow.tests.factories import (
     OrganizerFactory,
     UserFactory,
 )
-from stalls.models import Booking, Stall
-from stalls.tests.factories import BookingFactory, StallFactory
+from seasons.models import Season, SeasonVendor
+from seasons.tests.factories import SeasonFactory
+from stalls.models import Booking, Stall, StallOffer, WaitlistEntry
+from stalls.tests.factories import BookingFactory, StallFactory, open_offer_of
 from vendors.models import Vendor, VendorDocument
 from vendors.tests.factories import VendorFactory
 from vendors.tests.uploads import PDF
@@ -41,6 +44,10 @@ class Tenant:
     pending_application: Application  # of a vendor without an account
     free_vendor: Vendor  # accepted, not booked on ``day``
     token: ApiToken  # the organizer's
+    season: Season
+    season_vendor: SeasonVendor  # ``vendor`` full-season on ``stall``
+    waitlist_entry: WaitlistEntry  # ``free_vendor`` waiting on ``day``
+    offer: StallOffer  # ``free_stall`` offered to ``vendor`` on another coming day
 
     def path_ids(self) -> dict[str, str]:
         """This tenant's row for each path parameter name of the API."""
@@ -50,7 +57,12 @@ class Tenant:
             "market_day_id": str(self.day.pk),
             "booking_id": str(self.booking.pk),
             "application_id": str(self.application.pk),
+            "document_id": str(self.document.pk),
             "token_id": str(self.token.pk),
+            "season_id": str(self.season.pk),
+            "season_vendor_id": str(self.season_vendor.pk),
+            "entry_id": str(self.waitlist_entry.pk),
+            "offer_id": str(self.offer.pk),
         }
 
     def row_ids(self) -> set[str]:
@@ -70,6 +82,11 @@ class Tenant:
             self.pending_application,
             self.pending_application.vendor,
             self.free_vendor,
+            self.season,
+            self.season_vendor,
+            self.waitlist_entry,
+            self.offer,
+            self.offer.market_day,
         ]
         return {str(row.pk) for row in rows}
 
@@ -99,19 +116,27 @@ def tenant(name: str) -> Tenant:
     application.documents.add(document)
     day = MarketDayFactory(market=market)
     stall = StallFactory(market=market)
+    season = SeasonFactory(market=market, name=f"Season {name}")
+    free_stall = StallFactory(market=market)
+    free_vendor = AcceptedApplicationFactory(market=market).vendor
+    offer_day = MarketDayFactory(market=market)
     return Tenant(
         organizer=organizer,
         market=market,
         stall=stall,
-        free_stall=StallFactory(market=market),
+        free_stall=free_stall,
         day=day,
         vendor=vendor,
         application=application,
         booking=BookingFactory(market_day=day, stall=stall, vendor=vendor),
         document=document,
         pending_application=ApplicationFactory(market=market),
-        free_vendor=AcceptedApplicationFactory(market=market).vendor,
+        free_vendor=free_vendor,
         token=user_token_create(user=organizer)[0],
+        season=season,
+        season_vendor=SeasonVendor.objects.create(season=season, vendor=vendor, stall=stall),
+        waitlist_entry=WaitlistEntry.objects.create(market_day=day, vendor=free_vendor),
+        offer=open_offer_of(offer_day, vendor, free_stall),
     )
 
 

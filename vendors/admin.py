@@ -2,6 +2,8 @@
 (a vendor's profile is the vendor's own), with their applications, bookings and documents
 as far as they concern the organizer's own markets."""
 
+import uuid
+
 from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +28,7 @@ from marketflow.selectors import (
     with_email_bounce,
 )
 from stalls.models import Booking
+from stalls.selectors import strike_season, vendor_strike_list
 from vendors.models import Vendor, VendorDocument
 
 
@@ -128,6 +131,18 @@ class VendorAdmin(EmailBounceAdminMixin, ViewOnlyMixin, ScopedModelAdmin):
 
     def scoped_queryset(self, request):
         return self._scope(request, Vendor.objects.all())
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The vendor's no-shows and late cancellations this season at the user's markets.
+        season = strike_season(timezone.localdate())
+        try:
+            vendor_id = uuid.UUID(object_id)
+        except ValueError:
+            strikes = []  # no such vendor: the admin answers that
+        else:
+            strikes = vendor_strike_list(user=request.user, vendor_id=vendor_id, season=season)
+        extra_context = {**(extra_context or {}), "strikes": strikes, "strike_year": season[0].year}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_queryset(self, request):
         vendors = self._scope(request, admin.ModelAdmin.get_queryset(self, request))

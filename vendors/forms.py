@@ -180,3 +180,11 @@ class VendorListingForm(forms.Form):
             "photo": data["photo"],
             "remove_photo": data["remove_photo"],
         }
+
+
+class WaitlistJoinForm(forms.Form):
+    market_day = forms.UUIDField(widget=forms.HiddenInput)
+
+
+class OfferAnswerForm(forms.Form):
+    answer = forms.ChoiceField(choices=[("accept", "Accept"), ("decline", "Decline")])

@@ -229,3 +229,65 @@ class VendorDocument(BaseModel):
     @property
     def is_expired(self) -> bool:
         return self.expires_on is not None and self.expires_on < timezone.now().date()
+
+
+class DocumentReview(BaseModel):
+    """An organizer's verdict on a vendor's document, for one market. A vendor's document is
+    shared by every market they apply to, and each market's organizer judges it for their own
+    market only: one review per (market, document), so organizers of different markets never
+    approve (or refuse) for each other. A replaced document is a new document: unreviewed."""
+
+    class Status(models.TextChoices):
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused")
+
+    market = models.ForeignKey(
+        "marketflow.Market", on_delete=models.CASCADE, related_name="document_reviews"
+    )
+    document = models.ForeignKey(
+        VendorDocument, on_delete=models.CASCADE, related_name="reviews", db_index=True
+    )
+    status = models.CharField(max_length=10, choices=Status.choices)
+    reason = models.CharField(max_length=500, blank=True, help_text=_("Why it was refused."))
+    reviewed_by = models.ForeignKey(
+        "marketflow.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["market", "document"], name="document_review_unique"),
+            models.CheckConstraint(
+                condition=models.Q(status="approved") | ~models.Q(reason=""),
+                name="document_review_refusal_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.document}: {self.get_status_display()}"
+
+
+class DocumentReminder(BaseModel):
+    """A reminder e-mailed to a vendor about a required document that expires: sent once per
+    document, threshold and expiry date (a new date on the document earns new reminders). The
+    unique constraint is what makes ``send_reminders`` safe to run twice at once."""
+
+    class Threshold(models.TextChoices):
+        DAYS_30 = "30_days", _("30 days before it expires")
+        DAYS_7 = "7_days", _("7 days before it expires")
+        LAPSED = "lapsed", _("The day it lapsed")
+
+    document = models.ForeignKey(
+        VendorDocument, on_delete=models.CASCADE, related_name="reminders", db_index=False
+    )
+    threshold = models.CharField(max_length=10, choices=Threshold.choices)
+    expires_on = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "threshold", "expires_on"], name="document_reminder_once"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.document}: {self.get_threshold_display()}"

@@ -16,16 +16,26 @@ from applications.selectors import vendor_application_get, vendor_application_li
 from marketflow.forms import PasswordPairForm
 from marketflow.pages import domain_errors, page, posted
 from marketflow.stripe_api import payments_configured
+from seasons.selectors import vendor_season_list
 from stalls import payments
 from stalls import services as stall_services
-from stalls.selectors import vendor_booking_list, vendor_fee_statements
+from stalls.selectors import (
+    full_days_for_vendor,
+    stall_offer_get,
+    vendor_booking_list,
+    vendor_fee_statements,
+    vendor_offer_list,
+    vendor_waitlist_entry_list,
+)
 from vendors import selectors, services
 from vendors.forms import (
     DocumentReplaceForm,
     DocumentUploadForm,
+    OfferAnswerForm,
     PayBookingsForm,
     VendorListingForm,
     VendorProfileForm,
+    WaitlistJoinForm,
 )
 
 
@@ -45,13 +55,18 @@ def confirmed(request, template: str, context: dict, *, action: Callable[[], str
 def vendor_portal(request):
     """The vendor's upcoming bookings and applications, read as the API reads them."""
     vendor = selectors.vendor_for_user(user=request.user)
+    documents = list(selectors.vendor_document_list(vendor=vendor))
+    reviews = selectors.document_review_list(documents=documents)
+    for document in documents:  # each market's verdict, and why it refused
+        document.market_reviews = reviews.get(document.pk, [])
     context = {
         "vendor": vendor,
         "bookings": vendor_booking_list(vendor=vendor, upcoming_only=True).order_by(
             "market_day__date"
         ),
         "applications": vendor_application_list(vendor=vendor).order_by("-created_at"),
-        "documents": selectors.vendor_document_list(vendor=vendor),
+        "documents": documents,
+        "seasons": vendor_season_list(vendor_id=vendor.pk),
         "owed": payments.unpaid_bookings_by_market(vendor=vendor),
         "payments_configured": payments_configured(),
     }
@@ -101,6 +116,56 @@ def application_withdraw(request, application_id):
 
     context = {"application": application}
     return confirmed(request, "pages/vendor_withdraw.html", context, action=withdraw)
+
+
+@login_required
+@page
+def waitlist(request):
+    """The vendor's stall offers and waitlist entries, and the full coming days of their
+    markets they may ask for (POST: ask for one)."""
+    vendor = selectors.vendor_for_user(user=request.user)
+    form = WaitlistJoinForm(**posted(request))
+    if request.method == "POST" and form.is_valid():
+        with domain_errors(form=form):
+            entry = stall_services.waitlist_join(
+                user=request.user, market_day_id=form.cleaned_data["market_day"]
+            )
+            messages.success(
+                request,
+                f"You are on the waitlist of {entry.market_day}: you get an e-mail if a "
+                "stall frees up.",
+            )
+            return redirect("vendor-waitlist")
+    context = {
+        "form": form,
+        "offers": vendor_offer_list(vendor=vendor, open_only=True),
+        "entries": vendor_waitlist_entry_list(vendor=vendor),
+        "full_days": full_days_for_vendor(vendor=vendor),
+    }
+    return render(request, "pages/vendor_waitlist.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+@page
+def offer(request, offer_id):
+    """A stall offered from a day's waitlist (the e-mail's link): accept or decline it."""
+    selectors.vendor_for_user(user=request.user)
+    stall_offer = stall_offer_get(offer_id=offer_id)
+    form = OfferAnswerForm(**posted(request))
+    if request.method == "POST" and form.is_valid():
+        with domain_errors(form=form):
+            if form.cleaned_data["answer"] == "accept":
+                booking = stall_services.stall_offer_accept(user=request.user, offer_id=offer_id)
+                messages.success(
+                    request, f"Stall {booking.stall.label} is yours on {booking.market_day}."
+                )
+            else:
+                stall_services.stall_offer_decline(user=request.user, offer_id=offer_id)
+                messages.success(request, "Declined: the stall goes to the next vendor waiting.")
+            return redirect("vendor-portal")
+    context = {"form": form, "offer": stall_offer}
+    return render(request, "pages/vendor_offer.html", context)
 
 
 @login_required

@@ -1,14 +1,16 @@
+import datetime
+from collections.abc import Iterable
 from uuid import UUID
 
-from django.db.models import QuerySet
+from django.db.models import FilteredRelation, Q, QuerySet
 from django.utils.http import content_disposition_header
 from storages.backends.s3 import S3Storage
 
-from marketflow.models import User, normalize_email
+from marketflow.models import DocumentType, Market, User, normalize_email
 from marketflow.selectors import get_or_raise
 from marketflow.tokens import decode_id
 from vendors.errors import DocumentNotFoundError, NotAVendorError
-from vendors.models import Vendor, VendorDocument
+from vendors.models import DocumentReview, Vendor, VendorDocument
 from vendors.tokens import vendor_activation_token
 
 
@@ -73,3 +75,99 @@ def vendor_for_activation(*, uidb64: str, token: str) -> Vendor | None:
     if vendor is None or not vendor_activation_token.check_token(vendor, token):
         return None
     return vendor
+
+
+# -- readiness: may a vendor stand at a market on a date, as far as documents go ------------
+
+# Why a required document does not count, best first: of several documents of one type, the
+# one closest to counting names the problem (an unreviewed new file beats a refused old one).
+DOCUMENT_PROBLEMS = {
+    "not_reviewed": "not reviewed yet",
+    "expired": "expired by then",
+    "refused": "refused",
+    "missing": "missing",
+}
+
+
+def document_problem(*, review_status: str | None, expires_on, expires: bool, date) -> str | None:
+    """Why one document does not make its type ready on ``date`` (None: it does). The
+    expiry rule "expires" needs ``expires_on`` on or after the date; "never" ignores it."""
+    if expires and (expires_on is None or expires_on < date):
+        return "expired"
+    if review_status == DocumentReview.Status.APPROVED:
+        return None
+    return "refused" if review_status == DocumentReview.Status.REFUSED else "not_reviewed"
+
+
+def vendor_readiness(
+    *, market: Market, date: datetime.date, vendor_ids: Iterable[UUID]
+) -> dict[UUID, list[dict]]:
+    """The required documents of ``market`` that each of ``vendor_ids`` lacks on ``date``:
+    ``{vendor_id: [{"document_type", "label", "problem", "problem_label"}]}``, an empty
+    list for a ready vendor. A vendor is ready when each required type has a document this
+    market approved that is valid on that date. One query however many vendors (none when
+    the market requires nothing)."""
+    vendor_ids = list(dict.fromkeys(UUID(str(vendor_id)) for vendor_id in vendor_ids))
+    required = list(market.required_document_types or [])
+    if not required or not vendor_ids:
+        return {vendor_id: [] for vendor_id in vendor_ids}
+    expiring = set(market.expiring_document_types or [])
+    documents = (
+        VendorDocument.objects.filter(vendor_id__in=vendor_ids, document_type__in=required)
+        .annotate(review=FilteredRelation("reviews", condition=Q(reviews__market_id=market.pk)))
+        .values_list("vendor_id", "document_type", "expires_on", "review__status")
+    )
+    problems: dict[tuple, set] = {}
+    for vendor_id, kind, expires_on, review_status in documents:
+        problem = document_problem(
+            review_status=review_status,
+            expires_on=expires_on,
+            expires=kind in expiring,
+            date=date,
+        )
+        problems.setdefault((vendor_id, kind), set()).add(problem)
+    ranked = list(DOCUMENT_PROBLEMS)
+    result = {}
+    for vendor_id in vendor_ids:
+        missing = []
+        for kind in required:
+            found = problems.get((vendor_id, kind), {"missing"})
+            if None in found:
+                continue
+            problem = min(found, key=ranked.index)
+            missing.append(
+                {
+                    "document_type": kind,
+                    "label": str(DocumentType(kind).label),
+                    "problem": problem,
+                    "problem_label": DOCUMENT_PROBLEMS[problem],
+                }
+            )
+        result[vendor_id] = missing
+    return result
+
+
+def readiness_text(missing: list[dict]) -> str:
+    """``Insurance certificate (expired by then), Health permit (missing)``."""
+    return ", ".join(f"{item['label']} ({item['problem_label']})" for item in missing)
+
+
+def document_review_list(*, documents: Iterable[VendorDocument]) -> dict[UUID, list[dict]]:
+    """Every market's verdict on each of ``documents`` (the vendor's own view), by document
+    id: ``[{"market_id", "market_name", "status", "reason"}]``; one query."""
+    reviews = (
+        DocumentReview.objects.filter(document__in=list(documents))
+        .order_by("market__name", "market_id")
+        .values("document_id", "market_id", "market__name", "status", "reason")
+    )
+    result: dict[UUID, list[dict]] = {}
+    for review in reviews:
+        result.setdefault(review["document_id"], []).append(
+            {
+                "market_id": review["market_id"],
+                "market_name": review["market__name"],
+                "status": review["status"],
+                "reason": review["reason"],
+            }
+        )
+    return result

@@ -8,8 +8,10 @@ from marketflow.serializers import ProductCategoriesField
 from vendors.models import (
     MAX_PRODUCT_CATEGORIES,
     PUBLIC_DESCRIPTION_MAX_LENGTH,
+    DocumentReview,
     ProductCategory,
     Vendor,
+    VendorDocument,
 )
 
 
@@ -96,3 +98,39 @@ class VendorDirectoryUpdateSerializer(serializers.Serializer):
     )
     photo = serializers.FileField(required=False)
     remove_photo = serializers.BooleanField(required=False, default=False)
+
+
+class DocumentReviewSerializer(serializers.Serializer):
+    market_id = serializers.UUIDField()
+    market_name = serializers.CharField()
+    status = serializers.ChoiceField(choices=DocumentReview.Status.choices)
+    reason = serializers.CharField(help_text="Why it was refused; empty when approved.")
+
+
+# What every face's read of a vendor document shows of it.
+DOCUMENT_READ_FIELDS = [
+    "id",
+    "document_type",
+    "original_filename",
+    "content_type",
+    "size",
+    "expires_on",
+    "created_at",
+]
+
+
+class MeDocumentSerializer(serializers.ModelSerializer):
+    """One of the vendor's documents with each market's review of it (approved, or refused
+    with the organizer's reason); a market that has not reviewed it is not listed."""
+
+    reviews = serializers.SerializerMethodField()
+
+    class Meta:
+        model = VendorDocument
+        fields = [*DOCUMENT_READ_FIELDS, "reviews"]
+        read_only_fields = fields
+
+    @extend_schema_field(DocumentReviewSerializer(many=True))
+    def get_reviews(self, document) -> list:
+        reviews = self.context["reviews"].get(document.pk, [])
+        return DocumentReviewSerializer(reviews, many=True).data

@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from marketflow.errors import LinkInvalidError, ValidationFailedError
-from marketflow.models import User, normalize_email
+from marketflow.models import Market, User, normalize_email
 from marketflow.selectors import unverified_accounts
 from marketflow.services import account_claim
 from marketflow.validation import full_clean, only_fields, validate_new_password
@@ -27,6 +27,8 @@ from vendors.errors import (
 )
 from vendors.models import (
     DOCUMENT_KEY_PREFIX,
+    DocumentReminder,
+    DocumentReview,
     Vendor,
     VendorDocument,
     validate_document_file,
@@ -325,3 +327,45 @@ def vendor_account_link(*, uidb64: str, token: str, user: User) -> User:
     if not user.is_authenticated or user.email != vendor.email:
         raise LinkInvalidError()
     return _vendor_link(vendor, user)
+
+
+def document_review_save(
+    *, market: Market, document: VendorDocument, status: str, reason: str, by: User
+) -> DocumentReview:
+    """Record ``market``'s verdict on ``document`` (approved, or refused with a reason),
+    replacing an earlier one: one atomic upsert on (market, document), so two organizers
+    deciding at once leave one review, the last. The caller has checked that the document
+    concerns the market. Raises ValidationFailedError (unknown status, a refusal without
+    reason, a reason too long)."""
+    reason = (reason or "").strip()
+    if status == DocumentReview.Status.REFUSED and not reason:
+        why = "Say why the document is refused."
+        raise ValidationFailedError(why, fields={"reason": [why]})
+    review = DocumentReview(
+        market=market,
+        document=document,
+        status=status,
+        reason=reason if status == DocumentReview.Status.REFUSED else "",
+        reviewed_by=by,
+    )
+    full_clean(review, exclude=["market", "document", "reviewed_by"])
+    DocumentReview.objects.bulk_create(
+        [review],
+        update_conflicts=True,
+        unique_fields=["market", "document"],
+        update_fields=["status", "reason", "reviewed_by", "updated_at"],
+    )
+    return DocumentReview.objects.get(market=market, document=document)  # the stored row
+
+
+def document_reminder_record(
+    *, document_id, threshold: str, expires_on: datetime.date
+) -> DocumentReminder | None:
+    """Record that the reminder ``threshold`` about document ``document_id`` expiring on
+    ``expires_on`` is being sent; None when it was already (one ``INSERT ... ON CONFLICT DO
+    NOTHING`` on the unique constraint: a concurrent run inserting the same reminder waits
+    for ours to commit, then inserts nothing). Call inside the transaction that enqueues the
+    e-mail, so the record and the e-mail commit together."""
+    reminder = DocumentReminder(document_id=document_id, threshold=threshold, expires_on=expires_on)
+    DocumentReminder.objects.bulk_create([reminder], ignore_conflicts=True)
+    return reminder if DocumentReminder.objects.filter(pk=reminder.pk).exists() else None

@@ -1,11 +1,11 @@
-"""E-mails about vendor accounts, sent through Django's tasks API (``enqueue_email``)."""
+"""E-mails about vendor accounts and documents, sent as tasks (``enqueue_email``)."""
 
 from django.urls import reverse
 
 from marketflow.email_tasks import email_task
 from marketflow.emails import absolute_url, templated_email
 from marketflow.tokens import encode_id
-from vendors.models import Vendor
+from vendors.models import DocumentReminder, Vendor
 from vendors.tokens import vendor_activation_token
 
 
@@ -25,4 +25,23 @@ def send_vendor_activation(*, vendor_id: str):
         template="vendor_activation",
         to=[vendor.email],
         context={"vendor": vendor, "activation_url": vendor_activation_url(vendor)},
+    )
+
+
+@email_task
+def send_document_reminder(*, reminder_id: str, market_names: list[str]):
+    """A required document expires in 30 or 7 days, or has lapsed: tell its vendor."""
+    reminder = DocumentReminder.objects.select_related("document__vendor").get(pk=reminder_id)
+    document = reminder.document
+    yield templated_email(
+        template="document_reminder",
+        to=[document.vendor.email],
+        context={
+            "vendor": document.vendor,
+            "document": document,
+            "expires_on": reminder.expires_on,
+            "lapsed": reminder.threshold == DocumentReminder.Threshold.LAPSED,
+            "market_names": ", ".join(market_names),
+            "portal_url": absolute_url(reverse("vendor-portal")),
+        },
     )

@@ -10,8 +10,15 @@ from marketflow.selectors import manages_markets
 from marketflow.serializers import MeSerializer
 from marketflow.views import ListResponseMixin
 from vendors import services
-from vendors.selectors import user_is_vendor, vendor_for_user
+from vendors.models import VendorDocument
+from vendors.selectors import (
+    document_review_list,
+    user_is_vendor,
+    vendor_document_list,
+    vendor_for_user,
+)
 from vendors.serializers import (
+    MeDocumentSerializer,
     VendorDirectoryReadSerializer,
     VendorDirectoryUpdateSerializer,
     VendorReadSerializer,
@@ -85,3 +92,19 @@ class MeVendorDirectoryView(VendorAPIView):
         serializer.is_valid(raise_exception=True)
         vendor = services.vendor_directory_update(user=request.user, **serializer.validated_data)
         return Response(VendorDirectoryReadSerializer(vendor).data)
+
+
+class MeDocumentListView(VendorAPIView):
+    """The signed-in vendor's documents, newest first, with each market's review of them."""
+
+    queryset = VendorDocument.objects.none()
+    serializer_class = MeDocumentSerializer
+    cursor_ordering = "-id"
+
+    @extend_schema(responses=MeDocumentSerializer(many=True))
+    def get(self, request):
+        page = self.paginate_queryset(vendor_document_list(vendor=self.get_vendor()))
+        context = {"reviews": document_review_list(documents=page)}
+        return self.get_paginated_response(
+            MeDocumentSerializer(page, many=True, context=context).data
+        )

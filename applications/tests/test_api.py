@@ -347,6 +347,8 @@ def test_application_documents_lists_what_was_submitted_with_it(
 
     assert ids(results) == [str(submitted.id)]
     assert set(results[0]) == {
+        "review_status",
+        "review_reason",
         "id",
         "document_type",
         "original_filename",

@@ -150,6 +150,8 @@ def test_api_lists_an_applications_documents_with_download_links(
         "expires_on": None,
         "created_at": rows[1]["created_at"],
         "download_url": f"http://testserver/documents/{document.pk}/",
+        "review_status": None,  # not reviewed for this market yet
+        "review_reason": None,
     }
     download = organizer_client.get(rows[0]["download_url"])  # the API token is enough
     assert download.status_code == 200

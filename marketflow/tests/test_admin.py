@@ -29,6 +29,7 @@ NEW_MARKET = {
     "is_active": "on",
     "accepted_categories": ["prepared_food", "beverages"],
     "required_document_types": ["insurance"],
+    "waitlist_order": "first_come",
     "market_days-TOTAL_FORMS": "0",
     "market_days-INITIAL_FORMS": "0",
     "stalls-TOTAL_FORMS": "0",

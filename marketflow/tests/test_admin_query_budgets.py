@@ -2,6 +2,8 @@
 row and with a full page (more rows than a page), the stall board and the dashboard with few
 rows and with many; filtered lists use indexes."""
 
+import datetime
+
 import pytest
 from django.db import connection, transaction
 from django.urls import reverse
@@ -10,9 +12,12 @@ from applications.models import Application
 from applications.tests.factories import AcceptedApplicationFactory, ApplicationFactory
 from marketflow.models import User
 from marketflow.tests.factories import MarketDayFactory, MarketFactory, OrganizerFactory
+from seasons.tests.factories import SeasonFactory
 from stalls.models import MarketMessage
 from stalls.tests.factories import BookingFactory, StallFactory
 from tests.admin_support import admin_url, count_queries
+from vendors.models import DocumentReview
+from vendors.tests.factories import VendorDocumentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -63,6 +68,11 @@ def make_messages(market, count):
         )
 
 
+def make_seasons(market, count):
+    for _number in range(count):
+        SeasonFactory(market=market)
+
+
 def make_users(market, count):
     for _number in range(count):
         OrganizerFactory()
@@ -77,6 +87,7 @@ MAKERS = {
     "vendor": make_applications,  # one vendor per application
     "user": make_users,
     "marketmessage": make_messages,
+    "season": make_seasons,
 }
 # Upper bounds, so that a fixed-but-wasteful page is noticed too.
 CEILINGS = {
@@ -87,6 +98,7 @@ CEILINGS = {
     "application": 8,
     "vendor": 8,
     "marketmessage": 8,
+    "season": 8,
 }
 
 
@@ -157,6 +169,48 @@ def test_the_stall_board_costs_the_same_for_1_and_100_stalls(organizer, organize
     assert response.content.count(b'<tr id="stall-') == 200
     assert len(response.context["bookable_vendors"]) == 100
     assert queries_for_hundred == queries_for_one <= 8
+
+
+def test_the_readiness_page_and_the_board_cost_the_same_for_1_and_30_vendors_not_ready(
+    organizer, organizer_admin
+):
+    market = MarketFactory(
+        organizer=organizer,
+        required_document_types=["insurance", "health_permit"],
+        expiring_document_types=["insurance"],
+    )
+    day = MarketDayFactory(market=market, date=market.today() + datetime.timedelta(days=3))
+    readiness = reverse("admin:marketflow_market_readiness", args=[market.pk])
+    board = reverse("admin:stalls_booking_board", args=[day.pk])
+
+    def add_vendors_not_ready(count):
+        """Each booked, with an insurance expiring in a week (sent, not reviewed) and a
+        health permit approved."""
+        for _number in range(count):
+            application = AcceptedApplicationFactory(market=market)
+            insurance = VendorDocumentFactory(
+                vendor=application.vendor, expires_on=market.today() + datetime.timedelta(days=7)
+            )
+            permit = VendorDocumentFactory(vendor=application.vendor, document_type="health_permit")
+            application.documents.add(insurance, permit)
+            DocumentReview.objects.create(market=market, document=permit, status="approved")
+            BookingFactory(
+                market_day=day, stall=StallFactory(market=market), vendor=application.vendor
+            )
+
+    add_vendors_not_ready(1)
+    page_for_one, response = count_queries(lambda: organizer_admin.get(readiness))
+    assert response.content.count(b"approve-document") == 2
+    board_for_one, _response = count_queries(lambda: organizer_admin.get(board))
+
+    add_vendors_not_ready(29)
+    page_for_thirty, response = count_queries(lambda: organizer_admin.get(readiness))
+    board_for_thirty, response_board = count_queries(lambda: organizer_admin.get(board))
+
+    assert response.content.count(b"approve-document") == 60
+    assert response_board.content.count(b"Insurance certificate (not reviewed yet)") == 30
+    assert page_for_thirty == page_for_one <= 9
+    assert board_for_thirty == board_for_one <= 9
 
 
 def test_the_dashboard_costs_the_same_for_1_and_many_markets_and_days(organizer, organizer_admin):

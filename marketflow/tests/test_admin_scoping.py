@@ -485,4 +485,5 @@ def test_an_organizer_sees_the_admin_apps_without_any_permission_rows(mine, orga
         "Application",
         "Vendor",
         "MarketMessage",
+        "Season",
     }

@@ -29,6 +29,10 @@ MARKET_FIELDS = {
     "updated_at",
     "accepted_categories",
     "required_document_types",
+    "late_cancellation_hours",
+    "no_show_fee_cents",
+    "expiring_document_types",
+    "waitlist_order",
 }
 MARKET_DAY_FIELDS = {
     "id",

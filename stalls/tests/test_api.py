@@ -36,6 +36,9 @@ BOOKING_FIELDS = {
     "payment_method",
     "payment_reference",
     "paid_at",
+    "attendance",
+    "attendance_at",
+    "no_show_fee_cents",
     "created_at",
     "updated_at",
 }

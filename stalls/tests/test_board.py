@@ -14,6 +14,7 @@ from stalls.models import Booking, Stall
 from stalls.selectors import market_day_board
 from stalls.serializers import StallBoardSerializer
 from stalls.tests.factories import BookingFactory, StallFactory
+from vendors.selectors import vendor_readiness
 
 pytestmark = pytest.mark.django_db
 
@@ -25,8 +26,16 @@ def serializer_board(market_day) -> dict:
         booking.stall_id: booking
         for booking in Booking.objects.filter(market_day=market_day).select_related("vendor")
     }
+    readiness = vendor_readiness(
+        market=market_day.market,
+        date=market_day.date,
+        vendor_ids=[booking.vendor_id for booking in bookings.values()],
+    )
     for stall in stalls:
         stall.booking = bookings.get(stall.pk)
+        if stall.booking is not None:
+            stall.booking.missing_documents = readiness[stall.booking.vendor_id]
+            stall.booking.documents_ready = not stall.booking.missing_documents
     booked = [stall.booking for stall in stalls if stall.booking is not None]
     board = SimpleNamespace(
         market_day=market_day,

@@ -44,7 +44,8 @@ def book(market, vendor, fee, status=Status.UNPAID, *, day_status=MarketDay.Stat
 def season(market):
     """Two vendors over five days of ``market`` (EUR), and a booking at another market."""
     bakery = VendorFactory(business_name="Hill Bakery", phone="+1 555 0100")
-    book(market, bakery, 2500)
+    no_show = book(market, bakery, 2500)  # and did not come: the market's no-show fee
+    Booking.objects.filter(pk=no_show.pk).update(attendance="no_show", no_show_fee_cents=1500)
     book(market, bakery, 2500, Status.PAID)
     book(market, bakery, 2000, Status.WAIVED)
     book(market, bakery, 9900, day_status=MarketDay.Status.CANCELLED)  # not due
@@ -66,6 +67,7 @@ def test_each_vendor_owes_the_unpaid_fees_of_days_that_take_place(market, season
         "due_cents": 2500,
         "paid_cents": 5500,
         "waived_cents": 2000,
+        "no_show_fees_cents": 1500,
     }
 
 
@@ -137,9 +139,10 @@ def test_the_csv_has_a_row_per_vendor_phones_as_typed_and_no_formulas(
         "due (EUR)",
         "paid (EUR)",
         "waived (EUR)",
+        "no-show fees (EUR)",
     ]
     by_name = {row[0]: row for row in rows[1:]}
-    assert by_name["Hill Bakery"][3:] == ["+1 555 0100", "4", "25.00", "25.00", "20.00"]
+    assert by_name["Hill Bakery"][3:] == ["+1 555 0100", "4", "25.00", "25.00", "20.00", "15.00"]
     assert '\'=HYPERLINK("http://evil.example","Farm")' in by_name
 
 

@@ -19,8 +19,11 @@ from marketflow.tests.factories import (
     OrganizerFactory,
     UserFactory,
 )
-from stalls.tests.factories import BookingFactory, StallFactory
-from vendors.tests.factories import VendorFactory
+from seasons.services import season_vendor_add
+from seasons.tests.factories import saturday_season
+from stalls.tests.factories import BookingFactory, StallFactory, open_offer_of
+from vendors.models import DocumentReview
+from vendors.tests.factories import VendorDocumentFactory, VendorFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -56,6 +59,8 @@ VENDOR_PAGES = [
     "/vendor/documents/new/",
     "/vendor/applications/{vendor_application}/withdraw/",
     "/vendor/fees/",
+    "/vendor/waitlist/",
+    "/vendor/offers/{vendor_offer}/",
 ]
 ADMIN_PAGES = [
     "/admin/",
@@ -75,9 +80,11 @@ ADMIN_PAGES = [
     "/admin/stalls/booking/add/",
     "/admin/stalls/booking/board/{day}/",
     "/admin/stalls/booking/board/{day}/sheet/",
+    "/admin/stalls/booking/board/{day}/checkin/",
     "/admin/stalls/booking/board/{day}/cancel/{booking}/",
     "/admin/marketflow/market/{market}/fees/",
     "/admin/marketflow/market/{market}/fees/{vendor}/",
+    "/admin/marketflow/market/{market}/readiness/",
     "/admin/marketflow/market/{market}/import-vendors/",
     "/admin/stalls/marketmessage/",
     "/admin/stalls/marketmessage/add/?market={market}",
@@ -85,6 +92,9 @@ ADMIN_PAGES = [
     "/admin/vendors/vendor/",
     "/admin/vendors/vendor/{vendor}/change/",
     "/admin/password_change/",
+    "/admin/seasons/season/",
+    "/admin/seasons/season/add/",
+    "/admin/seasons/season/{season}/change/",
 ]
 # Forms submitted empty, to check the page with its errors shown: (path, the submit button's
 # CSS selector, the id of the element that must have the focus then: our pages' error summary).
@@ -101,17 +111,26 @@ FAILED_SUBMITS = {
         ("/vendor/documents/new/", "main form [type=submit]", "error-summary"),
         ("/vendor/profile/", "main form [type=submit]", "error-summary"),
     ],
-    "admin": [("/admin/marketflow/market/add/", "[type=submit][name=_save]", None)],
+    "admin": [
+        ("/admin/marketflow/market/add/", "[type=submit][name=_save]", None),
+        ("/admin/seasons/season/{season}/change/", "[type=submit][name=_save]", None),
+    ],
 }
 
 
 @pytest.fixture
 def graph():
     organizer = OrganizerFactory(email="axe-manager@example.com")
-    market = MarketFactory(organizer=organizer, name="Axe Market", slug="axe-market")
+    market = MarketFactory(
+        organizer=organizer,
+        name="Axe Market",
+        slug="axe-market",
+        required_document_types=["insurance"],
+        expiring_document_types=["insurance"],
+    )
     today = market.today()
     day = MarketDayFactory(market=market, date=today + datetime.timedelta(days=9))
-    MarketDayFactory(market=market, date=today + datetime.timedelta(days=16))
+    later_day = MarketDayFactory(market=market, date=today + datetime.timedelta(days=16))
     stall = StallFactory(market=market, label="A1", price_per_day=2500)
     listed = VendorFactory(directory_listed=True, public_description="Apples and pears.")
     accepted = AcceptedApplicationFactory(market=market, vendor=listed)
@@ -122,6 +141,27 @@ def graph():
     vendor_user = UserFactory(email="axe-vendor@example.com")
     vendor = VendorFactory(email=vendor_user.email, user=vendor_user)
     vendor_application = AcceptedApplicationFactory(market=market, vendor=vendor)
+    season = saturday_season(organizer, market, fee_cents=10000)
+    season_vendor_add(
+        user=organizer,
+        market_id=market.pk,
+        season_id=season.pk,
+        vendor_id=vendor.pk,
+        stall_id=StallFactory(market=market, label="S1").pk,
+    )
+    # Documents: the booked vendor's not reviewed yet (the readiness page's review forms, the
+    # board's reason field), the portal vendor's refused (the portal shows why).
+    accepted.documents.add(
+        VendorDocumentFactory(
+            vendor=accepted.vendor, expires_on=today + datetime.timedelta(days=20)
+        )
+    )
+    refused = VendorDocumentFactory(vendor=vendor)
+    vendor_application.documents.add(refused)
+    DocumentReview.objects.create(
+        market=market, document=refused, status="refused", reason="Unreadable scan."
+    )
+    vendor_offer = open_offer_of(later_day, vendor, stall)
     return {
         "organizer": organizer.email,
         "vendor_user": vendor_user.email,
@@ -136,6 +176,8 @@ def graph():
         "listed": listed.pk,
         "regular": accepted.vendor.business_name,
         "vendor_application": vendor_application.pk,
+        "season": season.pk,
+        "vendor_offer": vendor_offer.pk,
     }
 
 

@@ -4,10 +4,10 @@ import pytest
 from django.test import Client
 
 from marketflow.models import User
-from marketflow.tests.factories import UserFactory
+from marketflow.tests.factories import MarketFactory, UserFactory
 from marketflow.tokens import encode_id
-from vendors.models import VendorDocument
-from vendors.tests.factories import VendorFactory
+from vendors.models import DocumentReview, VendorDocument
+from vendors.tests.factories import VendorDocumentFactory, VendorFactory
 from vendors.tests.uploads import PDF, disguised, pdf
 from vendors.tokens import vendor_activation_token
 
@@ -281,3 +281,17 @@ def test_another_vendors_document_pages_are_404(vendor_page):
         assert vendor_page.get(f"/vendor/documents/{theirs.pk}/{action}/").status_code == 404
         assert vendor_page.post(f"/vendor/documents/{theirs.pk}/{action}/").status_code == 404
     assert VendorDocument.objects.filter(pk=theirs.pk).exists()
+
+
+def test_the_portal_shows_each_market_s_review_and_the_refusal_reason(vendor_page, vendor):
+    document = VendorDocumentFactory(vendor=vendor)
+    approving, refusing = MarketFactory(name="Riverside"), MarketFactory(name="Hilltop")
+    DocumentReview.objects.create(market=approving, document=document, status="approved")
+    DocumentReview.objects.create(
+        market=refusing, document=document, status="refused", reason="The name is not yours."
+    )
+
+    content = vendor_page.get("/vendor/").content.decode()
+
+    assert "Hilltop: <strong>refused</strong> (The name is not yours.)" in content
+    assert "Riverside: approved" in content

@@ -26,8 +26,9 @@ from applications.services import (
 )
 from applications.tokens import confirmation_token
 from marketflow.models import Market, MarketDay, User
-from marketflow.services import market_create, market_day_create, organizer_create
+from marketflow.services import market_create, organizer_create
 from marketflow.tokens import encode_id
+from seasons.services import season_create
 from stalls.models import Booking, Stall
 from stalls.services import (
     application_revoke,
@@ -239,21 +240,22 @@ class Command(BaseCommand):
             )
 
     def _market_days(self, organizer: User, market: Market) -> list[MarketDay]:
-        """The next eight Saturdays, counted from today at the market (today included)."""
+        """The next eight Saturdays, counted from today at the market (today included): the
+        days of the season "Saturdays"."""
         today = market.today()
         first = today + datetime.timedelta(days=(MARKET_WEEKDAY - today.weekday()) % 7)
-        dates = [first + datetime.timedelta(weeks=week) for week in range(MARKET_DAY_COUNT)]
         start_time, end_time = MARKET_HOURS
-        return [
-            market_day_create(
-                user=organizer,
-                market_id=market.pk,
-                date=date,
-                start_time=start_time,
-                end_time=end_time,
-            )
-            for date in dates
-        ]
+        season = season_create(
+            user=organizer,
+            market_id=market.pk,
+            name="Saturdays",
+            start_date=first,
+            end_date=first + datetime.timedelta(weeks=MARKET_DAY_COUNT - 1),
+            weekly_pattern=[
+                {"weekday": MARKET_WEEKDAY, "start_time": start_time, "end_time": end_time}
+            ],
+        ).season
+        return list(MarketDay.objects.filter(season_day__season=season).order_by("date"))
 
     def _applications(self, organizer: User, market: Market) -> None:
         for demo in VENDORS:

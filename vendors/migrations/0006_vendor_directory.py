@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('vendors', '0004_unconfirmed_applications'),
+        ('vendors', '0005_document_reviews_reminders'),
     ]
 
     operations = [
