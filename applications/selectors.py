@@ -370,6 +370,11 @@ def forget_a_changed_directory(sender, instance, **kwargs) -> None:
     public_directory_forget(market_ids=[instance.market_id])
 
 
+@receiver([post_save, post_delete], sender=Market)
+def forget_a_changed_market_directory(sender, instance, **kwargs) -> None:
+    public_directory_forget(market_ids=[instance.pk])  # its pages link by the market's slug
+
+
 @receiver([post_save, post_delete], sender=Vendor)
 def forget_a_changed_vendor(sender, instance, **kwargs) -> None:
     public_directory_forget(market_ids=directory_market_ids(vendor_id=instance.pk))

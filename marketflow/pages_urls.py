@@ -1,6 +1,6 @@
 """The public pages: market pages and applying, the vendor portal, accounts, documents."""
 
-from django.contrib.sitemaps.views import sitemap
+from django.contrib.sitemaps import views as sitemaps_views
 from django.urls import path, re_path
 
 from applications import directory_pages
@@ -27,9 +27,11 @@ urlpatterns = [
         directory_pages.directory_photo,
         name="directory-photo",
     ),
+    # An index of the sections, each paged by its ``limit`` (Django's documented layout).
+    path("sitemap.xml", sitemaps_views.index, {"sitemaps": SITEMAPS}, name="sitemap-index"),
     path(
-        "sitemap.xml",
-        sitemap,
+        "sitemap-<section>.xml",
+        sitemaps_views.sitemap,
         {"sitemaps": SITEMAPS},
         name="django.contrib.sitemaps.views.sitemap",
     ),

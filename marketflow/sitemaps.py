@@ -1,5 +1,5 @@
-"""``/sitemap.xml`` (django.contrib.sitemaps): every active market's page and its vendor
-directory."""
+"""``/sitemap.xml`` (django.contrib.sitemaps): an index of ``/sitemap-markets.xml``, every
+active market's page, and ``/sitemap-directories.xml``, their vendor directories."""
 
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
@@ -10,7 +10,7 @@ from marketflow.models import Market
 class MarketSitemap(Sitemap):
     url_name = "market-page"
     changefreq = "weekly"
-    limit = 10_000  # 2 URLs a market: under the protocol's 50,000 URLs a file
+    limit = 10_000  # URLs a file (the protocol allows 50,000); the index lists every page
 
     def items(self):
         return Market.objects.filter(is_active=True).order_by("pk").only("slug", "updated_at")

@@ -15,6 +15,7 @@ from PIL import Image
 
 from applications import services as application_services
 from applications.tests.factories import AcceptedApplicationFactory, ApplicationFactory
+from marketflow import services as market_services
 from marketflow.tests.factories import MarketDayFactory, MarketFactory
 from stalls import services as stall_services
 from vendors import services
@@ -186,6 +187,16 @@ def test_a_revoked_or_withdrawn_vendor_disappears_at_once(
     page = anon_client.get(f"/m/{market.slug}/").content.decode()
     assert "Stays" in page and "Revoked" not in page
     assert anon_client.get(f"/m/{market.slug}/vendors/{revoked.pk}/").status_code == 404
+
+
+def test_a_new_market_slug_shows_in_the_links_at_once(anon_client, organizer, market):
+    vendor = listed(market)
+    assert anon_client.get(api(market)).json()["results"][0]["url"].startswith(f"/m/{market.slug}/")
+
+    market_services.market_update(user=organizer, market_id=market.pk, slug="renamed-market")
+
+    url = anon_client.get(api(market)).json()["results"][0]["url"]
+    assert url == f"/m/renamed-market/vendors/{vendor.pk}/"
 
 
 def test_an_accepted_application_shows_at_once(anon_client, organizer, market):
@@ -412,7 +423,10 @@ def test_json_ld_cannot_be_broken_out_of(client, market):
 def test_the_sitemap_lists_active_markets_and_their_directories(client, market):
     inactive = MarketFactory(is_active=False)
 
-    sitemap = client.get("/sitemap.xml").content.decode()
+    index = client.get("/sitemap.xml").content.decode()
+    sections = re.findall(r"<loc>http://testserver(/sitemap-\w+\.xml)</loc>", index)
+    sitemap = "".join(client.get(section).content.decode() for section in sections)
 
+    assert sections == ["/sitemap-markets.xml", "/sitemap-directories.xml"]
     assert f"/m/{market.slug}/</loc>" in sitemap and f"/m/{market.slug}/vendors/</loc>" in sitemap
     assert f"/m/{inactive.slug}/" not in sitemap
