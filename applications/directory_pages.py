@@ -119,7 +119,14 @@ def directory(request, slug: str):
     """Every vendor the market lists, a page at a time, filterable by category."""
     market = public_market(slug=slug)["market"]
     category = _category(request)
-    vendors = selectors.directory_vendor_list(market_id=market["id"], category=category)
+    # A market lists tens of vendors, not thousands: the whole list is cached, and paged here.
+    vendors = selectors.public_directory_cached(
+        market_id=market["id"],
+        shape=f"directory:{category}",
+        compute=lambda: list(
+            selectors.directory_vendor_list(market_id=market["id"], category=category)
+        ),
+    )
     vendor_page = Paginator(vendors, DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
