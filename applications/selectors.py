@@ -314,6 +314,14 @@ def directory_photo_get(*, name: str) -> Vendor:
     return get_or_raise(vendors, DirectoryVendorNotFoundError, photo=name)
 
 
+def directory_market_list(*, vendor: Vendor) -> QuerySet[Market]:
+    """The markets whose directory ``vendor`` appears in once listed (accepted there)."""
+    accepted = Application.objects.filter(
+        market=OuterRef("pk"), vendor=vendor, status=Application.Status.ACCEPTED
+    )
+    return Market.objects.filter(Exists(accepted)).order_by("name")
+
+
 def directory_market_ids(*, vendor_id: UUID) -> list[UUID]:
     """The markets whose directory ``vendor_id`` may appear in (accepted there)."""
     return list(

@@ -12,7 +12,11 @@ from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods, require_POST
 
 from applications import services as application_services
-from applications.selectors import vendor_application_get, vendor_application_list
+from applications.selectors import (
+    directory_market_list,
+    vendor_application_get,
+    vendor_application_list,
+)
 from marketflow.forms import PasswordPairForm
 from marketflow.pages import domain_errors, page, posted
 from marketflow.stripe_api import payments_configured
@@ -195,8 +199,8 @@ def listing_edit(request):
             services.vendor_directory_update(user=request.user, **form.listing())
             messages.success(request, "Your public listing is saved.")
             return redirect("vendor-listing")
-    markets = vendor_application_list(vendor=vendor).filter(status="accepted")
-    context = {"form": form, "vendor": vendor, "markets": [a.market for a in markets]}
+    markets = list(directory_market_list(vendor=vendor))
+    context = {"form": form, "vendor": vendor, "markets": markets}
     return render(request, "pages/vendor_listing.html", context)
 
 
