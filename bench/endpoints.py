@@ -314,8 +314,9 @@ def _fill_side(side: Side, client: WsgiClient) -> None:
     )
     side.board_day_id = str(days[0])
     side.booking_day_id = str(days[-1])
-    booked_stalls = Booking.objects.filter(market_day_id=side.booking_day_id).values("stall_id")
-    booked_vendors = Booking.objects.filter(market_day_id=side.booking_day_id).values("vendor_id")
+    day_bookings = Booking.objects.active().filter(market_day_id=side.booking_day_id)
+    booked_stalls = day_bookings.values("stall_id")
+    booked_vendors = day_bookings.values("vendor_id")
     stall = (
         Stall.objects.filter(market_id=side.market_id)
         .exclude(id__in=booked_stalls)

@@ -7,6 +7,7 @@ import zoneinfo
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
@@ -36,6 +37,7 @@ from marketflow.errors import DomainError
 from marketflow.forms import MoneyField, add_domain_error_to_form
 from marketflow.models import DocumentType, Market, MarketDay, ProductCategory, User
 from marketflow.selectors import market_list, with_email_bounce
+from stalls import selectors as stall_selectors
 from stalls import services as stall_services
 from stalls.admin import (
     FeeStatementsAdminMixin,
@@ -462,7 +464,7 @@ class MarketAdmin(ReadinessAdminMixin, FeeStatementsAdminMixin, ScopedModelAdmin
             )
         for market_day, changed in formset.changed_objects:
             call_service(
-                services.market_day_update,
+                stall_services.market_day_update_with_fees,
                 about=_("Market day %(date)s") % {"date": market_day.date},
                 user=user,
                 market_id=market.pk,
@@ -499,6 +501,9 @@ def _create_market_day(user, market, market_day: MarketDay) -> MarketDay:
 
 
 # -- market days -------------------------------------------------------------------------------
+
+
+CANCEL_DAYS_PAGE_LIST = 20  # days shown, with their bookings, on the cancel page
 
 
 @admin.register(MarketDay)
@@ -564,7 +569,7 @@ class MarketDayAdmin(ScopedModelAdmin):
         if change:
             data = {name: form.cleaned_data[name] for name in form.changed_data}
             saved = call_service(
-                services.market_day_update,
+                stall_services.market_day_update_with_fees,
                 user=request.user,
                 market_id=obj.market_id,
                 market_day_id=obj.pk,
@@ -603,13 +608,45 @@ class MarketDayAdmin(ScopedModelAdmin):
         protected = [_("%(count)d bookings") % {"count": bookings}] if bookings else []
         return [str(market_day)], {}, set(), protected
 
-    @admin.action(description=_("Cancel selected market days"), permissions=["change"])
+    @admin.action(description=_("Cancel selected market days…"), permissions=["change"])
     def cancel_market_days(self, request, queryset):
+        """Asks first: per day, the market's policy for a cancelled day and what it does to
+        each booking's fee (credited, refunded, refund due, no longer owed)."""
+        if "apply" not in request.POST:
+            days = list(queryset.select_related("market")[:CANCEL_DAYS_PAGE_LIST])
+            bookings = stall_selectors.active_bookings_of_days(market_days=days)
+            context = {
+                **self.admin_site.each_context(request),
+                "title": _("Cancel market days"),
+                "opts": self.opts,
+                "days": [
+                    (
+                        day,
+                        day.market.get_cancelled_day_policy_display(),
+                        [
+                            (
+                                booking,
+                                stall_services.day_cancellation_note(
+                                    booking, day.market.cancelled_day_policy
+                                ),
+                            )
+                            for booking in bookings.get(day.pk, [])
+                        ],
+                    )
+                    for day in days
+                ],
+                "selected_ids": [day.pk for day in days],
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "marketflow_admin/cancel_market_days.html", context)
         self.run_each(
             request,
             queryset,
-            lambda market_day: services.market_day_cancel(
-                user=request.user, market_id=market_day.market_id, market_day_id=market_day.pk
+            lambda market_day: stall_services.market_day_update_with_fees(
+                user=request.user,
+                market_id=market_day.market_id,
+                market_day_id=market_day.pk,
+                status=MarketDay.Status.CANCELLED,
             ),
             done=_("Cancelled {count} market day(s)."),
             not_done=_("{count} market day(s) not cancelled"),

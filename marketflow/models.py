@@ -321,6 +321,21 @@ class Market(BaseModel):
         help_text=_("Who on a full market day's waitlist is offered a freed stall first."),
     )
 
+    class CancelledDayPolicy(models.TextChoices):
+        CREDIT = "credit", _("Credit the fee toward the vendor's next day")
+        REFUND = "refund", _("Refund the fee")
+
+    cancelled_day_policy = models.CharField(
+        max_length=10,
+        choices=CancelledDayPolicy.choices,
+        default=CancelledDayPolicy.CREDIT,
+        help_text=_(
+            "When a market day is cancelled (weather), what becomes of the fees its vendors "
+            "paid: a credit toward their next booking here, or a refund (card payments "
+            "through Stripe, cash ones by you)."
+        ),
+    )
+
     class Meta:
         ordering = ["name", "id"]
         indexes = [models.Index(fields=["organizer", "name"], name="market_organizer_name")]

@@ -1,7 +1,7 @@
 """Writes of the platform core: accounts (sign-up), markets and market days."""
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -60,6 +60,7 @@ MARKET_EDITABLE_FIELDS = (
     "no_show_fee_cents",
     "expiring_document_types",
     "waitlist_order",
+    "cancelled_day_policy",
 )
 # What an organizer sets on a market day; its status changes through market_day_cancel and
 # market_day_reinstate (MARKET_DAY_TRANSITIONS), or a ``status`` given to market_day_update.
@@ -251,9 +252,18 @@ def _transition(market_day: MarketDay, target: str) -> str:
 
 
 @transaction.atomic
-def market_day_update(*, user: User, market_id: UUID, market_day_id: UUID, **fields) -> MarketDay:
+def market_day_update(
+    *,
+    user: User,
+    market_id: UUID,
+    market_day_id: UUID,
+    on_status_change: Callable[[MarketDay], None] | None = None,
+    **fields,
+) -> MarketDay:
     """Reschedule or re-time a market day; a ``status`` other than its own cancels or
-    reinstates it, as market_day_cancel and market_day_reinstate do. Locks the market, then
+    reinstates it, as market_day_cancel and market_day_reinstate do, and then calls
+    ``on_status_change`` with the day, in the same transaction, the day still locked (what
+    a higher app does about it: the stalls app settles the day's fees). Locks the market, then
     the day. Raises MarketDayInPastError (the day has passed, or would move into the past),
     MarketDayHasBookingsError (a booked day moved), InvalidTransitionError,
     MarketDayDateTakenError, ValidationFailedError."""
@@ -276,6 +286,8 @@ def market_day_update(*, user: User, market_id: UUID, market_day_id: UUID, **fie
     _save_market_day(market_day)
     if history:
         audit_record(user=user, obj=market_day, message=history)
+        if on_status_change is not None:
+            on_status_change(market_day)
     return market_day
 
 

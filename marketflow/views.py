@@ -27,6 +27,7 @@ from marketflow.serializers import (
     TokenResponseSerializer,
     public_market_data,
 )
+from stalls import services as stall_services
 
 
 class TokenView(APIView):
@@ -219,11 +220,24 @@ class MarketDayDetailView(OrganizerAPIView):
         market_day = selectors.market_day_get(market=self.get_market(), market_day_id=market_day_id)
         return Response(MarketDayReadSerializer(market_day).data)
 
-    @extend_schema(request=MarketDayUpdateSerializer, responses=MarketDayReadSerializer)
+    @extend_schema(
+        request=MarketDayUpdateSerializer,
+        responses=MarketDayReadSerializer,
+        description="Change a market day. `status` `cancelled` cancels it (weather): its "
+        "bookings are kept, every booked vendor is e-mailed, unpaid fees are no longer owed, "
+        "and paid fees follow the market's `cancelled_day_policy`: `credit` (default) gives "
+        "the vendor a credit of the fee, applied to their next booking at the market; "
+        "`refund` refunds card payments through Stripe and marks cash payments `refund_due` "
+        "(the organizer pays them back and records the refund). `status` `scheduled` "
+        "reinstates a cancelled day: credits it gave that are not yet used are withdrawn, "
+        "used ones stay used, refunds made stay made. Conflict codes: `invalid_transition`, "
+        "`market_day_in_past`, `market_day_has_bookings`, `market_day_date_taken`.",
+    )
     def patch(self, request, market_id, market_day_id):
         serializer = MarketDayUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        market_day = services.market_day_update(
+        # The stalls app's service: a cancelled day's fees are credited or refunded.
+        market_day = stall_services.market_day_update_with_fees(
             user=request.user,
             market_id=market_id,
             market_day_id=market_day_id,

@@ -92,7 +92,7 @@ def vendor_season_list(*, vendor_id: UUID) -> list[dict]:
         .select_related("season__market", "stall")
         .order_by("season__start_date", "season__name")
     )
-    bookings = Booking.objects.filter(
+    bookings = Booking.objects.active().filter(
         vendor_id=vendor_id, market_day__season_day__season=OuterRef("season_id")
     )
     rows = memberships.annotate(

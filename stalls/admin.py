@@ -43,6 +43,7 @@ from stalls.selectors import (
     booked_vendor_get,
     booking_get,
     booking_list,
+    cancelled_booking_list,
     checkin_rows,
     market_day_sheet,
     market_fee_statements,
@@ -75,7 +76,10 @@ def cancellation_fee_note(booking: Booking) -> str:
         )
     if booking.payment_status == PaymentStatus.PAID:
         return str(
-            _("Paid %(fee)s: it is not cancelled until you record the refund (mark it unpaid).")
+            _(
+                "Paid %(fee)s in cash: it stays paid; settle the refund with the vendor by "
+                "hand, then record it on the board."
+            )
             % {"fee": fee}
         )
     if booking.payment_status == PaymentStatus.WAIVED:
@@ -205,11 +209,13 @@ class BookingAdmin(ScopedModelAdmin):
         "payment_status",
         "payment_method",
         "paid_at",
+        "cancelled_at",
     ]
     list_filter = [
         when_filter("market_day__date", _("market day")),
         market_filter("market_day__market"),
         "payment_status",
+        ("cancelled_at", admin.EmptyFieldListFilter),
     ]
     list_select_related = ["market_day__market", "stall", "vendor"]
     search_fields = ["vendor__business_name", "stall__label"]
@@ -236,6 +242,10 @@ class BookingAdmin(ScopedModelAdmin):
             "attendance",
             "attendance_at",
             "checked_in_by",
+            "cancelled_at",
+            "cancel_reason",
+            "refund_reference",
+            "refunded_at",
         ]
 
     def get_readonly_fields(self, request, obj=None):
@@ -243,7 +253,8 @@ class BookingAdmin(ScopedModelAdmin):
             return []
         return [
             "market_day", "stall", "vendor", "fee", "paid_at", "booker", "attendance",
-            "attendance_at", "checked_in_by",
+            "attendance_at", "checked_in_by", "cancelled_at", "cancel_reason", "refund_reference",
+            "refunded_at",
         ]  # fmt: skip
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
@@ -300,7 +311,7 @@ class BookingAdmin(ScopedModelAdmin):
 
     def delete_model(self, request, obj):
         call_service(
-            services.booking_delete,
+            services.booking_cancel,
             user=request.user,
             market_id=obj.market_day.market_id,
             market_day_id=obj.market_day_id,
@@ -392,7 +403,7 @@ class BookingAdmin(ScopedModelAdmin):
         self.run_each(
             request,
             queryset,
-            lambda booking: services.booking_delete(
+            lambda booking: services.booking_cancel(
                 user=request.user,
                 market_id=booking.market_day.market_id,
                 market_day_id=booking.market_day_id,
@@ -475,6 +486,7 @@ class BookingAdmin(ScopedModelAdmin):
             **self._day_page_context(request, market_day, _("Stall board: %(market)s, %(date)s")),
             "currency": currency,
             "board": board,
+            "cancelled": cancelled_booking_list(market_day=market_day),
             "bookable_vendors": bookable_vendors,
             "bookable_vendor_ids": {vendor_id for vendor_id, _name in bookable_vendors},
             # Every free stall offers the same vendors: rendered once, not once per stall.
@@ -486,7 +498,6 @@ class BookingAdmin(ScopedModelAdmin):
             "payment_statuses": [
                 (status, label, PAYMENT_BUTTONS[status]) for status, label in PaymentStatus.choices
             ],
-            "paid": PaymentStatus.PAID,
             "card": Booking.PaymentMethod.CARD,
             "payment_methods": PAYMENT_METHOD_LABELS,
             "is_open": market_day.is_open,
@@ -653,7 +664,7 @@ class BookingAdmin(ScopedModelAdmin):
                     messages.SUCCESS,
                 )
             elif operation == "cancel":  # posted by the confirmation page (board_cancel_view)
-                services.booking_delete(booking_id=parse_id(data.get("booking")), **scope)
+                services.booking_cancel(booking_id=parse_id(data.get("booking")), **scope)
                 self.message_user(request, _("Booking cancelled."), messages.SUCCESS)
             elif operation == "fill":
                 self._report_fill(request, services.booking_fill_from_regulars(**scope))
@@ -688,7 +699,7 @@ class BookingAdmin(ScopedModelAdmin):
     def board_csv_view(self, request, market_day_id):
         market_day = self._market_day(request, market_day_id)
         currency = market_day.market.currency
-        bookings = booking_list(market_day=market_day).order_by("stall__label")
+        bookings = booking_list(market_day=market_day).active().order_by("stall__label")
         header = [
             "stall",
             "size",

@@ -34,11 +34,9 @@ class VendorNotAcceptedError(ConflictError):
     default_message = "Only vendors with an accepted application to this market can be booked."
 
 
-class BookingPaidError(ConflictError):
-    code = "booking_paid"
-    default_message = (
-        "This booking is paid. Record the refund (set it to unpaid) before cancelling it."
-    )
+class BookingAlreadyCancelledError(ConflictError):
+    code = "booking_already_cancelled"
+    default_message = "This booking is cancelled already."
 
 
 class BookingNotUnpaidError(ConflictError):

@@ -37,8 +37,15 @@ class Stall(BaseModel):
         return self.label
 
 
+class BookingQuerySet(models.QuerySet):
+    def active(self) -> "BookingQuerySet":
+        """Bookings that hold their stall: not cancelled. A cancelled booking is kept as a
+        record (how it was paid, its refund), but frees the stall and the vendor's day."""
+        return self.filter(cancelled_at__isnull=True)
+
+
 class Booking(BaseModel):
-    """One vendor on one stall on one market day."""
+    """One vendor on one stall on one market day; kept when cancelled (``cancelled_at``)."""
 
     class PaymentStatus(models.TextChoices):
         UNPAID = "unpaid", _("Unpaid")
@@ -50,6 +57,7 @@ class Booking(BaseModel):
         CASH = "cash", _("Cash")
         CARD = "card", _("Card (Stripe)")
         WAIVED = "waived", _("Waived")
+        CREDIT = "credit", _("Credit (a cancelled day's fee)")
 
     class Attendance(models.TextChoices):
         ARRIVED = "arrived", _("Arrived")
@@ -60,7 +68,7 @@ class Booking(BaseModel):
         "marketflow.MarketDay",
         on_delete=models.PROTECT,
         related_name="bookings",
-        db_index=False,  # led by the (market_day, stall) unique index
+        db_index=False,  # led by the (market_day, stall) index
     )
     stall = models.ForeignKey(Stall, on_delete=models.PROTECT, related_name="bookings")
     vendor = models.ForeignKey(
@@ -95,22 +103,100 @@ class Booking(BaseModel):
     no_show_fee_cents = models.PositiveIntegerField(
         default=0, help_text=_("The market's no-show fee, charged when marked a no-show.")
     )
+    # Null while the booking holds its stall; set when it is cancelled (the row is kept).
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        "marketflow.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    cancel_reason = models.CharField(max_length=300, blank=True)
+    # A card payment refunded through Stripe: the refund's id and when.
+    refund_reference = models.CharField(max_length=255, blank=True)
+    refunded_at = models.DateTimeField(null=True, blank=True)
+    # A fee paid in cash that the organizer owes back (booking or day cancelled), until the
+    # refund is recorded.
+    refund_due = models.BooleanField(default=False)
+    # The part of the stall's price paid by the vendor's credits (``fee_cents`` is the rest).
+    credit_cents = models.PositiveIntegerField(default=0)
+
+    objects = BookingQuerySet.as_manager()
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["market_day", "stall"], name="booking_unique_stall_per_day"
+                fields=["market_day", "stall"],
+                condition=models.Q(cancelled_at__isnull=True),
+                name="booking_unique_stall_per_day",
             ),
             models.UniqueConstraint(
-                fields=["market_day", "vendor"], name="booking_unique_vendor_per_day"
+                fields=["market_day", "vendor"],
+                condition=models.Q(cancelled_at__isnull=True),
+                name="booking_unique_vendor_per_day",
             ),
         ]
         indexes = [
             models.Index(fields=["vendor", "market_day"], name="booking_vendor_day"),
+            # The unique constraints are partial (active bookings): this one covers every row.
+            models.Index(fields=["market_day", "stall"], name="booking_day_stall"),
         ]
 
     def __str__(self):
         return f"{self.stall} on {self.market_day}"
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+
+class VendorCreditQuerySet(models.QuerySet):
+    def available(self) -> "VendorCreditQuerySet":
+        return self.filter(used_on__isnull=True, withdrawn_at__isnull=True)
+
+
+class VendorCredit(BaseModel):
+    """A vendor's credit at a market: a paid fee of a market day that was cancelled, applied
+    to the fee of the vendor's next booking there (``used_on``). Withdrawn when the day is
+    reinstated before it was used."""
+
+    market = models.ForeignKey(
+        "marketflow.Market", on_delete=models.CASCADE, related_name="vendor_credits"
+    )
+    vendor = models.ForeignKey(
+        "vendors.Vendor", on_delete=models.PROTECT, related_name="credits", db_index=False
+    )
+    amount_cents = models.PositiveIntegerField()
+    reason = models.CharField(max_length=300)
+    source_booking = models.ForeignKey(
+        Booking, on_delete=models.PROTECT, related_name="credits_given"
+    )
+    used_on = models.ForeignKey(
+        Booking,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="credits_used",
+    )
+    used_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    objects = VendorCreditQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["vendor", "market"], name="vendor_credit_vendor_market"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount_cents__gt=0), name="vendor_credit_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.vendor} credit {self.amount_cents}"
 
 
 class LateCancellation(BaseModel):

@@ -41,7 +41,8 @@ def unpaid_bookings_by_market(*, vendor: Vendor) -> list[dict]:
     """What ``vendor`` owes, per market: ``{"market", "bookings", "total_cents", "can_pay"}``,
     oldest day first. Reads the columns the vendor portal shows, nothing more."""
     bookings = (
-        Booking.objects.filter(vendor=vendor, payment_status=Booking.PaymentStatus.UNPAID)
+        Booking.objects.active()
+        .filter(vendor=vendor, payment_status=Booking.PaymentStatus.UNPAID)
         .exclude(market_day__status=MarketDay.Status.CANCELLED)
         .filter(fee_cents__gt=0)
         .select_related("stall", "market_day__market__organizer")
@@ -89,7 +90,8 @@ def booking_checkout_url(*, user: User, market_id: UUID, booking_ids: list[UUID]
             f"Choose between 1 and {MAX_BOOKINGS_PER_PAYMENT} bookings to pay at once."
         )
     bookings = list(
-        Booking.objects.filter(pk__in=wanted, vendor=vendor, market_day__market_id=market_id)
+        Booking.objects.active()
+        .filter(pk__in=wanted, vendor=vendor, market_day__market_id=market_id)
         .select_related("stall", "market_day__market__organizer")
         .order_by("market_day__date", "pk")
     )
@@ -179,21 +181,32 @@ def _refund(*, account: str, payment_intent_id: str, booking_id, amount_cents: i
 
 
 def payment_bookings_lock(booking_ids: list[UUID]) -> list[Booking]:
-    """The bookings a payment names that still exist, locked in pk order: a cancellation or
-    another payment of them waits for ours, or we wait for theirs and see its outcome."""
-    return list(
+    """The bookings a payment names (cancelled ones too), locked in pk order: a cancellation or
+    another payment of them waits for ours, or we wait for theirs and see its outcome. Their
+    days' status is read again once locked: a day cancelled while we waited (which locks its
+    bookings) is seen, though the joined day row was read before the wait."""
+    bookings = list(
         Booking.objects.select_for_update(no_key=True, of=("self",))
         .filter(pk__in=booking_ids)
         .select_related("vendor__user", "stall", "market_day__market__organizer")
         .order_by("pk")
     )
+    statuses = dict(
+        MarketDay.objects.filter(pk__in={b.market_day_id for b in bookings}).values_list(
+            "pk", "status"
+        )
+    )
+    for booking in bookings:
+        booking.market_day.status = statuses[booking.market_day_id]
+    return bookings
 
 
 def booking_payment_succeeded(*, payment: dict, account: str) -> None:
     """A payment of stall fees succeeded (a completed Checkout session in payment mode, or
     its payment intent): mark each booking it names paid by card, or refund its amount if
-    the booking is gone, not unpaid any more, or the vendor's no longer. Called inside the
-    event's transaction; locks the bookings in pk order. Raises PaymentProviderError (the
+    the booking is cancelled (or gone), not unpaid any more, or the vendor's no longer (a
+    cancelled unpaid booking is then marked refunded). Called inside the event's
+    transaction; locks the bookings in pk order. Raises PaymentProviderError (the
     transaction rolls back and Stripe delivers the event again)."""
     metadata = payment.get("metadata") or {}
     amounts = _booked_amounts(metadata)
@@ -217,6 +230,8 @@ def booking_payment_succeeded(*, payment: dict, account: str) -> None:
             continue  # applied already, from the session's other event
         if (
             booking is not None
+            and not booking.is_cancelled
+            and not booking.market_day.is_cancelled
             and booking.payment_status == Booking.PaymentStatus.UNPAID
             and str(booking.vendor_id) == vendor_id
             and booking.market_day.market.organizer.stripe_account_id == account
@@ -246,25 +261,37 @@ def booking_payment_succeeded(*, payment: dict, account: str) -> None:
             reference=payment_intent_id,
         )
     for booking_id, amount, booking in refunds:
-        _refund(
+        refund = _refund(
             account=account,
             payment_intent_id=payment_intent_id,
             booking_id=booking_id,
             amount_cents=amount,
         )
-        reason = (
-            "the booking was cancelled."
-            if booking is None
-            else "the booking's fee was already settled."
-        )
+        cancelled = booking is None or booking.is_cancelled
+        if cancelled:
+            reason = "the booking was cancelled."
+        elif booking.market_day.is_cancelled:
+            reason = "the market day was cancelled."
+        else:
+            reason = "the booking's fee was already settled."
         logger.info(
             "Refunded %s of %s for booking %s: %s", amount, payment_intent_id, booking_id, reason
         )
         if booking is not None:
+            if cancelled and booking.payment_status == Booking.PaymentStatus.UNPAID:
+                # The kept row says what became of the payment: made by card, then refunded.
+                Booking.objects.filter(pk=booking.pk).update(
+                    payment_status=Booking.PaymentStatus.REFUNDED,
+                    payment_method=Booking.PaymentMethod.CARD,
+                    payment_reference=payment_intent_id,
+                    refund_reference=refund.id or "",
+                    refunded_at=now,
+                    updated_at=now,
+                )
             audit_record(
                 user=booking.vendor.user or booking.market_day.market.organizer,
                 obj=booking,
-                message=f"Refunded a second payment by card ({payment_intent_id}): {reason}",
+                message=f"Refunded a payment by card ({payment_intent_id}): {reason}",
             )
         enqueue_email(
             send_stall_fee_refund,
@@ -276,30 +303,39 @@ def booking_payment_succeeded(*, payment: dict, account: str) -> None:
         )
 
 
-def booking_refund_card_payment(*, user: User, booking: Booking) -> None:
-    """Refund a booking paid by card through Stripe, before the organizer cancels it. Call it
-    inside the cancellation's transaction with the booking locked. Raises
+def booking_refund_card_payment(
+    *, user: User, booking: Booking, reason: str, notify: bool = True
+) -> None:
+    """Refund a booking paid by card through Stripe (``reason``: why, for the audit and the
+    vendor's e-mail) and set it ``refunded`` with the refund's id and time; the caller saves
+    it. Call it inside the cancellation's transaction with the booking locked; ``notify``:
+    e-mail the vendor the refund (not when another e-mail says it). Raises
     PaymentProviderError (nothing is cancelled then)."""
     market = booking.market_day.market
-    _refund(
+    refund = _refund(
         account=market.organizer.stripe_account_id,
         payment_intent_id=booking.payment_reference,
         booking_id=booking.pk,
         amount_cents=booking.fee_cents,
     )
+    booking.payment_status = Booking.PaymentStatus.REFUNDED
+    booking.refund_reference = refund.id or ""
+    booking.refunded_at = timezone.now()
     audit_record(
         user=user,
         obj=booking,
         message=f"Refunded {money(booking.fee_cents, market.currency)} through Stripe "
-        f"({booking.payment_reference}): the organizer cancelled the booking.",
+        f"({booking.payment_reference}, refund {booking.refund_reference}): {reason}",
     )
+    if not notify:
+        return
     enqueue_email(
         send_stall_fee_refund,
         vendor_id=str(booking.vendor_id),
         market_id=str(market.pk),
         amount_cents=booking.fee_cents,
         reference=booking.payment_reference,
-        reason="the organizer cancelled the booking.",
+        reason=reason,
     )
 
 

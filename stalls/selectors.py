@@ -41,7 +41,14 @@ from stalls.errors import (
     StallOfferNotFoundError,
     WaitlistEntryNotFoundError,
 )
-from stalls.models import Booking, LateCancellation, Stall, StallOffer, WaitlistEntry
+from stalls.models import (
+    Booking,
+    LateCancellation,
+    Stall,
+    StallOffer,
+    VendorCredit,
+    WaitlistEntry,
+)
 from vendors.models import Vendor
 from vendors.selectors import vendor_readiness
 
@@ -87,13 +94,40 @@ def market_day_fill_counts() -> dict:
     """Columns to annotate market days with: ``booked_count`` (its bookings) and
     ``stall_count`` (its market's stalls), one query however many days are listed."""
     return {
-        "booked_count": subquery_count(Booking.objects.filter(market_day=OuterRef("pk"))),
+        "booked_count": subquery_count(Booking.objects.active().filter(market_day=OuterRef("pk"))),
         "stall_count": subquery_count(Stall.objects.filter(market=OuterRef("market"))),
     }
 
 
 def booking_list(*, market_day: MarketDay) -> QuerySet[Booking]:
+    """The day's bookings, cancelled ones too (marked by ``cancelled_at``): its history."""
     return Booking.objects.filter(market_day=market_day).select_related("stall", "vendor")
+
+
+def cancelled_booking_list(*, market_day: MarketDay) -> QuerySet[Booking]:
+    """The day's cancelled bookings, latest first: the board's "cancelled this day"."""
+    return (
+        booking_list(market_day=market_day)
+        .filter(cancelled_at__isnull=False)
+        .order_by("-cancelled_at", "pk")
+    )
+
+
+def active_bookings_of_days(*, market_days: list[MarketDay]) -> dict[UUID, list[Booking]]:
+    """The active bookings of ``market_days`` (each day's market already read), by day id,
+    each by stall label, with stall and vendor: one query."""
+    days = {day.pk: day for day in market_days}
+    by_day: dict[UUID, list[Booking]] = defaultdict(list)
+    bookings = (
+        Booking.objects.active()
+        .filter(market_day__in=list(days))
+        .select_related("stall", "vendor")
+        .order_by("stall__label")
+    )
+    for booking in bookings:
+        booking.market_day = days[booking.market_day_id]
+        by_day[booking.market_day_id].append(booking)
+    return by_day
 
 
 def booking_get(*, market_day: MarketDay, booking_id: UUID) -> Booking:
@@ -111,7 +145,7 @@ VENDOR_BOOKING_ROW_COLUMNS = {
     "market_day__end_time": "d.end_time", "market_day__market_id": "d.market_id",
     "market_day__market__name": "m.name", "stall__label": "s.label", "fee_cents": "b.fee_cents",
     "market_day__market__currency": "m.currency", "payment_status": "b.payment_status",
-    "payment_method": "b.payment_method",
+    "payment_method": "b.payment_method", "cancelled_at": "b.cancelled_at",
 }  # fmt: skip
 
 
@@ -184,6 +218,7 @@ def market_day_board_for_user(*, user: User, market_id: UUID, market_day_id: UUI
         + " FROM marketflow_marketday d JOIN marketflow_market m ON m.id = d.market_id"
         " LEFT JOIN stalls_stall s ON s.market_id = d.market_id"
         " LEFT JOIN stalls_booking b ON b.stall_id = s.id AND b.market_day_id = d.id"
+        " AND b.cancelled_at IS NULL"
         " LEFT JOIN vendors_vendor v ON v.id = b.vendor_id",
         where=("d.id = %s", "d.market_id = %s", scope),
         params=(market_day_id, market_id, *scope_params),
@@ -205,12 +240,15 @@ def market_day_board_for_user(*, user: User, market_id: UUID, market_day_id: UUI
 
 
 def stalls_with_day_booking(market_day: MarketDay) -> QuerySet[Stall]:
-    """The stalls of the day's market by label, each joined (as ``booking``) to its booking
-    of that day, of which there is at most one (a unique constraint)."""
+    """The stalls of the day's market by label, each joined (as ``booking``) to its active
+    booking of that day, of which there is at most one (a unique constraint)."""
     return (
         Stall.objects.filter(market_id=market_day.market_id)
         .annotate(
-            booking=FilteredRelation("bookings", condition=Q(bookings__market_day=market_day))
+            booking=FilteredRelation(
+                "bookings",
+                condition=Q(bookings__market_day=market_day, bookings__cancelled_at__isnull=True),
+            )
         )
         .order_by("label")
     )
@@ -317,17 +355,20 @@ def board_data(market_day: MarketDay, stalls) -> dict:
 
 
 def _fee_totals() -> dict:
-    """Sums over bookings: ``due`` counts unpaid fees of days that take place (a cancelled
-    day's fee is not owed), ``paid`` and ``waived`` whatever the day; ``no_show_fees`` the
-    market's no-show fees charged at check-in, a line of their own."""
+    """Sums over bookings: ``days_booked`` counts active bookings, ``due`` their unpaid fees
+    on days that take place (a cancelled day's or booking's fee is not owed), ``paid`` and
+    ``waived`` whatever the day (a cancelled booking paid in cash stays paid until the
+    organizer records its refund); ``no_show_fees`` the market's no-show fees charged at
+    check-in, a line of their own."""
     status = Booking.PaymentStatus
-    scheduled = Q(market_day__status=MarketDay.Status.SCHEDULED)
+    active = Q(cancelled_at__isnull=True)
+    scheduled = Q(market_day__status=MarketDay.Status.SCHEDULED) & active
 
     def total(condition: Q) -> Coalesce:
         return Coalesce(Sum("fee_cents", filter=condition), 0)
 
     return {
-        "days_booked": Count("id"),
+        "days_booked": Count("id", filter=active),
         "due_cents": total(Q(payment_status=status.UNPAID) & scheduled),
         "paid_cents": total(Q(payment_status=status.PAID)),
         "waived_cents": total(Q(payment_status=status.WAIVED)),
@@ -358,10 +399,11 @@ def market_fee_totals(*, market: Market) -> dict:
 def vendor_fee_statements(*, vendor_id: UUID, market: Market | None = None) -> list[dict]:
     """A vendor's statement per market (of ``market`` only, if given), by market name: the
     market's ``market_id``, ``market_name`` and ``currency``, the totals ``_fee_totals``
-    counts, ``lines``, the bookings by date (day and its status, stall, fee, payment, with
+    counts, ``credit_cents`` (the vendor's credit available there), ``lines``, the bookings
+    by date (day and its status, stall, fee, credit used, payment, refund due, with
     ``payment_label`` and ``day_cancelled``), and ``no_show_fees``, the lines of the days the
     vendor did not come and was charged the market's no-show fee (``no_show_fee_cents``);
-    two queries however many markets and days."""
+    three queries however many markets and days."""
     bookings = Booking.objects.filter(vendor_id=vendor_id)
     if market is not None:
         bookings = bookings.filter(market_day__market=market)
@@ -376,8 +418,17 @@ def vendor_fee_statements(*, vendor_id: UUID, market: Market | None = None) -> l
     )
     lines = bookings.order_by("market_day__date", "stall__label").values(
         "id", "market_day__market_id", "market_day__date", "market_day__status", "stall__label",
-        "fee_cents", "payment_status", "paid_at", "no_show_fee_cents",
+        "fee_cents", "payment_status", "paid_at", "no_show_fee_cents", "cancelled_at",
+        "credit_cents", "refund_due",
     )  # fmt: skip
+    credits = VendorCredit.objects.available().filter(vendor_id=vendor_id)
+    if market is not None:
+        credits = credits.filter(market=market)
+    credit_of = dict(
+        credits.values("market_id")
+        .annotate(total=Sum("amount_cents"))
+        .values_list("market_id", "total")
+    )
     lines_of = defaultdict(list)
     for line in lines:
         line["payment_label"] = Booking.PaymentStatus(line["payment_status"]).label
@@ -387,6 +438,7 @@ def vendor_fee_statements(*, vendor_id: UUID, market: Market | None = None) -> l
     return [
         {
             **totals,
+            "credit_cents": credit_of.get(totals["market_id"], 0),
             "lines": lines_of[totals["market_id"]],
             "no_show_fees": [
                 line for line in lines_of[totals["market_id"]] if line["no_show_fee_cents"]
@@ -414,7 +466,8 @@ def checkin_rows(*, market_day: MarketDay) -> QuerySet:
     """The day's bookings in stall order, as ``values()`` rows of ``CHECKIN_ROW_COLUMNS``
     (the check-in page), in one query however many bookings."""
     return (
-        Booking.objects.filter(market_day=market_day)
+        Booking.objects.active()
+        .filter(market_day=market_day)
         .order_by("stall__label")
         .values(*CHECKIN_ROW_COLUMNS)
     )
@@ -467,9 +520,11 @@ def market_readiness(*, market: Market) -> dict:
     day = upcoming_market_day_list(market=market).values("id", "date").first()
     not_ready = []
     if day is not None:
-        booked_stall = Booking.objects.filter(
-            market_day_id=day["id"], vendor=OuterRef("pk")
-        ).values("stall__label")
+        booked_stall = (
+            Booking.objects.active()
+            .filter(market_day_id=day["id"], vendor=OuterRef("pk"))
+            .values("stall__label")
+        )
         vendors = list(
             active_vendor_list(market=market)
             .annotate(stall_label=Subquery(booked_stall[:1]))
@@ -527,7 +582,7 @@ def free_stalls(*, market_day: MarketDay) -> QuerySet[Stall]:
     """The market's stalls with no booking on ``market_day`` and no open offer (an open offer
     holds its stall), in label order: what a freed stall means to the waitlist."""
     return Stall.objects.filter(market_id=market_day.market_id).exclude(
-        Q(Exists(Booking.objects.filter(market_day=market_day, stall=OuterRef("pk"))))
+        Q(Exists(Booking.objects.active().filter(market_day=market_day, stall=OuterRef("pk"))))
         | Q(
             Exists(
                 StallOffer.objects.filter(
@@ -602,7 +657,8 @@ def full_days_for_vendor(*, vendor: Vendor) -> list[MarketDay]:
     """Coming scheduled days of the markets that accepted ``vendor`` where every stall is
     booked or on offer, and the vendor has neither a booking nor an open waitlist entry: the
     days they may ask for."""
-    taken = subquery_count(Booking.objects.filter(market_day=OuterRef("pk"))) + subquery_count(
+    booked = Booking.objects.active()
+    taken = subquery_count(booked.filter(market_day=OuterRef("pk"))) + subquery_count(
         StallOffer.objects.filter(market_day=OuterRef("pk"), state=StallOffer.State.OPEN)
     )
     days = (
@@ -613,7 +669,7 @@ def full_days_for_vendor(*, vendor: Vendor) -> list[MarketDay]:
             status=MarketDay.Status.SCHEDULED,
             date__gte=timezone.now().date(),
         )
-        .exclude(Exists(Booking.objects.filter(market_day=OuterRef("pk"), vendor=vendor)))
+        .exclude(Exists(booked.filter(market_day=OuterRef("pk"), vendor=vendor)))
         .exclude(
             Exists(
                 WaitlistEntry.objects.filter(

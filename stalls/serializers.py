@@ -92,10 +92,27 @@ class BookingReadSerializer(serializers.ModelSerializer):
             "attendance",
             "attendance_at",
             "no_show_fee_cents",
+            "cancelled_at",
+            "refund_reference",
+            "refunded_at",
+            "refund_due",
+            "credit_cents",
             "created_at",
             "updated_at",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "cancelled_at": {"help_text": "Set when the booking was cancelled (it is kept)."},
+            "refund_reference": {"help_text": "The Stripe refund of a card payment."},
+            "refund_due": {
+                "help_text": "A fee paid in cash that the organizer owes back (the booking or "
+                "its day was cancelled) until the refund is recorded."
+            },
+            "credit_cents": {
+                "help_text": "The part of the stall's price paid by the vendor's credit "
+                "(`fee_cents` is the rest)."
+            },
+        }
 
 
 class BookingCreateSerializer(serializers.Serializer):
@@ -198,6 +215,7 @@ class VendorBookingSerializer(serializers.ModelSerializer):
             "currency",
             "payment_status",
             "payment_method",
+            "cancelled_at",
         ]
         read_only_fields = fields
 
@@ -206,6 +224,7 @@ def vendor_booking_data(rows) -> list[dict]:
     """What ``VendorBookingSerializer(many=True)`` answers, from
     ``selectors.vendor_booking_rows``: written out, as the vendor's bookings are a hot path
     (tests/test_fast_paths.py pins the two)."""
+    zone = timezone.get_current_timezone()
     return [
         {
             "id": str(row["id"]),
@@ -219,6 +238,7 @@ def vendor_booking_data(rows) -> list[dict]:
             "currency": row["market_day__market__currency"],
             "payment_status": row["payment_status"],
             "payment_method": row["payment_method"],
+            "cancelled_at": datetime_text(row["cancelled_at"], zone),
         }
         for row in rows
     ]
@@ -233,9 +253,12 @@ class FeeVendorSerializer(serializers.Serializer):
 
 
 class FeeTotalsSerializer(serializers.Serializer):
-    days_booked = serializers.IntegerField(help_text="Bookings on the market's days.")
+    days_booked = serializers.IntegerField(
+        help_text="Bookings on the market's days (not cancelled ones)."
+    )
     due_cents = serializers.IntegerField(
-        help_text="Unpaid fees of days that take place (a cancelled day's fee is not due)."
+        help_text="Unpaid fees of bookings on days that take place (a cancelled day's or "
+        "booking's fee is not due)."
     )
     paid_cents = serializers.IntegerField()
     waived_cents = serializers.IntegerField()
@@ -291,6 +314,16 @@ class FeeLineSerializer(serializers.Serializer):
     fee_cents = serializers.IntegerField()
     payment_status = serializers.ChoiceField(choices=Booking.PaymentStatus.choices)
     paid_at = serializers.DateTimeField(allow_null=True)
+    cancelled_at = serializers.DateTimeField(
+        allow_null=True, help_text="Set when the booking was cancelled: its fee is not due."
+    )
+    credit_cents = serializers.IntegerField(
+        help_text="The part of the stall's price paid by the vendor's credit (`fee_cents` is "
+        "the rest)."
+    )
+    refund_due = serializers.BooleanField(
+        help_text="A fee paid in cash that the organizer owes back (booking or day cancelled)."
+    )
 
 
 class NoShowFeeLineSerializer(serializers.Serializer):
@@ -306,6 +339,10 @@ class VendorMarketFeesSerializer(FeeTotalsSerializer):
     market_id = serializers.UUIDField()
     market_name = serializers.CharField()
     currency = serializers.CharField()
+    credit_cents = serializers.IntegerField(
+        help_text="Credit available at this market (paid fees of cancelled market days), "
+        "applied to the fee of the next booking there."
+    )
     lines = FeeLineSerializer(many=True)
     no_show_fees = NoShowFeeLineSerializer(many=True)
 
@@ -324,6 +361,7 @@ def vendor_fees_data(statements: list[dict]) -> dict:
                 "market_name": statement["market_name"],
                 "currency": statement["currency"],
                 **{name: statement[name] for name in TOTALS},
+                "credit_cents": statement["credit_cents"],
                 "lines": [
                     {
                         "booking_id": str(line["id"]),
@@ -333,6 +371,9 @@ def vendor_fees_data(statements: list[dict]) -> dict:
                         "fee_cents": line["fee_cents"],
                         "payment_status": line["payment_status"],
                         "paid_at": datetime_text(line["paid_at"], zone),
+                        "cancelled_at": datetime_text(line["cancelled_at"], zone),
+                        "credit_cents": line["credit_cents"],
+                        "refund_due": line["refund_due"],
                     }
                     for line in statement["lines"]
                 ],

@@ -31,7 +31,8 @@ from applications.services import (
     applications_import_accepted,
     import_plan_check,
 )
-from marketflow.audit import ADDITION, CHANGE, DELETION, audit_record, audit_records
+from marketflow import services as core_services
+from marketflow.audit import ADDITION, CHANGE, audit_record, audit_records
 from marketflow.currencies import format_money
 from marketflow.email_tasks import enqueue_email
 from marketflow.errors import (
@@ -53,9 +54,9 @@ from marketflow.validation import full_clean, only_fields
 from stalls import tasks
 from stalls.errors import (
     AlreadyOnWaitlistError,
+    BookingAlreadyCancelledError,
     BookingAttendanceRecordedError,
     BookingPaidByCardError,
-    BookingPaidError,
     DayNotFullError,
     DocumentsNotReadyError,
     MarketDayNotTodayError,
@@ -76,6 +77,7 @@ from stalls.models import (
     MarketMessage,
     Stall,
     StallOffer,
+    VendorCredit,
     WaitlistEntry,
 )
 from stalls.payments import booking_refund_card_payment, is_paid_by_card
@@ -96,6 +98,8 @@ OVERRIDE_REASON_MAX_LENGTH = 500
 # What an organizer sets on a stall, by model field name: the admin's forms and the API's
 # serializers list these (the API names the regular vendor by id, ``assigned_vendor_id``).
 STALL_FIELDS = ("label", "size_category", "price_per_day", "assigned_vendor", "notes")
+
+PaymentStatus = Booking.PaymentStatus
 
 # How a fee was settled, by the payment status an organizer records.
 PAYMENT_METHOD_OF_STATUS = {
@@ -193,13 +197,23 @@ def _fee(booking: Booking) -> str:
     return format_money(booking.fee_cents, booking.market_day.market.currency)
 
 
-def _audit_cancelled(user: User, bookings: list[Booking], describe: Callable) -> None:
-    """Recorded on each booking (the entry keeps its description after the row is gone) and
-    on its market day, whose history page outlives the booking."""
+def _cancel(user: User, bookings: list[Booking], describe: Callable, reason: str) -> None:
+    """Cancel ``bookings`` (locked, active), keeping their rows: their stalls and the
+    vendors' days are free again. Recorded on each booking and on its market day."""
     messages = [(booking, describe(booking)) for booking in bookings]
+    now = timezone.now()
+    for booking in bookings:
+        booking.cancelled_at, booking.cancelled_by, booking.cancel_reason = now, user, reason
+        booking.updated_at = now
+    Booking.objects.bulk_update(bookings, CANCELLED_FIELDS)
+    # Credits a cancelled booking had used are the vendor's again.
+    if credited := [booking for booking in bookings if booking.credit_cents]:
+        VendorCredit.objects.filter(used_on__in=credited).update(
+            used_on=None, used_at=None, updated_at=now
+        )
     audit_records(
         user=user,
-        entries=[(b, message, DELETION) for b, message in messages]
+        entries=[(b, message, CHANGE) for b, message in messages]
         + [(b.market_day, message, CHANGE) for b, message in messages],
     )
 
@@ -229,6 +243,13 @@ def _check_ready(market_day: MarketDay, vendor_id: UUID, override_reason: str) -
             fields={"override_reason": [f"At most {OVERRIDE_REASON_MAX_LENGTH} characters."]}
         )
     return f" Documents not ready ({readiness_text(missing)}), booked anyway: {override_reason}"
+
+
+# What a cancellation writes: ``payment_status`` too, as a card payment becomes ``refunded``.
+CANCELLED_FIELDS = [
+    "cancelled_at", "cancelled_by", "cancel_reason", "payment_status", "refund_reference",
+    "refunded_at", "refund_due", "updated_at",
+]  # fmt: skip
 
 
 @transaction.atomic
@@ -300,9 +321,9 @@ def _book(
     stall_taken = StallAlreadyBookedError(extra={"stall": stall.label, "date": date})
     vendor_taken = VendorAlreadyBookedError(extra={"vendor_id": str(vendor_id), "date": date})
     booked_stall_ids = list(
-        Booking.objects.filter(
-            Q(stall=stall) | Q(vendor_id=vendor_id), market_day=market_day
-        ).values_list("stall_id", flat=True)
+        Booking.objects.active()
+        .filter(Q(stall=stall) | Q(vendor_id=vendor_id), market_day=market_day)
+        .values_list("stall_id", flat=True)
     )
     if booked_stall_ids:
         raise stall_taken if stall.pk in booked_stall_ids else vendor_taken
@@ -331,6 +352,7 @@ def _book(
         + override_note,
         action=ADDITION,
     )
+    _apply_credits(user, market, [booking])
     return booking
 
 
@@ -355,7 +377,7 @@ def booking_fill_from_regulars(*, user: User, market_id: UUID, market_day_id: UU
     market_day = market_day_get_for_update(market=market, market_day_id=market_day_id)
     _check_day_open(market_day)
     day_bookings = list(
-        Booking.objects.filter(market_day=market_day).values_list("stall_id", "vendor_id")
+        Booking.objects.active().filter(market_day=market_day).values_list("stall_id", "vendor_id")
     )
     booked_stall_ids = {stall_id for stall_id, _vendor_id in day_bookings}
     offered_stall_ids = set(
@@ -420,6 +442,7 @@ def booking_fill_from_regulars(*, user: User, market_id: UUID, market_day_id: UU
             for booking in new_bookings
         ],
     )
+    _apply_credits(user, market, new_bookings)
     return RegularsFill(booked=new_bookings, skipped=skipped)
 
 
@@ -432,22 +455,41 @@ def booking_update_payment(
     booking_id: UUID,
     payment_status: str,
 ) -> Booking:
-    """Record that a booking's fee was paid in cash, waived, refunded, or is unpaid again.
-    Locks the booking. A fee paid by card through Stripe is refunded by cancelling the
-    booking. Raises BookingPaidByCardError."""
+    """Record that a booking's fee was paid in cash, waived, refunded, or is unpaid again;
+    on a cancelled booking, only that its fee paid in cash was refunded. Locks the booking.
+    A fee paid by card through Stripe is refunded by cancelling the booking. Raises
+    BookingPaidByCardError, BookingAlreadyCancelledError."""
     market = market_get(user=user, market_id=market_id)
     market_day = market_day_get_for_update(market=market, market_day_id=market_day_id)
     booking = booking_get_for_update(market_day=market_day, booking_id=booking_id)
     booking.market_day = market_day  # the row locked above, with its market
     if is_paid_by_card(booking):
         raise BookingPaidByCardError()
+    settling = payment_status == Booking.PaymentStatus.REFUNDED
+    if booking.is_cancelled and not (settling and booking.payment_status == PaymentStatus.PAID):
+        raise BookingAlreadyCancelledError(
+            "This booking is cancelled: only the refund of its fee paid in cash can be recorded.",
+            extra={"booking_id": str(booking.pk)},
+        )
     previous = booking.get_payment_status_display()
     booking.payment_status = payment_status
-    booking.paid_at = timezone.now() if payment_status == Booking.PaymentStatus.PAID else None
+    booking.refunded_at = timezone.now() if settling else None
+    booking.refund_due = False
+    if payment_status != Booking.PaymentStatus.REFUNDED:  # a refund keeps when it was paid
+        booking.paid_at = timezone.now() if payment_status == Booking.PaymentStatus.PAID else None
     if payment_status in PAYMENT_METHOD_OF_STATUS:  # "refunded" keeps how it had been paid
         booking.payment_method = PAYMENT_METHOD_OF_STATUS[payment_status]
     full_clean(booking, exclude=["market_day", "stall", "vendor", "booked_by"])
-    booking.save(update_fields=["payment_status", "payment_method", "paid_at", "updated_at"])
+    booking.save(
+        update_fields=[
+            "payment_status",
+            "payment_method",
+            "paid_at",
+            "refunded_at",
+            "refund_due",
+            "updated_at",
+        ]  # fmt: skip
+    )
     audit_record(
         user=user,
         obj=booking,
@@ -458,15 +500,23 @@ def booking_update_payment(
 
 
 @transaction.atomic
-def booking_delete(*, user: User, market_id: UUID, market_day_id: UUID, booking_id: UUID) -> None:
-    """Cancel a booking on a day still to come; a fee paid by card through Stripe is refunded
-    first (under the booking's lock, so a payment arriving meanwhile waits, then finds the
-    booking gone and is refunded too). The freed stall is offered to the day's waitlist.
-    Raises MarketDayInPastError, BookingPaidError (paid in cash: record the refund first),
-    PaymentProviderError (nothing cancelled)."""
+def booking_cancel(
+    *, user: User, market_id: UUID, market_day_id: UUID, booking_id: UUID
+) -> Booking:
+    """Cancel a booking on a day still to come; its row is kept, marked cancelled, and the
+    stall is free again, offered to the day's waitlist. A fee paid by card through Stripe is
+    refunded (``refunded``, with the refund's id), under the booking's lock, so a payment
+    arriving meanwhile waits, then finds the booking cancelled and is refunded too. A fee paid
+    in cash stays ``paid``: the organizer settles it by hand (then records the refund). A
+    cancellation late by the market's rule counts against the vendor. Raises
+    MarketDayInPastError, BookingAlreadyCancelledError, BookingAttendanceRecordedError (the
+    vendor was checked in: the booking is the day's record), PaymentProviderError (nothing
+    cancelled)."""
     market = market_get(user=user, market_id=market_id)
     market_day = market_day_get_for_update(market=market, market_day_id=market_day_id)
     booking = booking_get_for_update(market_day=market_day, booking_id=booking_id)
+    if booking.is_cancelled:
+        raise BookingAlreadyCancelledError(extra={"booking_id": str(booking.pk)})
     if market_day.date < market.today():
         raise MarketDayInPastError(
             "Bookings of past market days are kept as records.",
@@ -475,18 +525,22 @@ def booking_delete(*, user: User, market_id: UUID, market_day_id: UUID, booking_
     if booking.attendance:
         raise BookingAttendanceRecordedError()
     booking.market_day = market_day  # the row locked above, with its market
+    reason = "the organizer cancelled the booking."
     if is_paid_by_card(booking):
-        booking_refund_card_payment(user=user, booking=booking)
-    elif booking.payment_status == Booking.PaymentStatus.PAID:
-        raise BookingPaidError()
+        booking_refund_card_payment(user=user, booking=booking, reason=reason)
+    elif booking.payment_status == PaymentStatus.PAID:
+        booking.refund_due = True  # cash: the organizer pays it back by hand
     vendor_name = booking.vendor.business_name
-    _audit_cancelled(
-        user, [booking], lambda b: f"Cancelled the booking of {vendor_name} {_where(b)}."
+    _cancel(
+        user,
+        [booking],
+        lambda b: f"Cancelled the booking of {vendor_name} {_where(b)}.",
+        reason,
     )
     _record_late_cancellations(user, [booking])
-    booking.delete()
     why = f"the booking of {vendor_name} on stall {booking.stall.label} was cancelled"
     _offer_free_stalls(user, market_day, why)
+    return booking
 
 
 def is_late_cancellation(market_day: MarketDay, *, at=None) -> bool:
@@ -563,16 +617,17 @@ def booking_record_attendance(
 def _release_coming_bookings(
     user: User, application, why: str, *, vendor_cancels: bool
 ) -> list[str]:
-    """Delete the vendor's unpaid bookings on ``application``'s market's days still to come
-    (but a day's checked-in booking, its record), recorded with ``why``; returns them
+    """Cancel the vendor's active, unpaid bookings on ``application``'s market's days still
+    to come (but a day's checked-in booking, its record), recorded with ``why``; returns them
     described for an e-mail. ``vendor_cancels``: the vendor's own doing, so the late ones
     count against them. Locked, in pk order: a payment recorded meanwhile either waits for
-    the release (and finds the booking gone) or commits first (and the paid booking is not
-    selected). The vendor leaves the waitlists of those days, and the stalls freed or held for
+    the release (and finds the booking cancelled) or commits first (and the paid booking is
+    not selected). The vendor leaves the waitlists of those days, and the stalls freed or held for
     them are offered on."""
     today = application.market.today()
     released = list(
-        Booking.objects.select_for_update(of=("self",))
+        Booking.objects.active()
+        .select_for_update(no_key=True, of=("self",))
         .filter(
             vendor_id=application.vendor_id,
             market_day__market_id=application.market_id,
@@ -586,14 +641,14 @@ def _release_coming_bookings(
     _waitlist_close_for_vendor(user, application, why)
     if not released:
         return []
-    _audit_cancelled(
+    _cancel(
         user,
         released,
         lambda b: f"Released the booking of {application.business_name} {_where(b)}: {why}.",
+        f"{why}.",
     )
     if vendor_cancels:
         _record_late_cancellations(user, released)
-    Booking.objects.filter(pk__in=[booking.pk for booking in released]).delete()
     for market_day in _days_lock({b.market_day_id for b in released}, skip_locked=True):
         _offer_free_stalls(user, market_day, f"{application.business_name}'s booking was released")
     return [
@@ -676,8 +731,10 @@ def market_message_send(
     else:
         audience = MarketMessage.Audience.MARKET_DAY
         market_day = market_day_get(market=market, market_day_id=market_day_id)
-        emails = Booking.objects.filter(market_day=market_day).values_list(
-            "vendor__email", flat=True
+        emails = (
+            Booking.objects.active()
+            .filter(market_day=market_day)
+            .values_list("vendor__email", flat=True)
         )
     emails = sorted(set(emails))
     bounced = suppressed_emails(emails=emails)
@@ -708,6 +765,197 @@ def market_message_send(
     )
     enqueue_email(tasks.send_market_message, message_id=str(message.pk))
     return message
+
+
+# -- a cancelled market day: its fees credited or refunded ----------------------------------------
+
+
+def _apply_credits(user: User, market: Market, bookings: list[Booking]) -> None:
+    """Pay what each new booking's fee can from its vendor's available credits at ``market``,
+    oldest first (a credit larger than the fee is split: the rest stays available). The
+    caller holds the vendor's accepted application locked, so two bookings of one vendor
+    never spend one credit; the credits are locked too, against a reinstated day's
+    withdrawal."""
+    vendor_ids = {booking.vendor_id for booking in bookings if booking.fee_cents}
+    if not vendor_ids:
+        return
+    credits = list(
+        VendorCredit.objects.available()
+        .select_for_update(no_key=True)
+        .filter(market=market, vendor_id__in=vendor_ids)
+        .order_by("created_at", "pk")
+    )
+    if not credits:
+        return
+    now = timezone.now()
+    for booking in bookings:
+        used = []
+        for credit in [c for c in credits if c.vendor_id == booking.vendor_id]:
+            if booking.fee_cents == 0:
+                break
+            if credit.amount_cents > booking.fee_cents:
+                VendorCredit.objects.create(
+                    market=market,
+                    vendor_id=credit.vendor_id,
+                    amount_cents=credit.amount_cents - booking.fee_cents,
+                    reason=credit.reason,
+                    source_booking_id=credit.source_booking_id,
+                )
+                credit.amount_cents = booking.fee_cents
+            credit.used_on, credit.used_at, credit.updated_at = booking, now, now
+            booking.fee_cents -= credit.amount_cents
+            booking.credit_cents += credit.amount_cents
+            used.append(credit)
+            credits.remove(credit)
+        if not used:
+            continue
+        VendorCredit.objects.bulk_update(used, ["amount_cents", "used_on", "used_at", "updated_at"])
+        if booking.fee_cents == 0:  # the credit paid the whole fee
+            booking.payment_status = PaymentStatus.PAID
+            booking.payment_method = Booking.PaymentMethod.CREDIT
+            booking.paid_at = now
+        booking.updated_at = now
+        booking.save(
+            update_fields=[
+                "fee_cents", "credit_cents", "payment_status", "payment_method", "paid_at",
+                "updated_at",
+            ]
+        )  # fmt: skip
+        audit_record(
+            user=user,
+            obj=booking,
+            message=f"Credit of {format_money(booking.credit_cents, market.currency)} "
+            f"applied to the fee; {_fee(booking)} left to pay.",
+        )
+
+
+# What a cancelled day does to each booking's fee (the money paid for it).
+DAY_OUTCOMES = {
+    "refund_card": "Paid {fee} by card: refunded to the vendor's card through Stripe.",
+    "refund_cash": "Paid {fee} in cash: refund due, paid back by the organizer.",
+    "credit": "Paid {fee}: credited toward the vendor's next booking at this market.",
+    "not_owed": "Unpaid {fee}: no longer owed.",
+    "nothing": "Nothing paid, nothing owed.",
+}
+
+
+def day_cancellation_plan(booking: Booking, policy: str) -> tuple[str, int]:
+    """What cancelling the booking's day does to its fee under the market's ``policy``: a
+    DAY_OUTCOMES key, and the cents credited to the vendor (a credit the booking had used
+    is always credited back)."""
+    paid_in_money = (
+        booking.payment_status == PaymentStatus.PAID
+        and booking.payment_method != Booking.PaymentMethod.CREDIT
+        and booking.fee_cents
+    )
+    if booking.payment_status == PaymentStatus.UNPAID and booking.fee_cents:
+        outcome = "not_owed"
+    elif not paid_in_money:
+        outcome = "nothing"
+    elif policy == Market.CancelledDayPolicy.CREDIT:
+        outcome = "credit"
+    else:
+        outcome = "refund_card" if is_paid_by_card(booking) else "refund_cash"
+    return outcome, booking.credit_cents + (booking.fee_cents if outcome == "credit" else 0)
+
+
+def day_cancellation_note(booking: Booking, policy: str) -> str:
+    """The plan in words, for the admin's confirmation, the audit and the vendor's e-mail."""
+    currency = booking.market_day.market.currency
+    outcome, _credited = day_cancellation_plan(booking, policy)
+    note = DAY_OUTCOMES[outcome].format(fee=format_money(booking.fee_cents, currency))
+    if booking.credit_cents:
+        note += f" The credit of {format_money(booking.credit_cents, currency)} it used is "
+        note += "credited back."
+    return note
+
+
+def _settle_cancelled_day(user: User, market_day: MarketDay) -> None:
+    """The day was just cancelled (its row locked): lock its bookings, credit or refund each
+    paid fee by the market's policy, record it, and e-mail each booked vendor."""
+    market = market_day.market
+    policy = market.cancelled_day_policy
+    bookings = list(
+        Booking.objects.active()
+        .select_for_update(no_key=True, of=("self",))
+        .filter(market_day=market_day)
+        .select_related("vendor", "stall")
+        .order_by("pk")
+    )
+    reason = f"the market day {date_format(market_day.date)} was cancelled."
+    credits, refund_due, notes = [], [], []
+    for booking in bookings:
+        booking.market_day = market_day
+        note = day_cancellation_note(booking, policy)  # before a refund changes the booking
+        outcome, credited = day_cancellation_plan(booking, policy)
+        if credited:
+            credits.append(
+                VendorCredit(
+                    market=market,
+                    vendor_id=booking.vendor_id,
+                    amount_cents=credited,
+                    reason=f"Market day {date_format(market_day.date)} cancelled",
+                    source_booking=booking,
+                )
+            )
+        if outcome == "refund_card":
+            booking_refund_card_payment(user=user, booking=booking, reason=reason, notify=False)
+            booking.save(
+                update_fields=["payment_status", "refund_reference", "refunded_at", "updated_at"]
+            )
+        elif outcome == "refund_cash":
+            refund_due.append(booking.pk)
+        notes.append((booking, note))
+    VendorCredit.objects.bulk_create(credits)
+    Booking.objects.filter(pk__in=refund_due).update(refund_due=True, updated_at=timezone.now())
+    audit_records(user=user, entries=[(b, f"Day cancelled: {note}", CHANGE) for b, note in notes])
+    for booking, note in notes:
+        enqueue_email(tasks.send_market_day_cancelled, booking_id=str(booking.pk), outcome=note)
+
+
+def _unsettle_reinstated_day(user: User, market_day: MarketDay) -> None:
+    """The day was just reinstated: credits its cancellation gave and not yet used are
+    withdrawn; credits already used stay used; card refunds made stay made (those bookings
+    show ``refunded``: the organizer collects the fee again); no cash refund is due any more."""
+    bookings = Booking.objects.active().filter(market_day=market_day)
+    now = timezone.now()
+    withdrawn = (
+        VendorCredit.objects.available()
+        .filter(source_booking__in=bookings)
+        .update(withdrawn_at=now, updated_at=now)
+    )
+    bookings.filter(refund_due=True).update(refund_due=False, updated_at=now)
+    if withdrawn:
+        audit_record(
+            user=user,
+            obj=market_day,
+            message=f"Reinstated: withdrew {withdrawn} unused credit(s) the cancellation gave.",
+        )
+
+
+def market_day_update_with_fees(
+    *, user: User, market_id: UUID, market_day_id: UUID, **fields
+) -> MarketDay:
+    """``marketflow.services.market_day_update``, and when it cancels the day, its bookings'
+    fees are credited or refunded by the market's ``cancelled_day_policy`` and each booked
+    vendor is e-mailed; when it reinstates the day, unused credits are withdrawn. One
+    transaction (the core service's); locks the market, then the day, then the day's
+    bookings. Raises what ``market_day_update`` raises, and PaymentProviderError (a refund
+    failed: nothing changed)."""
+
+    def settle(market_day: MarketDay) -> None:
+        if market_day.is_cancelled:
+            _settle_cancelled_day(user, market_day)
+        else:
+            _unsettle_reinstated_day(user, market_day)
+
+    return core_services.market_day_update(
+        user=user,
+        market_id=market_id,
+        market_day_id=market_day_id,
+        on_status_change=settle,
+        **fields,
+    )
 
 
 # -- importing a vendor list -------------------------------------------------------------------
@@ -830,7 +1078,11 @@ def _offer_free_stalls(user: User, market_day: MarketDay, why: str) -> list[Stal
     # Vendors booked by hand meanwhile, or no longer accepted, are passed over.
     waiting = list(
         WaitlistEntry.objects.filter(market_day=market_day, state=WaitlistEntry.State.WAITING)
-        .exclude(Exists(Booking.objects.filter(market_day=market_day, vendor=OuterRef("vendor"))))
+        .exclude(
+            Exists(
+                Booking.objects.active().filter(market_day=market_day, vendor=OuterRef("vendor"))
+            )
+        )
         .filter(vendor_id__in=active_vendor_list(market=market).values("pk"))
         .select_related("vendor")
         .order_by(*waitlist_ordering(market))
@@ -931,7 +1183,7 @@ def waitlist_join(*, user: User, market_day_id: UUID) -> WaitlistEntry:
         raise MarketDayNotFoundError()
     _check_day_open(market_day)
     date = str(market_day.date)
-    if Booking.objects.filter(market_day=market_day, vendor=vendor).exists():
+    if Booking.objects.active().filter(market_day=market_day, vendor=vendor).exists():
         raise VendorAlreadyBookedError(extra={"vendor_id": str(vendor.pk), "date": date})
     open_entries = WaitlistEntry.objects.filter(
         market_day=market_day, state__in=WaitlistEntry.OPEN_STATES

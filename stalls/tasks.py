@@ -33,7 +33,8 @@ def send_market_message(*, message_id: str):
 def send_stall_fee_receipt(*, booking_ids: list[str], reference: str):
     """To the vendor: the receipt of one card payment of one or several bookings."""
     bookings = list(
-        Booking.objects.filter(pk__in=booking_ids)
+        Booking.objects.active()
+        .filter(pk__in=booking_ids)
         .select_related("vendor", "stall", "market_day__market")
         .order_by("market_day__date")
     )
@@ -92,5 +93,25 @@ def send_stall_offer(*, offer_id: str):
             "market": market,
             "deadline": timezone.localtime(offer.expires_at, market.tz),
             "offer_url": absolute_url(reverse("vendor-offer", kwargs={"offer_id": offer.pk})),
+        },
+    )
+
+
+@email_task
+def send_market_day_cancelled(*, booking_id: str, outcome: str):
+    """To a vendor booked on a market day that was cancelled: the day is off, and what
+    became of their fee (``outcome``: credited, refunded, refund due, no longer owed)."""
+    booking = Booking.objects.select_related("vendor", "stall", "market_day__market").get(
+        pk=booking_id
+    )
+    yield templated_email(
+        template="market_day_cancelled",
+        to=[booking.vendor.email],
+        context={
+            "vendor": booking.vendor,
+            "booking": booking,
+            "market": booking.market_day.market,
+            "outcome": outcome,
+            "portal_url": absolute_url(reverse("vendor-portal")),
         },
     )

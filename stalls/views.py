@@ -157,7 +157,11 @@ class BookingListCreateView(MarketDayScopedView):
     def get_queryset(self):
         return selectors.booking_list(market_day=self.get_market_day())
 
-    @extend_schema(responses=BookingReadSerializer(many=True))
+    @extend_schema(
+        responses=BookingReadSerializer(many=True),
+        description="The day's bookings, cancelled ones too (with `cancelled_at` set): the "
+        "day's history of payments and refunds. The stall board lists active bookings only.",
+    )
     def get(self, request, market_id, market_day_id):
         return self.list_response(self.get_queryset(), BookingReadSerializer)
 
@@ -181,23 +185,33 @@ class BookingListCreateView(MarketDayScopedView):
 
 class BookingDetailView(MarketDayScopedView):
     serializer_class = BookingReadSerializer
-    error_statuses = {"DELETE": (409,)}
+    error_statuses = {"PATCH": (409,), "DELETE": (409,)}
 
     def get(self, request, market_id, market_day_id, booking_id):
         booking = selectors.booking_get(market_day=self.get_market_day(), booking_id=booking_id)
         return Response(BookingReadSerializer(booking).data)
 
-    @extend_schema(request=BookingUpdateSerializer, responses=BookingReadSerializer)
+    @extend_schema(
+        request=BookingUpdateSerializer,
+        responses=BookingReadSerializer,
+        description="Record how the fee was settled. Conflict codes: `booking_paid_by_card`, "
+        "`booking_already_cancelled` (a cancelled booking takes only the refund of a fee "
+        "paid in cash).",
+    )
     def patch(self, request, market_id, market_day_id, booking_id):
         return self.booking_write(request, BookingUpdateSerializer, services.booking_update_payment)
 
     @extend_schema(
         responses={204: None},
-        description="Cancel a booking. Conflict codes: `market_day_in_past`, `booking_paid`, "
-        "`booking_attendance_recorded`.",
+        description="Cancel a booking. The booking is kept, with `cancelled_at` set, and its "
+        "stall is free again (offered to the day's waitlist). A fee paid by card through Stripe "
+        "is refunded (`payment_status` `refunded`, with `refund_reference`); a fee paid in cash "
+        "stays `paid` until the organizer settles it and records the refund (PATCH "
+        "`payment_status` `refunded`). Conflict codes: `market_day_in_past`, "
+        "`booking_already_cancelled`, `booking_attendance_recorded`.",
     )
     def delete(self, request, market_id, market_day_id, booking_id):
-        services.booking_delete(
+        services.booking_cancel(
             user=request.user,
             market_id=market_id,
             market_day_id=market_day_id,

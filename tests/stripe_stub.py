@@ -56,6 +56,10 @@ class StripeStub:
                 made.append(request)
         return made
 
+    def refund_id(self, request: StubRequest) -> str:
+        """The id of the refund the stub answered ``request`` with."""
+        return self.answered[f"{request.path}:{request.idempotency_key}"]["id"]
+
     def answer(self, request: StubRequest) -> tuple[int, dict]:
         if self.fail_with is not None:
             return self.fail_with, {

@@ -23,6 +23,7 @@ import pytest
 from django.db import connection
 from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 import applications.services as application_services
@@ -37,7 +38,7 @@ from marketflow.plans import FREE_PLAN_MAX_ACTIVE_VENDORS
 from marketflow.selectors import market_day_get, market_get
 from marketflow.tests.factories import OrganizerFactory, UserFactory
 from stalls.models import Booking
-from stalls.tests.factories import StallFactory
+from stalls.tests.factories import BookingFactory, StallFactory
 from vendors.models import Vendor
 from vendors.tests.factories import VendorFactory
 
@@ -150,9 +151,16 @@ def accepted_vendors(market, count: int) -> list[Vendor]:
     return [AcceptedApplicationFactory(market=market).vendor for _ in range(count)]
 
 
+def cancelled_booking(**fields) -> None:
+    """A cancelled booking, kept: it must neither hold the stall nor the vendor's day."""
+    BookingFactory(cancelled_at=timezone.now(), **fields)
+
+
 def same_stall_requests(organizer, market, market_day) -> list[Callable]:
-    """THREADS different accepted vendors, all asking for the same stall on the same day."""
+    """THREADS different accepted vendors, all asking for the same stall on the same day, which
+    an earlier booking, cancelled since, had freed."""
     stall = StallFactory(market=market)
+    cancelled_booking(market_day=market_day, stall=stall)
     url = booking_url(market, market_day)
     return [
         post(token_client(organizer), url, {"stall_id": str(stall.pk), "vendor_id": str(v.pk)})
@@ -161,8 +169,10 @@ def same_stall_requests(organizer, market, market_day) -> list[Callable]:
 
 
 def same_vendor_requests(organizer, market, market_day) -> list[Callable]:
-    """One accepted vendor, booked onto THREADS different stalls on the same day."""
+    """One accepted vendor, booked onto THREADS different stalls on the same day (a booking of
+    theirs that day was cancelled before)."""
     (vendor,) = accepted_vendors(market, 1)
+    cancelled_booking(market_day=market_day, vendor=vendor, stall=StallFactory(market=market))
     url = booking_url(market, market_day)
     return [
         post(
@@ -202,7 +212,7 @@ def test_twenty_vendors_booking_one_stall_get_one_booking(organizer, market, mar
     responses = run_together(requests)
 
     assert outcomes(responses) == {(201, None): 1, (409, "stall_already_booked"): THREADS - 1}
-    booking = Booking.objects.get(market_day=market_day)
+    booking = Booking.objects.active().get(market_day=market_day)
     assert next(r for r in responses if r.status_code == 201).json()["id"] == str(booking.pk)
 
 
@@ -212,7 +222,7 @@ def test_one_vendor_booked_onto_twenty_stalls_gets_one_booking(organizer, market
     responses = run_together(requests)
 
     assert outcomes(responses) == {(201, None): 1, (409, "vendor_already_booked"): THREADS - 1}
-    assert Booking.objects.filter(market_day=market_day).count() == 1
+    assert Booking.objects.active().filter(market_day=market_day).count() == 1
 
 
 @pytest.mark.parametrize("conflict_code", BOOKING_RACES)
@@ -241,7 +251,7 @@ def test_control_booking_without_lock_is_still_guarded_by_the_constraint(
     responses = run_together(requests)
 
     assert outcomes(responses) == {(201, None): 1, (409, conflict_code): THREADS - 1}
-    assert Booking.objects.filter(market_day=market_day).count() == 1
+    assert Booking.objects.active().filter(market_day=market_day).count() == 1
 
 
 @pytest.mark.parametrize("conflict_code", BOOKING_RACES)
@@ -264,7 +274,7 @@ def test_control_booking_without_lock_or_constraint_double_books(
 
     with constraint_removed(Booking, constraint):
         responses = run_together(requests)
-        booked = Booking.objects.filter(market_day=market_day).count()
+        booked = Booking.objects.active().filter(market_day=market_day).count()
 
     assert outcomes(responses) == {(201, None): THREADS}
     assert booked == THREADS
@@ -573,7 +583,7 @@ def booking_race_outcome(application, responses) -> tuple:
     return (
         *(outcome(response) for response in responses),
         application.status,
-        Booking.objects.filter(vendor_id=application.vendor_id).count(),
+        Booking.objects.active().filter(vendor_id=application.vendor_id).count(),
     )
 
 

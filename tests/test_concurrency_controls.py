@@ -3,9 +3,11 @@
 style: real PostgreSQL, real transactions, threads, the HTTP stack, and a NEGATIVE CONTROL per
 rule that removes the lock and shows the race then happens and would be caught.
 
-The rule: a paid booking is a record of money received. It is never cancelled, neither by the
-organizer (a cancellation racing "mark paid") nor by the vendor's withdrawal (which releases
-only unpaid bookings), and a payment is never reported recorded on a booking that is gone.
+The rule: a paid booking is a record of money received, and a recorded payment is never lost.
+The organizer's cancellation keeps the row (a fee paid in cash stays paid, to be settled by
+hand), so a cancellation racing "mark paid" either sees the payment and keeps it, or comes first
+and the payment is refused (the booking is cancelled); the vendor's withdrawal releases only
+unpaid bookings. A payment is never reported recorded and then overwritten.
 """
 
 import threading
@@ -27,7 +29,7 @@ from vendors.tests.factories import VendorFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PAID = Booking.PaymentStatus.PAID
+PAID, UNPAID = Booking.PaymentStatus.PAID, Booking.PaymentStatus.UNPAID
 
 
 def booking_url(booking) -> str:
@@ -46,9 +48,10 @@ def unlocked_booking_get(*, market_day, booking_id) -> Booking:
     return Booking.objects.get(pk=booking_id, market_day=market_day)
 
 
-def booking_state(booking_id) -> str | None:
-    booking = Booking.objects.filter(pk=booking_id).first()
-    return booking.payment_status if booking else None
+def booking_state(booking_id) -> tuple[str, bool]:
+    """The booking's payment status, and whether it is cancelled."""
+    booking = Booking.objects.get(pk=booking_id)
+    return booking.payment_status, booking.is_cancelled
 
 
 # -- the organizer cancels while someone marks the booking paid ------------------------------
@@ -69,10 +72,10 @@ def pay_and_cancel(organizer, market_day, started: threading.Event | None = None
     return booking, [pay, lambda: canceller.delete(url)]
 
 
-# Paid then refused cancellation, or cancelled then the payment finds no booking.
+# Paid then cancelled (still paid: settled by hand), or cancelled then the payment refused.
 PAY_CANCEL_SERIAL = {
-    ((200, None), (409, "booking_paid"), PAID),
-    ((404, "not_found"), (204, None), None),
+    ((200, None), (204, None), (PAID, True)),
+    ((409, "booking_already_cancelled"), (204, None), (UNPAID, True)),
 }
 
 
@@ -91,10 +94,11 @@ def test_cancel_racing_mark_paid_ends_as_one_order_would(organizer, market_day):
         assert result in PAY_CANCEL_SERIAL
 
 
-def test_control_cancel_without_locks_deletes_a_paid_booking(monkeypatch, organizer, market_day):
+def test_control_cancel_without_locks_loses_a_recorded_payment(monkeypatch, organizer, market_day):
     """NEGATIVE CONTROL: the cancellation reads the booking (unpaid) without the market day
-    and booking locks, and deletes it only after "mark paid" has committed. The organizer is
-    told the payment was recorded, and the booking is gone: no serial order gives that."""
+    and booking locks, and writes it only after "mark paid" has committed. The organizer is
+    told the payment was recorded, and the cancelled booking says unpaid: no serial order
+    gives that."""
     read, paid = threading.Event(), threading.Event()
     booking, (pay, cancel) = pay_and_cancel(organizer, market_day, started=read)
 
@@ -115,7 +119,7 @@ def test_control_cancel_without_locks_deletes_a_paid_booking(monkeypatch, organi
 
     result = pay_cancel_outcome(booking, run_together([pay_and_signal, cancel]))
 
-    assert result == ((200, None), (204, None), None)
+    assert result == ((200, None), (204, None), (UNPAID, True))
     assert result not in PAY_CANCEL_SERIAL
 
 
@@ -145,20 +149,20 @@ def withdraw_and_pay(organizer, market_day, started: threading.Event):
 
 def hold_withdrawal_after_reading_bookings(monkeypatch, go_on: Callable[[], None]) -> None:
     """Call ``go_on`` in the withdrawal once it has selected the bookings it releases (and,
-    with the lock, holds them), before it deletes them."""
-    record = stall_services._audit_cancelled
+    with the lock, holds them), before it cancels them."""
+    cancel = stall_services._cancel
 
-    def audit_then_wait(user, bookings, describe):
+    def wait_then_cancel(*args):
         go_on()
-        return record(user, bookings, describe)
+        return cancel(*args)
 
-    monkeypatch.setattr(stall_services, "_audit_cancelled", audit_then_wait)
+    monkeypatch.setattr(stall_services, "_cancel", wait_then_cancel)
 
 
-# Released then the payment finds no booking, or paid first and kept by the withdrawal.
+# Released then the payment refused, or paid first and kept by the withdrawal.
 WITHDRAW_PAY_SERIAL = {
-    ((200, None), (404, "not_found"), None),
-    ((200, None), (200, None), PAID),
+    ((200, None), (409, "booking_already_cancelled"), (UNPAID, True)),
+    ((200, None), (200, None), (PAID, False)),
 }
 
 
@@ -179,7 +183,7 @@ def test_a_payment_during_a_withdrawal_waits_and_finds_the_booking_released(
     monkeypatch, organizer, market_day
 ):
     """The payment reaches the booking after the withdrawal has selected it for release; with
-    the lock it must wait for the withdrawal, then find the booking gone."""
+    the lock it must wait for the withdrawal, then find the booking cancelled."""
     read, locking = threading.Event(), threading.Event()
     booking, requests = withdraw_and_pay(organizer, market_day, started=read)
     lock = stall_services.booking_get_for_update
@@ -197,15 +201,16 @@ def test_a_payment_during_a_withdrawal_waits_and_finds_the_booking_released(
 
     result = withdraw_pay_outcome(booking, run_together(requests))
 
-    assert result == ((200, None), (404, "not_found"), None)
+    assert result == ((200, None), (409, "booking_already_cancelled"), (UNPAID, True))
 
 
 def test_control_withdrawal_without_the_booking_lock_releases_a_paid_booking(
     monkeypatch, organizer, market_day
 ):
     """NEGATIVE CONTROL: no row locks anywhere (``select_for_update`` is a plain read), and
-    the withdrawal deletes the bookings it selected only after the payment has committed. The
-    organizer was told the fee is recorded and the booking is gone: the race test catches it."""
+    the withdrawal cancels the bookings it selected only after the payment has committed. The
+    organizer was told the fee is recorded, and the released booking says unpaid: the race
+    test catches it."""
     read, paid = threading.Event(), threading.Event()
     booking, (withdraw, pay) = withdraw_and_pay(organizer, market_day, started=read)
     monkeypatch.setattr(QuerySet, "select_for_update", lambda self, *args, **kwargs: self)
@@ -223,5 +228,5 @@ def test_control_withdrawal_without_the_booking_lock_releases_a_paid_booking(
 
     result = withdraw_pay_outcome(booking, run_together([withdraw, pay_and_signal]))
 
-    assert result == ((200, None), (200, None), None)
+    assert result == ((200, None), (200, None), (UNPAID, True))
     assert result not in WITHDRAW_PAY_SERIAL

@@ -93,6 +93,7 @@ def test_vendor_booking_data_is_the_serializers(vendor):
         stall__price_per_day=None,
         fee_cents=0,
     )
+    BookingFactory(vendor=vendor, cancelled_at=timezone.now(), payment_status="refunded")
     BookingFactory()  # another vendor's, who has no account
     BookingFactory(vendor__user=UserFactory())  # another vendor's, with an account
 
@@ -103,5 +104,5 @@ def test_vendor_booking_data_is_the_serializers(vendor):
         .select_related("stall", "market_day__market")
         .order_by("-id"),
         VendorBookingSerializer,
-        count=len(Booking.PaymentStatus.values) + 1,
+        count=len(Booking.PaymentStatus.values) + 2,
     )

@@ -271,7 +271,8 @@ BUDGETS = {
     ),
     "me/applications": Budget("/api/me/applications/", add_my_applications, 3, as_vendor=True),
     "me/bookings": Budget("/api/me/bookings/", add_my_bookings, 2, as_vendor=True),
-    "me/fees": Budget("/api/me/fees/", add_my_bookings, 4, as_vendor=True, rows_in=my_fee_lines),
+    # token, vendor, totals per market, lines, credits per market
+    "me/fees": Budget("/api/me/fees/", add_my_bookings, 5, as_vendor=True, rows_in=my_fee_lines),
     # The vendor, the page of documents, the markets' reviews of them.
     "me/documents": Budget("/api/me/documents/", add_my_documents, 4, as_vendor=True),
     "auth/tokens": Budget("/api/auth/tokens/", add_my_tokens, 2, fixture_rows=1),

@@ -6,6 +6,7 @@ import base64
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from applications.models import Application
 from applications.selectors import application_rows
@@ -94,11 +95,14 @@ def test_application_rows_are_the_orm_s(orm, people, market, other_market, who, 
 def test_vendor_booking_rows_are_the_orm_s(orm, vendor_user, vendor, organizer):
     for _ in range(3):
         BookingFactory(vendor=vendor)
+    BookingFactory(vendor=vendor, cancelled_at=timezone.now(), payment_status="refunded")
     BookingFactory()  # another vendor's
     for user in (vendor_user, organizer):
         sql, reference = both(orm, vendor_booking_rows, ["market_day__date", "id"], user=user)
         assert sql == reference
-    assert len(both(orm, vendor_booking_rows, ["id"], user=vendor_user)[0]) == 3
+    assert (
+        len(both(orm, vendor_booking_rows, ["id"], user=vendor_user)[0]) == 4
+    )  # the cancelled one too
 
 
 def walk(client, path):
@@ -165,13 +169,16 @@ def test_the_board_statement_is_the_orm_board(people, market, who):
     BookingFactory(market_day=day, stall=stalls[0], payment_status="paid")
     BookingFactory(market_day=day, stall=stalls[1])
     BookingFactory(market_day=other_day, stall=stalls[2])
+    # Cancelled, kept: neither holds its stall on the board (C stays free).
+    BookingFactory(market_day=day, stall=stalls[0], cancelled_at=timezone.now())
+    BookingFactory(market_day=day, stall=stalls[2], cancelled_at=timezone.now())
     user = people[who]
 
     if who in ("owner", "superuser"):
         board = market_day_board_for_user(user=user, market_id=market.pk, market_day_id=day.pk)
         assert board == market_day_board(MarketDay.objects.get(pk=day.pk))
         assert [stall["label"] for stall in board["stalls"]] == ["A", "B", "C"]
-        assert board["booked_count"] == 2
+        assert (board["booked_count"], board["free_count"]) == (2, 1)
     else:
         with pytest.raises(MarketDayNotFoundError):
             market_day_board_for_user(user=user, market_id=market.pk, market_day_id=day.pk)

@@ -345,7 +345,21 @@ def test_a_paid_booking_cancelled_by_the_organizer_is_refunded(
     (refund,) = stripe_stub.refunds()
     assert refund.account == "acct_org"
     assert (refund.params["payment_intent"], refund.params["amount"]) == ("pi_9", "2500")
-    assert not Booking.objects.filter(pk=booking.pk).exists()
+    booking.refresh_from_db()
+    assert booking.is_cancelled and booking.payment_status == "refunded"
+    assert (booking.refund_reference, booking.payment_reference) == (
+        stripe_stub.refund_id(refund),
+        "pi_9",
+    )
+    shown = organizer_client.get(url).json()
+    assert (shown["payment_status"], shown["refund_reference"]) == (
+        "refunded",
+        stripe_stub.refund_id(refund),
+    )
+    assert shown["cancelled_at"] is not None
+    again = organizer_client.delete(url)
+    assert again.status_code == 409 and again.json()["code"] == "booking_already_cancelled"
+    assert len(stripe_stub.refunds()) == 1  # no second refund
     assert LogEntry.objects.filter(
         object_id=str(booking.pk), change_message__contains="Refunded 25.00 EUR"
     ).exists()
@@ -377,11 +391,13 @@ def test_a_refund_stripe_refuses_cancels_nothing(
 
 
 def test_a_booking_cancelled_or_settled_meanwhile_is_refunded_never_charged_twice(
-    stripe_stub, send, two_bookings, vendor_user, organizer, vendor
+    stripe_stub, send, two_bookings, vendor_user, organizer, vendor, organizer_client
 ):
     call = pay(vendor_user, two_bookings, stripe_stub)
     cancelled, cash = two_bookings
-    Booking.objects.filter(pk=cancelled.pk).delete()  # the organizer cancelled it meanwhile
+    day_url = f"/api/markets/{cancelled.market_day.market_id}/market-days/{cancelled.market_day_id}"
+    # The organizer cancelled it meanwhile (the row is kept, unpaid).
+    assert organizer_client.delete(f"{day_url}/bookings/{cancelled.pk}/").status_code == 204
     Booking.objects.filter(pk=cash.pk).update(payment_status="paid", payment_method="cash")
     mail.outbox.clear()
 
@@ -393,6 +409,14 @@ def test_a_booking_cancelled_or_settled_meanwhile_is_refunded_never_charged_twic
 
     refunds = {(r.params["payment_intent"], r.params["amount"]) for r in stripe_stub.refunds()}
     assert refunds == {("pi_late", "2500"), ("pi_late", "1800")}
+    # The kept row says what became of the money: paid by card, refunded.
+    shown = organizer_client.get(f"{day_url}/bookings/{cancelled.pk}/").json()
+    assert (shown["payment_status"], shown["payment_method"], shown["payment_reference"]) == (
+        "refunded",
+        "card",
+        "pi_late",
+    )
+    assert shown["cancelled_at"] is not None and shown["refund_reference"].startswith("re_")
     cash.refresh_from_db()
     assert (cash.payment_status, cash.payment_method, cash.payment_reference) == (
         "paid",
@@ -517,9 +541,15 @@ def test_the_board_shows_a_card_payment_and_cancelling_there_refunds_it(
     response = client.post(board, {"operation": "cancel", "booking": booking.pk}, follow=True)
 
     assert response.status_code == 200
-    assert not Booking.objects.filter(pk=booking.pk).exists()
+    booking.refresh_from_db()
+    assert booking.is_cancelled and booking.payment_status == "refunded"
     (refund,) = stripe_stub.refunds()
     assert (refund.params["payment_intent"], refund.params["amount"]) == ("pi_board", "2500")
+    # The board lists it below the stalls: cancelled this day, refunded, with the refund's id.
+    page = response.content.decode()
+    cancelled = page[page.index('id="cancelled-bookings"') :]
+    cancelled = cancelled[: cancelled.index("</table>")]
+    assert "Refunded" in cancelled and booking.refund_reference in cancelled
 
 
 def test_a_delayed_payment_is_applied_when_its_payment_intent_succeeds(

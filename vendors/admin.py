@@ -67,7 +67,7 @@ class ApplicationInline(ReadOnlyInline):
 class BookingInline(ReadOnlyInline):
     model = Booking
     owner_path = "market_day__market__organizer"
-    fields = ["market_day", "stall", "fee", "payment_status"]
+    fields = ["market_day", "stall", "fee", "payment_status", "cancelled_at"]
     readonly_fields = fields
     ordering = ["-market_day__date"]
 

@@ -425,7 +425,7 @@ def test_withdraw_releases_the_vendors_coming_unpaid_bookings(vendor_client, acc
     response = vendor_client.post(f"/api/me/applications/{accepted_application.id}/withdraw/")
 
     assert response.status_code == 200
-    assert not Booking.objects.filter(pk=booking.pk).exists()
+    assert not Booking.objects.active().filter(pk=booking.pk).exists()  # cancelled, kept
 
 
 def test_withdraw_twice_is_409_invalid_transition(vendor_client, application, vendor_user):

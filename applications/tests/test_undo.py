@@ -144,7 +144,7 @@ def test_revoking_releases_coming_unpaid_bookings_keeps_paid_and_past_ones_and_t
     accepted.refresh_from_db()
     assert accepted.status == Status.REVOKED
     assert accepted.decision_reason == "Did not bring the insurance certificate."
-    left = set(Booking.objects.values_list("pk", flat=True))
+    left = set(Booking.objects.active().values_list("pk", flat=True))
     assert left == {paid.pk, past.pk, someone_else.pk}
     assert revocation.released == [
         f"Stall S7 on {date_format(unpaid.market_day.date)}, fee 25.00 EUR (unpaid)",
@@ -272,7 +272,7 @@ def test_admin_revoke_asks_for_a_reason_then_releases(organizer_admin, market, v
     shown = [str(message) for message in done.context["messages"]]
     assert shown[0] == f"Revoked: {accepted.business_name}."
     assert shown[1].startswith("Bookings released: Stall S7 on ")
-    assert not Booking.objects.filter(pk=booking.pk).exists()
+    assert not Booking.objects.active().filter(pk=booking.pk).exists()  # cancelled, kept
 
 
 def test_admin_reopen_refusal_is_shown_on_the_reason_page(organizer_admin, market):

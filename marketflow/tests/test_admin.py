@@ -30,6 +30,7 @@ NEW_MARKET = {
     "accepted_categories": ["prepared_food", "beverages"],
     "required_document_types": ["insurance"],
     "waitlist_order": "first_come",
+    "cancelled_day_policy": "credit",
     "market_days-TOTAL_FORMS": "0",
     "market_days-INITIAL_FORMS": "0",
     "stalls-TOTAL_FORMS": "0",
@@ -311,7 +312,7 @@ def test_cancelling_days_in_bulk_reports_the_refused_ones(market, organizer_admi
 
     response = organizer_admin.post(
         admin_url("marketday"),
-        {"action": "cancel_market_days", "_selected_action": [coming.pk, past.pk]},
+        {"action": "cancel_market_days", "_selected_action": [coming.pk, past.pk], "apply": "yes"},
         follow=True,
     )
 

@@ -33,6 +33,7 @@ MARKET_FIELDS = {
     "no_show_fee_cents",
     "expiring_document_types",
     "waitlist_order",
+    "cancelled_day_policy",
 }
 MARKET_DAY_FIELDS = {
     "id",

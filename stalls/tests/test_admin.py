@@ -7,6 +7,7 @@ import io
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from applications.tests.factories import AcceptedApplicationFactory, ApplicationFactory
 from conftest import domain_snapshot
@@ -153,8 +154,14 @@ def test_changing_the_payment_status_goes_through_the_service(tenant, organizer_
     assert tenant.booking.paid_at is not None  # set by booking_update_payment, not by a form
 
 
-def test_a_paid_booking_is_not_cancelled_and_the_service_says_why(tenant, organizer_admin):
-    Booking.objects.filter(pk=tenant.booking.pk).update(payment_status="paid")
+def cancelled_already(booking) -> None:
+    Booking.objects.filter(pk=booking.pk).update(cancelled_at=timezone.now())
+
+
+def test_a_cancelled_booking_is_not_cancelled_again_and_the_service_says_why(
+    tenant, organizer_admin
+):
+    cancelled_already(tenant.booking)
     before = domain_snapshot()
 
     response = organizer_admin.post(
@@ -162,15 +169,15 @@ def test_a_paid_booking_is_not_cancelled_and_the_service_says_why(tenant, organi
     )
 
     assert response.redirect_chain[-1][0] == admin_url("booking", "change", tenant.booking.pk)
-    assert messages_of(response) == [
-        "This booking is paid. Record the refund (set it to unpaid) before cancelling it."
-    ]
+    assert messages_of(response) == ["This booking is cancelled already."]
     assert domain_snapshot() == before
 
 
-def test_an_unpaid_booking_is_cancelled(tenant, organizer_admin):
+def test_an_unpaid_booking_is_cancelled_and_kept(tenant, organizer, organizer_admin):
     organizer_admin.post(admin_url("booking", "delete", tenant.booking.pk), {"post": "yes"})
-    assert not Booking.objects.filter(pk=tenant.booking.pk).exists()
+    tenant.booking.refresh_from_db()
+    assert tenant.booking.cancelled_at is not None
+    assert (tenant.booking.cancelled_by, tenant.booking.payment_status) == (organizer, "unpaid")
 
 
 def bulk(client, action, bookings, **extra):
@@ -200,17 +207,17 @@ def test_bookings_are_marked_paid_and_waived_in_bulk(tenant, organizer_admin):
     assert (other.payment_status, other.paid_at) == ("waived", None)
 
 
-def test_bulk_cancel_reports_the_paid_bookings_it_kept(tenant, organizer_admin):
+def test_bulk_cancel_reports_the_bookings_cancelled_already(tenant, organizer_admin):
     other = second_booking(tenant)
-    Booking.objects.filter(pk=tenant.booking.pk).update(payment_status="paid")
+    cancelled_already(tenant.booking)
 
     response = bulk(organizer_admin, "cancel_bookings", [tenant.booking, other], apply="yes")
 
-    assert list(Booking.objects.values_list("pk", flat=True)) == [tenant.booking.pk]
+    assert list(Booking.objects.active().values_list("pk", flat=True)) == []
+    assert Booking.objects.count() == 2  # kept, both cancelled
     assert messages_of(response) == [
         "Cancelled 1 booking(s).",
-        "1 booking(s) not cancelled: This booking is paid. Record the refund (set it to unpaid) "
-        f"before cancelling it. ({tenant.booking})",
+        f"1 booking(s) not cancelled: This booking is cancelled already. ({tenant.booking})",
     ]
 
 
@@ -225,8 +232,8 @@ def test_bulk_cancel_asks_first_saying_what_happens_to_each_fee(tenant, organize
     assert page.templates[0].name == "marketflow_admin/cancel_bookings.html"
     notes = {booking.pk: note for booking, note in page.context["bookings"]}
     assert notes == {
-        tenant.booking.pk: "Paid 25.00 EUR: it is not cancelled until you record the refund "
-        "(mark it unpaid).",
+        tenant.booking.pk: "Paid 25.00 EUR in cash: it stays paid; settle the refund with the "
+        "vendor by hand, then record it on the board.",
         other.pk: "The fee of 25.00 EUR is unpaid: the vendor no longer owes it; nothing is "
         "refunded.",
     }
@@ -296,11 +303,11 @@ def test_each_board_row_offers_its_own_choices(tenant, organizer_admin):
     assert f'<option value="{regular.pk}">A &amp; B</option>' in picker(plain)
     vendor_url = reverse("admin:vendors_vendor_change", args=[tenant.vendor.pk])
     assert f'<a href="{vendor_url}">{tenant.vendor.business_name}</a>' in content
-    # The paid booking offers the two other statuses, and no cancelling.
+    # The paid booking offers the two other statuses, and cancelling (it stays paid).
     assert 'class="mark-unpaid" value="Mark unpaid"' in content
     assert 'class="mark-waived" value="Waive fee"' in content
     assert 'class="mark-paid"' not in content
-    assert "cancel-booking" not in content
+    assert "cancel-booking" in content
 
 
 def test_the_board_escapes_what_people_typed(tenant, organizer_admin):
@@ -350,12 +357,35 @@ def test_marking_a_booking_paid_from_the_board_moves_the_totals(tenant, organize
     assert response.context["fees_due"] == "0.00 EUR"
 
 
-def test_cancelling_from_the_board(tenant, organizer_admin):
+def test_cancelling_from_the_board_frees_the_stall_and_lists_the_booking_below(
+    tenant, organizer_admin
+):
+    Booking.objects.filter(pk=tenant.booking.pk).update(
+        payment_status="paid", payment_method="cash"
+    )
     response = operate(
         organizer_admin, tenant.market_day, operation="cancel", booking=tenant.booking.pk
     )
-    assert not Booking.objects.exists()
+    assert not Booking.objects.active().exists()
     assert messages_of(response) == ["Booking cancelled."]
+    assert response.context["board"]["free_count"] == 2
+    content = response.content.decode()
+    start = content.index('id="cancelled-bookings"')
+    cancelled = content[start : content.index("</table>", start)]
+    assert tenant.vendor.business_name in cancelled and "Paid" in cancelled
+    assert 'class="mark-refunded"' in cancelled  # the cash is settled by hand, then recorded
+    assert 'class="refund-due"' in cancelled
+
+    response = operate(
+        organizer_admin,
+        tenant.market_day,
+        operation="payment",
+        booking=tenant.booking.pk,
+        payment_status="refunded",
+    )
+    tenant.booking.refresh_from_db()
+    assert tenant.booking.payment_status == "refunded"
+    assert 'class="mark-refunded"' not in response.content.decode()
 
 
 def test_cancelling_from_the_board_asks_first(tenant, organizer_admin):
@@ -397,16 +427,14 @@ def test_the_board_cancel_page_of_another_organizers_booking_is_not_found(
 
 
 def test_a_refusal_on_the_board_is_an_error_message_and_changes_nothing(tenant, organizer_admin):
-    Booking.objects.filter(pk=tenant.booking.pk).update(payment_status="paid")
+    cancelled_already(tenant.booking)
     before = domain_snapshot()
 
     response = operate(
         organizer_admin, tenant.market_day, operation="cancel", booking=tenant.booking.pk
     )
 
-    assert messages_of(response) == [
-        "This booking is paid. Record the refund (set it to unpaid) before cancelling it."
-    ]
+    assert messages_of(response) == ["This booking is cancelled already."]
     assert domain_snapshot() == before
 
 

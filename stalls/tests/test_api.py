@@ -39,6 +39,11 @@ BOOKING_FIELDS = {
     "attendance",
     "attendance_at",
     "no_show_fee_cents",
+    "cancelled_at",
+    "refund_reference",
+    "refunded_at",
+    "refund_due",
+    "credit_cents",
     "created_at",
     "updated_at",
 }
@@ -382,22 +387,47 @@ def test_booking_patch_unknown_payment_status_is_400(organizer_client, market_da
     assert booking.payment_status == "unpaid"
 
 
-def test_booking_delete_is_204(organizer_client, market_day):
+def test_booking_cancel_is_204_and_the_day_lists_it_cancelled(organizer_client, market_day):
     booking = BookingFactory(market_day=market_day)
 
     response = organizer_client.delete(day_url(market_day, f"bookings/{booking.id}/"))
 
     assert response.status_code == 204
-    assert not Booking.objects.exists()
+    assert not Booking.objects.active().exists()
+    (listed,) = assert_page(organizer_client.get(day_url(market_day, "bookings/")))
+    assert listed["id"] == str(booking.id) and listed["cancelled_at"] is not None
+    board = organizer_client.get(day_url(market_day, "board/")).json()
+    assert (board["booked_count"], board["stalls"][0]["booking"]) == (0, None)
 
 
-def test_paid_booking_delete_is_409(organizer_client, market_day):
-    booking = BookingFactory(market_day=market_day, payment_status="paid")
+def test_cancelling_a_cash_paid_booking_keeps_it_paid_then_takes_the_refund(
+    organizer_client, market_day
+):
+    booking = BookingFactory(market_day=market_day, payment_status="paid", payment_method="cash")
+    url = day_url(market_day, f"bookings/{booking.id}/")
 
-    response = organizer_client.delete(day_url(market_day, f"bookings/{booking.id}/"))
+    assert organizer_client.delete(url).status_code == 204
+    body = organizer_client.get(url).json()
+    assert (body["payment_status"], body["payment_method"], body["refund_due"]) == (
+        "paid",
+        "cash",
+        True,
+    )
+    assert_error(organizer_client.patch(url, {"payment_status": "unpaid"}), 409,
+                 "booking_already_cancelled")  # fmt: skip
+    body = organizer_client.patch(url, {"payment_status": "refunded"}).json()
+    assert body["payment_status"] == "refunded" and body["refunded_at"] is not None
+    assert body["refund_due"] is False
 
-    assert_error(response, 409, "booking_paid")
-    assert Booking.objects.filter(pk=booking.id).exists()
+
+def test_cancelling_a_cancelled_booking_is_409(organizer_client, market_day):
+    booking = BookingFactory(market_day=market_day)
+    url = day_url(market_day, f"bookings/{booking.id}/")
+    organizer_client.delete(url)
+    before = Booking.objects.values().get(pk=booking.id)
+
+    assert_error(organizer_client.delete(url), 409, "booking_already_cancelled")
+    assert Booking.objects.values().get(pk=booking.id) == before
 
 
 def test_booking_on_a_past_day_delete_is_409(organizer_client, market):
@@ -432,7 +462,19 @@ def test_me_bookings_lists_my_bookings(vendor_client, vendor, market, market_day
         "currency": market.currency,
         "payment_status": "unpaid",
         "payment_method": "",
+        "cancelled_at": None,
     }
+
+
+def test_me_bookings_lists_cancelled_bookings_marked(vendor_client, vendor, market_day):
+    booking = BookingFactory(market_day=market_day, vendor=vendor)
+    Booking.objects.filter(pk=booking.pk).update(
+        cancelled_at=timezone.now(), payment_status="refunded", payment_method="card"
+    )
+
+    (row,) = assert_page(vendor_client.get("/api/me/bookings/"))
+
+    assert row["cancelled_at"] is not None and row["payment_status"] == "refunded"
 
 
 def test_me_bookings_for_an_organizer_is_403(organizer_client):

@@ -133,7 +133,7 @@ def test_a_checked_in_booking_is_kept_not_cancelled_nor_released(organizer, mark
     record(organizer, booking, Attendance.NO_SHOW)
 
     with refused("booking_attendance_recorded"):
-        services.booking_delete(
+        services.booking_cancel(
             user=organizer,
             market_id=market.pk,
             market_day_id=booking.market_day_id,
@@ -150,7 +150,7 @@ def test_a_checked_in_booking_is_kept_not_cancelled_nor_released(organizer, mark
 
 
 def cancel(organizer, booking):
-    services.booking_delete(
+    services.booking_cancel(
         user=organizer,
         market_id=booking.market_day.market_id,
         market_day_id=booking.market_day_id,
@@ -478,6 +478,7 @@ MARKET_FORM = {
     "currency": "EUR",
     "is_active": "on",
     "accepted_categories": ["prepared_food"],
+    "waitlist_order": "first_come",
     "market_days-TOTAL_FORMS": "0",
     "market_days-INITIAL_FORMS": "0",
     "stalls-TOTAL_FORMS": "0",

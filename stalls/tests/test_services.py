@@ -14,8 +14,8 @@ from marketflow.tests.factories import MarketDayFactory
 from stalls.models import Booking, Stall
 from stalls.services import (
     application_withdraw,
+    booking_cancel,
     booking_create,
-    booking_delete,
     booking_update_payment,
     stall_create,
     stall_delete,
@@ -445,11 +445,11 @@ def test_payment_of_a_booking_of_another_day_is_not_found(
         set_payment(other_organizer, booking, Paid.PAID)
 
 
-# booking_delete
+# booking_cancel
 
 
 def delete(organizer, booking):
-    booking_delete(
+    return booking_cancel(
         user=organizer,
         market_id=booking.market_day.market_id,
         market_day_id=booking.market_day_id,
@@ -458,29 +458,77 @@ def delete(organizer, booking):
 
 
 @pytest.mark.parametrize("payment_status", [Paid.UNPAID, Paid.WAIVED])
-def test_booking_delete_cancels_an_unpaid_booking(organizer, market_day, payment_status):
+def test_booking_cancel_keeps_the_booking_marked_cancelled(organizer, market_day, payment_status):
     booking = BookingFactory(market_day=market_day, payment_status=payment_status)
 
     delete(organizer, booking)
 
-    assert not Booking.objects.filter(pk=booking.pk).exists()
+    booking.refresh_from_db()
+    assert booking.cancelled_at is not None and booking.cancelled_by == organizer
+    assert booking.payment_status == payment_status  # nothing owed, nothing refunded
+    assert not Booking.objects.active().filter(pk=booking.pk).exists()
 
 
-def test_booking_delete_refuses_a_paid_booking(refused, organizer, market_day):
-    booking = BookingFactory(market_day=market_day, payment_status=Paid.PAID)
+def test_booking_cancel_keeps_a_cash_payment_paid_to_settle_by_hand(organizer, market_day):
+    booking = BookingFactory(market_day=market_day, payment_status=Paid.PAID, payment_method="cash")
 
-    with refused("booking_paid"):
+    delete(organizer, booking)
+
+    booking.refresh_from_db()
+    assert booking.is_cancelled and booking.payment_status == Paid.PAID
+    # The organizer settles it, then records the refund on the kept row.
+    set_payment(organizer, booking, Paid.REFUNDED)
+    booking.refresh_from_db()
+    assert booking.payment_status == Paid.REFUNDED and booking.refunded_at is not None
+
+
+def test_a_cancelled_booking_takes_no_other_payment_status(refused, organizer, market_day):
+    booking = BookingFactory(market_day=market_day)
+    delete(organizer, booking)
+
+    with refused("booking_already_cancelled"):
+        set_payment(organizer, booking, Paid.PAID)
+
+
+def test_booking_cancel_twice_is_refused(refused, organizer, market_day):
+    booking = BookingFactory(market_day=market_day)
+    delete(organizer, booking)
+
+    with refused("booking_already_cancelled"):
         delete(organizer, booking)
 
 
-def test_booking_delete_keeps_the_bookings_of_past_days(refused, organizer, market):
+def test_a_cancelled_booking_frees_the_stall_and_the_vendors_day(
+    organizer, market_day, accepted_application
+):
+    vendor = accepted_application.vendor
+    booking = BookingFactory(market_day=market_day, vendor=vendor)
+    delete(organizer, booking)
+
+    again = booking_create(
+        user=organizer,
+        market_id=market_day.market_id,
+        market_day_id=market_day.pk,
+        stall_id=booking.stall_id,
+        vendor_id=vendor.pk,
+    )
+
+    assert again.pk != booking.pk
+    assert list(Booking.objects.filter(market_day=market_day).order_by("created_at")) == [
+        booking,
+        again,
+    ]
+    assert list(Booking.objects.active().filter(market_day=market_day)) == [again]
+
+
+def test_booking_cancel_keeps_the_bookings_of_past_days(refused, organizer, market):
     booking = BookingFactory(market_day=past_day(market))
 
     with refused("market_day_in_past"):
         delete(organizer, booking)
 
 
-def test_booking_delete_in_another_organizers_market_is_not_found(
+def test_booking_cancel_in_another_organizers_market_is_not_found(
     refused, booking, other_organizer
 ):
     with refused("not_found"):
@@ -511,9 +559,13 @@ def test_withdrawal_releases_the_vendors_future_unpaid_bookings_only(
     application = application_withdraw(user=vendor_user, application_id=accepted_application.pk)
 
     assert application.status == Application.Status.WITHDRAWN
-    remaining = set(Booking.objects.values_list("pk", flat=True))
+    remaining = set(Booking.objects.active().values_list("pk", flat=True))
     assert remaining == {paid.pk, last_week.pk, elsewhere.pk, someone_else.pk}
-    assert not {next_week.pk, today.pk, waived.pk} & remaining
+    released = Booking.objects.filter(cancelled_at__isnull=False)
+    assert set(released.values_list("pk", flat=True)) == {next_week.pk, today.pk, waived.pk}
+    assert set(released.values_list("cancel_reason", flat=True)) == {
+        "the vendor withdrew their application."
+    }
 
 
 def test_a_refused_withdrawal_releases_nothing(refused, market, vendor, vendor_user):

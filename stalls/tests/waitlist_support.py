@@ -29,7 +29,7 @@ def join(market, market_day, count=1):
 
 
 def cancel(organizer, booking):
-    services.booking_delete(
+    services.booking_cancel(
         user=organizer,
         market_id=booking.market_day.market_id,
         market_day_id=booking.market_day_id,

@@ -11,6 +11,7 @@ import datetime
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from applications.tests.factories import AcceptedApplicationFactory, ApplicationFactory
 from marketflow.tests.factories import (
@@ -21,6 +22,7 @@ from marketflow.tests.factories import (
 )
 from seasons.services import season_vendor_add
 from seasons.tests.factories import saturday_season
+from stalls.models import VendorCredit
 from stalls.tests.factories import BookingFactory, StallFactory, open_offer_of
 from vendors.models import DocumentReview
 from vendors.tests.factories import VendorDocumentFactory, VendorFactory
@@ -134,7 +136,9 @@ def graph():
     stall = StallFactory(market=market, label="A1", price_per_day=2500)
     listed = VendorFactory(directory_listed=True, public_description="Apples and pears.")
     accepted = AcceptedApplicationFactory(market=market, vendor=listed)
-    StallFactory(market=market, label="A2", price_per_day=2000, assigned_vendor=accepted.vendor)
+    regular_stall = StallFactory(
+        market=market, label="A2", price_per_day=2000, assigned_vendor=accepted.vendor
+    )
     booking = BookingFactory(market_day=day, stall=stall, vendor=accepted.vendor)
     pending = ApplicationFactory(market=market, vendor=VendorFactory())
 
@@ -162,6 +166,21 @@ def graph():
         market=market, document=refused, status="refused", reason="Unreadable scan."
     )
     vendor_offer = open_offer_of(later_day, vendor, stall)
+    # Cancelled, paid in cash, refund due, and a credit: the board's "cancelled this day",
+    # the vendor's portal and fees page show them.
+    cancelled = BookingFactory(
+        market_day=day,
+        stall=regular_stall,
+        vendor=vendor,
+        payment_status="paid",
+        payment_method="cash",
+        cancelled_at=timezone.now(),
+        cancel_reason="the organizer cancelled the booking.",
+        refund_due=True,
+    )
+    VendorCredit.objects.create(
+        market=market, vendor=vendor, amount_cents=2000, reason="Rain", source_booking=cancelled
+    )
     return {
         "organizer": organizer.email,
         "vendor_user": vendor_user.email,

@@ -108,7 +108,10 @@ def test_cancelling_from_the_board_asks_first_and_revoking_releases(
     page.click("#confirm-cancel")
     page.wait_for_selector(".messagelist .success")
     assert "Booking cancelled." in page.inner_text(".messagelist")
-    assert not Booking.objects.filter(vendor=other).exists()
+    assert not Booking.objects.active().filter(vendor=other).exists()
+    # Kept, below the stalls: cancelled this day, nothing was paid.
+    assert "unpaid" in page.inner_text("#cancelled-bookings [data-stall='A2']").lower()
+    screenshot(page, "board-cancelled-this-day")
 
     page.goto(f"{live_server.url}/admin/applications/application/{application.pk}/change/")
     page.click("#decision-revoke")
@@ -120,4 +123,4 @@ def test_cancelling_from_the_board_asks_first_and_revoking_releases(
     page.wait_for_selector(".messagelist .success")
     assert "Revoked: " in page.inner_text(".messagelist")
     assert "Bookings released: Stall A1" in page.inner_text(".messagelist")
-    assert not Booking.objects.filter(vendor=vendor).exists()
+    assert not Booking.objects.active().filter(vendor=vendor).exists()

@@ -9,7 +9,7 @@ from django.core import mail
 from applications.tests.factories import AcceptedApplicationFactory
 from marketflow.tests.factories import MarketDayFactory, MarketFactory, UserFactory
 from stalls.models import Booking
-from stalls.services import booking_delete
+from stalls.services import booking_cancel
 from stalls.tests.factories import BookingFactory, StallFactory
 from vendors.tests.factories import VendorFactory
 
@@ -42,7 +42,7 @@ def test_a_vendor_asks_for_a_full_day_and_accepts_the_offer_on_a_phone(
     assert "You are on the waitlist" in page.content()
     assert "Waiting" in page.locator("#entries + ul").inner_text()
 
-    booking_delete(
+    booking_cancel(
         user=market.organizer, market_id=market.pk, market_day_id=day.pk, booking_id=taken.pk
     )
     (offer_mail,) = [m for m in mail.outbox if m.to == [user.email]]

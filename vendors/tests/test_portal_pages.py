@@ -96,7 +96,7 @@ def test_withdrawing_releases_upcoming_unpaid_bookings(portal, vendor, market):
     assert f"Your application to {market.name} is withdrawn." in response.content.decode()
     application.refresh_from_db()
     assert application.status == Application.Status.WITHDRAWN
-    assert not Booking.objects.filter(pk=booking.pk).exists()
+    assert not Booking.objects.active().filter(pk=booking.pk).exists()  # cancelled, kept
 
 
 def test_withdrawing_a_closed_application_is_a_message_not_an_error(portal, vendor, market):
