@@ -5,6 +5,10 @@ class ApplicationNotFoundError(NotFoundError):
     default_message = "Application not found."
 
 
+class DirectoryVendorNotFoundError(NotFoundError):
+    default_message = "Vendor not found."
+
+
 class ApplicationAlreadyOpenError(ConflictError):
     code = "application_already_open"
     default_message = (

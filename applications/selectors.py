@@ -1,18 +1,26 @@
 """Reads of applications, scoped to a market (organizers) or a vendor (the portal)."""
 
 import datetime
+import hashlib
+import uuid
+from collections.abc import Callable
+from typing import TypeVar
 from uuid import UUID
 
 import orjson
-from django.db import connection
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 
-from applications.errors import ApplicationNotFoundError
+from applications.errors import ApplicationNotFoundError, DirectoryVendorNotFoundError
 from applications.models import UNCONFIRMED_LIFETIME, Application
 from applications.tokens import confirmation_application_id
 from marketflow.models import Market, User
 from marketflow.selectors import (
+    M,
     acts_as_organizer,
     get_or_raise,
     manages_markets,
@@ -72,14 +80,13 @@ def application_rows(
     )
 
 
-def application_filter_category(
-    applications: QuerySet[Application], category: str
-) -> QuerySet[Application]:
+def application_filter_category(rows: QuerySet[M], category: str) -> QuerySet[M]:
+    """``rows`` (applications or vendors) narrowed to those of ``category``."""
     if connection.vendor == "postgresql":
-        return applications.filter(product_categories__contains=[category])
+        return rows.filter(product_categories__contains=[category])
     # SQLite (the embedded demo database) has no JSON containment; the category is one of
     # the validated choices, so matching its quoted form in the JSON text is exact.
-    return applications.filter(product_categories__icontains=f'"{category}"')
+    return rows.filter(product_categories__icontains=f'"{category}"')
 
 
 def application_get(*, market: Market, application_id: UUID) -> Application:
@@ -273,6 +280,112 @@ def unclaimed_document_list(*, application_ids: list, before: datetime.datetime)
         Q(applications__in=application_ids) | Q(applications__isnull=True, created_at__lt=before),
         vendor__isnull=True,
     )
+
+
+# -- the public vendor directory ---------------------------------------------------------------
+# Listed vendors (opted in, vendors/models.py) with an accepted application to the market.
+
+DIRECTORY_FIELDS = ("id", "business_name", "product_categories", "public_description", "photo")
+
+
+def directory_vendor_list(*, market_id: UUID, category: str = "") -> QuerySet[Vendor]:
+    """The vendors market ``market_id`` shows publicly, by name; of ``category`` if given.
+    Nothing private is read (no e-mail, phone or contact)."""
+    accepted = Application.objects.filter(
+        market_id=market_id, vendor=OuterRef("pk"), status=Application.Status.ACCEPTED
+    )
+    vendors = Vendor.objects.filter(Exists(accepted), directory_listed=True)
+    if category:
+        vendors = application_filter_category(vendors, category)
+    return vendors.order_by("business_name", "id").only(*DIRECTORY_FIELDS)
+
+
+def directory_vendor_get(*, market_id: UUID, vendor_id: UUID) -> Vendor:
+    """One vendor of the market's directory; any other vendor is not found."""
+    return get_or_raise(
+        directory_vendor_list(market_id=market_id), DirectoryVendorNotFoundError, pk=vendor_id
+    )
+
+
+def directory_photo_get(*, name: str) -> Vendor:
+    """The listed vendor (accepted somewhere) whose photo is stored under ``name``."""
+    accepted = Application.objects.filter(vendor=OuterRef("pk"), status=Application.Status.ACCEPTED)
+    vendors = Vendor.objects.filter(Exists(accepted), directory_listed=True).only("id", "photo")
+    return get_or_raise(vendors, DirectoryVendorNotFoundError, photo=name)
+
+
+def directory_market_list(*, vendor: Vendor) -> QuerySet[Market]:
+    """The markets whose directory ``vendor`` appears in once listed (accepted there)."""
+    accepted = Application.objects.filter(
+        market=OuterRef("pk"), vendor=vendor, status=Application.Status.ACCEPTED
+    )
+    return Market.objects.filter(Exists(accepted)).order_by("name")
+
+
+def directory_market_ids(*, vendor_id: UUID) -> list[UUID]:
+    """The markets whose directory ``vendor_id`` may appear in (accepted there)."""
+    return list(
+        Application.objects.filter(
+            vendor_id=vendor_id, status=Application.Status.ACCEPTED
+        ).values_list("market_id", flat=True)
+    )
+
+
+# The directory's API pages are cached under a version per market; a write that changes what
+# a market lists (a vendor opts in or out or edits, an application is decided or undone)
+# replaces the version, so every cached page of that market is forgotten at once.
+DIRECTORY_SECONDS = 60
+T = TypeVar("T")
+
+
+def _directory_version_key(market_id) -> str:
+    return f"public-directory-version:{market_id}"
+
+
+def public_directory_version(*, market_id: UUID) -> str:
+    key = _directory_version_key(market_id)
+    version = cache.get(key)
+    if version is None:
+        version = uuid.uuid4().hex
+        cache.add(key, version, timeout=None)
+        version = cache.get(key, version)
+    return version
+
+
+def public_directory_cached(*, market_id: UUID, shape: str, compute: Callable[[], T]) -> T:
+    """What ``compute()`` answers for ``shape`` (a page, a filter) of the market's directory,
+    from the cache while nothing the directory shows has changed (at most 60 seconds)."""
+    version = public_directory_version(market_id=market_id)
+    # The shape holds what a visitor typed (a cursor): hashed, the key is short and plain.
+    key = f"public-directory:{market_id}:{version}:{hashlib.sha256(shape.encode()).hexdigest()}"
+    data = cache.get(key)
+    if data is None:
+        data = compute()
+        cache.set(key, data, timeout=DIRECTORY_SECONDS)
+    return data
+
+
+def public_directory_forget(*, market_ids) -> None:
+    """Forget the cached directory pages of ``market_ids``: now, and once the write commits."""
+    keys = [_directory_version_key(market_id) for market_id in market_ids]
+    if keys:
+        cache.delete_many(keys)
+        transaction.on_commit(lambda: cache.delete_many(keys))
+
+
+@receiver([post_save, post_delete], sender=Application)
+def forget_a_changed_directory(sender, instance, **kwargs) -> None:
+    public_directory_forget(market_ids=[instance.market_id])
+
+
+@receiver([post_save, post_delete], sender=Market)
+def forget_a_changed_market_directory(sender, instance, **kwargs) -> None:
+    public_directory_forget(market_ids=[instance.pk])  # its pages link by the market's slug
+
+
+@receiver([post_save, post_delete], sender=Vendor)
+def forget_a_changed_vendor(sender, instance, **kwargs) -> None:
+    public_directory_forget(market_ids=directory_market_ids(vendor_id=instance.pk))
 
 
 def expiring_required_documents(

@@ -205,6 +205,36 @@ class ApplicationDocumentSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(path) if request is not None else path
 
 
+class DirectoryVendorSerializer(serializers.Serializer):
+    """A vendor as a market's public directory shows them: nothing private (no e-mail,
+    phone or contact name), categories as people read them."""
+
+    id = serializers.UUIDField()
+    business_name = serializers.CharField()
+    categories = serializers.ListField(
+        child=serializers.CharField(), source="category_list", help_text="Labels, not codes."
+    )
+    description = serializers.CharField(source="public_description")
+    photo_url = serializers.CharField(
+        source="photo_path", allow_null=True, help_text="A JPEG of at most 1200 px a side."
+    )
+    url = serializers.SerializerMethodField(help_text="The vendor's public page.")
+
+    def get_url(self, vendor) -> str:
+        return reverse(
+            "directory-vendor", kwargs={"slug": self.context["slug"], "vendor_id": vendor.pk}
+        )
+
+
+def directory_category_filter(query_params) -> str:
+    """``category`` from the query string ("" when absent); any other value is a 400."""
+    field = forms.ChoiceField(choices=ProductCategory.choices, required=False)
+    try:
+        return field.clean(query_params.get("category"))
+    except forms.ValidationError as error:
+        raise ValidationFailedError(fields={"category": error.messages}) from None
+
+
 class DocumentReviewCreateSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=DocumentReview.Status.choices)
     reason = serializers.CharField(

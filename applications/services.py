@@ -27,6 +27,7 @@ from applications.selectors import (
     application_get_for_update,
     expiring_required_documents,
     market_document_get,
+    public_directory_forget,
     unclaimed_document_list,
     unconfirmed_application_get,
     unconfirmed_expired_lock,
@@ -648,6 +649,7 @@ def applications_import_accepted(
             "A vendor on the list has applied meanwhile; nothing was imported.",
             extra={"market_id": str(market.pk)},
         ) from None
+    public_directory_forget(market_ids=[market.pk])  # bulk_create sends no post_save
     audit_records(
         user=user,
         entries=[

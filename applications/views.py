@@ -1,7 +1,7 @@
 """API views of applications: the public apply endpoint and the organizer's review."""
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
+from rest_framework import generics, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
@@ -17,16 +17,19 @@ from applications.serializers import (
     ApplicationReceiptSerializer,
     ApplicationSubmitSerializer,
     ApplicationUndoSerializer,
+    DirectoryVendorSerializer,
     DocumentReviewCreateSerializer,
     DocumentReviewReadSerializer,
     VendorApplicationSerializer,
     application_data,
     application_list_filters,
     application_receipt_data,
+    directory_category_filter,
 )
+from marketflow.models import ProductCategory
 from marketflow.plans import FREE_PLAN_MAX_ACTIVE_VENDORS
 from marketflow.security import rate_limited
-from marketflow.selectors import public_market_get
+from marketflow.selectors import public_market, public_market_get
 from marketflow.views import OrganizerAPIView
 from stalls import services as stall_services
 from vendors.models import Vendor, VendorDocument
@@ -263,3 +266,41 @@ class MeApplicationListView(VendorAPIView):
     def get(self, request):
         applications = selectors.vendor_application_list(vendor=self.get_vendor())
         return self.list_response(applications, VendorApplicationSerializer)
+
+
+class PublicDirectoryView(generics.ListAPIView):
+    """The vendors an active market lists publicly (accepted there, and opted in), by name,
+    a cursor page at a time; ``category`` (a code) narrows them. Cached per page, forgotten
+    when a vendor opts in or out, edits their listing, or an application is decided."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [PublicApplyThrottle]  # a budget per client address, as applying
+    throttle_scope = "public_directory"
+    serializer_class = DirectoryVendorSerializer
+    queryset = Vendor.objects.none()  # the schema's model; get() reads through the selector
+    cursor_ordering = ("business_name", "id")
+
+    @extend_schema(
+        auth=[],
+        parameters=[
+            OpenApiParameter("category", enum=ProductCategory.values, description="A code."),
+        ],
+    )
+    def get(self, request, market_id):
+        market = public_market(market_id=market_id)["market"]  # cached; 404 unless active
+        # Only what shapes the answer: other parameters cannot fill the cache with copies.
+        shape = [request.query_params.get(name, "") for name in ("category", "cursor", "page_size")]
+
+        def answer() -> dict:
+            category = directory_category_filter(request.query_params)
+            vendors = selectors.directory_vendor_list(market_id=market["id"], category=category)
+            page = self.paginate_queryset(vendors)
+            context = {"slug": market["slug"]}
+            serialized = DirectoryVendorSerializer(page, many=True, context=context).data
+            return self.get_paginated_response(serialized).data
+
+        data = selectors.public_directory_cached(
+            market_id=market["id"], shape=f"api:{shape}", compute=answer
+        )
+        return Response(data)

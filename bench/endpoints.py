@@ -136,6 +136,24 @@ def build_catalog() -> Catalog:
         skipped="" if page else "the page /m/<slug>/ does not exist yet",
     ))  # fmt: skip
 
+    # The public vendor directory: listed vendors of the market (a third of the seed's).
+    def directory_api(side: Side, unique: str) -> Request:
+        query = f"page_size={side.page_size}" if side.page_size else ""
+        return Request("GET", f"{api}/public/markets/{side.market_id}/vendors/", query=query)
+
+    # Both cached as the public market is: after the warm-up a read runs no SQL, so the list
+    # budgets (a data floor, 1 row against a page) do not apply; tests/test_query_budgets.py
+    # holds their uncached queries equal at 1 and 50 rows.
+    add(Endpoint("public_directory_api", "public vendor directory (API)", "read", directory_api,
+                 note="cached per page until the directory changes"))  # fmt: skip
+    directory = _reverse("directory", slug="probe")
+    add(Endpoint(
+        "public_directory_page", "public vendor directory page /m/<slug>/vendors/", "read",
+        lambda s, u: Request("GET", f"/m/{s.market_slug}/vendors/"),
+        note="cached until the directory changes",
+        skipped="" if directory else "the directory page does not exist yet",
+    ))  # fmt: skip
+
     add(Endpoint(
         "public_apply_api", "public apply POST (API)", "write",
         lambda s, u: Request("POST", f"{api}/public/markets/{s.market_id}/apply/",

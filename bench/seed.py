@@ -9,6 +9,8 @@ organizer and vendors. Every market of the large set has the same shape, so any 
   150 distinct vendors: 45 accepted, 55 pending, 20 waitlisted, 20 rejected, 10 withdrawn.
   Windows overlap (each vendor applies to three markets) and a vendor has at most one
   application per market, so "one open application per vendor and market" holds.
+- Every third vendor is listed in the public vendor directory (so about 15 of a market's 45
+  accepted vendors appear there).
 - Bookings: 16 or 17 of the 30 stalls per day, only to vendors accepted at that market; the
   first accepted vendor of each market is booked on every day (the "large" portal vendor).
 
@@ -59,7 +61,7 @@ TIMEZONES = ("Europe/Berlin", "America/New_York", "America/Chicago", "Europe/Lon
 CATEGORIES = ("produce", "baked_goods", "crafts", "prepared_food", "beverages", "other")
 SIZES = ("small", "medium", "large")
 # Bump when the data set's shape changes: a kept database of another version is reseeded.
-SEED_VERSION = 4
+SEED_VERSION = 5
 REQUIRED_DOCUMENTS = '["insurance"]'  # every market's required document, which expires
 BENCH_PASSWORD = "bench-password-not-secret"
 EMAIL_DOMAIN = "bench.example.com"
@@ -158,6 +160,13 @@ def _categories(index: int) -> str:
     first = CATEGORIES[index % len(CATEGORIES)]
     second = CATEGORIES[(index * 7 + 3) % len(CATEGORIES)]
     return _json([first] if first == second else [first, second])
+
+
+def _listing(index: int) -> tuple[bool, str]:
+    """Every third vendor is listed in the public directory, with a short description (no
+    photo: the bench measures the lists, not the files)."""
+    listed = index % 3 == 0
+    return listed, "Seasonal produce from the valley." if listed else ""
 
 
 def _layout_statuses(layout) -> list[str]:
@@ -272,14 +281,17 @@ def seed(conn: psycopg.Connection, *, scale: float, log=print) -> SeedInfo:
         for index, vendor_id in enumerate(vendor_ids):
             user_id = vendor_user_id if index == subject_vendor_index else None
             yield (vendor_id, now, now, f"Vendor {index:06d} Farm", f"Contact {index}",
-                   vendor_email(index), "+1 555 0100", _categories(index), "", user_id)  # fmt: skip
+                   vendor_email(index), "+1 555 0100", _categories(index), "", user_id,
+                   *_listing(index))  # fmt: skip
         for index, vendor_id in enumerate(small_vendor_ids):
             user_id = small_vendor_user_id if index == 0 else None
             yield (vendor_id, now, now, f"Small Vendor {index:03d}", f"Contact {index}",
-                   small_vendor_email(index), "", _categories(index), "", user_id)  # fmt: skip
+                   small_vendor_email(index), "", _categories(index), "", user_id,
+                   *_listing(index))  # fmt: skip
 
     vendor_fields = ["id", "created_at", "updated_at", "business_name", "contact_name", "email"]
     vendor_fields += ["phone", "product_categories", "description", "user_id"]
+    vendor_fields += ["directory_listed", "public_description"]
     step("vendors", lambda: copier.copy(Vendor, vendor_fields, vendors()))
 
     # --- applications; remember each market's accepted vendors for the bookings

@@ -29,6 +29,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         **REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],  # noqa: F405
         "public_apply": "100000000/minute",  # the throttle still runs, the load never trips it
+        "public_directory": "100000000/minute",
     },
 }
 LOGGING = {

@@ -205,10 +205,16 @@ class ProductCategory(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-def category_labels(values) -> str:
-    """``Produce, Prepared food``: categories as people read them (an unknown code as is)."""
+def category_label_list(values) -> list[str]:
+    """``["Produce", "Prepared food"]``: categories as people read them (an unknown code as
+    is)."""
     labels = dict(ProductCategory.choices)
-    return ", ".join(str(labels.get(value, value)) for value in values or ())
+    return [str(labels.get(value, value)) for value in values or ()]
+
+
+def category_labels(values) -> str:
+    """``Produce, Prepared food``: ``category_label_list`` in one line."""
+    return ", ".join(category_label_list(values))
 
 
 # A model field replaces a validator's message when the code is one of its own error codes

@@ -29,9 +29,7 @@ from marketflow.forms import (
     PasswordResetSetForm,
     add_domain_error_to_form,
 )
-from marketflow.models import DocumentType, ProductCategory
 from marketflow.security import SignInForm, rate_limited
-from marketflow.selectors import public_market
 
 
 @contextmanager
@@ -81,25 +79,6 @@ def home(request):
 @require_safe
 def favicon(request):
     return redirect(static("marketflow/favicon.svg"), permanent=True)
-
-
-@require_safe
-@page
-def market_page(request, slug: str):
-    found = public_market(slug=slug)
-    market = found["market"]
-    return render(
-        request,
-        "pages/market.html",
-        {
-            "market": market,
-            "market_days": found["market_days"][:12],
-            "categories": [ProductCategory(c).label for c in market["accepted_categories"]],
-            "required_documents": [
-                DocumentType(kind).label for kind in market["required_document_types"]
-            ],
-        },
-    )
 
 
 # Organizer sign-up with e-mail verification.

@@ -1,10 +1,13 @@
 """The public pages: market pages and applying, the vendor portal, accounts, documents."""
 
-from django.urls import path
+from django.contrib.sitemaps import views as sitemaps_views
+from django.urls import path, re_path
 
+from applications import directory_pages
 from applications import pages as application_pages
 from marketflow import billing_pages
 from marketflow import pages as core_pages
+from marketflow.sitemaps import SITEMAPS
 from marketflow.webhooks import StripeWebhookView
 from vendors import pages as vendor_pages
 
@@ -12,7 +15,26 @@ urlpatterns = [
     path("", core_pages.home, name="home"),
     # Browsers ask for /favicon.ico where a response names no icon (a JSON answer, a file).
     path("favicon.ico", core_pages.favicon, name="favicon"),
-    path("m/<slug:slug>/", core_pages.market_page, name="market-page"),
+    path("m/<slug:slug>/", directory_pages.market_page, name="market-page"),
+    path("m/<slug:slug>/vendors/", directory_pages.directory, name="directory"),
+    path(
+        "m/<slug:slug>/vendors/<uuid:vendor_id>/",
+        directory_pages.directory_vendor,
+        name="directory-vendor",
+    ),
+    re_path(
+        r"^vendor-photos/(?P<name>[0-9a-f]{32}\.jpg)$",
+        directory_pages.directory_photo,
+        name="directory-photo",
+    ),
+    # An index of the sections, each paged by its ``limit`` (Django's documented layout).
+    path("sitemap.xml", sitemaps_views.index, {"sitemaps": SITEMAPS}, name="sitemap-index"),
+    path(
+        "sitemap-<section>.xml",
+        sitemaps_views.sitemap,
+        {"sitemaps": SITEMAPS},
+        name="django.contrib.sitemaps.views.sitemap",
+    ),
     path("m/<slug:slug>/apply/", application_pages.apply, name="market-apply"),
     path("m/<slug:slug>/apply/done/", application_pages.apply_done, name="market-apply-done"),
     path("apply/confirm/<str:token>/", application_pages.apply_confirm, name="application-confirm"),
@@ -47,6 +69,7 @@ urlpatterns = [
     path("billing/connect/", billing_pages.connect, name="billing-connect"),
     path("webhooks/stripe/", StripeWebhookView.as_view(), name="stripe-webhook"),
     path("vendor/profile/", vendor_pages.profile_edit, name="vendor-profile"),
+    path("vendor/listing/", vendor_pages.listing_edit, name="vendor-listing"),
     path("vendor/fees/", vendor_pages.fee_statements, name="vendor-fees"),
     path("vendor/waitlist/", vendor_pages.waitlist, name="vendor-waitlist"),
     path("vendor/offers/<uuid:offer_id>/", vendor_pages.offer, name="vendor-offer"),

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",  # /sitemap.xml (marketflow/sitemaps.py)
     "rest_framework",
     "knox",  # API tokens (marketflow.ApiToken): hashed at rest, expiring, revocable
     "django_filters",
@@ -360,6 +361,8 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": MARKETFLOW_TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
         "public_apply": os.environ.get("MARKETFLOW_APPLY_RATE", "30/hour"),
+        # Reads of a market's public vendor directory (API) per client address.
+        "public_directory": os.environ.get("MARKETFLOW_DIRECTORY_RATE", "300/minute"),
         "token": os.environ.get("MARKETFLOW_TOKEN_RATE", "20/minute"),
         # Sign-in attempts on the admin's and the portal's pages per client address.
         "sign_in": os.environ.get("MARKETFLOW_SIGN_IN_RATE", "60/hour"),

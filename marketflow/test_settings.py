@@ -23,6 +23,7 @@ REST_FRAMEWORK = {
         "public_apply": "10000/minute",
         "token": "10000/minute",
         "sign_in": "10000/minute",
+        "public_directory": "10000/minute",
     },
 }
 # Tasks (e-mails) run at once, in the test's own process; uploads go to a throwaway folder.

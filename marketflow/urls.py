@@ -138,6 +138,11 @@ api_patterns = [
         name="public-market",
     ),
     path(
+        "public/markets/<uuid:market_id>/vendors/",
+        application_views.PublicDirectoryView.as_view(),
+        name="public-directory",
+    ),
+    path(
         "public/markets/<uuid:market_id>/apply/",
         application_views.PublicApplyView.as_view(),
         name="public-apply",
@@ -145,6 +150,11 @@ api_patterns = [
     path("markets/", core_views.MarketListCreateView.as_view(), name="market-list"),
     path("markets/<uuid:market_id>/", include(market_patterns)),
     path("me/vendor/", vendor_views.MeVendorView.as_view(), name="me-vendor"),
+    path(
+        "me/vendor/directory/",
+        vendor_views.MeVendorDirectoryView.as_view(),
+        name="me-vendor-directory",
+    ),
     path(
         "me/applications/",
         application_views.MeApplicationListView.as_view(),

@@ -186,6 +186,7 @@ BODIES = {
         "status": "approved"
     },
     ("PATCH", "/api/me/vendor/"): lambda t: {"phone": "+49 30 7654321"},
+    ("PATCH", "/api/me/vendor/directory/"): lambda t: {"directory_listed": True},
     # The tenant's day: its vendor is booked on it (a 409 conflict, past authorization).
     ("POST", "/api/me/waitlist/"): lambda t: {"market_day_id": str(t.day.pk)},
     (

@@ -9,13 +9,16 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 from django.core.files.storage import FileSystemStorage, default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import IntegrityError, connection, transaction
 from django.test import Client
+from PIL import Image
 
 from applications.models import Application
 from applications.services import application_purge_unconfirmed, application_submit
+from applications.tests.factories import AcceptedApplicationFactory
 from conftest import S3_CREDENTIALS, free_port, s3_client, s3_keys
 from marketflow.errors import DomainError
 from marketflow.models import new_id
@@ -24,6 +27,7 @@ from vendors.errors import DocumentStorageUnavailableError
 from vendors.models import Vendor, VendorDocument
 from vendors.services import (
     DocumentUpload,
+    vendor_directory_update,
     vendor_document_upload,
     vendor_documents_delete,
     vendor_documents_store,
@@ -288,3 +292,31 @@ def test_move_documents_to_storage_reports_a_file_found_nowhere(
         call_command("move_documents_to_storage", "--from", str(tmp_path), stderr=err)
 
     assert document.file.name in err.getvalue()
+
+
+def real_png() -> SimpleUploadedFile:
+    """A PNG that decodes (uploads.PNG is only its structure)."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), (90, 160, 70)).save(buffer, format="PNG")
+    return SimpleUploadedFile("stand.png", buffer.getvalue())
+
+
+def test_a_listing_photo_is_a_re_encoded_object_served_through_the_app(
+    s3_endpoint, s3_bucket, vendor_user, market, django_capture_on_commit_callbacks
+):
+    """The public photo goes through the same storage API: a JPEG under a random key in the
+    bucket (never the uploaded PNG), served by the app's public view; a new one replaces it."""
+    AcceptedApplicationFactory(market=market, vendor=vendor_user.vendor)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = vendor_directory_update(user=vendor_user, directory_listed=True, photo=real_png())
+    stored = s3_client(s3_endpoint).get_object(Bucket=s3_bucket, Key=first.photo.name)
+    body = stored["Body"].read()
+
+    assert re.fullmatch(r"vendor-photos/[0-9a-f]{32}\.jpg", first.photo.name)
+    assert body.startswith(b"\xff\xd8\xff")
+    response = Client().get(first.photo_path)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == body
+
+    with django_capture_on_commit_callbacks(execute=True):
+        second = vendor_directory_update(user=vendor_user, photo=real_png())
+    assert s3_keys(s3_endpoint, s3_bucket) == {second.photo.name}

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -164,6 +165,15 @@ def my_fee_lines(body) -> int:
     return sum(len(market["lines"]) for market in body["markets"])
 
 
+def add_listed_vendors(s: Setting, n: int):
+    for _ in range(n):
+        AcceptedApplicationFactory(
+            market=s.market,
+            vendor=VendorFactory(directory_listed=True, photo=f"vendor-photos/{'a' * 32}.jpg"),
+        )
+    cache.clear()  # the public market and the directory are cached: measure a first visit
+
+
 def add_seasons(s: Setting, n: int):
     for _ in range(n):
         season = SeasonFactory(market=s.market)
@@ -266,6 +276,8 @@ BUDGETS = {
     # The vendor, the page of documents, the markets' reviews of them.
     "me/documents": Budget("/api/me/documents/", add_my_documents, 4, as_vendor=True),
     "auth/tokens": Budget("/api/auth/tokens/", add_my_tokens, 2, fixture_rows=1),
+    # Public, no token: the market and its days (public_market), then the page of vendors.
+    "public/vendors": Budget("/api/public/markets/{market}/vendors/", add_listed_vendors, 3),
     "seasons": Budget(MARKET + "seasons/", add_seasons, 2),
     "season-vendors": Budget(MARKET + "seasons/{season}/vendors/", add_season_vendors, 4),
     "waitlist": Budget(DAY + "waitlist/", add_waitlist, 3),
@@ -382,3 +394,26 @@ def test_the_vendor_portal_page_queries_do_not_grow_with_rows(vendor, vendor_use
     assert len(response.context["bookings"]) == ROWS
     assert sum(len(entry["bookings"]) for entry in response.context["owed"]) == ROWS
     assert counts == [9, 9]
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        # The market and its days (public_market), then the listed vendors.
+        ("/m/{slug}/", 3),
+        # The market and its days, then every listed vendor (paged in Python).
+        ("/m/{slug}/vendors/", 3),
+    ],
+)
+def test_the_public_directory_pages_queries_do_not_grow_with_rows(path, expected, market, client):
+    """A first visit; the next one reads the cache (test_directory.py)."""
+    setting = Setting(None, market, None, None, None)
+    counts = []
+    for rows in (1, ROWS - 1):
+        add_listed_vendors(setting, rows)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(path.format(slug=market.slug))
+        assert response.status_code == 200
+        counts.append(len(queries))
+    assert response.content.decode().count('class="card vendor-card"') in (12, 24)
+    assert counts == [expected, expected]

@@ -26,6 +26,7 @@ KNOWN_ERRORS = {
     ("DELETE", "/api/auth/tokens/{token_id}/"): {401, 404},
     ("GET", "/api/me/"): {401},
     ("GET", "/api/public/markets/{market_id}/"): {404},
+    ("GET", "/api/public/markets/{market_id}/vendors/"): {400, 404, 429},
     ("POST", "/api/public/markets/{market_id}/apply/"): {400, 401, 404, 409, 429},
     ("GET", "/api/markets/"): {401, 403, 404},
     ("POST", "/api/markets/"): {400, 401, 402, 403, 409},
@@ -134,6 +135,8 @@ KNOWN_ERRORS = {
     ("GET", "/api/markets/{market_id}/readiness/"): {401, 403, 404},
     ("GET", "/api/me/vendor/"): {401, 403},
     ("PATCH", "/api/me/vendor/"): {400, 401, 403},
+    ("GET", "/api/me/vendor/directory/"): {401, 403},
+    ("PATCH", "/api/me/vendor/directory/"): {400, 401, 403, 503},
     ("GET", "/api/me/applications/"): {401, 403, 404},
     ("POST", "/api/me/applications/{application_id}/withdraw/"): {401, 403, 404, 409},
     ("GET", "/api/me/bookings/"): {401, 403, 404},
@@ -163,6 +166,7 @@ PUBLIC_OPERATIONS = {
     ("POST", "/webhooks/stripe/"),
     ("POST", "/api/auth/token/"),
     ("GET", "/api/public/markets/{market_id}/"),
+    ("GET", "/api/public/markets/{market_id}/vendors/"),
     ("POST", "/api/public/markets/{market_id}/apply/"),
 }
 
@@ -243,7 +247,7 @@ def test_list_operations_answer_a_cursor_page(schema):
         for template, view in api_routes()
         if getattr(view, "cursor_ordering", None)
     }
-    assert len(list_operations) == 17
+    assert len(list_operations) == 18
     paths = schema["paths"]
     for _, path in list_operations:
         body = paths[path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]

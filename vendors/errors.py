@@ -3,6 +3,7 @@ from marketflow.errors import (
     NotFoundError,
     PermissionDeniedError,
     ServiceUnavailableError,
+    ValidationFailedError,
 )
 
 
@@ -23,3 +24,11 @@ class DocumentNotFoundError(NotFoundError):
 class DocumentStorageUnavailableError(ServiceUnavailableError):
     code = "document_storage_unavailable"
     default_message = "Files cannot be stored just now; nothing was saved. Please try again soon."
+
+
+class VendorPhotoInvalidError(ValidationFailedError):
+    """The photo is refused: ``extra["reason"]`` says why (``photo_too_large``,
+    ``photo_not_an_image``, ``photo_too_many_pixels``, ``photo_damaged``)."""
+
+    code = "photo_invalid"
+    default_message = "The photo cannot be used."

@@ -8,6 +8,7 @@ from django import forms
 from marketflow.models import DocumentType
 from vendors.models import (
     PRODUCT_CATEGORIES_ERROR_MESSAGES,
+    PUBLIC_DESCRIPTION_MAX_LENGTH,
     ProductCategory,
     Vendor,
     validate_document_file,
@@ -145,6 +146,40 @@ class PayBookingsForm(forms.Form):
 
     market = forms.UUIDField(widget=forms.HiddenInput)
     bookings = UUIDsField()
+
+
+class VendorListingForm(forms.Form):
+    """The vendor's public listing on the pages of the markets that accepted them."""
+
+    directory_listed = forms.BooleanField(
+        label="List me on the public page of the markets that accepted me",
+        required=False,
+        help_text="Visitors see your business name, categories, this description and the "
+        "photo; never your e-mail, phone or contact name.",
+    )
+    public_description = forms.CharField(
+        label="Short description for visitors",
+        required=False,
+        max_length=PUBLIC_DESCRIPTION_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    photo = forms.FileField(
+        label="Photo",
+        required=False,
+        help_text="JPEG, PNG or WebP, at most 5 MB. We store a copy of at most 1200 pixels a "
+        "side, without the camera's details (such as where it was taken).",
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+    remove_photo = forms.BooleanField(label="Remove the current photo", required=False)
+
+    def listing(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "directory_listed": data["directory_listed"],
+            "public_description": data["public_description"],
+            "photo": data["photo"],
+            "remove_photo": data["remove_photo"],
+        }
 
 
 class WaitlistJoinForm(forms.Form):

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models.functions import Lower
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -14,11 +15,21 @@ from marketflow.models import (  # the category catalogue lives in the core; re-
     BaseModel,
     DocumentType,
     ProductCategory,  # noqa: F401
+    category_label_list,
     validate_product_categories,
 )
 
 # An empty list never reaches the validator: the field refuses it as blank first.
 PRODUCT_CATEGORIES_ERROR_MESSAGES = {"blank": _("Choose at least one product category.")}
+
+
+PUBLIC_DESCRIPTION_MAX_LENGTH = 500
+PHOTO_KEY_PREFIX = "vendor-photos/"
+
+
+def photo_upload_to(vendor: "Vendor", filename: str) -> str:
+    """A random object key: a new photo gets a new URL, so it can be cached for long."""
+    return f"{PHOTO_KEY_PREFIX}{secrets.token_hex(16)}.jpg"
 
 
 class Vendor(BaseModel):
@@ -43,6 +54,12 @@ class Vendor(BaseModel):
         on_delete=models.SET_NULL,
         related_name="vendor",
     )
+    # The public directory: one profile-wide choice, off until the vendor opts in. A listed
+    # vendor appears on the page of every market that has accepted them, and only there.
+    directory_listed = models.BooleanField(default=False)
+    public_description = models.CharField(max_length=PUBLIC_DESCRIPTION_MAX_LENGTH, blank=True)
+    # A re-encoded JPEG (vendors/photos.py), never the uploaded bytes; public by choice.
+    photo = models.FileField(upload_to=photo_upload_to, max_length=200, blank=True)
 
     class Meta:
         ordering = ["business_name", "id"]
@@ -55,6 +72,18 @@ class Vendor(BaseModel):
 
     def __str__(self):
         return self.business_name
+
+    @property
+    def category_list(self) -> list[str]:
+        """The product categories as people read them (labels, not codes)."""
+        return category_label_list(self.product_categories)
+
+    @property
+    def photo_path(self) -> str | None:
+        """Where the public photo is served (``applications.pages.directory_photo``)."""
+        if not self.photo:
+            return None
+        return reverse("directory-photo", kwargs={"name": self.photo.name[len(PHOTO_KEY_PREFIX) :]})
 
 
 # Uploaded documents are judged by their first bytes, never by the name or declared type.

@@ -12,7 +12,11 @@ from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods, require_POST
 
 from applications import services as application_services
-from applications.selectors import vendor_application_get, vendor_application_list
+from applications.selectors import (
+    directory_market_list,
+    vendor_application_get,
+    vendor_application_list,
+)
 from marketflow.forms import PasswordPairForm
 from marketflow.pages import domain_errors, page, posted
 from marketflow.stripe_api import payments_configured
@@ -33,6 +37,7 @@ from vendors.forms import (
     DocumentUploadForm,
     OfferAnswerForm,
     PayBookingsForm,
+    VendorListingForm,
     VendorProfileForm,
     WaitlistJoinForm,
 )
@@ -179,6 +184,24 @@ def profile_edit(request):
             messages.success(request, "Your profile is saved.")
             return redirect("vendor-portal")
     return render(request, "pages/vendor_profile.html", {"form": form, "vendor": vendor})
+
+
+@login_required
+@page
+def listing_edit(request):
+    """The vendor's listing in the public directory of the markets that accepted them."""
+    vendor = selectors.vendor_for_user(user=request.user)
+    initial = {"directory_listed": vendor.directory_listed}
+    initial["public_description"] = vendor.public_description
+    form = VendorListingForm(**posted(request), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        with domain_errors(form=form):
+            services.vendor_directory_update(user=request.user, **form.listing())
+            messages.success(request, "Your public listing is saved.")
+            return redirect("vendor-listing")
+    markets = list(directory_market_list(vendor=vendor))
+    context = {"form": form, "vendor": vendor, "markets": markets}
+    return render(request, "pages/vendor_listing.html", context)
 
 
 def document_saved(request, document, done: str) -> None:

@@ -7,6 +7,7 @@ from marketflow.models import normalize_email
 from marketflow.serializers import ProductCategoriesField
 from vendors.models import (
     MAX_PRODUCT_CATEGORIES,
+    PUBLIC_DESCRIPTION_MAX_LENGTH,
     DocumentReview,
     ProductCategory,
     Vendor,
@@ -72,6 +73,31 @@ class VendorUpdateSerializer(serializers.Serializer):
         if "email" in unknown:
             raise serializers.ValidationError({"email": "The e-mail address cannot be changed."})
         return attrs
+
+
+class VendorDirectoryReadSerializer(serializers.Serializer):
+    """The vendor's public listing, as they edit it."""
+
+    directory_listed = serializers.BooleanField(
+        help_text="Listed on the public page of every market that accepted the vendor."
+    )
+    public_description = serializers.CharField()
+    photo_url = serializers.CharField(
+        source="photo_path", allow_null=True, help_text="The re-encoded photo (JPEG), public."
+    )
+
+
+class VendorDirectoryUpdateSerializer(serializers.Serializer):
+    """Every field optional. The photo is a JPEG, PNG or WebP of at most 5 MB and 40
+    megapixels; it is stored re-encoded as a JPEG of at most 1200 px a side, without metadata
+    (a refused photo answers 400 ``photo_invalid`` with ``extra.reason``)."""
+
+    directory_listed = serializers.BooleanField(required=False)
+    public_description = serializers.CharField(
+        max_length=PUBLIC_DESCRIPTION_MAX_LENGTH, required=False, allow_blank=True
+    )
+    photo = serializers.FileField(required=False)
+    remove_photo = serializers.BooleanField(required=False, default=False)
 
 
 class DocumentReviewSerializer(serializers.Serializer):

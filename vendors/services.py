@@ -20,7 +20,11 @@ from marketflow.models import Market, User, normalize_email
 from marketflow.selectors import unverified_accounts
 from marketflow.services import account_claim
 from marketflow.validation import full_clean, only_fields, validate_new_password
-from vendors.errors import DocumentStorageUnavailableError, VendorAccountExistsError
+from vendors.errors import (
+    DocumentStorageUnavailableError,
+    VendorAccountExistsError,
+    VendorPhotoInvalidError,
+)
 from vendors.models import (
     DOCUMENT_KEY_PREFIX,
     DocumentReminder,
@@ -29,6 +33,7 @@ from vendors.models import (
     VendorDocument,
     validate_document_file,
 )
+from vendors.photos import photo_reencode
 from vendors.selectors import vendor_for_activation, vendor_for_user, vendor_lock
 
 # What a file storage raises when it cannot be written: the disk (OSError), the object store
@@ -77,6 +82,50 @@ def vendor_update(*, user: User, **fields) -> Vendor:
         setattr(vendor, name, value)
     full_clean(vendor, exclude=["user"])
     vendor.save()
+    return vendor
+
+
+DIRECTORY_FIELDS = ("directory_listed", "public_description")
+
+
+@transaction.atomic
+def vendor_directory_update(
+    *, user: User, photo: File | None = None, remove_photo: bool = False, **fields
+) -> Vendor:
+    """The signed-in vendor's public listing: whether they are listed (``directory_listed``),
+    the ``public_description`` and the photo (``photo``: an upload, re-encoded before it is
+    stored; ``remove_photo``: none). Locks the vendor row. The replaced photo is deleted
+    through the storage API once the transaction commits. Raises NotAVendorError,
+    VendorPhotoInvalidError, ValidationFailedError, DocumentStorageUnavailableError."""
+    encoded = None
+    if photo is not None:  # before the lock: decoding takes a moment
+        try:
+            encoded = photo_reencode(photo)
+        except ValidationError as error:
+            raise VendorPhotoInvalidError(
+                error.messages[0], fields={"photo": error.messages}, extra={"reason": error.code}
+            ) from None
+    vendor = vendor_lock(vendor_id=vendor_for_user(user=user).pk)
+    for name, value in only_fields(fields, DIRECTORY_FIELDS).items():
+        setattr(vendor, name, value)
+    full_clean(vendor, exclude=["user", "photo"])
+    old_photo = vendor.photo.name if (encoded is not None or remove_photo) else ""
+    if encoded is not None:
+        try:
+            vendor.photo.save(encoded.name, encoded, save=False)
+        except STORAGE_ERRORS as error:
+            raise DocumentStorageUnavailableError() from error
+    elif remove_photo:
+        vendor.photo = ""
+    try:
+        vendor.save(update_fields=[*DIRECTORY_FIELDS, "photo", "updated_at"])
+    except BaseException:
+        if encoded is not None:  # the row keeps the old photo: the new file goes
+            with contextlib.suppress(*STORAGE_ERRORS):
+                default_storage.delete(vendor.photo.name)
+        raise
+    if old_photo:
+        transaction.on_commit(functools.partial(default_storage.delete, old_photo), robust=True)
     return vendor
 
 

@@ -17,7 +17,13 @@ from vendors.selectors import (
     vendor_document_list,
     vendor_for_user,
 )
-from vendors.serializers import MeDocumentSerializer, VendorReadSerializer, VendorUpdateSerializer
+from vendors.serializers import (
+    MeDocumentSerializer,
+    VendorDirectoryReadSerializer,
+    VendorDirectoryUpdateSerializer,
+    VendorReadSerializer,
+    VendorUpdateSerializer,
+)
 
 
 # Here, not in the core: it asks the vendors app whether the user has a vendor profile.
@@ -63,6 +69,29 @@ class MeVendorView(VendorAPIView):
         serializer.is_valid(raise_exception=True)
         vendor = services.vendor_update(user=request.user, **serializer.validated_data)
         return Response(VendorReadSerializer(vendor).data)
+
+
+class MeVendorDirectoryView(VendorAPIView):
+    """The vendor's listing in the public directory of the markets that accepted them."""
+
+    serializer_class = VendorDirectoryReadSerializer
+
+    def get(self, request):
+        return Response(VendorDirectoryReadSerializer(self.get_vendor()).data)
+
+    @extend_schema(
+        request={
+            "multipart/form-data": VendorDirectoryUpdateSerializer,
+            "application/json": VendorDirectoryUpdateSerializer,
+        },
+        responses=VendorDirectoryReadSerializer,
+    )
+    def patch(self, request):
+        self.get_vendor()
+        serializer = VendorDirectoryUpdateSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        vendor = services.vendor_directory_update(user=request.user, **serializer.validated_data)
+        return Response(VendorDirectoryReadSerializer(vendor).data)
 
 
 class MeDocumentListView(VendorAPIView):

@@ -38,6 +38,8 @@ PUBLIC_PAGES = [
     "/",
     "/signup/resend/",
     "/m/{slug}/",
+    "/m/{slug}/vendors/",
+    "/m/{slug}/vendors/{listed}/",
     "/m/{slug}/apply/",
     "/m/{slug}/apply/done/",
     "/apply/confirm/not-a-token/",
@@ -55,6 +57,7 @@ PUBLIC_PAGES = [
 VENDOR_PAGES = [
     "/vendor/",
     "/vendor/profile/",
+    "/vendor/listing/",
     "/vendor/documents/new/",
     "/vendor/applications/{vendor_application}/withdraw/",
     "/vendor/fees/",
@@ -131,7 +134,8 @@ def graph():
     day = MarketDayFactory(market=market, date=today + datetime.timedelta(days=9))
     later_day = MarketDayFactory(market=market, date=today + datetime.timedelta(days=16))
     stall = StallFactory(market=market, label="A1", price_per_day=2500)
-    accepted = AcceptedApplicationFactory(market=market)
+    listed = VendorFactory(directory_listed=True, public_description="Apples and pears.")
+    accepted = AcceptedApplicationFactory(market=market, vendor=listed)
     regular_stall = StallFactory(
         market=market, label="A2", price_per_day=2000, assigned_vendor=accepted.vendor
     )
@@ -188,6 +192,7 @@ def graph():
         "accepted": accepted.pk,
         "booking": booking.pk,
         "vendor": accepted.vendor.pk,
+        "listed": listed.pk,
         "regular": accepted.vendor.business_name,
         "vendor_application": vendor_application.pk,
         "season": season.pk,

@@ -40,11 +40,19 @@ def market_graph():
     market = MarketFactory(organizer=organizer, slug="csp-market")
     day = MarketDayFactory(market=market)
     stall = StallFactory(market=market, label="A1", price_per_day=2500)
-    accepted = AcceptedApplicationFactory(market=market)
+    accepted = AcceptedApplicationFactory(
+        market=market, vendor=VendorFactory(directory_listed=True)
+    )
     BookingFactory(market_day=day, stall=stall, vendor=accepted.vendor)
     StallFactory(market=market, label="A2")
     pending = ApplicationFactory(market=market, vendor=VendorFactory())
-    return {"organizer": organizer, "market": market, "day": day, "application": pending}
+    return {
+        "organizer": organizer,
+        "market": market,
+        "day": day,
+        "application": pending,
+        "listed": accepted.vendor,
+    }
 
 
 def violations_on(page, url: str) -> list[str]:
@@ -77,6 +85,8 @@ def test_public_pages_and_api_docs_render_without_violations(live_server, csp_pa
     pages = [
         "/",
         "/m/csp-market/",
+        "/m/csp-market/vendors/",
+        f"/m/csp-market/vendors/{market_graph['listed'].pk}/",
         "/m/csp-market/apply/",
         "/accounts/sign-in/",
         "/signup/",

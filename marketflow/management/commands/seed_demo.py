@@ -39,7 +39,7 @@ from stalls.services import (
     stall_update,
 )
 from vendors.models import DocumentType, Vendor
-from vendors.services import DocumentUpload, vendor_account_activate
+from vendors.services import DocumentUpload, vendor_account_activate, vendor_directory_update
 from vendors.tokens import vendor_activation_token
 
 ORGANIZER_EMAIL = "organizer@example.com"
@@ -209,7 +209,7 @@ class Command(BaseCommand):
             self._stalls(organizer, market)
             days = self._market_days(organizer, market)
             self._applications(organizer, market)
-            self._vendor_account(DEMO_VENDOR, VENDOR_PASSWORD)
+            self._listings(self._vendor_account(DEMO_VENDOR, VENDOR_PASSWORD))
             self._regulars(organizer, market)
             self._bookings(organizer, market, days[0])
             self._second_day_bookings(organizer, market, days[1])
@@ -336,6 +336,19 @@ class Command(BaseCommand):
             uidb64=encode_id(vendor.pk),
             token=vendor_activation_token.make_token(vendor),
             password=password,
+        )
+
+    def _listings(self, demo_vendor_user: User) -> None:
+        """Every other vendor in the public directory, the demo vendor through the service
+        (the portal's way); the others have no account to opt in with, so they are set."""
+        vendor_directory_update(
+            user=demo_vendor_user,
+            directory_listed=True,
+            public_description="Organic vegetables and herbs, picked the morning of market.",
+        )
+        listed = Vendor.objects.exclude(user=demo_vendor_user).order_by("business_name")[::2]
+        Vendor.objects.filter(pk__in=[vendor.pk for vendor in listed]).update(
+            directory_listed=True, public_description="Find us at the market every Saturday."
         )
 
     def _bookings(self, organizer: User, market: Market, market_day: MarketDay) -> None:
