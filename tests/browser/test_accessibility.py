@@ -14,6 +14,7 @@ import pytest
 from django.utils import timezone
 
 from applications.tests.factories import AcceptedApplicationFactory, ApplicationFactory
+from marketflow.models import MarketDay
 from marketflow.tests.factories import (
     MarketDayFactory,
     MarketFactory,
@@ -346,16 +347,20 @@ def test_the_market_page_names_every_inline_input_and_picker(live_server, deskto
     # Amounts are typed in the market's currency units (25.00), not cents.
     assert page.get_by_role("textbox", name="Price per day (A1)").input_value() == "25.00"
     assert page.get_by_role("checkbox", name="Delete (A2)").count() == 1
-    assert page.get_by_role("combobox", name="Status (Axe Market – ", exact=False).count() == 2
+    # One status picker a market day, each named by its day.
+    days = MarketDay.objects.filter(market_id=graph["market"]).count()
+    assert days > 2  # the graph's own days and its season's
+    assert page.get_by_role("combobox", name="Status (Axe Market – ", exact=False).count() == days
     # The regular-vendor pickers (select2): by their field and row, and a choice made.
     picker = page.locator(".select2-selection__rendered[aria-label^='Assigned vendor']")
     assert picker.evaluate_all("boxes => boxes.map(box => box.ariaLabel)") == [
         "Assigned vendor (A1)",
         f"Assigned vendor (A2): {graph['regular']}",
+        "Assigned vendor (S1)",  # the season's stall
     ]
     # A row added on the page is named too.
     page.click("#stalls-group .add-row a")
-    assert picker.nth(2).get_attribute("aria-label") == "Assigned vendor (new stall)"
+    assert picker.nth(3).get_attribute("aria-label") == "Assigned vendor (new stall)"
 
     border = page.eval_on_selector("#id_name", "e => getComputedStyle(e).borderTopColor")
     background = page.eval_on_selector("#id_name", "e => getComputedStyle(e).backgroundColor")

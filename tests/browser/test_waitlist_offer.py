@@ -60,5 +60,5 @@ def test_a_vendor_asks_for_a_full_day_and_accepts_the_offer_on_a_phone(
     page.wait_for_url(f"{live_server.url}/vendor/")
     assert "Stall B12 is yours" in page.content()
     assert "Stall B12" in page.locator("#bookings + ul").inner_text()
-    assert Booking.objects.get(market_day=day).vendor == vendor
+    assert Booking.objects.active().get(market_day=day).vendor == vendor
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
