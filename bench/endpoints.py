@@ -38,6 +38,9 @@ class Side:
     vendor_session: str = ""
     csrf_cookie: str = ""
     csrf_token: str = ""
+    # Where the public apply is measured: a market that asks for no documents.
+    apply_market_id: str = ""
+    apply_market_slug: str = ""
     # Set for the scale comparison: the small market fills pages of this size, so both sides
     # answer the same number of rows and the ratio measures the data around them.
     page_size: int = 0
@@ -156,14 +159,14 @@ def build_catalog() -> Catalog:
 
     add(Endpoint(
         "public_apply_api", "public apply POST (API)", "write",
-        lambda s, u: Request("POST", f"{api}/public/markets/{s.market_id}/apply/",
+        lambda s, u: Request("POST", f"{api}/public/markets/{s.apply_market_id}/apply/",
                              body=_apply_json(u), content_type="application/json"),
         expect=201, http_unique=True,
     ))  # fmt: skip
     apply_form = _reverse("market-apply", slug="probe")
     add(Endpoint(
         "public_apply_form", "public apply POST (form)", "write",
-        lambda s, u: Request("POST", f"/m/{s.market_slug}/apply/", body=_apply_form(s, u),
+        lambda s, u: Request("POST", f"/m/{s.apply_market_slug}/apply/", body=_apply_form(s, u),
                              content_type="application/x-www-form-urlencoded",
                              headers=cookies(csrftoken=s.csrf_cookie)),
         expect=302, http_unique=True,
@@ -304,7 +307,7 @@ def _fill_side(side: Side, client: WsgiClient) -> None:
     from django.test import Client
 
     from applications.models import Application
-    from marketflow.models import MarketDay, User
+    from marketflow.models import Market, MarketDay, User
     from stalls.models import Booking, Stall
 
     days = list(
@@ -338,7 +341,15 @@ def _fill_side(side: Side, client: WsgiClient) -> None:
         browser.force_login(User.objects.get(email=email))
         setattr(side, attribute, browser.cookies[settings.SESSION_COOKIE_NAME].value)
 
-    form = _reverse("market-apply", slug=side.market_slug)
+    # The seed's one market without required documents (any market, on an older seed).
+    apply_market = (
+        Market.objects.filter(required_document_types=[], is_active=True)
+        .order_by("slug")
+        .values("id", "slug")
+        .first()
+    )
+    side.apply_market_id, side.apply_market_slug = str(apply_market["id"]), apply_market["slug"]
+    form = _reverse("market-apply", slug=side.apply_market_slug)
     if form:
         response = client(Request("GET", form))
         side.csrf_cookie = response.cookies().get(settings.CSRF_COOKIE_NAME, "")
