@@ -9,6 +9,7 @@ from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
@@ -81,14 +82,26 @@ def market_page(request, slug: str):
     found = public_market(slug=slug)
     market = found["market"]
     category = _category(request)
-    vendors = selectors.public_directory_cached(
-        market_id=market["id"],
-        shape=f"market-page:{category}",
-        compute=lambda: list(
+
+    def vendors_section() -> str:
+        vendors = list(
             selectors.directory_vendor_list(market_id=market["id"], category=category)[
                 : MARKET_PAGE_VENDORS + 1
             ]
-        ),
+        )
+        context = {
+            "market": market,
+            "vendors": vendors[:MARKET_PAGE_VENDORS],
+            "more_vendors": len(vendors) > MARKET_PAGE_VENDORS,
+            "category": category,
+            "category_links": _category_links(market, category),
+        }
+        return render_to_string("pages/_market_vendors.html", context)
+
+    # The section as HTML, cached under the directory's version: the cards were half of the
+    # page's time, and they change only when the directory does.
+    section = selectors.public_directory_cached(
+        market_id=market["id"], shape=f"market-page-html:{category}", compute=vendors_section
     )
     days = found["market_days"][:12]
     return render(
@@ -101,10 +114,7 @@ def market_page(request, slug: str):
             "required_documents": [
                 DocumentType(kind).label for kind in market["required_document_types"]
             ],
-            "vendors": vendors[:MARKET_PAGE_VENDORS],
-            "more_vendors": len(vendors) > MARKET_PAGE_VENDORS,
-            "category": category,
-            "category_links": _category_links(market, category),
+            "vendors_section": section,
             "structured_data": [_day_event(request, market, day) for day in days],
             "open_graph": _open_graph(
                 request, title=market["name"], description=market["description"]
