@@ -50,7 +50,7 @@ from stalls.models import (
     WaitlistEntry,
 )
 from vendors.models import Vendor
-from vendors.selectors import vendor_readiness
+from vendors.selectors import readiness_of, vendor_readiness
 
 # The readiness view looks this far ahead for documents about to expire.
 EXPIRING_WITHIN_DAYS = 30
@@ -215,15 +215,29 @@ def market_day_board_for_user(*, user: User, market_id: UUID, market_day_id: UUI
         select='SELECT d.id AS "day__id", d.date AS "day__date", d.status AS "day__status", '
         + "".join(f'm.{name} AS "market__{name}", ' for name in READINESS_RULES)
         + ", ".join(f'{sql} AS "{name}"' for name, sql in BOARD_ROW_COLUMNS.items())
-        + " FROM marketflow_marketday d JOIN marketflow_market m ON m.id = d.market_id"
+        + ', rd.documents AS "booking__documents"'
+        " FROM marketflow_marketday d JOIN marketflow_market m ON m.id = d.market_id"
         " LEFT JOIN stalls_stall s ON s.market_id = d.market_id"
         " LEFT JOIN stalls_booking b ON b.stall_id = s.id AND b.market_day_id = d.id"
         " AND b.cancelled_at IS NULL"
-        " LEFT JOIN vendors_vendor v ON v.id = b.vendor_id",
+        " LEFT JOIN vendors_vendor v ON v.id = b.vendor_id"
+        # The booked vendor's documents of the types the market requires, with this market's
+        # review: what readiness judges (readiness_of), read in the same statement.
+        " LEFT JOIN LATERAL (SELECT json_agg(json_build_array(vd.document_type, vd.expires_on,"
+        " r.status)) AS documents FROM vendors_vendordocument vd"
+        " LEFT JOIN vendors_documentreview r ON r.document_id = vd.id AND r.market_id = m.id"
+        " WHERE vd.vendor_id = b.vendor_id AND m.required_document_types ? vd.document_type"
+        ") rd ON b.id IS NOT NULL",
         where=("d.id = %s", "d.market_id = %s", scope),
         params=(market_day_id, market_id, *scope_params),
         keys={"label": ("s.label", Stall._meta.get_field("label"))},
-        converters={f"market__{name}": orjson.loads for name in READINESS_RULES},
+        converters={
+            **{f"market__{name}": orjson.loads for name in READINESS_RULES},
+            # json_agg's json: text or already decoded, by the connection's loaders.
+            "booking__documents": lambda value: (
+                orjson.loads(value) if isinstance(value, str) else value or []
+            ),
+        },
     ).order_by("label")
     rows = rows.fetch()
     if not rows:
@@ -236,7 +250,13 @@ def market_day_board_for_user(*, user: User, market_id: UUID, market_day_id: UUI
         date=first["day__date"],
         status=first["day__status"],
     )
-    return board_data(day, [row for row in rows if row["id"] is not None])
+    documents = [
+        (row["booking__vendor_id"], kind, expires_on and date.fromisoformat(expires_on), review)
+        for row in rows
+        if row["booking__id"] is not None
+        for kind, expires_on, review in row["booking__documents"]
+    ]
+    return board_data(day, [row for row in rows if row["id"] is not None], documents)
 
 
 def stalls_with_day_booking(market_day: MarketDay) -> QuerySet[Stall]:
@@ -296,18 +316,26 @@ def market_day_board(market_day: MarketDay) -> dict:
     return board_data(market_day, stalls_with_day_booking(market_day).values(*BOARD_ROW_COLUMNS))
 
 
-def board_data(market_day: MarketDay, stalls) -> dict:
+def board_data(market_day: MarketDay, stalls, documents: list[tuple] | None = None) -> dict:
     """The board of ``market_day`` (its ``market`` set, with the readiness rules) from its
     stalls' rows (``BOARD_ROW_COLUMNS``, by label); each booking says whether its vendor's
-    required documents are ready on the day, and which are not (one more query, when the
-    market requires documents and the day has bookings)."""
+    required documents are ready on the day, and which are not: from ``documents`` when the
+    caller read them (``readiness_of``), else one more query, when the market requires
+    documents and the day has bookings."""
     zone = timezone.get_current_timezone()
     stalls = list(stalls)
-    readiness = vendor_readiness(
-        market=market_day.market,
-        date=market_day.date,
-        vendor_ids=[s["booking__vendor_id"] for s in stalls if s["booking__id"] is not None],
-    )
+    vendor_ids = [s["booking__vendor_id"] for s in stalls if s["booking__id"] is not None]
+    if documents is None:
+        readiness = vendor_readiness(
+            market=market_day.market, date=market_day.date, vendor_ids=vendor_ids
+        )
+    else:
+        readiness = readiness_of(
+            market=market_day.market,
+            date=market_day.date,
+            vendor_ids=vendor_ids,
+            documents=documents,
+        )
     rows = [
         {
             "id": str(stall["id"]),

@@ -111,12 +111,22 @@ def vendor_readiness(
     required = list(market.required_document_types or [])
     if not required or not vendor_ids:
         return {vendor_id: [] for vendor_id in vendor_ids}
-    expiring = set(market.expiring_document_types or [])
     documents = (
         VendorDocument.objects.filter(vendor_id__in=vendor_ids, document_type__in=required)
         .annotate(review=FilteredRelation("reviews", condition=Q(reviews__market_id=market.pk)))
         .values_list("vendor_id", "document_type", "expires_on", "review__status")
     )
+    return readiness_of(market=market, date=date, vendor_ids=vendor_ids, documents=documents)
+
+
+def readiness_of(
+    *, market: Market, date: datetime.date, vendor_ids: list[UUID], documents: Iterable[tuple]
+) -> dict[UUID, list[dict]]:
+    """``vendor_readiness``'s rule over ``documents`` already read: ``(vendor_id,
+    document_type, expires_on, this market's review status or None)`` of ``vendor_ids``'
+    documents of the required types (the stall board reads them in its own statement)."""
+    required = list(market.required_document_types or [])
+    expiring = set(market.expiring_document_types or [])
     problems: dict[tuple, set] = {}
     for vendor_id, kind, expires_on, review_status in documents:
         problem = document_problem(
