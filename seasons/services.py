@@ -9,8 +9,9 @@ then the season's, then its days', as every market-day write and booking takes t
   taken is skipped and reported);
 - a day of the season whose times changed: re-timed (its bookings stay);
 - a day of the season that left the schedule (a skipped or moved date, a changed pattern or
-  range): deleted if it has no bookings, else cancelled through ``market_day_cancel`` (kept
-  with its bookings, as a weather cancellation is). A move is such a drop and a creation;
+  range): deleted if it has no bookings, else cancelled as any day is
+  (``market_day_update_with_fees``: kept with its bookings, its vendors e-mailed, their
+  fees credited or refunded by the market's policy). A move is such a drop and a creation;
 - a date that already has a market day of another season or made by hand is left alone
   (``taken``), and a cancelled day is never reinstated: an organizer does that by hand.
 
@@ -37,7 +38,7 @@ from marketflow.audit import ADDITION, CHANGE, audit_record
 from marketflow.errors import ConflictError, MarketDayDateTakenError, ValidationFailedError
 from marketflow.models import MarketDay, User
 from marketflow.selectors import market_get, market_get_for_update, public_market_forget
-from marketflow.services import market_day_cancel, market_day_delete, market_day_update
+from marketflow.services import market_day_delete, market_day_update
 from marketflow.validation import full_clean, only_fields
 from seasons.errors import SeasonNameTakenError, SeasonVendorTakenError
 from seasons.models import (
@@ -59,7 +60,7 @@ from seasons.selectors import (
 )
 from stalls.errors import VendorNotAcceptedError
 from stalls.selectors import stall_get
-from stalls.services import booking_create
+from stalls.services import booking_create, market_day_update_with_fees
 
 SEASON_FIELDS = ("name", "start_date", "end_date", "weekly_pattern", "exceptions", "fee_cents")
 
@@ -265,7 +266,8 @@ def _apply(user: User, season: Season, plan: _Plan) -> SeasonChanges:
     for day in plan.delete:
         market_day_delete(**ids, market_day_id=day.pk)
     for day in plan.cancel:
-        market_day_cancel(**ids, market_day_id=day.pk)
+        # As every cancellation of a day: its vendors e-mailed, their fees credited or refunded.
+        market_day_update_with_fees(**ids, market_day_id=day.pk, status=MarketDay.Status.CANCELLED)
     for day, start, end in plan.retime:
         market_day_update(**ids, market_day_id=day.pk, start_time=start, end_time=end)
     new_days = [

@@ -4,6 +4,7 @@ market days, full-season vendors and the season fee."""
 import datetime
 
 import pytest
+from django.core import mail
 
 from applications.tests.factories import AcceptedApplicationFactory
 from marketflow.models import MarketDay
@@ -12,7 +13,7 @@ from seasons import services
 from seasons.models import Season, SeasonVendor
 from seasons.tests.factories import next_weekday
 from stalls.errors import StallAlreadyBookedError
-from stalls.models import Booking
+from stalls.models import Booking, VendorCredit
 from stalls.services import booking_create
 from stalls.tests.factories import BookingFactory, StallFactory
 from tests.test_audit import history
@@ -165,6 +166,27 @@ def test_a_change_creates_retimes_cancels_and_deletes_and_says_so(organizer, mar
     ]
     assert Booking.objects.filter(pk__in=[b.pk for b in bookings]).count() == 3
     assert not MarketDay.objects.filter(market=market, date=saturday + 2 * WEEK).exists()
+
+
+def test_a_booked_day_the_season_drops_is_cancelled_as_any_day_is(
+    organizer, market, django_capture_on_commit_callbacks
+):
+    """Its vendors are e-mailed and a paid fee becomes a credit (the market's default
+    policy), as when the organizer cancels the day for rain."""
+    saturday = next_weekday(5)
+    season = create(organizer, market).season
+    booked_day = MarketDay.objects.get(market=market, date=saturday + WEEK)
+    paid = BookingFactory(market_day=booked_day, payment_status="paid", payment_method="cash")
+    unpaid = BookingFactory(market_day=booked_day)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        update(organizer, season, exceptions=[{"date": saturday + WEEK}])
+
+    assert MarketDay.objects.get(pk=booked_day.pk).is_cancelled
+    credit = VendorCredit.objects.get()
+    assert (credit.source_booking_id, credit.amount_cents) == (paid.pk, paid.fee_cents)
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([paid.vendor.email, unpaid.vendor.email])
 
 
 def test_a_date_the_market_already_has_a_day_on_is_left_alone(organizer, market):
