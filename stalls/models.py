@@ -37,11 +37,16 @@ class Stall(BaseModel):
         return self.label
 
 
+# A booking that holds its stall: not cancelled. A cancelled booking is kept as a record (how
+# it was paid, its refund), but frees the stall and the vendor's day: the one condition of
+# ``active()``, the two unique constraints and the fee totals.
+ACTIVE = models.Q(cancelled_at__isnull=True)
+
+
 class BookingQuerySet(models.QuerySet):
     def active(self) -> "BookingQuerySet":
-        """Bookings that hold their stall: not cancelled. A cancelled booking is kept as a
-        record (how it was paid, its refund), but frees the stall and the vendor's day."""
-        return self.filter(cancelled_at__isnull=True)
+        """Bookings that hold their stall (``ACTIVE``)."""
+        return self.filter(ACTIVE)
 
 
 class Booking(BaseModel):
@@ -128,12 +133,12 @@ class Booking(BaseModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["market_day", "stall"],
-                condition=models.Q(cancelled_at__isnull=True),
+                condition=ACTIVE,
                 name="booking_unique_stall_per_day",
             ),
             models.UniqueConstraint(
                 fields=["market_day", "vendor"],
-                condition=models.Q(cancelled_at__isnull=True),
+                condition=ACTIVE,
                 name="booking_unique_vendor_per_day",
             ),
         ]

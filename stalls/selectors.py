@@ -42,6 +42,7 @@ from stalls.errors import (
     WaitlistEntryNotFoundError,
 )
 from stalls.models import (
+    ACTIVE,
     Booking,
     LateCancellation,
     Stall,
@@ -389,14 +390,13 @@ def _fee_totals() -> dict:
     organizer records its refund); ``no_show_fees`` the market's no-show fees charged at
     check-in, a line of their own."""
     status = Booking.PaymentStatus
-    active = Q(cancelled_at__isnull=True)
-    scheduled = Q(market_day__status=MarketDay.Status.SCHEDULED) & active
+    scheduled = Q(market_day__status=MarketDay.Status.SCHEDULED) & ACTIVE
 
     def total(condition: Q) -> Coalesce:
         return Coalesce(Sum("fee_cents", filter=condition), 0)
 
     return {
-        "days_booked": Count("id", filter=active),
+        "days_booked": Count("id", filter=ACTIVE),
         "due_cents": total(Q(payment_status=status.UNPAID) & scheduled),
         "paid_cents": total(Q(payment_status=status.PAID)),
         "waived_cents": total(Q(payment_status=status.WAIVED)),
