@@ -4,7 +4,12 @@ import zoneinfo
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator, MaxValueValidator, RegexValidator
+from django.core.validators import (
+    MaxLengthValidator,
+    MaxValueValidator,
+    MinValueValidator,
+    RegexValidator,
+)
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -252,6 +257,51 @@ def all_product_categories() -> list[str]:
 
 
 MAX_LATE_CANCELLATION_HOURS = 24 * 30
+MAX_SALES_REPORT_DAYS = 30
+
+
+class SalesCurrency(models.TextChoices):
+    """What a vendor takes in at a market: the currencies of a sales report (a market chooses
+    which of them it uses, ``Market.sales_currencies``)."""
+
+    CASH = "cash", _("Cash")
+    CARD = "card", _("Card")
+    SNAP = "snap", _("SNAP/EBT tokens")
+    WIC = "wic", _("WIC/FMNP coupons")
+    MARKET_TOKENS = "market_tokens", _("Market tokens")
+    INCENTIVE = "incentive", _("Incentive matches (Double Up bucks)")
+
+
+# Tokens the market issues and redeems: what a vendor took in of these, the market owes them
+# (token reconciliation). WIC/FMNP coupons are deposited by the vendor, cash and card are theirs.
+TOKEN_CURRENCIES = (SalesCurrency.SNAP, SalesCurrency.MARKET_TOKENS, SalesCurrency.INCENTIVE)
+
+
+def all_sales_currencies() -> list[str]:
+    return list(SalesCurrency.values)
+
+
+def validate_sales_currencies(value) -> None:
+    """1 to 6 distinct known currencies (a market's sales report form)."""
+    if not isinstance(value, list | tuple) or not all(isinstance(item, str) for item in value):
+        raise ValidationError(_("Give a list of currencies."), code="currencies_not_a_list")
+    if not value:
+        raise ValidationError(_("Choose at least one currency."), code="currencies_empty")
+    unknown = [item for item in value if item not in SalesCurrency.values]
+    if unknown:
+        raise ValidationError(
+            _("Unknown currency: %(unknown)s. Choose from: %(known)s."),
+            code="currency_unknown",
+            params={"unknown": ", ".join(unknown), "known": ", ".join(SalesCurrency.values)},
+        )
+    if len(set(value)) != len(value):
+        raise ValidationError(_("Each currency may appear only once."), code="currency_duplicate")
+
+
+DEFAULT_GROSS_SALES_DEFINITION = (
+    "Everything your customers paid you at this market day, in every currency (cash, card, "
+    "tokens, coupons and incentive matches), before fees, costs or taxes you owe."
+)
 
 slug_validator = RegexValidator(
     r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
@@ -336,6 +386,58 @@ class Market(BaseModel):
         ),
     )
 
+    # Sales reporting (the sales app): what vendors report after each day, and the fee rule.
+    sales_currencies = models.JSONField(
+        default=all_sales_currencies,
+        validators=[validate_sales_currencies],
+        help_text=_("The currencies vendors report their sales in at this market."),
+        error_messages={"blank": _("Choose at least one currency.")},
+    )
+    gross_sales_definition = models.TextField(
+        max_length=1000,
+        default=DEFAULT_GROSS_SALES_DEFINITION,
+        validators=[MaxLengthValidator(1000)],
+        help_text=_("What “gross sales” means here: shown to vendors on the report form."),
+    )
+
+    class SalesFeeRule(models.TextChoices):
+        FLAT = "flat", _("Flat: the stall's daily price")
+        PERCENT = "percent", _("A percentage of gross sales")
+        HIGHER = "higher", _("The higher of the two")
+
+    sales_fee_rule = models.CharField(
+        max_length=10,
+        choices=SalesFeeRule.choices,
+        default=SalesFeeRule.FLAT,
+        help_text=_(
+            "What a vendor pays for a market day. A percentage is computed when the vendor "
+            "reports; a vendor who reports late or not at all pays the stall's daily price."
+        ),
+    )
+    sales_fee_percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_("The percentage of gross sales, e.g. 6.00 (percentage rules only)."),
+    )
+    sales_fee_cap_cents = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text=_(
+            "In cents of the market's currency: the most a percentage fee comes to for one day "
+            "(empty: no cap)."
+        ),
+    )
+    sales_report_days = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MaxValueValidator(MAX_SALES_REPORT_DAYS)],
+        help_text=_(
+            "Vendors report a day's sales by the end of this many days after it (0: the same "
+            "day); later is late, and the fee falls back to the stall's daily price."
+        ),
+    )
+
     class Meta:
         ordering = ["name", "id"]
         indexes = [models.Index(fields=["organizer", "name"], name="market_organizer_name")]
@@ -350,6 +452,14 @@ class Market(BaseModel):
             raise ValidationError(
                 {"expiring_document_types": _("Only a required document can have an expiry rule.")}
             )
+        if self.sales_fee_rule != self.SalesFeeRule.FLAT and not self.sales_fee_percent:
+            raise ValidationError(
+                {"sales_fee_percent": _("A percentage rule needs a percentage above 0.")}
+            )
+
+    def sales_report_deadline(self, date) -> datetime.date:
+        """The last day (at the market) a report of market day ``date`` is on time."""
+        return date + datetime.timedelta(days=self.sales_report_days)
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:

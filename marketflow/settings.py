@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "applications",
     "stalls",
     "seasons",
+    "sales",
 ]
 
 MIDDLEWARE = [

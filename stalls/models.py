@@ -126,6 +126,14 @@ class Booking(BaseModel):
     refund_due = models.BooleanField(default=False)
     # The part of the stall's price paid by the vendor's credits (``fee_cents`` is the rest).
     credit_cents = models.PositiveIntegerField(default=0)
+    # The market's sales fee rule (sales app): what the day comes to beyond ``fee_cents`` (a
+    # percentage of the vendor's reported gross, or the flat fallback of a day not reported in
+    # time), with how it was computed; paid apart from ``fee_cents`` (``sales_fee_status``).
+    sales_fee_cents = models.PositiveIntegerField(default=0)
+    sales_fee_note = models.CharField(max_length=300, blank=True)
+    sales_fee_status = models.CharField(
+        max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.UNPAID
+    )
 
     objects = BookingQuerySet.as_manager()
 

@@ -1,0 +1,31 @@
+from marketflow.errors import ConflictError, NotFoundError
+
+
+class SalesReportNotFoundError(NotFoundError):
+    default_message = "Sales report not found."
+
+
+class SalesBookingNotFoundError(NotFoundError):
+    default_message = "Booking not found."
+
+
+class SalesDayNotReportableError(ConflictError):
+    code = "sales_day_not_reportable"
+    default_message = "Sales can be reported for a market day once it has started."
+
+
+class SalesReportExistsError(ConflictError):
+    code = "sales_report_exists"
+    default_message = "This day's sales are already reported: revise them with a reason."
+
+
+class SalesReportClosedError(ConflictError):
+    code = "sales_report_closed"
+    default_message = (
+        "The deadline to revise this day's sales has passed. Ask the market to correct it."
+    )
+
+
+class SalesReportSettledError(ConflictError):
+    code = "sales_report_settled"
+    default_message = "This day's fees and tokens are settled: its sales can no longer change."
