@@ -32,12 +32,14 @@ class SalesReportFactory(factory.django.DjangoModelFactory):
     vendor = factory.SelfAttribute("booking.vendor")
     cash_cents = 10_000
     gross_cents = factory.LazyAttribute(
-        lambda report: report.cash_cents
-        + report.card_cents
-        + report.snap_cents
-        + report.wic_cents
-        + report.market_tokens_cents
-        + report.incentive_cents
+        lambda report: (
+            report.cash_cents
+            + report.card_cents
+            + report.snap_cents
+            + report.wic_cents
+            + report.market_tokens_cents
+            + report.incentive_cents
+        )
     )
     card_cents = 0
     snap_cents = 0
