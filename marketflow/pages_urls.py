@@ -9,6 +9,7 @@ from marketflow import billing_pages
 from marketflow import pages as core_pages
 from marketflow.sitemaps import SITEMAPS
 from marketflow.webhooks import StripeWebhookView
+from sales import pages as sales_pages
 from vendors import pages as vendor_pages
 
 urlpatterns = [
@@ -71,6 +72,8 @@ urlpatterns = [
     path("vendor/profile/", vendor_pages.profile_edit, name="vendor-profile"),
     path("vendor/listing/", vendor_pages.listing_edit, name="vendor-listing"),
     path("vendor/fees/", vendor_pages.fee_statements, name="vendor-fees"),
+    path("vendor/sales/", sales_pages.sales_days, name="vendor-sales"),
+    path("vendor/sales/<uuid:booking_id>/", sales_pages.sales_report, name="vendor-sales-report"),
     path("vendor/waitlist/", vendor_pages.waitlist, name="vendor-waitlist"),
     path("vendor/offers/<uuid:offer_id>/", vendor_pages.offer, name="vendor-offer"),
     path("vendor/documents/new/", vendor_pages.document_upload, name="vendor-document-upload"),

@@ -20,6 +20,7 @@ from applications.selectors import (
 from marketflow.forms import PasswordPairForm
 from marketflow.pages import domain_errors, page, posted
 from marketflow.stripe_api import payments_configured
+from sales.selectors import vendor_days_to_report
 from seasons.selectors import vendor_season_list
 from stalls import payments
 from stalls import services as stall_services
@@ -73,6 +74,7 @@ def vendor_portal(request):
         "seasons": vendor_season_list(vendor_id=vendor.pk),
         "owed": payments.unpaid_bookings_by_market(vendor=vendor),
         "payments_configured": payments_configured(),
+        "sales_to_report": len(vendor_days_to_report(vendor=vendor)),
     }
     return render(request, "pages/vendor_portal.html", context)
 

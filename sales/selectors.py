@@ -1,0 +1,124 @@
+"""Reads of sales reports: a vendor's reportable days (each with its report, if any), one
+report with its revisions, and the days the reminders are about."""
+
+import datetime
+from uuid import UUID
+
+from django.db.models import BooleanField, ExpressionWrapper, F, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from marketflow.models import MAX_SALES_REPORT_DAYS, MarketDay
+from sales.errors import SalesBookingNotFoundError, SalesReportNotFoundError
+from sales.models import SalesReport, SalesReportRevision
+from stalls.models import Booking
+from vendors.models import Vendor
+
+# Any market's "today" is within a day of the UTC date (time zones run from UTC-12 to UTC+14).
+ZONE_MARGIN = datetime.timedelta(days=1)
+
+
+def _reportable(bookings: QuerySet[Booking]) -> QuerySet[Booking]:
+    """``bookings`` whose day can be reported, by ``sales_report_submit``'s rule: active, on a
+    scheduled day that has started at its market, not a no-show. Whether a day of the last
+    two has started depends on its market's time zone and start time: those few are read
+    and the ones still to start left out."""
+    bookings = bookings.active().filter(market_day__status=MarketDay.Status.SCHEDULED)
+    bookings = bookings.exclude(attendance=Booking.Attendance.NO_SHOW)
+    now = timezone.now()
+    bookings = bookings.filter(market_day__date__lte=now.date() + ZONE_MARGIN)
+    soon = bookings.filter(market_day__date__gte=now.date() - ZONE_MARGIN).select_related(
+        "market_day__market"
+    )
+    not_started = [booking.pk for booking in soon if now < booking.market_day.starts_at]
+    return bookings.exclude(pk__in=not_started) if not_started else bookings
+
+
+def vendor_sales_days(*, vendor: Vendor) -> QuerySet[Booking]:
+    """``vendor``'s reportable booked days with their market, stall and report (or none):
+    the days not reported first, then newest first. ``day_date`` is the day's date."""
+    return (
+        _reportable(Booking.objects.filter(vendor=vendor))
+        .select_related("market_day__market", "stall", "sales_report")
+        .annotate(
+            day_date=F("market_day__date"),
+            reported=ExpressionWrapper(Q(sales_report__isnull=False), output_field=BooleanField()),
+        )
+        .order_by("reported", "-day_date", "-id")
+    )
+
+
+def is_open(booking: Booking) -> bool:
+    """The day's report is still due: its market's deadline has not passed."""
+    market = booking.market_day.market
+    return market.today() <= market.sales_report_deadline(booking.market_day.date)
+
+
+def unreported_open_days(bookings: QuerySet[Booking]) -> list[Booking]:
+    """Of ``bookings`` (reportable ones), those not reported whose deadline has not passed:
+    the days a vendor still has to report, soonest deadline first."""
+    earliest = timezone.now().date() - ZONE_MARGIN - datetime.timedelta(days=MAX_SALES_REPORT_DAYS)
+    candidates = bookings.filter(
+        sales_report__isnull=True, market_day__date__gte=earliest
+    ).select_related("market_day__market", "stall")
+    days = [booking for booking in candidates if is_open(booking)]
+    return sorted(days, key=lambda booking: (booking.market_day.date, str(booking.pk)))
+
+
+def vendor_days_to_report(*, vendor: Vendor) -> list[Booking]:
+    return unreported_open_days(_reportable(Booking.objects.filter(vendor=vendor)))
+
+
+def days_to_remind() -> dict[UUID, list[Booking]]:
+    """Every vendor with an account who has reportable days not reported whose deadline has
+    not passed, and those days (across markets): what the reminders are about."""
+    bookings = _reportable(Booking.objects.filter(vendor__user__isnull=False))
+    by_vendor: dict[UUID, list[Booking]] = {}
+    for booking in unreported_open_days(bookings):
+        by_vendor.setdefault(booking.vendor_id, []).append(booking)
+    return by_vendor
+
+
+def _revisions() -> Prefetch:
+    return Prefetch(
+        "revisions",
+        queryset=SalesReportRevision.objects.select_related("revised_by").order_by(
+            "-created_at", "-id"
+        ),
+    )
+
+
+def vendor_sales_booking_get(*, vendor: Vendor, booking_id: UUID) -> Booking:
+    """One of ``vendor``'s reportable booked days with its report (or none);
+    SalesBookingNotFoundError for any other booking."""
+    return _booking_with_report(_reportable(Booking.objects.filter(vendor=vendor)), booking_id)
+
+
+def _booking_with_report(bookings: QuerySet[Booking], booking_id: UUID) -> Booking:
+    booking = (
+        bookings.select_related("market_day__market", "stall", "vendor", "sales_report")
+        .filter(pk=booking_id)
+        .first()
+    )
+    if booking is None:
+        raise SalesBookingNotFoundError()
+    return booking
+
+
+def sales_report_get(*, booking: Booking) -> SalesReport:
+    """The report of ``booking`` with its revisions, newest first; SalesReportNotFoundError
+    when the day is not reported."""
+    report = (
+        SalesReport.objects.filter(booking=booking)
+        .select_related("reported_by")
+        .prefetch_related(_revisions())
+        .first()
+    )
+    if report is None:
+        raise SalesReportNotFoundError()
+    return report
+
+
+def market_day_booking_get(*, market_day: MarketDay, booking_id: UUID) -> Booking:
+    """A booking of ``market_day`` (one of the organizer's: ``market_day_get_in_market``),
+    reportable or not (the service says why not), with its report (or none)."""
+    return _booking_with_report(Booking.objects.filter(market_day=market_day), booking_id)
