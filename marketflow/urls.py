@@ -8,6 +8,7 @@ from applications import views as application_views
 from marketflow import email_tracking, health, observability
 from marketflow import pages as core_pages
 from marketflow import views as core_views
+from sales import views as sales_views
 from seasons.urls import season_patterns
 from stalls import views as stall_views
 from vendors import views as vendor_views
@@ -54,6 +55,11 @@ market_patterns = [
         "market-days/<uuid:market_day_id>/bookings/<uuid:booking_id>/attendance/",
         stall_views.BookingAttendanceView.as_view(),
         name="booking-attendance",
+    ),
+    path(
+        "market-days/<uuid:market_day_id>/bookings/<uuid:booking_id>/sales/",
+        sales_views.BookingSalesReportView.as_view(),
+        name="booking-sales",
     ),
     path(
         "market-days/<uuid:market_day_id>/waitlist/",
@@ -168,6 +174,12 @@ api_patterns = [
     path("me/bookings/", stall_views.MeBookingListView.as_view(), name="me-booking-list"),
     path("me/documents/", vendor_views.MeDocumentListView.as_view(), name="me-document-list"),
     path("me/fees/", stall_views.MeFeesView.as_view(), name="me-fees"),
+    path("me/sales/", sales_views.MeSalesListView.as_view(), name="me-sales-list"),
+    path(
+        "me/bookings/<uuid:booking_id>/sales/",
+        sales_views.MeSalesReportView.as_view(),
+        name="me-booking-sales",
+    ),
     path("me/waitlist/", stall_views.MeWaitlistView.as_view(), name="me-waitlist"),
     path("me/offers/", stall_views.MeOfferListView.as_view(), name="me-offer-list"),
     path(

@@ -81,9 +81,7 @@ def days_to_remind() -> dict[UUID, list[Booking]]:
 def _revisions() -> Prefetch:
     return Prefetch(
         "revisions",
-        queryset=SalesReportRevision.objects.select_related("revised_by").order_by(
-            "-created_at", "-id"
-        ),
+        queryset=SalesReportRevision.objects.order_by("-created_at", "-id"),
     )
 
 
@@ -109,7 +107,7 @@ def sales_report_get(*, booking: Booking) -> SalesReport:
     when the day is not reported."""
     report = (
         SalesReport.objects.filter(booking=booking)
-        .select_related("reported_by")
+        .select_related("booking", "vendor")
         .prefetch_related(_revisions())
         .first()
     )

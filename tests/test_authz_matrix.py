@@ -89,7 +89,7 @@ def actors(world: World) -> dict[str, Actor]:
 
 
 def path_ids(path: str, tenant: Tenant) -> dict[str, str]:
-    ids = tenant.path_ids()
+    ids = tenant.sales_path_ids() if path.endswith("/sales/") else tenant.path_ids()
     if path.endswith(("/accept/", "/reject/", "/waitlist/")):
         # A decision the owner can make: the tenant's pending application.
         ids["application_id"] = str(tenant.pending_application.pk)
@@ -186,6 +186,15 @@ BODIES = {
         "status": "approved"
     },
     ("PATCH", "/api/me/vendor/"): lambda t: {"phone": "+49 30 7654321"},
+    # The tenant's reported day (``sales_path_ids``): a revision.
+    ("PUT", "/api/me/bookings/{booking_id}/sales/"): lambda t: {
+        "amounts": {"cash": 100},
+        "reason": "Recounted.",
+    },
+    (
+        "PUT",
+        "/api/markets/{market_id}/market-days/{market_day_id}/bookings/{booking_id}/sales/",
+    ): lambda t: {"amounts": {"cash": 100}, "reason": "From the slip."},
     ("PATCH", "/api/me/vendor/directory/"): lambda t: {"directory_listed": True},
     # The tenant's day: its vendor is booked on it (a 409 conflict, past authorization).
     ("POST", "/api/me/waitlist/"): lambda t: {"market_day_id": str(t.day.pk)},

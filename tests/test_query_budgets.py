@@ -18,6 +18,7 @@ from applications.tests.factories import AcceptedApplicationFactory, Application
 from conftest import token_client
 from marketflow.services import user_token_create
 from marketflow.tests.factories import MarketDayFactory, MarketFactory
+from sales.tests.factories import SalesReportFactory, past_day
 from seasons.models import SeasonDay, SeasonVendor
 from seasons.tests.factories import SeasonFactory
 from stalls.models import WaitlistEntry
@@ -123,6 +124,15 @@ def add_my_applications(s: Setting, n: int):
 def add_my_bookings(s: Setting, n: int):
     for _ in range(n):
         BookingFactory(vendor=s.vendor, market_day=MarketDayFactory(market=MarketFactory()))
+
+
+def add_my_sales_days(s: Setting, n: int):
+    """Past booked days of the vendor at as many markets, every other one reported (its
+    report joined, not read row by row)."""
+    for index in range(n):
+        booking = BookingFactory(vendor=s.vendor, market_day=past_day(MarketFactory(), 1))
+        if index % 2:
+            SalesReportFactory(booking=booking)
 
 
 def add_submitted_documents(s: Setting, n: int):
@@ -272,6 +282,9 @@ BUDGETS = {
     ),
     "me/applications": Budget("/api/me/applications/", add_my_applications, 3, as_vendor=True),
     "me/bookings": Budget("/api/me/bookings/", add_my_bookings, 2, as_vendor=True),
+    # token, vendor, the days of the last two (have they started, by their market's time
+    # zone?), the page of days with their market, stall and report.
+    "me/sales": Budget("/api/me/sales/", add_my_sales_days, 4, as_vendor=True),
     # token, vendor, totals per market, lines, credits per market
     "me/fees": Budget("/api/me/fees/", add_my_bookings, 5, as_vendor=True, rows_in=my_fee_lines),
     # The vendor, the page of documents, the markets' reviews of them.
@@ -381,7 +394,8 @@ def add_my_portal_rows(s: Setting, n: int):
 def test_the_vendor_portal_page_queries_do_not_grow_with_rows(vendor, vendor_user, client):
     """The session, its user, the vendor, then one query each for the coming bookings, the
     applications, the documents, each market's review of them, the full-season places and what
-    the vendor owes."""
+    the vendor owes, and two for the days to report (those of the last two days, to tell
+    which have started; the ones not reported)."""
     setting = Setting(None, None, None, vendor, None)
     client.force_login(vendor_user)
     counts = []
@@ -394,7 +408,23 @@ def test_the_vendor_portal_page_queries_do_not_grow_with_rows(vendor, vendor_use
         counts.append(len(queries))
     assert len(response.context["bookings"]) == ROWS
     assert sum(len(entry["bookings"]) for entry in response.context["owed"]) == ROWS
-    assert counts == [9, 9]
+    assert counts == [11, 11]
+
+
+def test_the_vendor_sales_page_queries_do_not_grow_with_rows(vendor, vendor_user, client):
+    """The session, its user, the vendor, the days of the last two (started?), the count of
+    days and the page of them with their market, stall and report."""
+    setting = Setting(None, None, None, vendor, None)
+    client.force_login(vendor_user)
+    counts = []
+    for rows in (1, 29):
+        add_my_sales_days(setting, rows)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get("/vendor/sales/")
+        assert response.status_code == 200
+        counts.append(len(queries))
+    assert len(response.context["days"]) == 30
+    assert counts == [6, 6]
 
 
 @pytest.mark.parametrize(

@@ -141,6 +141,21 @@ KNOWN_ERRORS = {
     ("POST", "/api/me/applications/{application_id}/withdraw/"): {401, 403, 404, 409},
     ("GET", "/api/me/bookings/"): {401, 403, 404},
     ("GET", "/api/me/fees/"): {401, 403},
+    ("GET", "/api/me/sales/"): {400, 401, 403, 404},
+    ("GET", "/api/me/bookings/{booking_id}/sales/"): {401, 403, 404},
+    ("PUT", "/api/me/bookings/{booking_id}/sales/"): {400, 401, 403, 404, 409},
+    ("GET", "/api/markets/{market_id}/market-days/{market_day_id}/bookings/{booking_id}/sales/"): {
+        401,
+        403,
+        404,
+    },
+    ("PUT", "/api/markets/{market_id}/market-days/{market_day_id}/bookings/{booking_id}/sales/"): {
+        400,
+        401,
+        403,
+        404,
+        409,
+    },
     ("GET", "/api/me/documents/"): {401, 403, 404},
     ("GET", "/api/markets/{market_id}/market-days/{market_day_id}/waitlist/"): {401, 403, 404},
     ("PATCH", "/api/markets/{market_id}/market-days/{market_day_id}/waitlist/{entry_id}/"): {
@@ -247,7 +262,7 @@ def test_list_operations_answer_a_cursor_page(schema):
         for template, view in api_routes()
         if getattr(view, "cursor_ordering", None)
     }
-    assert len(list_operations) == 18
+    assert len(list_operations) == 19
     paths = schema["paths"]
     for _, path in list_operations:
         body = paths[path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]

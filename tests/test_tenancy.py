@@ -64,6 +64,11 @@ FOREIGN_OBJECT_CASES = [
         "/api/markets/{their_market}/market-days/{their_day}/bookings/{their_booking}/attendance/",
         {"attendance": "no_show"},
     ),
+    (
+        "put",
+        "/api/markets/{their_market}/market-days/{their_day}/bookings/{their_booking}/sales/",
+        {"amounts": {"cash": 100}},
+    ),
     ("get", "/api/markets/{their_market}/applications/", None),
     ("get", "/api/markets/{their_market}/applications/{their_application}/", None),
     ("post", "/api/markets/{their_market}/applications/{their_application}/accept/", None),
@@ -146,6 +151,8 @@ MIXED_ID_CASES = [
         MARKET + "market-days/{second_day}/bookings/{booking}/attendance/",
         {"attendance": "late"},
     ),
+    ("put", MARKET + "market-days/{day}/bookings/{their_booking}/sales/", {"amounts": {}}),
+    ("put", MARKET + "market-days/{second_day}/bookings/{booking}/sales/", {"amounts": {}}),
     # My market, their application.
     ("get", MARKET + "applications/{their_application}/", None),
     ("post", MARKET + "applications/{their_application}/accept/", None),
@@ -339,8 +346,8 @@ def test_organizers_cannot_use_vendor_endpoints(organizer_client, world, method,
 
 
 def test_role_routes_cover_the_api():
-    assert len(organizer_routes()) == 49
-    assert len(vendor_routes()) == 14
+    assert len(organizer_routes()) == 51
+    assert len(vendor_routes()) == 17
 
 
 # Credentials.

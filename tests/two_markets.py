@@ -2,9 +2,9 @@
 assignment): organizer X owns market X, organizer Y owns market Y, and each market has a
 vendor with an account (vendor A at X, vendor B at Y) who is accepted, booked on a stall for
 a coming market day and has submitted a document; plus a pending application, a free stall,
-a free accepted vendor, an API token of the organizer and a season (vendor A
-full-season on the booked stall), so every path parameter of the API
-can name a real row of either tenant. A platform superuser looks on.
+a free accepted vendor, an API token of the organizer, a season (vendor A full-season on
+the booked stall) and a past day the vendor booked and reported the sales of, so every path
+parameter of the API can name a real row of either tenant. A platform superuser looks on.
 """
 
 from dataclasses import dataclass
@@ -21,6 +21,8 @@ from marketflow.tests.factories import (
     OrganizerFactory,
     UserFactory,
 )
+from sales.models import SalesReport
+from sales.tests.factories import SalesReportFactory, past_day
 from seasons.models import Season, SeasonVendor
 from seasons.tests.factories import SeasonFactory
 from stalls.models import Booking, Stall, StallOffer, WaitlistEntry
@@ -48,6 +50,7 @@ class Tenant:
     season_vendor: SeasonVendor  # ``vendor`` full-season on ``stall``
     waitlist_entry: WaitlistEntry  # ``free_vendor`` waiting on ``day``
     offer: StallOffer  # ``free_stall`` offered to ``vendor`` on another coming day
+    sales_report: SalesReport  # ``vendor``'s, of a booking on yesterday's market day
 
     def path_ids(self) -> dict[str, str]:
         """This tenant's row for each path parameter name of the API."""
@@ -63,6 +66,14 @@ class Tenant:
             "season_vendor_id": str(self.season_vendor.pk),
             "entry_id": str(self.waitlist_entry.pk),
             "offer_id": str(self.offer.pk),
+        }
+
+    def sales_path_ids(self) -> dict[str, str]:
+        """``path_ids`` with the reported booking and its day, for the sales paths."""
+        booking = self.sales_report.booking
+        return self.path_ids() | {
+            "market_day_id": str(booking.market_day_id),
+            "booking_id": str(booking.pk),
         }
 
     def row_ids(self) -> set[str]:
@@ -87,6 +98,9 @@ class Tenant:
             self.waitlist_entry,
             self.offer,
             self.offer.market_day,
+            self.sales_report,
+            self.sales_report.booking,
+            self.sales_report.market_day,
         ]
         return {str(row.pk) for row in rows}
 
@@ -137,6 +151,9 @@ def tenant(name: str) -> Tenant:
         season_vendor=SeasonVendor.objects.create(season=season, vendor=vendor, stall=stall),
         waitlist_entry=WaitlistEntry.objects.create(market_day=day, vendor=free_vendor),
         offer=open_offer_of(offer_day, vendor, free_stall),
+        sales_report=SalesReportFactory(
+            booking=BookingFactory(market_day=past_day(market), stall=free_stall, vendor=vendor)
+        ),
     )
 
 
