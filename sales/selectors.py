@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from marketflow.models import MAX_SALES_REPORT_DAYS, MarketDay
 from sales.errors import SalesBookingNotFoundError, SalesReportNotFoundError
-from sales.models import SalesReport, SalesReportRevision
+from sales.models import SalesReminder, SalesReport, SalesReportRevision
 from stalls.models import Booking
 from vendors.models import Vendor
 
@@ -70,11 +70,15 @@ def vendor_days_to_report(*, vendor: Vendor) -> list[Booking]:
 
 def days_to_remind() -> dict[UUID, list[Booking]]:
     """Every vendor with an account who has reportable days not reported whose deadline has
-    not passed, and those days (across markets): what the reminders are about."""
+    not passed, and those days (across markets): what the reminders are about. A day still
+    under way is left out: the vendor is still selling."""
     bookings = _reportable(Booking.objects.filter(vendor__user__isnull=False))
+    now = timezone.now()
     by_vendor: dict[UUID, list[Booking]] = {}
     for booking in unreported_open_days(bookings):
-        by_vendor.setdefault(booking.vendor_id, []).append(booking)
+        day = booking.market_day
+        if day.market.at(day.date, day.end_time) <= now:
+            by_vendor.setdefault(booking.vendor_id, []).append(booking)
     return by_vendor
 
 
@@ -120,3 +124,13 @@ def market_day_booking_get(*, market_day: MarketDay, booking_id: UUID) -> Bookin
     """A booking of ``market_day`` (one of the organizer's: ``market_day_get_in_market``),
     reportable or not (the service says why not), with its report (or none)."""
     return _booking_with_report(Booking.objects.filter(market_day=market_day), booking_id)
+
+
+def reminder_days(*, reminder: SalesReminder) -> list[Booking]:
+    """The days ``reminder`` is about that are still to report (not reported since, deadline
+    not passed), each with its ``deadline``."""
+    bookings = _reportable(Booking.objects.filter(pk__in=reminder.bookings))
+    days = unreported_open_days(bookings)
+    for booking in days:
+        booking.deadline = booking.market_day.market.sales_report_deadline(booking.market_day.date)
+    return days

@@ -13,6 +13,7 @@ falls back to the flat fee. What the day comes to beyond what the booking alread
 it was computed (``sales_fee_note``). Under ``percent`` a booking charges nothing upfront.
 """
 
+import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from uuid import UUID
 
@@ -22,6 +23,7 @@ from django.utils.formats import date_format
 
 from marketflow.audit import ADDITION, CHANGE, audit_record
 from marketflow.currencies import format_money
+from marketflow.email_tasks import enqueue_email
 from marketflow.errors import ValidationFailedError
 from marketflow.models import Market, MarketDay, SalesCurrency, User
 from marketflow.selectors import market_list
@@ -35,10 +37,13 @@ from sales.errors import (
 from sales.models import (
     MAX_AMOUNT_CENTS,
     REVISION_REASON_MAX_LENGTH,
+    SalesReminder,
     SalesReport,
     SalesReportRevision,
     amount_field,
 )
+from sales.selectors import days_to_remind
+from sales.tasks import send_sales_reminder
 from stalls.models import Booking
 from vendors.models import Vendor
 
@@ -240,3 +245,38 @@ def sales_report_submit(
         action=action,
     )
     return report
+
+
+# -- reminders --------------------------------------------------------------------------------
+
+
+def sales_reminder_record(
+    *, vendor_id: UUID, sent_on: datetime.date, booking_ids: list[str]
+) -> SalesReminder | None:
+    """Record that vendor ``vendor_id`` is reminded on ``sent_on`` of ``booking_ids``; None
+    when they were already that day (one ``INSERT ... ON CONFLICT DO NOTHING`` on the unique
+    (vendor, sent_on): a concurrent run inserting the same reminder waits for ours to commit,
+    then inserts nothing). Call inside the transaction that enqueues the e-mail."""
+    reminder = SalesReminder(vendor_id=vendor_id, sent_on=sent_on, bookings=booking_ids)
+    SalesReminder.objects.bulk_create([reminder], ignore_conflicts=True)
+    return reminder if SalesReminder.objects.filter(pk=reminder.pk).exists() else None
+
+
+def sales_reminders_send(*, today: datetime.date) -> list[SalesReminder]:
+    """E-mail every vendor (with an account) who has booked days not reported whose deadline
+    has not passed one reminder listing them, across markets: at most one a day per vendor
+    (``sales_reminder_record``). One transaction per vendor, its record and its e-mail
+    (``enqueue_email``) together. Safe to run again, and twice at once."""
+    sent = []
+    for vendor_id, days in days_to_remind().items():
+        with transaction.atomic():
+            reminder = sales_reminder_record(
+                vendor_id=vendor_id,
+                sent_on=today,
+                booking_ids=[str(booking.pk) for booking in days],
+            )
+            if reminder is None:
+                continue
+            enqueue_email(send_sales_reminder, reminder_id=str(reminder.pk))
+        sent.append(reminder)
+    return sent
