@@ -7,7 +7,8 @@ from uuid import UUID
 from django.db.models import BooleanField, ExpressionWrapper, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from marketflow.models import MAX_SALES_REPORT_DAYS, MarketDay
+from marketflow.models import MAX_SALES_REPORT_DAYS, MarketDay, User
+from marketflow.selectors import market_list
 from sales.errors import SalesBookingNotFoundError, SalesReportNotFoundError
 from sales.models import SalesReminder, SalesReport, SalesReportRevision
 from stalls.models import Booking
@@ -118,6 +119,13 @@ def sales_report_get(*, booking: Booking) -> SalesReport:
     if report is None:
         raise SalesReportNotFoundError()
     return report
+
+
+def organizer_sales_booking_get(*, user: User, booking_id: UUID) -> Booking:
+    """A booking of one of ``user``'s markets (any market for superusers) with its report
+    (or none); SalesBookingNotFoundError for another organizer's."""
+    bookings = Booking.objects.filter(market_day__market__in=market_list(user=user))
+    return _booking_with_report(bookings, booking_id)
 
 
 def market_day_booking_get(*, market_day: MarketDay, booking_id: UUID) -> Booking:

@@ -501,6 +501,8 @@ class BookingAdmin(ScopedModelAdmin):
             "card": Booking.PaymentMethod.CARD,
             "payment_methods": PAYMENT_METHOD_LABELS,
             "is_open": market_day.is_open,
+            # Its vendors' sales can be entered (sales app) once it has begun.
+            "day_started": not market_day.is_cancelled and market_day.starts_at <= timezone.now(),
             "fees_due": format_money(board["fees_due_cents"], currency),
             "fees_paid": format_money(board["fees_paid_cents"], currency),
             "csv_url": reverse("admin:stalls_booking_board_csv", args=[market_day.pk]),
