@@ -21,6 +21,7 @@ from marketflow.tests.factories import (
     OrganizerFactory,
     UserFactory,
 )
+from sales.services import sales_report_submit
 from seasons.services import season_vendor_add
 from seasons.tests.factories import saturday_season
 from stalls.models import VendorCredit
@@ -64,6 +65,8 @@ VENDOR_PAGES = [
     "/vendor/fees/",
     "/vendor/waitlist/",
     "/vendor/offers/{vendor_offer}/",
+    "/vendor/sales/",
+    "/vendor/sales/{sales_booking}/",
 ]
 ADMIN_PAGES = [
     "/admin/",
@@ -98,6 +101,8 @@ ADMIN_PAGES = [
     "/admin/seasons/season/",
     "/admin/seasons/season/add/",
     "/admin/seasons/season/{season}/change/",
+    "/admin/sales/salesreport/",
+    "/admin/sales/salesreport/enter/{sales_booking}/",
 ]
 # Forms submitted empty, to check the page with its errors shown: (path, the submit button's
 # CSS selector, the id of the element that must have the focus then: our pages' error summary).
@@ -113,6 +118,8 @@ FAILED_SUBMITS = {
     "vendor": [
         ("/vendor/documents/new/", "main form [type=submit]", "error-summary"),
         ("/vendor/profile/", "main form [type=submit]", "error-summary"),
+        # Reported already: a revision without its reason.
+        ("/vendor/sales/{sales_booking}/", "main form [type=submit]", "error-summary"),
     ],
     "admin": [
         ("/admin/marketflow/market/add/", "[type=submit][name=_save]", None),
@@ -182,6 +189,13 @@ def graph():
     VendorCredit.objects.create(
         market=market, vendor=vendor, amount_cents=2000, reason="Rain", source_booking=cancelled
     )
+    # Yesterday's booking of the portal vendor, its sales reported (the form revises them).
+    sales_booking = BookingFactory(
+        market_day=MarketDayFactory(market=market, date=today - datetime.timedelta(days=1)),
+        stall=stall,
+        vendor=vendor,
+    )
+    sales_report_submit(user=vendor_user, booking_id=sales_booking.pk, amounts={"cash": 5000})
     return {
         "organizer": organizer.email,
         "vendor_user": vendor_user.email,
@@ -198,6 +212,7 @@ def graph():
         "vendor_application": vendor_application.pk,
         "season": season.pk,
         "vendor_offer": vendor_offer.pk,
+        "sales_booking": sales_booking.pk,
     }
 
 
