@@ -135,12 +135,21 @@ def world():
     return world
 
 
-def actor_setup(actor: str, world) -> tuple[dict, dict[str, list[str]], dict[str, list[str]]]:
+def actor_setup(
+    actor: str, world, path: str
+) -> tuple[dict, dict[str, list[str]], dict[str, list[str]]]:
     """The actor's headers, and the candidate ids for each path parameter: its own rows (the
-    ones it may reach) and another tenant's."""
-    own = {name: [value] for name, value in world.x.path_ids().items()}
+    ones it may reach) and another tenant's (a sales path: the reported booking and its day)."""
+    sales = path.endswith("/sales/")
+    own = {
+        name: [value]
+        for name, value in (world.x.sales_path_ids() if sales else world.x.path_ids()).items()
+    }
     own["stall_id"].append(str(world.x.free_stall.pk))
-    foreign = {name: [value] for name, value in world.y.path_ids().items()}
+    foreign = {
+        name: [value]
+        for name, value in (world.y.sales_path_ids() if sales else world.y.path_ids()).items()
+    }
     if actor == "organizer":
         user = world.x.organizer
         own["application_id"].append(str(world.x.pending_application.pk))
@@ -168,7 +177,7 @@ def must_succeed_sometimes(actor: str, operation) -> bool:
 @pytest.mark.parametrize("label", sorted(OPERATIONS))
 def test_fuzz_operation(label, actor, world):
     operation = OPERATIONS[label]
-    headers, own, foreign = actor_setup(actor, world)
+    headers, own, foreign = actor_setup(actor, world, operation.path)
     body_ids = {
         "stall_id": str(world.x.free_stall.pk),
         "vendor_id": str(world.x.free_vendor.pk),
