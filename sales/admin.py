@@ -24,7 +24,7 @@ from marketflow.selectors import market_list
 from sales import selectors, services
 from sales.errors import SalesBookingNotFoundError
 from sales.forms import SalesReportForm
-from sales.models import SalesReport
+from sales.models import SalesReport, currency_lines
 
 # The market days a filter offers: the latest of the user's markets.
 MARKET_DAY_CHOICES = 30
@@ -176,7 +176,6 @@ class SalesReportAdmin(ViewOnlyMixin, ScopedModelAdmin):
                     % {"vendor": booking.vendor.business_name, "done": done, "gross": gross},
                 )
                 return HttpResponseRedirect(board_url)
-        labels = dict(SalesCurrency.choices)
         context = {
             **self.admin_site.each_context(request),
             "title": _("Sales of %(vendor)s, %(day)s")
@@ -186,8 +185,8 @@ class SalesReportAdmin(ViewOnlyMixin, ScopedModelAdmin):
             "market": market,
             "report": report,
             "figures": [
-                (labels[code], format_money(report.amounts[code], market.currency))
-                for code in market.sales_currencies
+                (label, format_money(cents, market.currency))
+                for label, cents in currency_lines(report.amounts, market.sales_currencies)
             ]
             if report
             else [],

@@ -20,6 +20,14 @@ def amount_field(code: str) -> str:
 
 
 AMOUNT_FIELDS = [amount_field(code) for code in SalesCurrency.values]
+
+
+def currency_lines(amounts: dict[str, int], currencies: list[str]) -> list[tuple[str, int]]:
+    """(label, cents) of each currency of ``currencies`` (a market's) in ``amounts``."""
+    labels = dict(SalesCurrency.choices)
+    return [(labels[code], amounts.get(code, 0)) for code in currencies]
+
+
 TOKEN_FIELDS = [amount_field(code) for code in TOKEN_CURRENCIES]
 
 
@@ -121,6 +129,11 @@ class SalesReportRevision(BaseModel):
 
     def __str__(self):
         return f"Revision of {self.report}"
+
+    @property
+    def by_organizer(self) -> bool:
+        """Revised by the market's organizer (a correction), not by the vendor."""
+        return self.revised_by_id != self.report.vendor.user_id
 
 
 class SalesReminder(BaseModel):

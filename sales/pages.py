@@ -8,10 +8,10 @@ from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods, require_safe
 
 from marketflow.currencies import format_money
-from marketflow.models import SalesCurrency
 from marketflow.pages import domain_errors, page, posted
 from sales import selectors, services
 from sales.forms import SalesReportForm
+from sales.models import currency_lines
 from vendors.selectors import vendor_for_user
 
 DAYS_PER_PAGE = 30
@@ -20,16 +20,9 @@ DAYS_PER_PAGE = 30
 def day_facts(booking) -> None:
     """Set what the pages say of a booked day on ``booking``: its report (or None), the
     deadline and whether it is still open to the vendor."""
-    market = booking.market_day.market
     booking.report = getattr(booking, "sales_report", None)
-    booking.deadline = market.sales_report_deadline(booking.market_day.date)
-    booking.is_open = selectors.is_open(booking)
-
-
-def amount_lines(amounts: dict[str, int], market) -> list[tuple[str, int]]:
-    """(label, cents) of each of ``market``'s currencies in ``amounts``."""
-    labels = dict(SalesCurrency.choices)
-    return [(labels[code], amounts.get(code, 0)) for code in market.sales_currencies]
+    booking.deadline = selectors.deadline(booking)
+    booking.is_open = selectors.within_deadline(booking)
 
 
 @login_required
@@ -75,13 +68,9 @@ def sales_report(request, booking_id):
         "market": market,
         "form": form,
         "report": report,
-        "figures": amount_lines(report.amounts, market) if report else [],
+        "figures": currency_lines(report.amounts, market.sales_currencies) if report else [],
         "history": [
-            {
-                "revision": revision,
-                "figures": amount_lines(revision.amounts, market),
-                "by_market": revision.revised_by_id != request.user.pk,
-            }
+            (revision, currency_lines(revision.amounts, market.sales_currencies))
             for revision in (report.revisions.all() if report else [])
         ],
         "read_only": report is not None and not booking.is_open,

@@ -48,10 +48,14 @@ def vendor_sales_days(*, vendor: Vendor) -> QuerySet[Booking]:
     )
 
 
-def is_open(booking: Booking) -> bool:
+def deadline(booking: Booking) -> datetime.date:
+    """The last day (at its market) to report ``booking``'s day on time."""
+    return booking.market_day.market.sales_report_deadline(booking.market_day.date)
+
+
+def within_deadline(booking: Booking) -> bool:
     """The day's report is still due: its market's deadline has not passed."""
-    market = booking.market_day.market
-    return market.today() <= market.sales_report_deadline(booking.market_day.date)
+    return booking.market_day.market.today() <= deadline(booking)
 
 
 def unreported_open_days(bookings: QuerySet[Booking]) -> list[Booking]:
@@ -61,8 +65,8 @@ def unreported_open_days(bookings: QuerySet[Booking]) -> list[Booking]:
     candidates = bookings.filter(
         sales_report__isnull=True, market_day__date__gte=earliest
     ).select_related("market_day__market", "stall")
-    days = [booking for booking in candidates if is_open(booking)]
-    return sorted(days, key=lambda booking: (booking.market_day.date, str(booking.pk)))
+    days = [booking for booking in candidates if within_deadline(booking)]
+    return sorted(days, key=lambda booking: (deadline(booking), booking.market_day.date))
 
 
 def vendor_days_to_report(*, vendor: Vendor) -> list[Booking]:
@@ -140,5 +144,5 @@ def reminder_days(*, reminder: SalesReminder) -> list[Booking]:
     bookings = _reportable(Booking.objects.filter(pk__in=reminder.bookings))
     days = unreported_open_days(bookings)
     for booking in days:
-        booking.deadline = booking.market_day.market.sales_report_deadline(booking.market_day.date)
+        booking.deadline = deadline(booking)
     return days

@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from marketflow.models import SalesCurrency
 from sales.models import REVISION_REASON_MAX_LENGTH, SalesReport, SalesReportRevision
+from sales.selectors import deadline
 
 AMOUNTS_HELP = "Cents per currency code (" + ", ".join(SalesCurrency.values) + ")."
 
@@ -21,17 +22,14 @@ class SalesReportRevisionSerializer(serializers.ModelSerializer):
 
     amounts = amounts_field(read_only=True)
     revised_at = serializers.DateTimeField(source="created_at", read_only=True)
-    by_organizer = serializers.SerializerMethodField(
-        help_text="Revised by the market's organizer rather than by the vendor."
+    by_organizer = serializers.BooleanField(
+        read_only=True, help_text="Revised by the market's organizer rather than by the vendor."
     )
 
     class Meta:
         model = SalesReportRevision
         fields = ["id", "revised_at", "amounts", "gross_cents", "reason", "by_organizer"]
         read_only_fields = fields
-
-    def get_by_organizer(self, revision) -> bool:
-        return revision.revised_by_id != revision.report.vendor.user_id
 
 
 class SalesReportSummarySerializer(serializers.ModelSerializer):
@@ -96,8 +94,7 @@ class SalesDaySerializer(serializers.Serializer):
     sales_fee_note = serializers.CharField()
 
     def get_deadline(self, booking) -> datetime.date:
-        market = booking.market_day.market
-        return market.sales_report_deadline(booking.market_day.date)
+        return deadline(booking)
 
     @extend_schema_field(SalesReportSummarySerializer(allow_null=True))
     def get_report(self, booking):

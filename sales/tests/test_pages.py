@@ -154,3 +154,21 @@ def test_the_form_needs_the_csrf_token(market, seller):
     client.force_login(user)
 
     assert client.post(f"/vendor/sales/{booking.pk}/", {"cash": "1"}).status_code == 403
+
+
+def test_a_correction_by_the_market_shows_in_the_history(market, seller):
+    vendor, user, client = seller
+    booking = booked(market, vendor)
+    sales_report_submit(user=user, booking_id=booking.pk, amounts={"cash": 1_000})
+    sales_report_submit(
+        user=market.organizer,
+        booking_id=booking.pk,
+        amounts={"cash": 1_500},
+        reason="Slip recounted",
+        as_organizer=True,
+    )
+
+    page = text(client.get(f"/vendor/sales/{booking.pk}/"))
+
+    assert "Your report: 15.00 USD" in page
+    assert "by the market" in page and "Reason: Slip recounted" in page
