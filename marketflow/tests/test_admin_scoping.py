@@ -486,4 +486,5 @@ def test_an_organizer_sees_the_admin_apps_without_any_permission_rows(mine, orga
         "Vendor",
         "MarketMessage",
         "Season",
+        "SalesReport",
     }
