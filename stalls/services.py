@@ -913,6 +913,38 @@ def _settle_cancelled_day(user: User, market_day: MarketDay) -> None:
     audit_records(user=user, entries=[(b, f"Day cancelled: {note}", CHANGE) for b, note in notes])
     for booking, note in notes:
         enqueue_email(tasks.send_market_day_cancelled, booking_id=str(booking.pk), outcome=note)
+    _withdraw_day_offers(user, market_day)
+
+
+def _withdraw_day_offers(user: User, market_day: MarketDay) -> None:
+    """A cancelled day's open waitlist offers are withdrawn (there is no stall to take), and
+    their vendors wait again, first in line should the day be reinstated."""
+    offers = list(
+        StallOffer.objects.filter(market_day=market_day, state=StallOffer.State.OPEN)
+        .select_related("vendor", "stall")
+        .order_by("pk")
+    )
+    if not offers:
+        return
+    now = timezone.now()
+    StallOffer.objects.filter(pk__in=[offer.pk for offer in offers]).update(
+        state=StallOffer.State.WITHDRAWN, answered_at=now, updated_at=now
+    )
+    WaitlistEntry.objects.filter(pk__in=[offer.entry_id for offer in offers]).update(
+        state=WaitlistEntry.State.WAITING, updated_at=now
+    )
+    audit_records(
+        user=user,
+        entries=[
+            (
+                market_day,
+                f"Day cancelled: withdrew the offer of stall {offer.stall.label} to "
+                f"{offer.vendor.business_name}, who waits again should the day be reinstated.",
+                CHANGE,
+            )
+            for offer in offers
+        ],
+    )
 
 
 def _unsettle_reinstated_day(user: User, market_day: MarketDay) -> None:

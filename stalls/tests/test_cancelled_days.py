@@ -11,7 +11,7 @@ from django.urls import reverse
 from applications.tests.factories import AcceptedApplicationFactory
 from marketflow.models import Market, MarketDay
 from marketflow.tests.factories import MarketDayFactory
-from stalls.models import Booking, VendorCredit
+from stalls.models import Booking, StallOffer, VendorCredit, WaitlistEntry
 from stalls.selectors import vendor_fee_statements
 from stalls.services import (
     booking_cancel,
@@ -19,7 +19,7 @@ from stalls.services import (
     booking_fill_from_regulars,
     market_day_update_with_fees,
 )
-from stalls.tests.factories import BookingFactory, StallFactory
+from stalls.tests.factories import BookingFactory, StallFactory, open_offer_of
 from tests.admin_support import admin_url, form_data, messages_of
 
 pytestmark = pytest.mark.django_db
@@ -310,3 +310,17 @@ def test_filling_from_the_regulars_pays_with_the_vendor_s_credit(
     assert (booked.vendor, booked.fee_cents, booked.credit_cents) == (vendor, 1500, 2500)
     assert Booking.objects.get(pk=booked.pk).credit_cents == 2500
     assert not VendorCredit.objects.available().filter(vendor=vendor).exists()
+
+
+def test_cancelling_the_day_withdraws_its_open_offers_and_the_vendor_waits_again(
+    market, market_day, django_capture_on_commit_callbacks
+):
+    vendor = AcceptedApplicationFactory(market=market).vendor
+    offer = open_offer_of(market_day, vendor)
+    cancel(market.organizer, market_day, django_capture_on_commit_callbacks)
+    offer.refresh_from_db()
+    assert offer.state == StallOffer.State.WITHDRAWN
+    assert WaitlistEntry.objects.get(pk=offer.entry_id).state == WaitlistEntry.State.WAITING
+    assert LogEntry.objects.filter(
+        object_id=str(market_day.pk), change_message__contains="withdrew the offer of stall"
+    ).exists()
