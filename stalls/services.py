@@ -974,8 +974,8 @@ def market_day_update_with_fees(
     fees are credited or refunded by the market's ``cancelled_day_policy`` and each booked
     vendor is e-mailed; when it reinstates the day, unused credits are withdrawn. One
     transaction (the core service's); locks the market, then the day, then the day's
-    bookings. Raises what ``market_day_update`` raises, and PaymentProviderError (a refund
-    failed: nothing changed)."""
+    bookings. New times e-mail the day's booked vendors. Raises what ``market_day_update``
+    raises, and PaymentProviderError (a refund failed: nothing changed)."""
 
     def settle(market_day: MarketDay) -> None:
         if market_day.is_cancelled:
@@ -988,7 +988,26 @@ def market_day_update_with_fees(
         market_id=market_id,
         market_day_id=market_day_id,
         on_status_change=settle,
+        on_retime=lambda market_day, times: _tell_retimed(user, market_day, times),
         **fields,
+    )
+
+
+def _tell_retimed(user: User, market_day: MarketDay, times: tuple) -> None:
+    """The day's times changed: each vendor booked on it is e-mailed the new times (and the
+    former ones), and the day's history says so."""
+    booking_ids = list(
+        Booking.objects.active().filter(market_day=market_day).values_list("pk", flat=True)
+    )
+    if not booking_ids:
+        return
+    was = [time.isoformat("minutes") for time in times]
+    for booking_id in booking_ids:
+        enqueue_email(tasks.send_market_day_retimed, booking_id=str(booking_id), was=was)
+    audit_record(
+        user=user,
+        obj=market_day,
+        message=f"New times: e-mailed the {len(booking_ids)} booked vendor(s).",
     )
 
 
