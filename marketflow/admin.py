@@ -44,6 +44,7 @@ from marketflow.models import (
     User,
 )
 from marketflow.selectors import market_list, with_email_bounce
+from sales.admin import PayoutsAdminMixin
 from stalls import selectors as stall_selectors
 from stalls import services as stall_services
 from stalls.admin import (
@@ -290,7 +291,9 @@ class StallInline(ScopedInlineMixin, admin.TabularInline):
 
 
 @admin.register(Market)
-class MarketAdmin(ReadinessAdminMixin, FeeStatementsAdminMixin, ScopedModelAdmin):
+class MarketAdmin(
+    PayoutsAdminMixin, ReadinessAdminMixin, FeeStatementsAdminMixin, ScopedModelAdmin
+):
     owner_path = "organizer"
     form = MarketAdminForm
     inlines = [MarketDayInline, StallInline]

@@ -14,7 +14,6 @@ import logging
 from uuid import UUID
 
 from django.conf import settings
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -26,7 +25,7 @@ from marketflow.models import MarketDay, User
 from marketflow.stripe_api import stripe_call
 from marketflow.templatetags.money import money
 from stalls.errors import BookingNotFoundError, BookingNotUnpaidError, NothingToPayError
-from stalls.models import Booking
+from stalls.models import OWED_DAY, SALES_FEE_DUE, STALL_FEE_DUE, Booking
 from stalls.tasks import send_stall_fee_receipt, send_stall_fee_refund
 from vendors.models import Vendor
 from vendors.selectors import vendor_for_user
@@ -45,12 +44,8 @@ def unpaid_bookings_by_market(*, vendor: Vendor) -> list[dict]:
     settled with the organizer), ``total_cents`` both. Reads the columns the vendor portal
     shows, nothing more."""
     status = Booking.PaymentStatus
-    stall_fee_due = Q(payment_status=status.UNPAID, fee_cents__gt=0)
-    sales_fee_due = Q(sales_fee_status=status.UNPAID, sales_fee_cents__gt=0)
     bookings = (
-        Booking.objects.active()
-        .filter(stall_fee_due | sales_fee_due, vendor=vendor)
-        .exclude(market_day__status=MarketDay.Status.CANCELLED)
+        Booking.objects.filter(OWED_DAY, STALL_FEE_DUE | SALES_FEE_DUE, vendor=vendor)
         .select_related("stall", "market_day__market__organizer")
         .only(
             "fee_cents",

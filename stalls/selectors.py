@@ -43,6 +43,7 @@ from stalls.errors import (
 )
 from stalls.models import (
     ACTIVE,
+    OWED_DAY,
     Booking,
     LateCancellation,
     Stall,
@@ -392,7 +393,7 @@ def _fee_totals() -> dict:
     those days, whatever its status, a line of its own as ``no_show_fees``, the market's
     no-show fees charged at check-in."""
     status = Booking.PaymentStatus
-    scheduled = Q(market_day__status=MarketDay.Status.SCHEDULED) & ACTIVE
+    scheduled = OWED_DAY
 
     def total(payment_status: str, condition: Q) -> Coalesce:
         stall_fee = Sum("fee_cents", filter=Q(payment_status=payment_status) & condition)

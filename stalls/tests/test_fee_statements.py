@@ -262,6 +262,8 @@ def test_a_vendor_reads_their_own_fees_per_market_from_the_api(market, season):
     assert {row["currency"] for row in body["markets"]} == {"EUR", "USD"}
     statements = vendor_fee_statements(vendor_id=bakery.pk)
     expected = MeFeesSerializer(vendor_fees_data(statements)).data
+    for netted in body["markets"]:  # the sales app nets the tokens owed (sales/tests)
+        del netted["tokens_owed_cents"], netted["net_cents"]
     assert body == json.loads(json.dumps(expected, default=str))
 
 
