@@ -4,6 +4,9 @@ and shows the race then happens and would be caught.
 
 - The flat fallback (``apply_sales_fallbacks``) sets each unreported day's fee once, however
   many runs overlap; a report racing it wins, whichever commits first.
+- Settling with a vendor pays their tokens and fees once, however many settle at once; a
+  revision racing a settlement either lands first (and the settlement counts it, or refuses
+  the organizer's stale figures), or finds the day settled.
 """
 
 import threading
@@ -14,8 +17,11 @@ from django.contrib.admin.models import LogEntry
 from django.db.models import QuerySet
 
 import sales.services as sales_services
+import sales.settlements as settlements
+from marketflow.errors import DomainError
 from marketflow.tests.factories import MarketFactory
-from sales.tests.factories import past_day
+from sales.models import SalesReport, Settlement
+from sales.tests.factories import SalesReportFactory, past_day
 from stalls.models import Booking
 from stalls.tests.factories import BookingFactory, StallFactory, accepted_vendor_with_account
 from tests.test_concurrency import BARRIER_TIMEOUT, DECISION_ROUNDS, run_together
@@ -144,3 +150,140 @@ def test_control_a_fallback_without_the_lock_overwrites_a_report(monkeypatch, pe
     booking.refresh_from_db()
     assert booking.sales_report is not None
     assert booking.sales_fee_note == NOT_REPORTED  # the report lost
+
+
+# -- settling up ---------------------------------------------------------------------------------
+
+
+def without_any_row_lock(monkeypatch) -> None:
+    """Every ``select_for_update`` of the test's process locks nothing."""
+    monkeypatch.setattr(QuerySet, "select_for_update", lambda self, **kwargs: self)
+
+
+def vendor_with_tokens(market, days_ago: int = 1):
+    """A vendor owed 40.00 in tokens, owing a 25.00 fee: net 15.00 to the vendor."""
+    vendor, user = accepted_vendor_with_account(market)
+    booking = BookingFactory(market_day=past_day(market, days_ago), vendor=vendor, fee_cents=2_500)
+    SalesReportFactory(booking=booking, cash_cents=0, snap_cents=4_000)
+    return vendor, user, booking
+
+
+def settle(market, vendor, expected_net_cents: int = 1_500) -> Callable:
+    def call():
+        try:
+            settlement = settlements.settlement_create(
+                user=market.organizer,
+                market_id=market.pk,
+                vendor_id=vendor.pk,
+                method="cash",
+                expected_net_cents=expected_net_cents,
+            )
+        except DomainError as error:
+            return error.code
+        return settlement.net_cents
+
+    return call
+
+
+def settled_tokens_hold(vendor) -> bool:
+    """Every settlement paid exactly the tokens of the reports it settled."""
+    return all(
+        settlement.tokens_cents == sum(report.tokens_cents for report in settlement.reports.all())
+        for settlement in Settlement.objects.filter(vendor=vendor)
+    )
+
+
+def test_two_settlements_at_once_pay_once(percent_market):
+    for round_number in range(DECISION_ROUNDS):
+        vendor, _, _ = vendor_with_tokens(percent_market, 1 + round_number)
+
+        results = run_together([settle(percent_market, vendor)] * 2)
+
+        assert sorted(results, key=str) == [1_500, "nothing_to_settle"]
+        assert Settlement.objects.filter(vendor=vendor).count() == 1
+
+
+def test_control_settlements_without_locks_pay_twice(monkeypatch, percent_market):
+    """NEGATIVE CONTROL: without the locks both settlements read the tokens unsettled and the
+    fee unpaid, and both pay them: the vendor is paid twice."""
+    vendor, _, _ = vendor_with_tokens(percent_market)
+    both_read = threading.Barrier(2)
+    clean = settlements.full_clean
+
+    def read_then_wait(*args, **kwargs):
+        both_read.wait(timeout=BARRIER_TIMEOUT)
+        return clean(*args, **kwargs)
+
+    without_any_row_lock(monkeypatch)
+    monkeypatch.setattr(settlements, "full_clean", read_then_wait)
+
+    results = run_together([settle(percent_market, vendor)] * 2)
+
+    assert results == [1_500, 1_500]
+    assert Settlement.objects.filter(vendor=vendor).count() == 2
+
+
+def revise(user, booking) -> Callable:
+    def call():
+        try:
+            sales_services.sales_report_submit(
+                user=user, booking_id=booking.pk, amounts={"snap": 5_000}, reason="Recounted"
+            )
+        except DomainError as error:
+            return error.code
+        return "revised"
+
+    return call
+
+
+# Revised first, then the settlement refuses the stale figures (the net went up by 10.00);
+# or settled first, then the revision finds the day settled.
+REVISE_SETTLE_SERIAL = {
+    ("settlement_changed", "revised", 5_000),
+    (1_500, "sales_report_settled", 4_000),
+}
+
+
+def revise_settle_outcome(results, booking) -> tuple:
+    return (*results, SalesReport.objects.get(booking=booking).tokens_cents)
+
+
+def test_a_revision_racing_a_settlement_ends_as_one_order_would(db):
+    for _round in range(DECISION_ROUNDS):
+        market = MarketFactory(currency="EUR")  # a day each round, within the deadline
+        vendor, user, booking = vendor_with_tokens(market)
+
+        results = run_together([settle(market, vendor), revise(user, booking)])
+
+        assert revise_settle_outcome(results, booking) in REVISE_SETTLE_SERIAL
+        assert settled_tokens_hold(vendor)
+
+
+def test_control_a_revision_inside_an_unlocked_settlement_is_lost(monkeypatch, percent_market):
+    """NEGATIVE CONTROL: without the locks the revision commits between the settlement's
+    reads and its writes: the settlement pays 40.00 of tokens for a report that says 50.00,
+    and the report is settled; no serial order gives that."""
+    vendor, user, booking = vendor_with_tokens(percent_market)
+    computed, revised = threading.Event(), threading.Event()
+    clean = settlements.full_clean
+
+    def let_the_revision_in(*args, **kwargs):
+        computed.set()
+        assert revised.wait(timeout=BARRIER_TIMEOUT)
+        return clean(*args, **kwargs)
+
+    def revise_in_between():
+        assert computed.wait(timeout=BARRIER_TIMEOUT)
+        result = revise(user, booking)()
+        revised.set()
+        return result
+
+    without_any_row_lock(monkeypatch)
+    monkeypatch.setattr(settlements, "full_clean", let_the_revision_in)
+
+    results = run_together([settle(percent_market, vendor), revise_in_between])
+
+    outcome = revise_settle_outcome(results, booking)
+    assert outcome == (1_500, "revised", 5_000)
+    assert outcome not in REVISE_SETTLE_SERIAL
+    assert not settled_tokens_hold(vendor)
