@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from marketflow.audit import ADDITION, CHANGE, audit_records
 from marketflow.currencies import format_money
+from marketflow.errors import ValidationFailedError
 from marketflow.models import User
 from marketflow.selectors import market_get
 from marketflow.validation import full_clean
@@ -46,8 +47,9 @@ def settlement_create(
     Locks the vendor's bookings at the market (in pk order: what a report or its revision
     locks first), then their unsettled reports; a report or revision that committed first is
     counted, one that comes after finds the day settled. Raises MarketNotFoundError,
-    PayoutVendorNotFoundError, ValidationFailedError (method, reference), NothingToSettleError,
-    SettlementChangedError (the figures differ from ``expected_net_cents``).
+    PayoutVendorNotFoundError, ValidationFailedError (method, reference; ``none`` when money
+    changes hands), NothingToSettleError, SettlementChangedError (the figures differ from
+    ``expected_net_cents``).
     """
     market = market_get(user=user, market_id=market_id)
     vendor = booked_vendor_get(market=market, vendor_id=vendor_id)
@@ -60,6 +62,7 @@ def settlement_create(
         reference=(reference or "").strip(),
         created_by=user,
     )
+    # The lock only: what is owed is read below, after it, from the rows as committed.
     list(
         Booking.objects.select_for_update(no_key=True)
         .filter(market_day__market=market, vendor=vendor)
@@ -87,12 +90,15 @@ def settlement_create(
                 "net_cents": settlement.net_cents,
             }
         )
+    if settlement.net_cents and settlement.method == Settlement.Method.NONE:
+        amount = format_money(abs(settlement.net_cents), market.currency)
+        raise ValidationFailedError(fields={"method": [f"Say how the {amount} was paid."]})
     settlement.save()
     settlement.bookings.set(bookings)
-    SalesReport.objects.filter(pk__in=[report.pk for report in reports]).update(
-        settlement=settlement, updated_at=timezone.now()
-    )
     now = timezone.now()
+    SalesReport.objects.filter(pk__in=[report.pk for report in reports]).update(
+        settlement=settlement, updated_at=now
+    )
     paid = Booking.PaymentStatus.PAID
     Booking.objects.filter(STALL_FEE_DUE, pk__in=[b.pk for b in bookings]).update(
         payment_status=paid,

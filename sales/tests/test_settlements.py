@@ -167,6 +167,9 @@ def test_a_bad_method_or_reference_is_refused(market, organizer, books, refused)
         settle(organizer, market, books["vendor"], 200, method="bitcoin")
     with refused("invalid"):
         settle(organizer, market, books["vendor"], 200, reference="x" * 101)
+    with refused("invalid") as excinfo:  # 2.00 changes hands
+        settle(organizer, market, books["vendor"], 200, method="none")
+    assert excinfo.value.extra["fields"] == {"method": ["Say how the 2.00 EUR was paid."]}
 
 
 # -- the API -------------------------------------------------------------------------------------
