@@ -106,7 +106,7 @@ def vendor_client(vendor_user):
     return token_client(vendor_user)
 
 
-DOMAIN_APPS = ("marketflow", "vendors", "applications", "stalls", "seasons")
+DOMAIN_APPS = ("marketflow", "vendors", "applications", "stalls", "seasons", "sales")
 
 
 def domain_snapshot() -> dict[str, list[dict]]:

@@ -61,7 +61,15 @@ MARKET_EDITABLE_FIELDS = (
     "expiring_document_types",
     "waitlist_order",
     "cancelled_day_policy",
+    "sales_currencies",
+    "gross_sales_definition",
+    "sales_fee_rule",
+    "sales_fee_percent",
+    "sales_fee_cap_cents",
+    "sales_report_days",
 )
+# The sales part of them (the admin's "Sales and fees" fieldset).
+MARKET_SALES_FIELDS = MARKET_EDITABLE_FIELDS[-6:]
 # What an organizer sets on a market day; its status changes through market_day_cancel and
 # market_day_reinstate (MARKET_DAY_TRANSITIONS), or a ``status`` given to market_day_update.
 MARKET_DAY_FIELDS = ("date", "start_time", "end_time", "note")

@@ -8,6 +8,8 @@ from applications import views as application_views
 from marketflow import email_tracking, health, observability
 from marketflow import pages as core_pages
 from marketflow import views as core_views
+from sales import views as sales_views
+from sales.urls import payout_patterns
 from seasons.urls import season_patterns
 from stalls import views as stall_views
 from vendors import views as vendor_views
@@ -113,6 +115,7 @@ market_patterns = [
     ),
     path("vendors/", application_views.MarketVendorListView.as_view(), name="market-vendor-list"),
     *season_patterns,
+    *payout_patterns,
     path(
         "documents/<uuid:document_id>/review/",
         application_views.DocumentReviewView.as_view(),
@@ -167,7 +170,7 @@ api_patterns = [
     ),
     path("me/bookings/", stall_views.MeBookingListView.as_view(), name="me-booking-list"),
     path("me/documents/", vendor_views.MeDocumentListView.as_view(), name="me-document-list"),
-    path("me/fees/", stall_views.MeFeesView.as_view(), name="me-fees"),
+    path("me/fees/", sales_views.MeFeesView.as_view(), name="me-fees"),
     path("me/waitlist/", stall_views.MeWaitlistView.as_view(), name="me-waitlist"),
     path("me/offers/", stall_views.MeOfferListView.as_view(), name="me-offer-list"),
     path(

@@ -298,6 +298,15 @@ def _check_stall_not_on_offer(market_day: MarketDay, stall: Stall) -> None:
         raise StallOnOfferError(extra={"stall": stall.label, "date": str(market_day.date)})
 
 
+def upfront_fee(market: Market, stall: Stall) -> int:
+    """What a new booking charges: the stall's daily price, or nothing under the percentage
+    rule (``Market.sales_fee_rule``), whose fee comes with the vendor's sales report (the
+    sales app); a vendor's credits then stay for a later fee."""
+    if market.sales_fee_rule == Market.SalesFeeRule.PERCENT:
+        return 0
+    return stall.price_per_day or 0
+
+
 def _book(
     user: User,
     market_day: MarketDay,
@@ -332,7 +341,7 @@ def _book(
             market_day=market_day,
             stall=stall,
             vendor_id=vendor_id,
-            fee_cents=(stall.price_per_day or 0) if fee_cents is None else fee_cents,
+            fee_cents=upfront_fee(market, stall) if fee_cents is None else fee_cents,
             booked_by=user,
         )
     except IntegrityError as error:  # only a writer that skipped the day's lock gets here
@@ -423,7 +432,7 @@ def booking_fill_from_regulars(*, user: User, market_id: UUID, market_day_id: UU
                     market_day=market_day,
                     stall=stall,
                     vendor_id=vendor_id,
-                    fee_cents=stall.price_per_day or 0,
+                    fee_cents=upfront_fee(market, stall),
                     booked_by=user,
                 )
             )

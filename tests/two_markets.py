@@ -63,6 +63,7 @@ class Tenant:
             "season_vendor_id": str(self.season_vendor.pk),
             "entry_id": str(self.waitlist_entry.pk),
             "offer_id": str(self.offer.pk),
+            "vendor_id": str(self.vendor.pk),
         }
 
     def row_ids(self) -> set[str]:
