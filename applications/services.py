@@ -63,7 +63,7 @@ from vendors.services import (
     vendor_documents_store,
     vendor_get_or_create,
 )
-from vendors.tasks import send_document_reminder, send_vendor_activation
+from vendors.tasks import send_document_refused, send_document_reminder, send_vendor_activation
 
 Status = Application.Status
 
@@ -479,13 +479,17 @@ def document_review(
     reason (the vendor sees both). Approval is per (market, document): a document the vendor
     sent to several markets is judged by each market's organizer for their market alone.
     Only a document submitted with a confirmed application to the market can be judged.
-    Audited on the document. Raises MarketNotFoundError, DocumentNotFoundError,
-    ValidationFailedError (a refusal without reason)."""
+    A refusal (or a new reason) e-mails the vendor. Audited on the document. Raises
+    MarketNotFoundError, DocumentNotFoundError, ValidationFailedError (a refusal without
+    reason)."""
     market = market_get(user=user, market_id=market_id)
     document = market_document_get(market=market, document_id=document_id)
+    before = document.reviews.filter(market=market).values_list("status", "reason").first()
     review = document_review_save(
         market=market, document=document, status=status, reason=reason, by=user
     )
+    if review.status == DocumentReview.Status.REFUSED and before != (review.status, review.reason):
+        enqueue_email(send_document_refused, review_id=str(review.pk))
     verdict = review.get_status_display().lower()
     audit_record(
         user=user,

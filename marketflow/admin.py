@@ -35,8 +35,16 @@ from marketflow.admin_base import (
 from marketflow.currencies import ISO_4217_CODES
 from marketflow.errors import DomainError
 from marketflow.forms import MoneyField, add_domain_error_to_form
-from marketflow.models import DocumentType, Market, MarketDay, ProductCategory, User
+from marketflow.models import (
+    DocumentType,
+    Market,
+    MarketDay,
+    ProductCategory,
+    SalesCurrency,
+    User,
+)
 from marketflow.selectors import market_list, with_email_bounce
+from sales.admin import PayoutsAdminMixin
 from stalls import selectors as stall_selectors
 from stalls import services as stall_services
 from stalls.admin import (
@@ -113,15 +121,76 @@ class MarketAdminForm(forms.ModelForm):
         ),
     )
 
+    sales_currencies = forms.MultipleChoiceField(
+        choices=SalesCurrency.choices,
+        initial=list(SalesCurrency.values),
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Currencies vendors report"),
+        help_text=_(
+            "What vendors split their sales report into. SNAP/EBT tokens, market tokens and "
+            "incentive matches are redeemed by the market: what a vendor took in of them, the "
+            "market pays out (the market's Payouts page)."
+        ),
+    )
+    sales_fee_percent = forms.DecimalField(
+        label=_("Percentage of gross sales"),
+        required=False,
+        min_value=0,
+        max_value=100,
+        decimal_places=2,
+        help_text=_("E.g. 6 or 6.5: needed by the percentage rules. Empty: 0 (flat fee only)."),
+    )
+    sales_fee_cap_cents = MoneyField(
+        label=_("Most a day's percentage fee comes to"),
+        required=False,
+        help_text=_("In the market's currency. Empty: no cap."),
+    )
+
     class Meta:
         model = Market
         fields = ["organizer", *services.MARKET_EDITABLE_FIELDS]
+        labels = {
+            "sales_fee_rule": _("Fee rule"),
+            "sales_report_days": _("Days to report sales"),
+            "gross_sales_definition": _("What “gross sales” means"),
+        }
+        help_texts = {
+            "sales_fee_rule": _(
+                "Flat: the stall's daily price, charged at booking, as before. Percentage: "
+                "computed when the vendor reports; nothing is charged at booking. The higher "
+                "of the two: the stall's price at booking, and the percentage above it when it "
+                "comes to more. A vendor who reports late or not at all pays the stall's "
+                "daily price. A change applies to sales reported after it: fees already "
+                "computed stay as they are."
+            ),
+            "sales_report_days": _(
+                "Vendors report a day's sales by the end of this many days after it (0: the "
+                "same day). A report after that is late and pays the stall's daily price; "
+                "a day not reported by then is charged it the next morning."
+            ),
+            "gross_sales_definition": _(
+                "Shown to vendors on the sales report form. Empty: the standard text."
+            ),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk is not None:  # a new market's fee is typed in its default currency
             self.fields["no_show_fee_cents"].currency = self.instance.currency
-        self.fields["late_cancellation_hours"].required = False
+            self.fields["sales_fee_cap_cents"].currency = self.instance.currency
+        for name in ("late_cancellation_hours", "sales_report_days", "gross_sales_definition"):
+            self.fields[name].required = False
+
+    def clean_sales_fee_percent(self):
+        return self.cleaned_data["sales_fee_percent"] or 0
+
+    def clean_sales_report_days(self):
+        days = self.cleaned_data["sales_report_days"]
+        return self.instance.sales_report_days if days is None else days  # left empty
+
+    def clean_gross_sales_definition(self):
+        text = self.cleaned_data["gross_sales_definition"].strip()
+        return text or Market._meta.get_field("gross_sales_definition").get_default()
 
     def clean_no_show_fee_cents(self):
         return self.cleaned_data["no_show_fee_cents"] or 0
@@ -222,7 +291,9 @@ class StallInline(ScopedInlineMixin, admin.TabularInline):
 
 
 @admin.register(Market)
-class MarketAdmin(ReadinessAdminMixin, FeeStatementsAdminMixin, ScopedModelAdmin):
+class MarketAdmin(
+    PayoutsAdminMixin, ReadinessAdminMixin, FeeStatementsAdminMixin, ScopedModelAdmin
+):
     owner_path = "organizer"
     form = MarketAdminForm
     inlines = [MarketDayInline, StallInline]
@@ -248,6 +319,22 @@ class MarketAdmin(ReadinessAdminMixin, FeeStatementsAdminMixin, ScopedModelAdmin
         if request.user.is_superuser and obj is None:
             fields.insert(0, "organizer")  # a market never changes hands once created
         return fields
+
+    def get_fieldsets(self, request, obj=None):
+        fields = self.get_fields(request, obj)
+        sales = list(services.MARKET_SALES_FIELDS)
+        return [
+            (None, {"fields": [name for name in fields if name not in sales]}),
+            (
+                _("Sales and fees"),
+                {
+                    "fields": sales,
+                    "description": _(
+                        "What vendors report after each market day, and what they pay for it."
+                    ),
+                },
+            ),
+        ]
 
     def get_prepopulated_fields(self, request, obj=None):
         return self.prepopulated_fields if obj is None else {}

@@ -9,9 +9,11 @@ from marketflow.models import (
     DocumentType,
     Market,
     MarketDay,
+    SalesCurrency,
     User,
     validate_document_types,
     validate_product_categories,
+    validate_sales_currencies,
 )
 from marketflow.selectors import PUBLIC_MARKET_FIELDS
 from marketflow.services import MARKET_DAY_FIELDS, MARKET_EDITABLE_FIELDS
@@ -64,6 +66,19 @@ class DocumentTypesField(ModelValidatedListField):
         super().__init__(**kwargs)
 
 
+class SalesCurrenciesField(ModelValidatedListField):
+    """1 to 6 distinct currencies of ``SalesCurrency``: the model's validator is the one rule."""
+
+    model_validator = validate_sales_currencies
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("child", serializers.ChoiceField(choices=SalesCurrency.choices))
+        kwargs.setdefault("min_length", 1)
+        kwargs.setdefault("max_length", len(SalesCurrency.values))
+        kwargs.setdefault("allow_empty", False)
+        super().__init__(**kwargs)
+
+
 class MarketReadSerializer(serializers.ModelSerializer):
     class Meta:
         model = Market
@@ -82,6 +97,21 @@ class MarketCreateSerializer(serializers.ModelSerializer):
         required=False,
         help_text="Required documents that expire (valid until their expiry date); the "
         "others never expire.",
+    )
+    sales_currencies = SalesCurrenciesField(
+        required=False,
+        help_text="The currencies vendors report their sales in; all of them when left out. "
+        "`snap`, `market_tokens` and `incentive` are tokens the market redeems: what a vendor "
+        "took in of them, the market owes the vendor (`/api/markets/{id}/payouts/`).",
+    )
+    sales_fee_rule = serializers.ChoiceField(
+        choices=Market.SalesFeeRule.choices,
+        required=False,
+        help_text="`flat`: the stall's daily price, charged at booking; `percent`: "
+        "`sales_fee_percent` of the gross a vendor reports (nothing is charged at booking); "
+        "`higher`: the higher of the two. A vendor who reports late or not at all pays the "
+        "stall's daily price. A change applies to reports made after it; fees already "
+        "computed stay.",
     )
 
     class Meta:

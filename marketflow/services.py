@@ -61,7 +61,15 @@ MARKET_EDITABLE_FIELDS = (
     "expiring_document_types",
     "waitlist_order",
     "cancelled_day_policy",
+    "sales_currencies",
+    "gross_sales_definition",
+    "sales_fee_rule",
+    "sales_fee_percent",
+    "sales_fee_cap_cents",
+    "sales_report_days",
 )
+# The sales part of them (the admin's "Sales and fees" fieldset).
+MARKET_SALES_FIELDS = MARKET_EDITABLE_FIELDS[-6:]
 # What an organizer sets on a market day; its status changes through market_day_cancel and
 # market_day_reinstate (MARKET_DAY_TRANSITIONS), or a ``status`` given to market_day_update.
 MARKET_DAY_FIELDS = ("date", "start_time", "end_time", "note")
@@ -258,12 +266,15 @@ def market_day_update(
     market_id: UUID,
     market_day_id: UUID,
     on_status_change: Callable[[MarketDay], None] | None = None,
+    on_retime: Callable[[MarketDay, tuple[datetime.time, datetime.time]], None] | None = None,
     **fields,
 ) -> MarketDay:
     """Reschedule or re-time a market day; a ``status`` other than its own cancels or
     reinstates it, as market_day_cancel and market_day_reinstate do, and then calls
     ``on_status_change`` with the day, in the same transaction, the day still locked (what
-    a higher app does about it: the stalls app settles the day's fees). Locks the market, then
+    a higher app does about it: the stalls app settles the day's fees). New times of a day
+    that takes place call ``on_retime`` with the day and its former (start, end), likewise
+    (the stalls app tells the booked vendors). Locks the market, then
     the day. Raises MarketDayInPastError (the day has passed, or would move into the past),
     MarketDayHasBookingsError (a booked day moved), InvalidTransitionError,
     MarketDayDateTakenError, ValidationFailedError."""
@@ -280,6 +291,7 @@ def market_day_update(
             raise MarketDayHasBookingsError(
                 "This market day has bookings; cancel it and schedule a new one instead."
             )
+    times = (market_day.start_time, market_day.end_time)
     for name, value in changes.items():
         setattr(market_day, name, value)
     full_clean(market_day, exclude=["market"])
@@ -288,6 +300,9 @@ def market_day_update(
         audit_record(user=user, obj=market_day, message=history)
         if on_status_change is not None:
             on_status_change(market_day)
+    retimed = times != (market_day.start_time, market_day.end_time)
+    if retimed and not market_day.is_cancelled and on_retime is not None:
+        on_retime(market_day, times)
     return market_day
 
 

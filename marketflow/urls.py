@@ -9,6 +9,7 @@ from marketflow import email_tracking, health, observability
 from marketflow import pages as core_pages
 from marketflow import views as core_views
 from sales import views as sales_views
+from sales.urls import payout_patterns
 from seasons.urls import season_patterns
 from stalls import views as stall_views
 from vendors import views as vendor_views
@@ -119,6 +120,7 @@ market_patterns = [
     ),
     path("vendors/", application_views.MarketVendorListView.as_view(), name="market-vendor-list"),
     *season_patterns,
+    *payout_patterns,
     path(
         "documents/<uuid:document_id>/review/",
         application_views.DocumentReviewView.as_view(),
@@ -173,7 +175,7 @@ api_patterns = [
     ),
     path("me/bookings/", stall_views.MeBookingListView.as_view(), name="me-booking-list"),
     path("me/documents/", vendor_views.MeDocumentListView.as_view(), name="me-document-list"),
-    path("me/fees/", stall_views.MeFeesView.as_view(), name="me-fees"),
+    path("me/fees/", sales_views.MeFeesView.as_view(), name="me-fees"),
     path("me/sales/", sales_views.MeSalesListView.as_view(), name="me-sales-list"),
     path(
         "me/bookings/<uuid:booking_id>/sales/",

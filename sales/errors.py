@@ -29,3 +29,20 @@ class SalesReportClosedError(ConflictError):
 class SalesReportSettledError(ConflictError):
     code = "sales_report_settled"
     default_message = "This day's fees and tokens are settled: its sales can no longer change."
+
+
+class PayoutVendorNotFoundError(NotFoundError):
+    default_message = "No vendor booked at this market matches."
+
+
+class SettlementChangedError(ConflictError):
+    code = "settlement_changed"
+    default_message = (
+        "What this vendor is owed or owes has changed since you looked: check the figures "
+        "and settle again."
+    )
+
+
+class NothingToSettleError(ConflictError):
+    code = "nothing_to_settle"
+    default_message = "This vendor has no tokens and no fees to settle at this market."

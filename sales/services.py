@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from marketflow.audit import ADDITION, CHANGE, audit_record
+from marketflow.audit import ADDITION, CHANGE, audit_record, audit_records
 from marketflow.currencies import format_money
 from marketflow.email_tasks import enqueue_email
 from marketflow.errors import ValidationFailedError
@@ -44,7 +44,7 @@ from sales.models import (
 )
 from sales.selectors import days_to_remind
 from sales.tasks import send_sales_reminder
-from stalls.models import Booking
+from stalls.models import ACTIVE, Booking
 from vendors.models import Vendor
 
 
@@ -245,6 +245,87 @@ def sales_report_submit(
         action=action,
     )
     return report
+
+
+# -- the flat fallback: a day not reported by the deadline pays the stall's daily price --------
+
+
+def _fallback_candidates():
+    """Bookings that may owe the fallback: active, on a scheduled day of a market whose rule
+    is not flat, not reported, the sales fee unpaid and not yet set."""
+    return Booking.objects.filter(
+        ACTIVE,
+        market_day__status=MarketDay.Status.SCHEDULED,
+        sales_report__isnull=True,
+        sales_fee_status=Booking.PaymentStatus.UNPAID,
+        sales_fee_cents=0,
+        sales_fee_note="",
+    ).exclude(market_day__market__sales_fee_rule=Market.SalesFeeRule.FLAT)
+
+
+def sales_fallbacks_apply(*, now: datetime.datetime | None = None) -> int:
+    """What ``manage.py apply_sales_fallbacks`` runs daily: every booking of a scheduled day
+    whose report deadline (``Market.sales_report_deadline``, at the market) has passed with
+    no report gets the fee of a day not reported, ``sales_fee(booking, None, on_time=False)``
+    (under ``percent``: the stall's daily price). One transaction per market, with its
+    candidate bookings locked (as ``sales_report_submit`` locks the booking it reports), then
+    checked again: a report that committed first wins, and two runs at once set each fee
+    once. A report after the fallback replaces it (late: the same fee). Returns how many
+    bookings got a fee."""
+    now = now or timezone.now()
+    # A day's margin: the deadline is the market's own date (UTC-12 to UTC+14).
+    last_date = now.date() + datetime.timedelta(days=1)
+    market_ids = (
+        _fallback_candidates()
+        .filter(market_day__date__lt=last_date)
+        .values_list("market_day__market_id", flat=True)
+        .distinct()
+        .order_by("market_day__market_id")
+    )
+    return sum(_sales_fallbacks_apply_market(market_id, now) for market_id in list(market_ids))
+
+
+@transaction.atomic
+def _sales_fallbacks_apply_market(market_id: UUID, now: datetime.datetime) -> int:
+    market = Market.objects.select_related("organizer").get(pk=market_id)
+    today = now.astimezone(market.tz).date()
+    bookings = list(
+        _fallback_candidates()
+        .select_for_update(no_key=True, of=("self",))
+        .filter(market_day__market=market, market_day__date__lt=today)
+        .select_related("market_day", "stall", "vendor")
+        .order_by("pk")
+    )
+    # Read after the locks: a report that committed while we waited is seen here.
+    reported = set(
+        SalesReport.objects.filter(booking__in=bookings).values_list("booking_id", flat=True)
+    )
+    changed = []
+    for booking in bookings:
+        booking.market_day.market = market
+        if booking.pk in reported or today <= market.sales_report_deadline(booking.market_day.date):
+            continue
+        # Read under the lock: a fee another run set meanwhile left the row out of the query.
+        fee, note = sales_fee(booking, None, on_time=False)
+        if not fee:
+            continue
+        booking.sales_fee_cents, booking.sales_fee_note, booking.updated_at = fee, note, now
+        changed.append(booking)
+    Booking.objects.bulk_update(changed, ["sales_fee_cents", "sales_fee_note", "updated_at"])
+    audit_records(
+        user=market.organizer,
+        entries=[
+            (
+                booking,
+                f"No sales reported for {date_format(booking.market_day.date)} by the "
+                f"deadline: sales fee {format_money(booking.sales_fee_cents, market.currency)} "
+                "(the flat fallback).",
+                CHANGE,
+            )
+            for booking in changed
+        ],
+    )
+    return len(changed)
 
 
 # -- reminders --------------------------------------------------------------------------------

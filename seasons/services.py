@@ -38,7 +38,7 @@ from marketflow.audit import ADDITION, CHANGE, audit_record
 from marketflow.errors import ConflictError, MarketDayDateTakenError, ValidationFailedError
 from marketflow.models import MarketDay, User
 from marketflow.selectors import market_get, market_get_for_update, public_market_forget
-from marketflow.services import market_day_delete, market_day_update
+from marketflow.services import market_day_delete
 from marketflow.validation import full_clean, only_fields
 from seasons.errors import SeasonNameTakenError, SeasonVendorTakenError
 from seasons.models import (
@@ -269,7 +269,7 @@ def _apply(user: User, season: Season, plan: _Plan) -> SeasonChanges:
         # As every cancellation of a day: its vendors e-mailed, their fees credited or refunded.
         market_day_update_with_fees(**ids, market_day_id=day.pk, status=MarketDay.Status.CANCELLED)
     for day, start, end in plan.retime:
-        market_day_update(**ids, market_day_id=day.pk, start_time=start, end_time=end)
+        market_day_update_with_fees(**ids, market_day_id=day.pk, start_time=start, end_time=end)
     new_days = [
         MarketDay(market=market, date=date, start_time=start, end_time=end)
         for date, start, end in plan.create

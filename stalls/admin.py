@@ -967,6 +967,7 @@ class FeeStatementsAdminMixin:
             f"due ({currency})",
             f"paid ({currency})",
             f"waived ({currency})",
+            f"sales fees ({currency})",
             f"no-show fees ({currency})",
         ]
         rows = (
@@ -979,6 +980,7 @@ class FeeStatementsAdminMixin:
                 money_amount(row["due_cents"], currency),
                 money_amount(row["paid_cents"], currency),
                 money_amount(row["waived_cents"], currency),
+                money_amount(row["sales_fees_cents"], currency),
                 money_amount(row["no_show_fees_cents"], currency),
             ]
             for row in market_fee_statements(market=market)

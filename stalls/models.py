@@ -1,7 +1,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from marketflow.models import BaseModel
+from marketflow.models import BaseModel, MarketDay
 
 
 class Stall(BaseModel):
@@ -63,6 +63,7 @@ class Booking(BaseModel):
         CARD = "card", _("Card (Stripe)")
         WAIVED = "waived", _("Waived")
         CREDIT = "credit", _("Credit (a cancelled day's fee)")
+        SETTLEMENT = "settlement", _("Settled against tokens")
 
     class Attendance(models.TextChoices):
         ARRIVED = "arrived", _("Arrived")
@@ -162,6 +163,14 @@ class Booking(BaseModel):
     @property
     def is_cancelled(self) -> bool:
         return self.cancelled_at is not None
+
+
+# What a vendor owes: the fees of active bookings on days that take place (a cancelled day's or
+# booking's fee is not owed), the stall fee and the sales fee each while unpaid. The fee
+# statements' "due" and the token settlements count the same.
+OWED_DAY = models.Q(market_day__status=MarketDay.Status.SCHEDULED) & ACTIVE
+STALL_FEE_DUE = models.Q(payment_status=Booking.PaymentStatus.UNPAID, fee_cents__gt=0)
+SALES_FEE_DUE = models.Q(sales_fee_status=Booking.PaymentStatus.UNPAID, sales_fee_cents__gt=0)
 
 
 class VendorCreditQuerySet(models.QuerySet):

@@ -25,7 +25,7 @@ from marketflow.models import MarketDay, User
 from marketflow.stripe_api import stripe_call
 from marketflow.templatetags.money import money
 from stalls.errors import BookingNotFoundError, BookingNotUnpaidError, NothingToPayError
-from stalls.models import Booking
+from stalls.models import OWED_DAY, SALES_FEE_DUE, STALL_FEE_DUE, Booking
 from stalls.tasks import send_stall_fee_receipt, send_stall_fee_refund
 from vendors.models import Vendor
 from vendors.selectors import vendor_for_user
@@ -38,16 +38,21 @@ PAYMENT_KIND = "stall_fees"
 
 
 def unpaid_bookings_by_market(*, vendor: Vendor) -> list[dict]:
-    """What ``vendor`` owes, per market: ``{"market", "bookings", "total_cents", "can_pay"}``,
-    oldest day first. Reads the columns the vendor portal shows, nothing more."""
+    """What ``vendor`` owes, per market: ``{"market", "bookings", "sales_fees",
+    "total_cents", "can_pay"}``, oldest day first: ``bookings`` with an unpaid stall fee
+    (payable by card), ``sales_fees`` with an unpaid sales fee (``Booking.sales_fee_cents``,
+    settled with the organizer), ``total_cents`` both. Reads the columns the vendor portal
+    shows, nothing more."""
+    status = Booking.PaymentStatus
     bookings = (
-        Booking.objects.active()
-        .filter(vendor=vendor, payment_status=Booking.PaymentStatus.UNPAID)
-        .exclude(market_day__status=MarketDay.Status.CANCELLED)
-        .filter(fee_cents__gt=0)
+        Booking.objects.filter(OWED_DAY, STALL_FEE_DUE | SALES_FEE_DUE, vendor=vendor)
         .select_related("stall", "market_day__market__organizer")
         .only(
             "fee_cents",
+            "payment_status",
+            "sales_fee_cents",
+            "sales_fee_note",
+            "sales_fee_status",
             "stall__label",
             "market_day__date",
             "market_day__market__name",
@@ -64,12 +69,17 @@ def unpaid_bookings_by_market(*, vendor: Vendor) -> list[dict]:
             {
                 "market": market,
                 "bookings": [],
+                "sales_fees": [],
                 "total_cents": 0,
                 "can_pay": market.organizer.stripe_charges_enabled,
             },
         )
-        entry["bookings"].append(booking)
-        entry["total_cents"] += booking.fee_cents
+        if booking.payment_status == status.UNPAID and booking.fee_cents > 0:
+            entry["bookings"].append(booking)
+            entry["total_cents"] += booking.fee_cents
+        if booking.sales_fee_status == status.UNPAID and booking.sales_fee_cents > 0:
+            entry["sales_fees"].append(booking)
+            entry["total_cents"] += booking.sales_fee_cents
     return list(markets.values())
 
 

@@ -43,6 +43,7 @@ from stalls.errors import (
 )
 from stalls.models import (
     ACTIVE,
+    OWED_DAY,
     Booking,
     LateCancellation,
     Stall,
@@ -385,21 +386,26 @@ def board_data(market_day: MarketDay, stalls, documents: list[tuple] | None = No
 
 def _fee_totals() -> dict:
     """Sums over bookings: ``days_booked`` counts active bookings, ``due`` their unpaid fees
-    on days that take place (a cancelled day's or booking's fee is not owed), ``paid`` and
-    ``waived`` whatever the day (a cancelled booking paid in cash stays paid until the
-    organizer records its refund); ``no_show_fees`` the market's no-show fees charged at
-    check-in, a line of their own."""
+    (the stall fee and the sales fee, each by its own status) on days that take place (a
+    cancelled day's or booking's fee is not owed), ``paid`` and ``waived`` whatever the day
+    (a cancelled booking paid in cash stays paid until the organizer records its refund);
+    ``sales_fees`` what the market's sales rule added (``Booking.sales_fee_cents``) on
+    those days, whatever its status, a line of its own as ``no_show_fees``, the market's
+    no-show fees charged at check-in."""
     status = Booking.PaymentStatus
-    scheduled = Q(market_day__status=MarketDay.Status.SCHEDULED) & ACTIVE
+    scheduled = OWED_DAY
 
-    def total(condition: Q) -> Coalesce:
-        return Coalesce(Sum("fee_cents", filter=condition), 0)
+    def total(payment_status: str, condition: Q) -> Coalesce:
+        stall_fee = Sum("fee_cents", filter=Q(payment_status=payment_status) & condition)
+        sales_fee = Sum("sales_fee_cents", filter=Q(sales_fee_status=payment_status) & condition)
+        return Coalesce(stall_fee, 0) + Coalesce(sales_fee, 0)
 
     return {
         "days_booked": Count("id", filter=ACTIVE),
-        "due_cents": total(Q(payment_status=status.UNPAID) & scheduled),
-        "paid_cents": total(Q(payment_status=status.PAID)),
-        "waived_cents": total(Q(payment_status=status.WAIVED)),
+        "due_cents": total(status.UNPAID, scheduled),
+        "paid_cents": total(status.PAID, Q()),
+        "waived_cents": total(status.WAIVED, Q()),
+        "sales_fees_cents": Coalesce(Sum("sales_fee_cents", filter=scheduled), 0),
         "no_show_fees_cents": Coalesce(Sum("no_show_fee_cents"), 0),
     }
 
@@ -447,7 +453,7 @@ def vendor_fee_statements(*, vendor_id: UUID, market: Market | None = None) -> l
     lines = bookings.order_by("market_day__date", "stall__label").values(
         "id", "market_day__market_id", "market_day__date", "market_day__status", "stall__label",
         "fee_cents", "payment_status", "paid_at", "no_show_fee_cents", "cancelled_at",
-        "credit_cents", "refund_due",
+        "credit_cents", "refund_due", "sales_fee_cents", "sales_fee_note", "sales_fee_status",
     )  # fmt: skip
     credits = VendorCredit.objects.available().filter(vendor_id=vendor_id)
     if market is not None:
@@ -460,6 +466,7 @@ def vendor_fee_statements(*, vendor_id: UUID, market: Market | None = None) -> l
     lines_of = defaultdict(list)
     for line in lines:
         line["payment_label"] = Booking.PaymentStatus(line["payment_status"]).label
+        line["sales_fee_label"] = Booking.PaymentStatus(line["sales_fee_status"]).label
         # A cancelled day's unpaid fee is not owed (``_fee_totals``): the line says so.
         line["day_cancelled"] = line["market_day__status"] == MarketDay.Status.CANCELLED
         lines_of[line["market_day__market_id"]].append(line)

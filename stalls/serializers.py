@@ -262,6 +262,11 @@ class FeeTotalsSerializer(serializers.Serializer):
     )
     paid_cents = serializers.IntegerField()
     waived_cents = serializers.IntegerField()
+    sales_fees_cents = serializers.IntegerField(
+        help_text="What the market's sales fee rule added to days that take place (a "
+        "percentage of the reported gross, or the stall fee of a day not reported in time): "
+        "counted in `due_cents`, `paid_cents` or `waived_cents` by its status."
+    )
     no_show_fees_cents = serializers.IntegerField(
         help_text="The market's no-show fees, charged for the days the vendor was booked and "
         "did not come (recorded at check-in)."
@@ -280,7 +285,10 @@ class MarketFeesSerializer(FeeTotalsSerializer):
     vendors = VendorFeesSerializer(many=True)
 
 
-TOTALS = ("days_booked", "due_cents", "paid_cents", "waived_cents", "no_show_fees_cents")
+TOTALS = (
+    "days_booked", "due_cents", "paid_cents", "waived_cents", "sales_fees_cents",
+    "no_show_fees_cents",
+)  # fmt: skip
 
 
 def market_fees_data(*, market, vendor_rows, totals: dict) -> dict:
@@ -324,6 +332,12 @@ class FeeLineSerializer(serializers.Serializer):
     refund_due = serializers.BooleanField(
         help_text="A fee paid in cash that the organizer owes back (booking or day cancelled)."
     )
+    sales_fee_cents = serializers.IntegerField(
+        help_text="What the market's sales fee rule adds to the day beyond `fee_cents`, once "
+        "its sales are reported (or not, in time); paid apart (`sales_fee_status`)."
+    )
+    sales_fee_note = serializers.CharField(help_text="How the sales fee was computed.")
+    sales_fee_status = serializers.ChoiceField(choices=Booking.PaymentStatus.choices)
 
 
 class NoShowFeeLineSerializer(serializers.Serializer):
@@ -374,6 +388,9 @@ def vendor_fees_data(statements: list[dict]) -> dict:
                         "cancelled_at": datetime_text(line["cancelled_at"], zone),
                         "credit_cents": line["credit_cents"],
                         "refund_due": line["refund_due"],
+                        "sales_fee_cents": line["sales_fee_cents"],
+                        "sales_fee_note": line["sales_fee_note"],
+                        "sales_fee_status": line["sales_fee_status"],
                     }
                     for line in statement["lines"]
                 ],

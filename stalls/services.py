@@ -298,6 +298,15 @@ def _check_stall_not_on_offer(market_day: MarketDay, stall: Stall) -> None:
         raise StallOnOfferError(extra={"stall": stall.label, "date": str(market_day.date)})
 
 
+def upfront_fee(market: Market, stall: Stall) -> int:
+    """What a new booking charges: the stall's daily price, or nothing under the percentage
+    rule (``Market.sales_fee_rule``), whose fee comes with the vendor's sales report (the
+    sales app); a vendor's credits then stay for a later fee."""
+    if market.sales_fee_rule == Market.SalesFeeRule.PERCENT:
+        return 0
+    return stall.price_per_day or 0
+
+
 def _book(
     user: User,
     market_day: MarketDay,
@@ -332,7 +341,7 @@ def _book(
             market_day=market_day,
             stall=stall,
             vendor_id=vendor_id,
-            fee_cents=(stall.price_per_day or 0) if fee_cents is None else fee_cents,
+            fee_cents=upfront_fee(market, stall) if fee_cents is None else fee_cents,
             booked_by=user,
         )
     except IntegrityError as error:  # only a writer that skipped the day's lock gets here
@@ -423,7 +432,7 @@ def booking_fill_from_regulars(*, user: User, market_id: UUID, market_day_id: UU
                     market_day=market_day,
                     stall=stall,
                     vendor_id=vendor_id,
-                    fee_cents=stall.price_per_day or 0,
+                    fee_cents=upfront_fee(market, stall),
                     booked_by=user,
                 )
             )
@@ -913,6 +922,38 @@ def _settle_cancelled_day(user: User, market_day: MarketDay) -> None:
     audit_records(user=user, entries=[(b, f"Day cancelled: {note}", CHANGE) for b, note in notes])
     for booking, note in notes:
         enqueue_email(tasks.send_market_day_cancelled, booking_id=str(booking.pk), outcome=note)
+    _withdraw_day_offers(user, market_day)
+
+
+def _withdraw_day_offers(user: User, market_day: MarketDay) -> None:
+    """A cancelled day's open waitlist offers are withdrawn (there is no stall to take), and
+    their vendors wait again, first in line should the day be reinstated."""
+    offers = list(
+        StallOffer.objects.filter(market_day=market_day, state=StallOffer.State.OPEN)
+        .select_related("vendor", "stall")
+        .order_by("pk")
+    )
+    if not offers:
+        return
+    now = timezone.now()
+    StallOffer.objects.filter(pk__in=[offer.pk for offer in offers]).update(
+        state=StallOffer.State.WITHDRAWN, answered_at=now, updated_at=now
+    )
+    WaitlistEntry.objects.filter(pk__in=[offer.entry_id for offer in offers]).update(
+        state=WaitlistEntry.State.WAITING, updated_at=now
+    )
+    audit_records(
+        user=user,
+        entries=[
+            (
+                market_day,
+                f"Day cancelled: withdrew the offer of stall {offer.stall.label} to "
+                f"{offer.vendor.business_name}, who waits again should the day be reinstated.",
+                CHANGE,
+            )
+            for offer in offers
+        ],
+    )
 
 
 def _unsettle_reinstated_day(user: User, market_day: MarketDay) -> None:
@@ -942,8 +983,8 @@ def market_day_update_with_fees(
     fees are credited or refunded by the market's ``cancelled_day_policy`` and each booked
     vendor is e-mailed; when it reinstates the day, unused credits are withdrawn. One
     transaction (the core service's); locks the market, then the day, then the day's
-    bookings. Raises what ``market_day_update`` raises, and PaymentProviderError (a refund
-    failed: nothing changed)."""
+    bookings. New times e-mail the day's booked vendors. Raises what ``market_day_update``
+    raises, and PaymentProviderError (a refund failed: nothing changed)."""
 
     def settle(market_day: MarketDay) -> None:
         if market_day.is_cancelled:
@@ -956,7 +997,26 @@ def market_day_update_with_fees(
         market_id=market_id,
         market_day_id=market_day_id,
         on_status_change=settle,
+        on_retime=lambda market_day, times: _tell_retimed(user, market_day, times),
         **fields,
+    )
+
+
+def _tell_retimed(user: User, market_day: MarketDay, times: tuple) -> None:
+    """The day's times changed: each vendor booked on it is e-mailed the new times (and the
+    former ones), and the day's history says so."""
+    booking_ids = list(
+        Booking.objects.active().filter(market_day=market_day).values_list("pk", flat=True)
+    )
+    if not booking_ids:
+        return
+    was = [time.isoformat("minutes") for time in times]
+    for booking_id in booking_ids:
+        enqueue_email(tasks.send_market_day_retimed, booking_id=str(booking_id), was=was)
+    audit_record(
+        user=user,
+        obj=market_day,
+        message=f"New times: e-mailed the {len(booking_ids)} booked vendor(s).",
     )
 
 

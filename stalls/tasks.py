@@ -2,6 +2,8 @@
 organizer's messages to vendors, and receipts and refunds of stall fees paid by card, and
 waitlist offers of freed stalls."""
 
+import datetime
+
 from django.urls import reverse
 from django.utils import timezone
 
@@ -112,6 +114,31 @@ def send_market_day_cancelled(*, booking_id: str, outcome: str):
             "booking": booking,
             "market": booking.market_day.market,
             "outcome": outcome,
+            "portal_url": absolute_url(reverse("vendor-portal")),
+        },
+    )
+
+
+@email_task
+def send_market_day_retimed(*, booking_id: str, was: list[str]):
+    """To a vendor booked on a market day whose times changed: the new times, and the former
+    ones (``was``: start and end, ``HH:MM``). Nothing if the booking was cancelled since."""
+    booking = (
+        Booking.objects.active()
+        .select_related("vendor", "stall", "market_day__market")
+        .filter(pk=booking_id)
+        .first()
+    )
+    if booking is None:
+        return
+    yield templated_email(
+        template="market_day_retimed",
+        to=[booking.vendor.email],
+        context={
+            "vendor": booking.vendor,
+            "booking": booking,
+            "market": booking.market_day.market,
+            "was": [datetime.time.fromisoformat(time) for time in was],
             "portal_url": absolute_url(reverse("vendor-portal")),
         },
     )

@@ -16,7 +16,6 @@ from stalls.serializers import (
     BookingUpdateSerializer,
     MarketFeesSerializer,
     MarketReadinessSerializer,
-    MeFeesSerializer,
     MeWaitlistEntrySerializer,
     OffersPausedSerializer,
     OffersPauseSerializer,
@@ -32,7 +31,6 @@ from stalls.serializers import (
     market_fees_data,
     stall_data,
     vendor_booking_data,
-    vendor_fees_data,
 )
 from vendors.views import VendorAPIView
 
@@ -250,17 +248,6 @@ class MeBookingListView(VendorAPIView):
         bookings = selectors.vendor_booking_rows(user=request.user)
         # An empty page: no bookings, or no vendor profile (403).
         return self.rows_response(bookings, vendor_booking_data, check_scope=self.get_vendor)
-
-
-class MeFeesView(VendorAPIView):
-    """The signed-in vendor's stall fees per market across all its days: due (unpaid, on
-    days that take place), paid and waived, and a line per booking."""
-
-    serializer_class = MeFeesSerializer
-
-    def get(self, request):
-        vendor = self.get_vendor()
-        return Response(vendor_fees_data(selectors.vendor_fee_statements(vendor_id=vendor.pk)))
 
 
 class MeApplicationWithdrawView(VendorAPIView):

@@ -30,6 +30,7 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from conftest import domain_snapshot, token_client
+from sales.selectors import market_payouts
 from tests.api_contract import assert_error
 from tests.two_markets import Tenant, World, build_world
 
@@ -184,6 +185,15 @@ BODIES = {
     },
     ("POST", "/api/markets/{market_id}/documents/{document_id}/review/"): lambda t: {
         "status": "approved"
+    },
+    # The tenant's booked vendor owes the booking's fee: the net the organizer would see.
+    ("POST", "/api/markets/{market_id}/payouts/{vendor_id}/settle/"): lambda t: {
+        "method": "cash",
+        "expected_net_cents": next(
+            row["net_cents"]
+            for row in market_payouts(market=t.market)
+            if row["vendor_id"] == t.vendor.pk
+        ),
     },
     ("PATCH", "/api/me/vendor/"): lambda t: {"phone": "+49 30 7654321"},
     # The tenant's reported day (``sales_path_ids``): a revision.

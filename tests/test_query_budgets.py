@@ -167,6 +167,14 @@ def add_fee_vendors(s: Setting, n: int):
         BookingFactory(market_day=MarketDayFactory(market=s.market), vendor=vendor)
 
 
+def add_payout_vendors(s: Setting, n: int):
+    """Vendors with a fee owed and a reported day's tokens."""
+    for _ in range(n):
+        vendor = AcceptedApplicationFactory(market=s.market).vendor
+        booking = BookingFactory(market_day=MarketDayFactory(market=s.market), vendor=vendor)
+        SalesReportFactory(booking=booking, snap_cents=4_000)
+
+
 def fee_vendor_rows(body) -> int:
     return len(body["vendors"])
 
@@ -263,6 +271,8 @@ BUDGETS = {
     "readiness": Budget(MARKET + "readiness/", add_not_ready_vendors, 6, rows_in=not_ready_rows),
     "bookings": Budget(DAY + "bookings/", add_booked_stalls, 3),
     "fees": Budget(MARKET + "fees/", add_fee_vendors, 4, rows_in=fee_vendor_rows),
+    # The market, then tokens owed, fees owed and the vendors' names.
+    "payouts": Budget(MARKET + "payouts/", add_payout_vendors, 5, rows_in=fee_vendor_rows),
     "applications": Budget(MARKET + "applications/", add_applications, 2),
     "applications?status": Budget(
         MARKET + "applications/", add_applications, 2, params={"status": "pending"}
@@ -285,8 +295,8 @@ BUDGETS = {
     # token, vendor, the days of the last two (have they started, by their market's time
     # zone?), the page of days with their market, stall and report.
     "me/sales": Budget("/api/me/sales/", add_my_sales_days, 4, as_vendor=True),
-    # token, vendor, totals per market, lines, credits per market
-    "me/fees": Budget("/api/me/fees/", add_my_bookings, 5, as_vendor=True, rows_in=my_fee_lines),
+    # token, vendor, tokens owed per market, totals per market, lines, credits per market
+    "me/fees": Budget("/api/me/fees/", add_my_bookings, 6, as_vendor=True, rows_in=my_fee_lines),
     # The vendor, the page of documents, the markets' reviews of them.
     "me/documents": Budget("/api/me/documents/", add_my_documents, 4, as_vendor=True),
     "auth/tokens": Budget("/api/auth/tokens/", add_my_tokens, 2, fixture_rows=1),
@@ -348,7 +358,7 @@ def test_every_list_endpoint_has_a_budget():
         template
         for template, view in api_routes()
         if getattr(view, "cursor_ordering", None)
-        or template.endswith(("/board/", "/fees/", "/readiness/"))
+        or template.endswith(("/board/", "/fees/", "/readiness/", "/payouts/"))
     }
     budgeted = {
         budget.path.replace("{market}", "{market_id}")

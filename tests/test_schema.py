@@ -36,6 +36,8 @@ KNOWN_ERRORS = {
     ("DELETE", "/api/markets/{market_id}/"): {401, 403, 404, 409},
     ("GET", "/api/markets/{market_id}/stalls/"): {401, 403, 404},
     ("GET", "/api/markets/{market_id}/fees/"): {401, 403, 404},
+    ("GET", "/api/markets/{market_id}/payouts/"): {401, 403, 404},
+    ("POST", "/api/markets/{market_id}/payouts/{vendor_id}/settle/"): {400, 401, 403, 404, 409},
     ("POST", "/api/markets/{market_id}/stalls/"): {400, 401, 403, 404, 409},
     ("GET", "/api/markets/{market_id}/stalls/{stall_id}/"): {401, 403, 404},
     ("PATCH", "/api/markets/{market_id}/stalls/{stall_id}/"): {400, 401, 403, 404, 409},

@@ -87,6 +87,12 @@ FOREIGN_OBJECT_CASES = [
     ("get", "/api/markets/{their_market}/applications/{their_application}/documents/", None),
     ("get", "/api/markets/{their_market}/vendors/", None),
     ("get", "/api/markets/{their_market}/fees/", None),
+    ("get", "/api/markets/{their_market}/payouts/", None),
+    (
+        "post",
+        "/api/markets/{their_market}/payouts/{their_vendor}/settle/",
+        {"method": "cash", "expected_net_cents": -2500},
+    ),
     ("get", "/api/markets/{their_market}/seasons/", None),
     ("post", "/api/markets/{their_market}/seasons/", "season"),
     ("post", "/api/markets/{their_market}/seasons/preview/", "season"),
@@ -173,6 +179,12 @@ MIXED_ID_CASES = [
     ("get", "/api/markets/{their_market}/market-days/{day}/", None),
     ("get", "/api/markets/{their_market}/market-days/{day}/bookings/{booking}/", None),
     ("post", "/api/markets/{their_market}/applications/{application}/accept/", None),
+    # My market, their vendor (booked only at their market).
+    (
+        "post",
+        MARKET + "payouts/{their_vendor}/settle/",
+        {"method": "cash", "expected_net_cents": 0},
+    ),
 ]
 
 
@@ -202,6 +214,7 @@ def world(market, other_market):
                 f"{prefix}free_vendor": free_vendor.id,
                 f"{prefix}season": season.id,
                 f"{prefix}season_vendor": member.id,
+                f"{prefix}vendor": booked.vendor.id,
             }
         )
     names["second_day"] = MarketDayFactory(market=market).id
@@ -318,6 +331,7 @@ def fill(template: str, world: dict) -> str:
         application_id=world["application"],
         season_id=world["season"],
         season_vendor_id=world["season_vendor"],
+        vendor_id=world["vendor"],
         document_id=world["document"],
         token_id=uuid.uuid4(),  # asked without credentials only
         entry_id=uuid.uuid4(),  # refused before any lookup
@@ -346,7 +360,7 @@ def test_organizers_cannot_use_vendor_endpoints(organizer_client, world, method,
 
 
 def test_role_routes_cover_the_api():
-    assert len(organizer_routes()) == 51
+    assert len(organizer_routes()) == 53
     assert len(vendor_routes()) == 17
 
 

@@ -66,6 +66,7 @@ class Tenant:
             "season_vendor_id": str(self.season_vendor.pk),
             "entry_id": str(self.waitlist_entry.pk),
             "offer_id": str(self.offer.pk),
+            "vendor_id": str(self.vendor.pk),
         }
 
     def sales_path_ids(self) -> dict[str, str]:

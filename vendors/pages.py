@@ -17,10 +17,11 @@ from applications.selectors import (
     vendor_application_get,
     vendor_application_list,
 )
+from marketflow.currencies import format_money
 from marketflow.forms import PasswordPairForm
 from marketflow.pages import domain_errors, page, posted
 from marketflow.stripe_api import payments_configured
-from sales.selectors import vendor_days_to_report
+from sales.selectors import vendor_days_to_report, vendor_statements
 from seasons.selectors import vendor_season_list
 from stalls import payments
 from stalls import services as stall_services
@@ -28,7 +29,6 @@ from stalls.selectors import (
     full_days_for_vendor,
     stall_offer_get,
     vendor_booking_list,
-    vendor_fee_statements,
     vendor_offer_list,
     vendor_waitlist_entry_list,
 )
@@ -102,9 +102,19 @@ def pay_bookings(request):
 @login_required
 @page
 def fee_statements(request):
-    """The vendor's stall fees per market, across all its days: due, paid and waived."""
+    """The vendor's stall fees per market, across all its days: due, paid and waived; netted
+    against the tokens the market owes them."""
     vendor = selectors.vendor_for_user(user=request.user)
-    context = {"vendor": vendor, "statements": vendor_fee_statements(vendor_id=vendor.pk)}
+    statements = vendor_statements(vendor_id=vendor.pk)
+    for statement in statements:
+        net, currency = statement["net_cents"], statement["currency"]
+        if net > 0:
+            statement["net_text"] = f"The market pays you {format_money(net, currency)}"
+        elif net < 0:
+            statement["net_text"] = f"You owe {format_money(-net, currency)}"
+        else:
+            statement["net_text"] = "You are even: nothing to pay either way"
+    context = {"vendor": vendor, "statements": statements}
     return render(request, "pages/vendor_fees.html", context)
 
 

@@ -5,7 +5,7 @@ from django.urls import reverse
 from marketflow.email_tasks import email_task
 from marketflow.emails import absolute_url, templated_email
 from marketflow.tokens import encode_id
-from vendors.models import DocumentReminder, Vendor
+from vendors.models import DocumentReminder, DocumentReview, Vendor
 from vendors.tokens import vendor_activation_token
 
 
@@ -42,6 +42,31 @@ def send_document_reminder(*, reminder_id: str, market_names: list[str]):
             "expires_on": reminder.expires_on,
             "lapsed": reminder.threshold == DocumentReminder.Threshold.LAPSED,
             "market_names": ", ".join(market_names),
+            "portal_url": absolute_url(reverse("vendor-portal")),
+        },
+    )
+
+
+@email_task
+def send_document_refused(*, review_id: str):
+    """An organizer refused a vendor's document for their market: tell the vendor why, and
+    where to send a new one. Nothing is sent if it was approved since."""
+    review = (
+        DocumentReview.objects.select_related("document__vendor", "market")
+        .filter(pk=review_id, status=DocumentReview.Status.REFUSED)
+        .first()
+    )
+    if review is None:
+        return
+    document = review.document
+    yield templated_email(
+        template="document_refused",
+        to=[document.vendor.email],
+        context={
+            "vendor": document.vendor,
+            "document": document,
+            "market": review.market,
+            "reason": review.reason,
             "portal_url": absolute_url(reverse("vendor-portal")),
         },
     )

@@ -31,6 +31,8 @@ NEW_MARKET = {
     "required_document_types": ["insurance"],
     "waitlist_order": "first_come",
     "cancelled_day_policy": "credit",
+    "sales_currencies": ["cash", "card", "snap"],
+    "sales_fee_rule": "flat",
     "market_days-TOTAL_FORMS": "0",
     "market_days-INITIAL_FORMS": "0",
     "stalls-TOTAL_FORMS": "0",

@@ -34,6 +34,12 @@ MARKET_FIELDS = {
     "expiring_document_types",
     "waitlist_order",
     "cancelled_day_policy",
+    "sales_currencies",
+    "gross_sales_definition",
+    "sales_fee_rule",
+    "sales_fee_percent",
+    "sales_fee_cap_cents",
+    "sales_report_days",
 }
 MARKET_DAY_FIELDS = {
     "id",

@@ -2,6 +2,8 @@
 toward their next booking at the market, or refunded, by the market's policy; credits pay
 the next booking's fee; reinstating the day withdraws the credits not used yet."""
 
+import datetime
+
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.core import mail
@@ -11,7 +13,7 @@ from django.urls import reverse
 from applications.tests.factories import AcceptedApplicationFactory
 from marketflow.models import Market, MarketDay
 from marketflow.tests.factories import MarketDayFactory
-from stalls.models import Booking, VendorCredit
+from stalls.models import Booking, StallOffer, VendorCredit, WaitlistEntry
 from stalls.selectors import vendor_fee_statements
 from stalls.services import (
     booking_cancel,
@@ -19,7 +21,7 @@ from stalls.services import (
     booking_fill_from_regulars,
     market_day_update_with_fees,
 )
-from stalls.tests.factories import BookingFactory, StallFactory
+from stalls.tests.factories import BookingFactory, StallFactory, open_offer_of
 from tests.admin_support import admin_url, form_data, messages_of
 
 pytestmark = pytest.mark.django_db
@@ -310,3 +312,44 @@ def test_filling_from_the_regulars_pays_with_the_vendor_s_credit(
     assert (booked.vendor, booked.fee_cents, booked.credit_cents) == (vendor, 1500, 2500)
     assert Booking.objects.get(pk=booked.pk).credit_cents == 2500
     assert not VendorCredit.objects.available().filter(vendor=vendor).exists()
+
+
+def test_cancelling_the_day_withdraws_its_open_offers_and_the_vendor_waits_again(
+    market, market_day, django_capture_on_commit_callbacks
+):
+    vendor = AcceptedApplicationFactory(market=market).vendor
+    offer = open_offer_of(market_day, vendor)
+    cancel(market.organizer, market_day, django_capture_on_commit_callbacks)
+    offer.refresh_from_db()
+    assert offer.state == StallOffer.State.WITHDRAWN
+    assert WaitlistEntry.objects.get(pk=offer.entry_id).state == WaitlistEntry.State.WAITING
+    assert LogEntry.objects.filter(
+        object_id=str(market_day.pk), change_message__contains="withdrew the offer of stall"
+    ).exists()
+
+
+def test_new_times_e_mail_the_booked_vendors_and_not_the_cancelled_ones(
+    market, market_day, day_bookings, django_capture_on_commit_callbacks
+):
+    cancelled = day_bookings["waived"]
+    Booking.objects.filter(pk=cancelled.pk).update(cancelled_at=market_day.created_at)
+    with django_capture_on_commit_callbacks(execute=True):
+        market_day_update_with_fees(
+            user=market.organizer,
+            market_id=market.pk,
+            market_day_id=market_day.pk,
+            start_time=datetime.time(9, 0),
+            end_time=datetime.time(14, 0),
+        )
+    told = sorted(message.to[0] for message in mail.outbox)
+    assert told == sorted(day_bookings[name].vendor.email for name in ("cash", "card", "unpaid"))
+    assert "now runs from 09:00 to 14:00 (it was 08:00 to 13:00)" in mail.outbox[0].body
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        market_day_update_with_fees(
+            user=market.organizer,
+            market_id=market.pk,
+            market_day_id=market_day.pk,
+            note="Bring a tent",
+        )
+    assert mail.outbox == []  # nothing about the times changed

@@ -480,6 +480,8 @@ MARKET_FORM = {
     "accepted_categories": ["prepared_food"],
     "waitlist_order": "first_come",
     "cancelled_day_policy": "credit",
+    "sales_currencies": ["cash", "card"],
+    "sales_fee_rule": "flat",
     "market_days-TOTAL_FORMS": "0",
     "market_days-INITIAL_FORMS": "0",
     "stalls-TOTAL_FORMS": "0",

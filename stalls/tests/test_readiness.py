@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 from django.contrib.admin.models import LogEntry
+from django.core import mail
 from django.urls import reverse
 
 from applications.services import document_review
@@ -287,6 +288,35 @@ def test_an_organizer_approves_then_refuses_a_document_for_their_market(
         f"Approved for {rules.name}.",
         f"Refused for {rules.name}: Expired licence.",
     ]
+
+
+def test_a_refusal_e_mails_the_vendor_the_reason_once(
+    organizer, rules, django_capture_on_commit_callbacks
+):
+    application = AcceptedApplicationFactory(market=rules)
+    document = submitted(application, document_type="business_license")
+
+    def review(status, reason=""):
+        with django_capture_on_commit_callbacks(execute=True):
+            document_review(
+                user=organizer,
+                market_id=rules.pk,
+                document_id=document.pk,
+                status=status,
+                reason=reason,
+            )
+
+    review(APPROVED)
+    assert mail.outbox == []
+    review(REFUSED, "Expired licence.")
+    review(REFUSED, "Expired licence.")  # the same verdict again: nothing new to tell
+    (sent,) = mail.outbox
+    assert sent.to == [application.vendor.email]
+    assert rules.name in sent.subject
+    assert "Expired licence." in sent.body
+    review(REFUSED, "Wrong business name.")
+    assert len(mail.outbox) == 2
+    assert "Wrong business name." in mail.outbox[1].body
 
 
 def test_a_refusal_needs_a_reason_and_changes_nothing_without_one(organizer, rules):
