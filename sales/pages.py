@@ -63,6 +63,7 @@ def sales_report(request, booking_id):
             messages.success(request, f"Sales of {day} {done}: {gross} in all.")
             return redirect("vendor-sales-report", booking_id=booking.pk)
     report = booking.report and selectors.sales_report_get(booking=booking)
+    settled = services.sales_day_settled(booking, report)
     context = {
         "booking": booking,
         "market": market,
@@ -73,6 +74,7 @@ def sales_report(request, booking_id):
             (revision, currency_lines(revision.amounts, market.sales_currencies))
             for revision in (report.revisions.all() if report else [])
         ],
-        "read_only": report is not None and not booking.is_open,
+        "settled": settled,
+        "read_only": settled or (report is not None and not booking.is_open),
     }
     return render(request, "pages/vendor_sales_report.html", context)

@@ -162,7 +162,9 @@ def _check_reportable(booking: Booking) -> None:
         )
 
 
-def _is_settled(booking: Booking, report: SalesReport | None) -> bool:
+def sales_day_settled(booking: Booking, report: SalesReport | None) -> bool:
+    """The day's sales fee is settled (paid or waived), or its report's tokens are: its
+    sales can no longer change."""
     return booking.sales_fee_status != Booking.PaymentStatus.UNPAID or bool(
         report is not None and report.settlement_id
     )
@@ -192,7 +194,7 @@ def sales_report_submit(
     _check_reportable(booking)
     cleaned = _clean_amounts(market, amounts)
     report = SalesReport.objects.select_for_update(no_key=True).filter(booking=booking).first()
-    if _is_settled(booking, report):
+    if sales_day_settled(booking, report):
         raise SalesReportSettledError(extra={"date": str(booking.market_day.date)})
     reason = (reason or "").strip()
     if len(reason) > REVISION_REASON_MAX_LENGTH:

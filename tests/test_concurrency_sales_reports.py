@@ -58,7 +58,8 @@ def held_after_reading_the_report(monkeypatch) -> None:
     """No locks, and every request waits, once it has read the report, for all the others."""
     without_select_for_update(monkeypatch)
     read = threading.Barrier(THREADS)
-    monkeypatch.setattr(sales_services, "_is_settled", wait_after(sales_services._is_settled, read))
+    settled = wait_after(sales_services.sales_day_settled, read)
+    monkeypatch.setattr(sales_services, "sales_day_settled", settled)
 
 
 def first_reports(booking, clients) -> list:

@@ -172,3 +172,15 @@ def test_a_correction_by_the_market_shows_in_the_history(market, seller):
 
     assert "Your report: 15.00 USD" in page
     assert "by the market" in page and "Reason: Slip recounted" in page
+
+
+def test_a_settled_day_is_read_only(market, seller):
+    vendor, user, client = seller
+    booking = booked(market, vendor, sales_fee_status=Booking.PaymentStatus.WAIVED)
+
+    page = text(client.get(f"/vendor/sales/{booking.pk}/"))
+
+    assert "settled with the market" in page and 'name="cash"' not in page
+    response = client.post(f"/vendor/sales/{booking.pk}/", {"cash": "20"})
+    assert "can no longer change" in text(response)
+    assert not SalesReport.objects.exists()
