@@ -19,10 +19,11 @@ DAYS_PER_PAGE = 30
 
 def day_facts(booking) -> None:
     """Set what the pages say of a booked day on ``booking``: its report (or None), the
-    deadline and whether it is still open to the vendor."""
+    deadline, whether it is still open to the vendor and whether it is settled."""
     booking.report = getattr(booking, "sales_report", None)
     booking.deadline = selectors.deadline(booking)
     booking.is_open = selectors.within_deadline(booking)
+    booking.settled = services.sales_day_settled(booking, booking.report)
 
 
 @login_required
@@ -63,7 +64,6 @@ def sales_report(request, booking_id):
             messages.success(request, f"Sales of {day} {done}: {gross} in all.")
             return redirect("vendor-sales-report", booking_id=booking.pk)
     report = booking.report and selectors.sales_report_get(booking=booking)
-    settled = services.sales_day_settled(booking, report)
     context = {
         "booking": booking,
         "market": market,
@@ -74,7 +74,6 @@ def sales_report(request, booking_id):
             (revision, currency_lines(revision.amounts, market.sales_currencies))
             for revision in (report.revisions.all() if report else [])
         ],
-        "settled": settled,
-        "read_only": settled or (report is not None and not booking.is_open),
+        "read_only": booking.settled or (report is not None and not booking.is_open),
     }
     return render(request, "pages/vendor_sales_report.html", context)
