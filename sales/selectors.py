@@ -81,10 +81,10 @@ def vendor_days_to_report(*, vendor: Vendor) -> list[Booking]:
 
 
 def days_to_remind() -> dict[UUID, list[Booking]]:
-    """Every vendor with an account who has reportable days not reported whose deadline has
-    not passed, and those days (across markets): what the reminders are about. A day still
-    under way is left out: the vendor is still selling."""
-    bookings = _reportable(Booking.objects.filter(vendor__user__isnull=False))
+    """Every vendor who has reportable days not reported whose deadline has not passed, and
+    those days (across markets): what the reminders are about. A day still under way is left
+    out: the vendor is still selling."""
+    bookings = _reportable(Booking.objects.all())
     now = timezone.now()
     by_vendor: dict[UUID, list[Booking]] = {}
     for booking in unreported_open_days(bookings):

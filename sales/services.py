@@ -346,10 +346,11 @@ def sales_reminder_record(
 
 
 def sales_reminders_send(*, today: datetime.date) -> list[SalesReminder]:
-    """E-mail every vendor (with an account) who has booked days not reported whose deadline
-    has not passed one reminder listing them, across markets: at most one a day per vendor
-    (``sales_reminder_record``). One transaction per vendor, its record and its e-mail
-    (``enqueue_email``) together. Safe to run again, and twice at once."""
+    """E-mail every vendor who has booked days not reported whose deadline has not passed one
+    reminder listing them (with a link to set up their account if they have none), across
+    markets: at most one a day per vendor (``sales_reminder_record``). One transaction per
+    vendor, its record and its e-mail (``enqueue_email``) together. Safe to run again, and
+    twice at once."""
     sent = []
     for vendor_id, days in days_to_remind().items():
         with transaction.atomic():

@@ -78,7 +78,6 @@ def test_nothing_to_remind_of(market, send):
     sales_report_submit(
         user=user, booking_id=booked(market, reported_vendor).pk, amounts={"cash": 1}
     )
-    booked(market, VendorFactory())  # no account: nowhere to report from
     under_way, _user = accepted_vendor_with_account(market)
     now = datetime.datetime.now(market.tz)
     if now.hour >= 1 and now.hour < 23:  # a day that started and has not ended yet
@@ -130,3 +129,21 @@ def test_the_command_says_how_many(market, capsys, django_capture_on_commit_call
 
     assert capsys.readouterr().out.strip() == "Sent 1 sales reminder(s)."
     assert len(mail.outbox) == 1
+
+
+def test_a_vendor_without_an_account_gets_the_link_that_sets_one_up(market, send):
+    vendor = VendorFactory()
+    booked(market, vendor)
+
+    assert len(send()) == 1
+    (message,) = mail.outbox
+    assert message.to == [vendor.email]
+    assert "/vendor/activate/" in message.body
+
+    mail.outbox.clear()
+    with_account, _user = accepted_vendor_with_account(market)
+    booked(market, with_account)
+    send(TODAY + datetime.timedelta(days=1))
+    assert (
+        "/vendor/activate/" not in [m for m in mail.outbox if m.to == [with_account.email]][0].body
+    )
