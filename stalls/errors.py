@@ -49,6 +49,14 @@ class NothingToPayError(ConflictError):
     default_message = "There is nothing to pay for this booking."
 
 
+class BookingSettledError(ConflictError):
+    code = "booking_settled"
+    default_message = (
+        "This booking's fee was settled against the vendor's tokens (the market's Payouts): "
+        "it no longer changes here."
+    )
+
+
 class BookingPaidByCardError(ConflictError):
     code = "booking_paid_by_card"
     default_message = (

@@ -57,6 +57,7 @@ from stalls.errors import (
     BookingAlreadyCancelledError,
     BookingAttendanceRecordedError,
     BookingPaidByCardError,
+    BookingSettledError,
     DayNotFullError,
     DocumentsNotReadyError,
     MarketDayNotTodayError,
@@ -466,14 +467,17 @@ def booking_update_payment(
 ) -> Booking:
     """Record that a booking's fee was paid in cash, waived, refunded, or is unpaid again;
     on a cancelled booking, only that its fee paid in cash was refunded. Locks the booking.
-    A fee paid by card through Stripe is refunded by cancelling the booking. Raises
-    BookingPaidByCardError, BookingAlreadyCancelledError."""
+    A fee paid by card through Stripe is refunded by cancelling the booking; a fee settled
+    against tokens stays settled. Raises BookingPaidByCardError, BookingSettledError,
+    BookingAlreadyCancelledError."""
     market = market_get(user=user, market_id=market_id)
     market_day = market_day_get_for_update(market=market, market_day_id=market_day_id)
     booking = booking_get_for_update(market_day=market_day, booking_id=booking_id)
     booking.market_day = market_day  # the row locked above, with its market
     if is_paid_by_card(booking):
         raise BookingPaidByCardError()
+    if booking.payment_method == Booking.PaymentMethod.SETTLEMENT and not booking.is_cancelled:
+        raise BookingSettledError(extra={"booking_id": str(booking.pk)})
     settling = payment_status == Booking.PaymentStatus.REFUNDED
     if booking.is_cancelled and not (settling and booking.payment_status == PaymentStatus.PAID):
         raise BookingAlreadyCancelledError(

@@ -193,6 +193,7 @@ class BookingDetailView(MarketDayScopedView):
         request=BookingUpdateSerializer,
         responses=BookingReadSerializer,
         description="Record how the fee was settled. Conflict codes: `booking_paid_by_card`, "
+        "`booking_settled` (settled against tokens on the market's Payouts), "
         "`booking_already_cancelled` (a cancelled booking takes only the refund of a fee "
         "paid in cash).",
     )

@@ -153,6 +153,23 @@ def test_a_settled_report_can_no_longer_be_revised(market, organizer, books):
         )
 
 
+def test_a_fee_settled_against_tokens_no_longer_changes_on_the_board(
+    market, organizer, books, organizer_client
+):
+    settle(organizer, market, books["vendor"], 200)
+    booking = books["coming"]
+
+    response = organizer_client.patch(
+        f"/api/markets/{market.pk}/market-days/{booking.market_day_id}/bookings/{booking.pk}/",
+        {"payment_status": "unpaid"},
+        format="json",
+    )
+
+    assert response.status_code == 409 and response.json()["code"] == "booking_settled"
+    booking.refresh_from_db()
+    assert (booking.payment_status, booking.payment_method) == (Status.PAID, "settlement")
+
+
 def test_a_new_report_after_a_settlement_is_owed_anew(market, organizer, books):
     settle(organizer, market, books["vendor"], 200)
     later = BookingFactory(market_day=past_day(market, 1), vendor=books["vendor"], fee_cents=0)
