@@ -11,6 +11,7 @@ from django_tasks.signals import task_started
 from applications.models import Application
 from marketflow.models import Market, MarketDay, User
 from marketflow.plans import FREE_PLAN_MAX_ACTIVE_VENDORS
+from sales.models import SalesReport
 from stalls.models import Booking, Stall
 from stalls.services import booking_fill_from_regulars
 from vendors.models import Vendor, VendorDocument
@@ -136,7 +137,7 @@ def test_seed_demo_loads_the_demo_market(settings):
     today = market.today()
     upcoming = MarketDay.objects.filter(market=market, date__gte=today).order_by("date")
     assert upcoming.count() == 8
-    assert MarketDay.objects.filter(market=market).count() == 8
+    assert MarketDay.objects.filter(market=market).count() == 8 + 6  # and last season's
     dates = [day.date for day in upcoming]
     assert (dates[0] - today).days < 7  # the first is the next one, then one a week
     assert [(day - dates[0]).days for day in dates] == [0, 7, 14, 21, 28, 35, 42, 49]
@@ -152,7 +153,7 @@ def test_seed_demo_loads_the_demo_market(settings):
     bookings = Booking.objects.filter(market_day=upcoming[0])
     assert bookings.count() == 10
     assert Booking.objects.filter(market_day=upcoming[1]).count() == 6  # a second day sheet
-    assert Booking.objects.count() == 16
+    assert Booking.objects.filter(market_day__date__gte=today).count() == 16
     assert set(Booking.objects.values_list("payment_status", flat=True)) == {
         "paid",
         "waived",
@@ -168,6 +169,28 @@ def test_seed_demo_loads_the_demo_market(settings):
     assert vendor_user.vendor.applications.get(market=market).status == "accepted"
     assert not vendor_user.is_organizer
     assert "green-acre-farm@example.com / vendor-demo-pass" in output
+
+
+def test_seed_demo_has_last_season_s_sales_and_days_still_to_report(settings):
+    settings.DEBUG = True
+    run("seed_demo")
+    market = Market.objects.get(slug="riverside-farmers-market")
+    past = MarketDay.objects.filter(market=market, date__lt=market.today()).order_by("date")
+    assert past.count() == 6
+    assert all(day.season_day.season.name == "Last season" for day in past)
+    assert [Booking.objects.filter(market_day=day).count() for day in past] == [10] * 6
+    reports = SalesReport.objects.filter(market=market)
+    assert reports.count() == 6 * 10 - 2
+    assert all(report.gross_cents == sum(report.amounts.values()) for report in reports)
+    unreported = Booking.objects.filter(market_day=past.last(), sales_report__isnull=True)
+    assert unreported.filter(vendor__email="green-acre-farm@example.com").exists()
+    # The market's rule (the higher of the stall fee and 6%) made some days cost more.
+    higher = Booking.objects.filter(market_day__in=past, sales_fee_cents__gt=0)
+    assert higher.exists()
+    for booking in higher.select_related("sales_report", "stall"):
+        gross = booking.sales_report.gross_cents
+        assert booking.sales_fee_cents == round(gross * 6 / 100) - booking.fee_cents
+        assert "6% of" in booking.sales_fee_note
 
 
 def test_seed_demo_twice_changes_nothing(settings):
@@ -194,7 +217,8 @@ def test_seed_demo_shows_regulars_and_documents_near_expiry(settings):
     run("seed_demo")
     organizer = User.objects.get(email="organizer@example.com")
     market = Market.objects.get(organizer=organizer)
-    second_day = MarketDay.objects.filter(market=market).order_by("date")[1]
+    second_day = MarketDay.objects.filter(market=market, date__gte=market.today())
+    second_day = second_day.order_by("date")[1]
 
     regulars = Stall.objects.filter(market=market, assigned_vendor__isnull=False)
     assert regulars.count() == 4
@@ -216,14 +240,14 @@ def test_seed_demo_leaves_a_changed_demo_alone(settings):
     """`make run` runs it on every start: a cancelled booking stays cancelled."""
     settings.DEBUG = True
     run("seed_demo")
-    Booking.objects.filter(stall__label="A1").delete()
+    Booking.objects.filter(stall__label="A1", sales_report__isnull=True).delete()
     Stall.objects.filter(label="C2").delete()
     changed = demo_counts()
 
     output = run("seed_demo")
 
     assert demo_counts() == changed
-    assert not Booking.objects.filter(stall__label="A1").exists()
+    assert not Booking.objects.filter(stall__label="A1", sales_report__isnull=True).exists()
     assert "left as it is" in output
     assert "organizer@example.com / marketflow-demo" in output
 

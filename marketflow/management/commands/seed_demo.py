@@ -1,14 +1,18 @@
 """``manage.py seed_demo``: a demo organizer, market, stalls, market days, vendors and bookings.
 
 Everything is written through the domain services, so the demo obeys the same rules as the
-API. Loaded once: when the demo organizer exists, a run writes nothing (`make run` runs it
-on every start, and what the person changed in the demo stays changed) and only prints the
-logins.
+API, except last season's history (its market days, bookings and sales reports), which the
+services refuse to write in the past: it is written as rows, its sales fees computed by the
+market's rule (``sales.services.sales_fee``). Loaded once: when the demo organizer exists,
+a run writes nothing (`make run` runs it on every start, and what the person changed in the
+demo stays changed) and only prints the logins.
 """
 
 import datetime
+import random
 import secrets
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -28,6 +32,9 @@ from applications.tokens import confirmation_token
 from marketflow.models import Market, MarketDay, User
 from marketflow.services import market_create, organizer_create
 from marketflow.tokens import encode_id
+from sales.models import SalesReport
+from sales.services import sales_fee
+from seasons.models import Season, SeasonDay
 from seasons.services import season_create
 from stalls.models import Booking, Stall
 from stalls.services import (
@@ -56,6 +63,9 @@ MARKET = {
     "location": "Riverside Park, 1 Water Street",
     "timezone": "America/New_York",
     "currency": "USD",
+    # The higher of the stall's price and 6% of the day's gross sales.
+    "sales_fee_rule": "higher",
+    "sales_fee_percent": Decimal("6.00"),
 }
 
 # (label, size category, price per day in cents)
@@ -70,6 +80,21 @@ MARKET_WEEKDAY = 5  # Saturday
 MARKET_DAY_COUNT = 8
 MARKET_HOURS = (datetime.time(8, 0), datetime.time(13, 0))
 BOOKED_VENDOR_COUNT = 10
+# Last season: the Saturdays before today, each with BOOKED_VENDOR_COUNT vendors who reported
+# their sales, but for the most recent one, which the demo vendor and one other have still to
+# report (the portal's "days to report", the sales reminders).
+PAST_DAY_COUNT = 6
+UNREPORTED_ON_LAST_DAY = 2
+# A day's sales in dollars, from and to, per currency: (cash, card, SNAP tokens, WIC/FMNP,
+# market tokens, Double Up bucks).
+SALES_RANGES = {
+    "cash_cents": (120, 520),
+    "card_cents": (80, 450),
+    "snap_cents": (0, 90),
+    "wic_cents": (0, 40),
+    "market_tokens_cents": (0, 60),
+    "incentive_cents": (0, 45),
+}
 # The second market day: six bookings (two paid), on other stalls than the regulars'.
 SECOND_DAY_STALLS = ["A3", "A4", "A5", "A6", "B1", "B2"]
 SECOND_DAY_PAID = 2
@@ -213,6 +238,7 @@ class Command(BaseCommand):
             self._regulars(organizer, market)
             self._bookings(organizer, market, days[0])
             self._second_day_bookings(organizer, market, days[1])
+            self._last_season(organizer, market)
         self._report(organizer)
 
     def _organizer(self) -> User:
@@ -329,6 +355,75 @@ class Command(BaseCommand):
             payment = Booking.PaymentStatus.PAID if index < SECOND_DAY_PAID else None
             self._book(organizer, market_day, stall, vendor_id, payment)
 
+    def _last_season(self, organizer: User, market: Market) -> None:
+        """The Saturdays before today as the season "Last season", each with ten accepted
+        vendors booked and paid and their sales reported (on time), amounts drawn from
+        ``SALES_RANGES`` with a fixed seed; the most recent day has two days to report."""
+        today = market.today()
+        last = today - datetime.timedelta(days=(today.weekday() - MARKET_WEEKDAY) % 7 or 7)
+        dates = [last - datetime.timedelta(weeks=week) for week in range(PAST_DAY_COUNT)][::-1]
+        start_time, end_time = MARKET_HOURS
+        season = Season.objects.create(
+            market=market,
+            name="Last season",
+            start_date=dates[0],
+            end_date=dates[-1],
+            weekly_pattern=[
+                {
+                    "weekday": MARKET_WEEKDAY,
+                    "start_time": start_time.isoformat("minutes"),
+                    "end_time": end_time.isoformat("minutes"),
+                }
+            ],
+        )
+        vendors = list(
+            Application.objects.filter(market=market, status=Status.ACCEPTED)
+            .order_by("vendor__business_name")
+            .values_list("vendor_id", flat=True)
+        )
+        stalls = list(Stall.objects.filter(market=market).order_by("label"))
+        demo_vendor = Vendor.objects.get(email=DEMO_VENDOR.email).pk
+        draw = random.Random(2026)
+        for index, date in enumerate(dates):
+            day = MarketDay.objects.create(
+                market=market, date=date, start_time=start_time, end_time=end_time
+            )
+            SeasonDay.objects.create(season=season, market_day=day)
+            # A different ten each week (the demo vendor always), on the stalls in turn.
+            others = [vendor for vendor in vendors if vendor != demo_vendor]
+            booked = [demo_vendor, *(others[index:] + others[:index])[: BOOKED_VENDOR_COUNT - 1]]
+            for position, (vendor_id, stall) in enumerate(zip(booked, stalls, strict=False)):
+                booking = Booking.objects.create(
+                    market_day=day,
+                    stall=stall,
+                    vendor_id=vendor_id,
+                    fee_cents=stall.price_per_day,
+                    payment_status=Booking.PaymentStatus.PAID,
+                    payment_method=Booking.PaymentMethod.CASH,
+                    paid_at=market.at(date, start_time),
+                    booked_by=organizer,
+                )
+                booking.market_day = day
+                if date == last and position < UNREPORTED_ON_LAST_DAY:
+                    continue
+                amounts = {
+                    field: draw.randint(low, high) * 100
+                    for field, (low, high) in SALES_RANGES.items()
+                }
+                report = SalesReport.objects.create(
+                    booking=booking,
+                    market=market,
+                    market_day=day,
+                    vendor_id=vendor_id,
+                    gross_cents=sum(amounts.values()),
+                    reported_by=organizer,
+                    **amounts,
+                )
+                booking.sales_fee_cents, booking.sales_fee_note = sales_fee(
+                    booking, report.gross_cents, on_time=True
+                )
+                booking.save(update_fields=["sales_fee_cents", "sales_fee_note"])
+
     def _vendor_account(self, demo: DemoVendor, password: str) -> User:
         """The vendor's sign-in account, activated the way the e-mailed link does it."""
         vendor = Vendor.objects.get(email=demo.email)
@@ -388,6 +483,7 @@ class Command(BaseCommand):
                 f"{status} {applications.filter(status=status).count()}" for status in Status.values
             )
             upcoming = MarketDay.objects.filter(market=market, date__gte=market.today())
+            reports = SalesReport.objects.filter(market=market)
             next_day = upcoming.order_by("date").first()
             lines += [
                 f"  Market:       {market.name} (id {market.pk})",
@@ -398,6 +494,8 @@ class Command(BaseCommand):
                 f"  Applications: {by_status}",
                 f"  Bookings:     {Booking.objects.filter(market_day=next_day).count()} "
                 "on the next market day",
+                f"  Sales:        {reports.count()} reports over "
+                f"{reports.values('market_day').distinct().count()} past market days",
             ]
         lines.append(f"  Organizer login: {_login(organizer, ORGANIZER_PASSWORD)}")
         vendor_user = User.objects.filter(email=DEMO_VENDOR.email).first()
