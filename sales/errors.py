@@ -1,4 +1,4 @@
-from marketflow.errors import ConflictError, NotFoundError
+from marketflow.errors import ConflictError, NotFoundError, ValidationFailedError
 
 
 class SalesReportNotFoundError(NotFoundError):
@@ -29,3 +29,13 @@ class SalesReportClosedError(ConflictError):
 class SalesReportSettledError(ConflictError):
     code = "sales_report_settled"
     default_message = "This day's fees and tokens are settled: its sales can no longer change."
+
+
+class SalesSeasonUnknownError(ValidationFailedError):
+    code = "sales_season_unknown"
+    default_message = "This market has no such season."
+
+
+class SalesPeriodInvalidError(ValidationFailedError):
+    code = "sales_period_invalid"
+    default_message = "The period's start is after its end."
