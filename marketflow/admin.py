@@ -37,6 +37,7 @@ from marketflow.errors import DomainError
 from marketflow.forms import MoneyField, add_domain_error_to_form
 from marketflow.models import DocumentType, Market, MarketDay, ProductCategory, User
 from marketflow.selectors import market_list, with_email_bounce
+from sales.admin import SalesAdminMixin
 from stalls import selectors as stall_selectors
 from stalls import services as stall_services
 from stalls.admin import (
@@ -222,7 +223,7 @@ class StallInline(ScopedInlineMixin, admin.TabularInline):
 
 
 @admin.register(Market)
-class MarketAdmin(ReadinessAdminMixin, FeeStatementsAdminMixin, ScopedModelAdmin):
+class MarketAdmin(SalesAdminMixin, ReadinessAdminMixin, FeeStatementsAdminMixin, ScopedModelAdmin):
     owner_path = "organizer"
     form = MarketAdminForm
     inlines = [MarketDayInline, StallInline]

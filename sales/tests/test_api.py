@@ -7,25 +7,14 @@ import io
 
 import pytest
 
-from applications.tests.factories import AcceptedApplicationFactory
 from conftest import token_client
 from marketflow.tests.factories import MarketFactory
 from sales.selectors import sales_period, sales_summary, shared_summary
-from sales.tests.factories import SalesReportFactory, past_day
+from sales.tests.factories import past_day, vendor_report
 from seasons.models import SeasonDay
 from seasons.tests.factories import SeasonFactory
-from stalls.tests.factories import BookingFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def report(market_day, category="produce", name=None, **amounts):
-    fields = {"vendor__product_categories": [category]}
-    if name:
-        fields["vendor__business_name"] = name
-    vendor = AcceptedApplicationFactory(market=market_day.market, **fields).vendor
-    booking = BookingFactory(market_day=market_day, vendor=vendor)
-    return SalesReportFactory(booking=booking, **{"cash_cents": 0, **amounts})
 
 
 @pytest.fixture
@@ -33,12 +22,12 @@ def sales(market):
     """Three past days: three vendors, four (three produce, one bakery), and two."""
     small, crowded, quiet = past_day(market, 21), past_day(market, 14), past_day(market, 7)
     for _ in range(3):
-        report(small, cash_cents=100)
+        vendor_report(small, cash_cents=100)
     for cents in (1000, 2000, 3000):
-        report(crowded, cash_cents=cents, snap_cents=100)
-    report(crowded, "baked_goods", card_cents=4000)
-    report(quiet, cash_cents=500)
-    report(quiet, cash_cents=600)
+        vendor_report(crowded, cash_cents=cents, snap_cents=100)
+    vendor_report(crowded, "baked_goods", card_cents=4000)
+    vendor_report(quiet, cash_cents=500)
+    vendor_report(quiet, cash_cents=600)
     return {"small": small, "crowded": crowded, "quiet": quiet}
 
 

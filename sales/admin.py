@@ -1,0 +1,111 @@
+"""The market's "Sales" page in the admin (mixed into the market's admin,
+``marketflow.admin.MarketAdmin``): a period (a season, dates), the charts of the shared
+summary with a table of the same figures beside each, vendors reporting against vendors
+booked per day, each vendor's figures for the organizer alone, and the funders' CSV."""
+
+from django import forms
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+
+from marketflow.admin_base import csv_response
+from marketflow.models import Market, SalesCurrency
+from sales import charts, selectors
+from sales.exports import summary_csv_header, summary_csv_rows
+from seasons.models import Season
+
+
+class SalesPeriodForm(forms.Form):
+    season = forms.ModelChoiceField(
+        queryset=Season.objects.none(), required=False, empty_label=_("All days")
+    )
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, market: Market, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["season"].queryset = Season.objects.filter(market=market)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise forms.ValidationError(_("The first date must not be after the last."))
+        return data
+
+
+def _with_cells(groups: list[dict], currencies: list[str]) -> list[dict]:
+    """Each group with ``cells``, its amounts in the order of ``currencies`` (None when
+    suppressed), as the template lists them."""
+    return [
+        {
+            **group,
+            "cells": None
+            if group["amounts"] is None
+            else [group["amounts"][code] for code in currencies],
+        }
+        for group in groups
+    ]
+
+
+class SalesAdminMixin:
+    """Needs the market's admin's ``_fees_market`` and ``_fees_context`` (the fee pages'
+    mixin): the same market lookup and page context."""
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<uuid:market_id>/sales/", view(self.sales_view), name="marketflow_market_sales"),
+            path(
+                "<uuid:market_id>/sales.csv",
+                view(self.sales_csv_view),
+                name="marketflow_market_sales_csv",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _sales_period(self, request, market: Market) -> tuple[SalesPeriodForm, object]:
+        form = SalesPeriodForm(request.GET or None, market=market)
+        data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+        period = selectors.SalesPeriod(
+            season=data.get("season"), date_from=data.get("date_from"), date_to=data.get("date_to")
+        )
+        return form, period
+
+    def sales_view(self, request, market_id):
+        market = self._fees_market(request, market_id)
+        form, period = self._sales_period(request, market)
+        summary = selectors.sales_summary(market=market, period=period)
+        shared = selectors.shared_summary(summary)
+        currencies = shared["currencies"]
+        labels = dict(SalesCurrency.choices)
+        query = request.GET.urlencode()
+        csv_url = reverse("admin:marketflow_market_sales_csv", args=[market.pk])
+        context = {
+            **self._fees_context(request, market, _("Sales: %(market)s") % {"market": market}),
+            "form": form,
+            "currency_labels": [labels[code] for code in currencies],
+            "days": _with_cells(shared["days"], currencies),
+            "seasons": _with_cells(shared["seasons"], currencies),
+            "categories": _with_cells(shared["categories"], currencies),
+            "total": _with_cells([shared["total"]], currencies)[0],
+            "vendors": _with_cells(
+                selectors.sales_by_vendor(market=market, period=period), currencies
+            ),
+            "days_chart": charts.days_chart(shared),
+            "categories_chart": charts.categories_chart(shared),
+            "min_vendors": selectors.MIN_VENDORS,
+            "csv_url": f"{csv_url}?{query}" if query else csv_url,
+        }
+        return TemplateResponse(request, "marketflow_admin/sales.html", context)
+
+    def sales_csv_view(self, request, market_id):
+        market = self._fees_market(request, market_id)
+        _form, period = self._sales_period(request, market)
+        shared = selectors.shared_summary(selectors.sales_summary(market=market, period=period))
+        return csv_response(
+            f"sales-{market.slug}.csv", summary_csv_header(shared), summary_csv_rows(shared)
+        )

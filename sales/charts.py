@@ -1,0 +1,256 @@
+"""Sales charts as SVG, drawn on the server: readable without JavaScript, with no chart
+library. Each chart is an image (``role="img"``) named by its ``<title>`` and described by
+its ``<desc>`` (``aria-labelledby``); each bar carries a ``<title>`` with its value; the
+colours are dark enough to read against white (3:1 at least, WCAG's contrast for graphics),
+stacked segments are parted by a white line and named in a legend. Presentation attributes
+only (``fill="..."``), never ``style``: the CSP allows no inline styles. Pages put an HTML
+table with the same figures beside each chart, for screen readers and for copying.
+
+The charts take what ``sales.selectors.shared_summary`` gives: a suppressed group (fewer
+than ``MIN_VENDORS`` vendors) is drawn as absent, marked with ``SUPPRESSED_MARK``.
+"""
+
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+from marketflow.currencies import format_money, minor_units
+from marketflow.models import SalesCurrency
+from sales.selectors import MIN_VENDORS
+
+# One colour per currency, each at least 4.5:1 against white.
+CURRENCY_COLOURS = {
+    SalesCurrency.CASH: "#1d6b38",
+    SalesCurrency.CARD: "#1f5b9e",
+    SalesCurrency.SNAP: "#a3410f",
+    SalesCurrency.WIC: "#6b3a96",
+    SalesCurrency.MARKET_TOKENS: "#9c1a52",
+    SalesCurrency.INCENTIVE: "#4f5a00",
+}
+GROSS_COLOUR = "#1d6b38"
+TEXT_COLOUR = "#333333"
+GRID_COLOUR = "#767676"
+SUPPRESSED_MARK = "<3"
+
+# Geometry, in the SVG's own units (it scales to its box).
+LEFT, RIGHT, TOP = 110, 16, 16
+LEGEND_ENTRY, LEGEND_ROW = 120, 20  # a legend entry's width and a row's height
+PLOT_HEIGHT = 220
+LABEL_SPACE = 96  # below the axis: rotated group labels
+SLOT = 44  # width per group
+BAR = 28
+TICKS = 4
+
+
+@dataclass(frozen=True)
+class Series:
+    key: str
+    label: str
+    colour: str
+
+
+@dataclass(frozen=True)
+class Group:
+    """One bar: its label and its values by series key (None: suppressed)."""
+
+    label: str
+    values: dict[str, int] | None
+
+
+def nice_top(largest: int, currency: str) -> int:
+    """The axis's top (cents): a round number of currency units (1, 2 or 5 × 10^n) at least
+    ``largest`` when divided in ``TICKS`` steps."""
+    unit = 10 ** minor_units(currency)
+    if largest <= 0:
+        return TICKS * unit
+    raw_step = largest / TICKS / unit
+    magnitude = 10 ** math.floor(math.log10(raw_step)) if raw_step >= 1 else 1
+    for factor in (1, 2, 5, 10):
+        if factor * magnitude >= raw_step:
+            return int(factor * magnitude * TICKS * unit)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _number(value: float) -> str:
+    return f"{Decimal(value).quantize(Decimal('0.01')).normalize():f}"
+
+
+def bar_chart(
+    *,
+    chart_id: str,
+    title: str,
+    description: str,
+    series: list[Series],
+    groups: list[Group],
+    currency: str,
+) -> SafeString:
+    """A bar chart (stacked when ``series`` has several), one bar per group, with a money
+    axis, a legend, and a ``<title>`` on each segment naming the group, series and value."""
+    largest = max((sum(group.values.values()) for group in groups if group.values), default=0)
+    top = nice_top(largest, currency)
+    width = LEFT + max(len(groups), 4) * SLOT + RIGHT
+    per_row = max(1, (width - LEFT - RIGHT) // LEGEND_ENTRY)
+    legend_height = math.ceil(len(series) / per_row) * LEGEND_ROW + 8
+    base = TOP + legend_height + PLOT_HEIGHT
+    height = base + LABEL_SPACE
+    parts = []
+    for tick in range(TICKS + 1):
+        value = top * tick // TICKS
+        y = base - PLOT_HEIGHT * tick / TICKS
+        parts.append(
+            format_html(
+                '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="{}"/>'
+                '<text class="tick" x="{}" y="{}" text-anchor="end" font-size="12" '
+                'fill="{}">{}</text>',
+                LEFT,
+                width - RIGHT,
+                _number(y),
+                _number(y),
+                GRID_COLOUR,
+                1 if tick == 0 else "0.5",
+                LEFT - 6,
+                _number(y + 4),
+                TEXT_COLOUR,
+                format_money(value, currency),
+            )
+        )
+    for index, group in enumerate(groups):
+        x = LEFT + index * SLOT + (SLOT - BAR) / 2
+        centre = LEFT + index * SLOT + SLOT / 2
+        parts.append(
+            format_html(
+                '<text x="{}" y="{}" font-size="11" fill="{}" text-anchor="end" '
+                'transform="rotate(-45 {} {})">{}</text>',
+                _number(centre),
+                base + 14,
+                TEXT_COLOUR,
+                _number(centre),
+                base + 14,
+                group.label,
+            )
+        )
+        if group.values is None:
+            parts.append(
+                format_html(
+                    '<text x="{}" y="{}" font-size="11" fill="{}" text-anchor="middle" '
+                    'class="suppressed"><title>{}</title>{}</text>',
+                    _number(centre),
+                    base - 4,
+                    TEXT_COLOUR,
+                    _("%(group)s: fewer than %(count)s vendors reported, not shown")
+                    % {"group": group.label, "count": MIN_VENDORS},
+                    SUPPRESSED_MARK,
+                )
+            )
+            continue
+        y = base
+        for one in series:
+            value = group.values.get(one.key, 0)
+            if not value:
+                continue
+            bar_height = PLOT_HEIGHT * value / top
+            y -= bar_height
+            parts.append(
+                format_html(
+                    '<rect class="bar" data-group="{}" data-series="{}" x="{}" y="{}" '
+                    'width="{}" height="{}" fill="{}" stroke="#ffffff" stroke-width="1">'
+                    "<title>{}</title></rect>",
+                    group.label,
+                    one.key,
+                    _number(x),
+                    _number(y),
+                    BAR,
+                    _number(bar_height),
+                    one.colour,
+                    f"{group.label}, {one.label}: {format_money(value, currency)}",
+                )
+            )
+    legend = format_html_join(
+        "",
+        '<rect x="{}" y="{}" width="12" height="12" fill="{}"/>'
+        '<text x="{}" y="{}" font-size="12" fill="{}">{}</text>',
+        (
+            (
+                LEFT + position % per_row * LEGEND_ENTRY,
+                TOP + position // per_row * LEGEND_ROW,
+                one.colour,
+                LEFT + position % per_row * LEGEND_ENTRY + 16,
+                TOP + position // per_row * LEGEND_ROW + 11,
+                TEXT_COLOUR,
+                one.label,
+            )
+            for position, one in enumerate(series)
+        ),
+    )
+    return format_html(
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        'width="{width}" height="{height}" role="img" aria-labelledby="{id}-title {id}-desc" '
+        'id="{id}" class="mf-chart-svg" font-family="sans-serif">'
+        '<title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc>'
+        '<g class="legend">{legend}</g>{parts}</svg>',
+        width=width,
+        height=height,
+        id=chart_id,
+        title=title,
+        desc=description,
+        legend=legend,
+        parts=mark_safe("".join(parts)),
+    )
+
+
+def currency_series(currencies: list[str]) -> list[Series]:
+    labels = dict(SalesCurrency.choices)
+    return [Series(code, str(labels[code]), CURRENCY_COLOURS[code]) for code in currencies]
+
+
+def days_chart(summary: dict) -> SafeString:
+    """Gross per market day, stacked by currency: the trend over the period."""
+    market = summary["market"]
+    currencies = summary["currencies"]
+    return bar_chart(
+        chart_id="sales-days-chart",
+        title=_("Gross sales per market day, by currency"),
+        description=_(
+            "One bar per market day, its segments the currencies. Days marked %(mark)s had "
+            "fewer than %(count)s vendors reporting and are not shown. The table below has "
+            "the same figures."
+        )
+        % {"mark": SUPPRESSED_MARK, "count": MIN_VENDORS},
+        series=currency_series(currencies),
+        groups=[
+            Group(
+                date_format(day["date"]),
+                None if day["suppressed"] else {code: day["amounts"][code] for code in currencies},
+            )
+            for day in summary["days"]
+        ],
+        currency=market.currency,
+    )
+
+
+def categories_chart(summary: dict) -> SafeString:
+    """Gross per product category (each vendor in their first category)."""
+    return bar_chart(
+        chart_id="sales-categories-chart",
+        title=_("Gross sales per product category"),
+        description=_(
+            "One bar per category; each vendor counts in their first category only. "
+            "Categories marked %(mark)s had fewer than %(count)s vendors reporting and are "
+            "not shown. The table below has the same figures."
+        )
+        % {"mark": SUPPRESSED_MARK, "count": MIN_VENDORS},
+        series=[Series("gross", _("Gross sales"), GROSS_COLOUR)],
+        groups=[
+            Group(
+                category["label"],
+                None if category["suppressed"] else {"gross": category["gross_cents"]},
+            )
+            for category in summary["categories"]
+        ],
+        currency=summary["market"].currency,
+    )
