@@ -7,7 +7,7 @@ only (``fill="..."``), never ``style``: the CSP allows no inline styles. Pages p
 table with the same figures beside each chart, for screen readers and for copying.
 
 The charts take what ``sales.selectors.shared_summary`` gives: a suppressed group (fewer
-than ``MIN_VENDORS`` vendors) is drawn as absent, marked with ``SUPPRESSED_MARK``.
+than ``MIN_VENDORS`` vendors) is drawn as absent, marked (``SUPPRESSED_MARKS``).
 """
 
 import math
@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from marketflow.currencies import format_money, minor_units
 from marketflow.models import SalesCurrency
-from sales.selectors import MIN_VENDORS
+from sales.selectors import COMPLEMENT, FEWER_VENDORS, MIN_VENDORS
 
 # One colour per currency, each at least 4.5:1 against white.
 CURRENCY_COLOURS = {
@@ -35,7 +35,9 @@ CURRENCY_COLOURS = {
 GROSS_COLOUR = "#1d6b38"
 TEXT_COLOUR = "#333333"
 GRID_COLOUR = "#767676"
-SUPPRESSED_MARK = "<3"
+# Marks of a group not drawn: fewer than MIN_VENDORS vendors; or hidden with such a group,
+# which the total less this one would otherwise give back.
+SUPPRESSED_MARKS = {FEWER_VENDORS: "<3", COMPLEMENT: "*"}
 
 # Geometry, in the SVG's own units (it scales to its box).
 LEFT, RIGHT, TOP = 110, 16, 16
@@ -56,10 +58,18 @@ class Series:
 
 @dataclass(frozen=True)
 class Group:
-    """One bar: its label and its values by series key (None: suppressed)."""
+    """One bar: its label and its values by series key; or None, and why (a reason of
+    ``sales.selectors``), when suppressed."""
 
     label: str
     values: dict[str, int] | None
+    suppressed_reason: str | None = None
+
+    @classmethod
+    def of(cls, label: str, group: dict, values) -> "Group":
+        if group["suppressed"]:
+            return cls(label, None, group["suppressed_reason"])
+        return cls(label, values(group))
 
 
 def nice_top(largest: int, currency: str) -> int:
@@ -135,6 +145,11 @@ def bar_chart(
             )
         )
         if group.values is None:
+            why = (
+                _("%(group)s: fewer than %(count)s vendors reported, not shown")
+                if group.suppressed_reason == FEWER_VENDORS
+                else _("%(group)s: not shown, or the total would give away a smaller group")
+            )
             parts.append(
                 format_html(
                     '<text x="{}" y="{}" font-size="11" fill="{}" text-anchor="middle" '
@@ -142,9 +157,8 @@ def bar_chart(
                     _number(centre),
                     base - 4,
                     TEXT_COLOUR,
-                    _("%(group)s: fewer than %(count)s vendors reported, not shown")
-                    % {"group": group.label, "count": MIN_VENDORS},
-                    SUPPRESSED_MARK,
+                    why % {"group": group.label, "count": MIN_VENDORS},
+                    SUPPRESSED_MARKS[group.suppressed_reason],
                 )
             )
             continue
@@ -203,6 +217,12 @@ def bar_chart(
     )
 
 
+MARK_NAMES = {
+    "few": f"“{SUPPRESSED_MARKS[FEWER_VENDORS]}”",
+    "other": f"“{SUPPRESSED_MARKS[COMPLEMENT]}”",
+}
+
+
 def currency_series(currencies: list[str]) -> list[Series]:
     labels = dict(SalesCurrency.choices)
     return [Series(code, str(labels[code]), CURRENCY_COLOURS[code]) for code in currencies]
@@ -216,16 +236,17 @@ def days_chart(summary: dict) -> SafeString:
         chart_id="sales-days-chart",
         title=_("Gross sales per market day, by currency"),
         description=_(
-            "One bar per market day, its segments the currencies. Days marked %(mark)s had "
-            "fewer than %(count)s vendors reporting and are not shown. The table below has "
-            "the same figures."
+            "One bar per market day, its segments the currencies. Days marked %(few)s had "
+            "fewer than %(count)s vendors reporting, and days marked %(other)s would give "
+            "them away: neither is shown. The table below has the same figures."
         )
-        % {"mark": SUPPRESSED_MARK, "count": MIN_VENDORS},
+        % {**MARK_NAMES, "count": MIN_VENDORS},
         series=currency_series(currencies),
         groups=[
-            Group(
+            Group.of(
                 date_format(day["date"]),
-                None if day["suppressed"] else {code: day["amounts"][code] for code in currencies},
+                day,
+                lambda day: {code: day["amounts"][code] for code in currencies},
             )
             for day in summary["days"]
         ],
@@ -240,16 +261,14 @@ def categories_chart(summary: dict) -> SafeString:
         title=_("Gross sales per product category"),
         description=_(
             "One bar per category; each vendor counts in their first category only. "
-            "Categories marked %(mark)s had fewer than %(count)s vendors reporting and are "
-            "not shown. The table below has the same figures."
+            "Categories marked %(few)s had fewer than %(count)s vendors reporting, and those "
+            "marked %(other)s would give them away: neither is shown. The table below has "
+            "the same figures."
         )
-        % {"mark": SUPPRESSED_MARK, "count": MIN_VENDORS},
+        % {**MARK_NAMES, "count": MIN_VENDORS},
         series=[Series("gross", _("Gross sales"), GROSS_COLOUR)],
         groups=[
-            Group(
-                category["label"],
-                None if category["suppressed"] else {"gross": category["gross_cents"]},
-            )
+            Group.of(category["label"], category, lambda group: {"gross": group["gross_cents"]})
             for category in summary["categories"]
         ],
         currency=summary["market"].currency,

@@ -1,10 +1,17 @@
 """The sales summary as a CSV for funders: one row per market day, per season, per product
 category, and the period's total, amounts in units of the market's currency
 (``money_amount``). It is shared beyond the organizer, so it is built from
-``shared_summary``: a group of fewer than ``MIN_VENDORS`` vendors has its amounts empty and
-``suppressed`` set. Cells go through ``csv_response`` (``csv_cell``: no formulas)."""
+``shared_summary``: a suppressed group has its amounts empty and ``suppressed`` says why.
+Cells go through ``csv_response`` (``csv_cell``: no formulas)."""
 
 from marketflow.currencies import money_amount
+from sales.selectors import COMPLEMENT, FEWER_VENDORS, MIN_VENDORS
+
+# The ``suppressed`` column: why a row's amounts are empty.
+SUPPRESSED_TEXT = {
+    FEWER_VENDORS: f"fewer than {MIN_VENDORS} vendors",
+    COMPLEMENT: "would give away a smaller group",
+}
 
 
 def summary_csv_header(summary: dict) -> list[str]:
@@ -42,7 +49,7 @@ def summary_csv_rows(summary: dict):
             money(group["tokens_cents"]),
             money(group["average_cents"]),
             currency,
-            "yes" if group["suppressed"] else "",
+            SUPPRESSED_TEXT.get(group["suppressed_reason"], ""),
         ]
 
     for day in summary["days"]:

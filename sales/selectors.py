@@ -26,6 +26,8 @@ from stalls.models import ACTIVE, Booking
 # many vendors reported in it (``shared_summary``).
 MIN_VENDORS = 3
 NO_SEASON = _("Days outside any season")
+# Why a group shows no amounts: too few vendors, or it would give such a group back.
+FEWER_VENDORS, COMPLEMENT = "fewer_vendors", "complement"
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,7 @@ def _figures(row: dict, vendors: int, reports: int) -> dict:
         "tokens_cents": sum(amounts[code] for code in TOKEN_CURRENCIES),
         "average_cents": sum(amounts.values()) // reports if reports else None,
         "suppressed": False,
+        "suppressed_reason": None,
     }
 
 
@@ -202,7 +205,7 @@ def sales_summary(*, market: Market, period: SalesPeriod) -> dict:
     }
 
 
-def _suppress(group: dict) -> dict:
+def _suppress(group: dict, reason: str = FEWER_VENDORS) -> dict:
     return {
         **group,
         "amounts": None,
@@ -210,34 +213,44 @@ def _suppress(group: dict) -> dict:
         "tokens_cents": None,
         "average_cents": None,
         "suppressed": True,
+        "suppressed_reason": reason,
     }
 
 
 def shareable(groups: list[dict], vendors_of) -> list[dict]:
     """The privacy rule, the one place it lives: ``groups`` (sibling groups that add up to
     a published total) with the amounts of every group of fewer than ``MIN_VENDORS``
-    reporting vendors removed (``suppressed``). ``vendors_of(group)`` is the set of the
-    group's vendors, asked only of those groups.
+    reporting vendors removed (``suppressed``, reason ``FEWER_VENDORS``).
+    ``vendors_of(group)`` is the set of the group's vendors, asked only of those groups.
 
     Removing them is not enough when the total stays published: the total less the others
     would give them back. So when the removed groups together hold fewer than
-    ``MIN_VENDORS`` distinct vendors, the smallest group shown is removed too (it holds at
-    least ``MIN_VENDORS``, so what can be worked out then sums enough vendors)."""
+    ``MIN_VENDORS`` distinct vendors, the smallest group shown is removed too (reason
+    ``COMPLEMENT``; it holds at least ``MIN_VENDORS``, so what can be worked out then sums
+    enough vendors)."""
     small = [i for i, group in enumerate(groups) if 0 < group["vendors"] < MIN_VENDORS]
     hidden_vendors = set().union(*(vendors_of(groups[i]) for i in small)) if small else set()
-    hidden = set(small)
+    complement = None
     if small and len(hidden_vendors) < MIN_VENDORS:
         shown = [i for i, group in enumerate(groups) if group["vendors"] >= MIN_VENDORS]
         if shown:
-            hidden.add(min(shown, key=lambda i: (groups[i]["gross_cents"], i)))
-    return [_suppress(group) if i in hidden else group for i, group in enumerate(groups)]
+            complement = min(shown, key=lambda i: (groups[i]["gross_cents"], i))
+    return [
+        _suppress(group)
+        if i in small
+        else _suppress(group, COMPLEMENT)
+        if i == complement
+        else group
+        for i, group in enumerate(groups)
+    ]
 
 
 def shared_summary(summary: dict) -> dict:
     """``summary`` as it may be shown beyond the organizer (charts and their tables, the
-    summary API, the CSV for funders): every group of fewer than ``MIN_VENDORS`` reporting
-    vendors shows no amounts (``shareable``), nor does anything if the whole period had
-    fewer. Counts of vendors stay."""
+    summary API, the CSV for funders), by the rule of ``shareable``: seasons against the
+    total, each season's days against the season (all of them hidden when the season is),
+    categories against the total; nothing at all if the whole period had fewer than
+    ``MIN_VENDORS`` vendors. Counts of vendors stay."""
     if summary["total"]["vendors"] < MIN_VENDORS:
         return {
             **summary,
@@ -250,16 +263,35 @@ def shared_summary(summary: dict) -> dict:
             else summary["total"],
         }
     day_vendors = summary["small_day_vendors"]
+    days_of_season: dict = {}
+    for index, day in enumerate(summary["days"]):
+        days_of_season.setdefault(day["season_id"], []).append(index)
 
     def season_vendors(season: dict) -> set:
         # A season of fewer than MIN_VENDORS vendors has only days of as few.
-        days = [day for day in summary["days"] if day["season_id"] == season["season_id"]]
+        days = (summary["days"][i] for i in days_of_season.get(season["season_id"], []))
         return set().union(*(day_vendors.get(day["market_day_id"], set()) for day in days))
 
+    seasons = shareable(summary["seasons"], season_vendors)
+    hidden_seasons = {season["season_id"] for season in seasons if season["suppressed"]}
+    days = list(summary["days"])
+    for season_id, indices in days_of_season.items():
+        siblings = [days[i] for i in indices]
+        if season_id in hidden_seasons:
+            shared = [
+                day
+                if not day["vendors"]
+                else _suppress(day, FEWER_VENDORS if day["vendors"] < MIN_VENDORS else COMPLEMENT)
+                for day in siblings
+            ]
+        else:
+            shared = shareable(siblings, lambda day: day_vendors[day["market_day_id"]])
+        for index, day in zip(indices, shared, strict=True):
+            days[index] = day
     return {
         **summary,
-        "days": shareable(summary["days"], lambda day: day_vendors[day["market_day_id"]]),
-        "seasons": shareable(summary["seasons"], season_vendors),
+        "days": days,
+        "seasons": seasons,
         # Each vendor is in one category only: the categories' vendors never overlap.
         "categories": shareable(
             summary["categories"],

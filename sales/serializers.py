@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from marketflow.models import ProductCategory, SalesCurrency
 from sales.models import SalesReport
+from sales.selectors import COMPLEMENT, FEWER_VENDORS
 
 
 class SalesPeriodQuerySerializer(serializers.Serializer):
@@ -50,6 +51,13 @@ class SalesFiguresSerializer(serializers.Serializer):
         allow_null=True, help_text="Gross per vendor-day (per report)."
     )
     suppressed = serializers.BooleanField()
+    suppressed_reason = serializers.ChoiceField(
+        choices=[
+            (FEWER_VENDORS, "Fewer than min_vendors vendors reported."),
+            (COMPLEMENT, "The total less the groups shown would give away a smaller group."),
+        ],
+        allow_null=True,
+    )
 
 
 class SalesDaySerializer(SalesFiguresSerializer):

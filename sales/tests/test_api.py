@@ -56,7 +56,8 @@ def test_the_summary_is_the_shared_summary(organizer_client, market, sales):
     small, crowded, quiet = body["days"]
     assert quiet["suppressed"] is True and quiet["vendors"] == 2
     assert quiet["amounts"] is quiet["gross_cents"] is quiet["tokens_cents"] is None
-    assert small["suppressed"] is True and crowded["suppressed"] is False
+    assert quiet["suppressed_reason"] == "fewer_vendors"
+    assert small["suppressed_reason"] == "complement" and crowded["suppressed"] is False
     # Neither does the bakery alone, nor produce (the total would give the bakery back).
     assert [c["suppressed"] for c in body["categories"]] == [True, True]
     assert body["total"]["gross_cents"] == 300 + 1000 + 2000 + 3000 + 300 + 4000 + 500 + 600
@@ -134,7 +135,7 @@ def test_the_csv_has_a_row_per_day_season_category_and_the_total(organizer_clien
     assert crowded["gross"] == "103.00" and crowded["tokens"] == "3.00"
     assert crowded["suppressed"] == ""
     # Suppressed: every amount empty, the counts kept.
-    assert quiet["suppressed"] == "yes" and quiet["vendors_reporting"] == "2"
+    assert quiet["suppressed"] == "fewer than 3 vendors" and quiet["vendors_reporting"] == "2"
     assert {quiet[column] for column in ("cash", "card", "snap", "gross", "tokens")} == {""}
     assert rows[-1]["gross"] == "117.00" and rows[-1]["currency"] == market.currency
 

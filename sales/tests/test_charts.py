@@ -103,7 +103,11 @@ def test_suppressed_groups_are_absent_and_marked(summary):
     for day, mark in zip(suppressed, marks, strict=True):
         assert date_format(day["date"]) not in drawn
         assert date_format(day["date"]) in mark.find(f"{SVG}title").text
-        assert "fewer than 3 vendors" in mark.find(f"{SVG}title").text
+    # The day of 2 vendors, then the smallest day shown, hidden with it.
+    assert [day["suppressed_reason"] for day in suppressed] == ["complement", "fewer_vendors"]
+    assert [mark.find(f"{SVG}title").tail for mark in marks] == ["*", "<3"]
+    assert "fewer than 3 vendors" in marks[1].find(f"{SVG}title").text
+    assert "give away a smaller group" in marks[0].find(f"{SVG}title").text
 
 
 @pytest.mark.parametrize("chart", [charts.days_chart, charts.categories_chart])

@@ -317,3 +317,57 @@ def test_a_period_of_fewer_than_three_vendors_shows_no_amount_at_all(market):
     assert shared["total"]["suppressed"] and shared["total"]["gross_cents"] is None
     assert [day["suppressed"] for day in shared["days"]] == [False, True]
     assert all(row["suppressed"] for row in shared["seasons"] + shared["categories"])
+
+
+def in_season(season, market_day):
+    SeasonDay.objects.create(season=season, market_day=market_day)
+    return market_day
+
+
+def test_a_seasons_days_are_hidden_against_the_season_they_add_up_to(market):
+    """Season one: a day of 3 vendors and a day of 1; season two: a day of 4 with the
+    smallest gross. Hiding the lone vendor's day and the smallest day overall would leave
+    season one less its big day: the lone vendor. The big day of season one goes instead."""
+    one, two = SeasonFactory(market=market, name="A"), SeasonFactory(market=market, name="B")
+    big, lone = in_season(one, past_day(market, 21)), in_season(one, past_day(market, 14))
+    other = in_season(two, past_day(market, 7))
+    for _ in range(3):
+        report(big, cash_cents=5000)
+    report(lone, cash_cents=700)
+    for _ in range(4):
+        report(other, cash_cents=10)
+
+    shared = shared_summary(summary_of(market))
+
+    assert [(day["suppressed"], day["suppressed_reason"]) for day in shared["days"]] == [
+        (True, "complement"),
+        (True, "fewer_vendors"),
+        (False, None),
+    ]
+    assert not any(season["suppressed"] for season in shared["seasons"])
+
+
+def test_a_hidden_seasons_days_are_all_hidden(market):
+    """A season of one vendor is hidden, and the smallest other season with it: then that
+    season's days too, or they would add up to it."""
+    lonely, small, large = (SeasonFactory(market=market, name=name) for name in "ABC")
+    report(in_season(lonely, past_day(market, 21)), cash_cents=100)
+    small_day = in_season(small, past_day(market, 14))
+    large_day = in_season(large, past_day(market, 7))
+    for _ in range(3):
+        report(small_day, cash_cents=200)
+    for _ in range(5):
+        report(large_day, cash_cents=900)
+
+    shared = shared_summary(summary_of(market))
+
+    assert [season["suppressed_reason"] for season in shared["seasons"]] == [
+        "fewer_vendors",
+        "complement",
+        None,
+    ]
+    assert [day["suppressed_reason"] for day in shared["days"]] == [
+        "fewer_vendors",
+        "complement",
+        None,
+    ]
