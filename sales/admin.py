@@ -6,12 +6,15 @@ booked per day, each vendor's figures for the organizer alone, and the funders' 
 from django import forms
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from marketflow.admin_base import csv_response
+from marketflow.currencies import format_money
 from marketflow.models import Market, SalesCurrency
 from sales import charts, selectors
 from sales.exports import summary_csv_header, summary_csv_rows
+from sales.selectors import MIN_VENDORS
 from seasons.models import Season
 
 
@@ -37,18 +40,33 @@ class SalesPeriodForm(forms.Form):
         return data
 
 
-def _with_cells(groups: list[dict], currencies: list[str]) -> list[dict]:
-    """Each group with ``cells``, its amounts in the order of ``currencies`` (None when
-    suppressed), as the template lists them."""
-    return [
-        {
-            **group,
-            "cells": None
-            if group["amounts"] is None
-            else [group["amounts"][code] for code in currencies],
-        }
-        for group in groups
-    ]
+def _with_cells(groups: list[dict], currencies: list[str], currency: str) -> list[dict]:
+    """Each group with ``cells``, the ``<td>``s of its amounts in the order of
+    ``currencies``, then gross and tokens, written as money; one cell saying why when the
+    group is suppressed (spanning ``len(currencies) + 2`` columns). Built here rather than
+    cell by cell in the template: a page has hundreds of them."""
+    span = len(currencies) + 2
+    why = {
+        selectors.FEWER_VENDORS: _("fewer than %(count)s vendors") % {"count": MIN_VENDORS},
+        selectors.COMPLEMENT: _("not shown: it would give away a smaller group"),
+    }
+    rows = []
+    for group in groups:
+        if group["suppressed"]:
+            cells = format_html(
+                '<td colspan="{}" class="suppressed">{}</td>', span, why[group["suppressed_reason"]]
+            )
+        else:
+            amounts = (
+                *(group["amounts"][code] for code in currencies),
+                group["gross_cents"],
+                group["tokens_cents"],
+            )
+            cells = format_html_join(
+                "", '<td class="amount">{}</td>', ((format_money(c, currency),) for c in amounts)
+            )
+        rows.append({**group, "cells": cells})
+    return rows
 
 
 class SalesAdminMixin:
@@ -80,7 +98,7 @@ class SalesAdminMixin:
         form, period = self._sales_period(request, market)
         summary = selectors.sales_summary(market=market, period=period)
         shared = selectors.shared_summary(summary)
-        currencies = shared["currencies"]
+        currencies, currency = shared["currencies"], market.currency
         labels = dict(SalesCurrency.choices)
         query = request.GET.urlencode()
         csv_url = reverse("admin:marketflow_market_sales_csv", args=[market.pk])
@@ -88,16 +106,16 @@ class SalesAdminMixin:
             **self._fees_context(request, market, _("Sales: %(market)s") % {"market": market}),
             "form": form,
             "currency_labels": [labels[code] for code in currencies],
-            "days": _with_cells(shared["days"], currencies),
-            "seasons": _with_cells(shared["seasons"], currencies),
-            "categories": _with_cells(shared["categories"], currencies),
-            "total": _with_cells([shared["total"]], currencies)[0],
+            "days": _with_cells(shared["days"], currencies, currency),
+            "seasons": _with_cells(shared["seasons"], currencies, currency),
+            "categories": _with_cells(shared["categories"], currencies, currency),
+            "total": _with_cells([shared["total"]], currencies, currency)[0],
             "vendors": _with_cells(
-                selectors.sales_by_vendor(market=market, period=period), currencies
+                selectors.sales_by_vendor(market=market, period=period), currencies, currency
             ),
             "days_chart": charts.days_chart(shared),
             "categories_chart": charts.categories_chart(shared),
-            "min_vendors": selectors.MIN_VENDORS,
+            "min_vendors": MIN_VENDORS,
             "csv_url": f"{csv_url}?{query}" if query else csv_url,
         }
         return TemplateResponse(request, "marketflow_admin/sales.html", context)

@@ -1,8 +1,8 @@
 """A market manager reads the season's sales in a real browser, on a desktop and on a 390 px
 phone: opens the market's Sales page from its admin page, the two SVG charts render (each
 bar drawn, suppressed days marked), each chart's table is there with the same figures, the
-per-vendor table says only the manager sees it, the page does not scroll sideways and the
-Content-Security-Policy reports nothing."""
+per-vendor table says only the manager sees it, the page does not scroll sideways, axe finds
+no WCAG A/AA violation and the Content-Security-Policy reports nothing."""
 
 from pathlib import Path
 
@@ -11,6 +11,7 @@ import pytest
 from marketflow.currencies import format_money
 from marketflow.tests.factories import MarketFactory, OrganizerFactory
 from sales.tests.factories import past_day, vendor_report
+from tests.browser.test_accessibility import axe_violations
 from tests.browser.test_csp import COLLECT_VIOLATIONS
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -79,5 +80,6 @@ def test_the_sales_page_shows_charts_and_tables(live_server, viewport, season_sa
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     page.wait_for_load_state("networkidle")
     assert page.evaluate("window.__cspViolations") == []
+    assert axe_violations(page) == []
     if name == "phone":
         page.screenshot(path=str(SCREENSHOTS / "sales-phone-390.png"), full_page=True)
