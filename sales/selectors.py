@@ -13,7 +13,7 @@ from uuid import UUID
 
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.fields.json import KeyTextTransform
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from marketflow.models import TOKEN_CURRENCIES, Market, MarketDay, ProductCategory, SalesCurrency
 from marketflow.selectors import subquery_count
@@ -110,7 +110,7 @@ def sales_summary(*, market: Market, period: SalesPeriod) -> dict:
     - ``currencies``: the columns to show: the market's currencies and any other that was
       reported in the period.
 
-    Five queries at most, whatever the rows. Anything shown beyond the organizer goes through
+    Four queries at most, whatever the rows. Anything shown beyond the organizer goes through
     ``shared_summary``."""
     reports = _reports(market, period)
     day_rows = (
@@ -176,10 +176,12 @@ def sales_summary(*, market: Market, period: SalesPeriod) -> dict:
         }
         for row in category_rows
     ]
-    total_row = reports.aggregate(
-        vendor_count=Count("vendor", distinct=True), report_count=Count("id"), **_amount_sums()
+    # Each vendor is in one category: the categories add up to the total, vendors included.
+    total = _figures(
+        {code: sum(row["amounts"][code] for row in categories) for code in SalesCurrency.values},
+        sum(row["vendors"] for row in categories),
+        sum(row["reports"] for row in categories),
     )
-    total = _figures(total_row, total_row["vendor_count"], total_row["report_count"])
     # Who reported on the days with too few vendors to show: the privacy rule needs to know
     # whether those days together hold enough distinct vendors (at most 2 rows a day).
     small_days = [day["market_day_id"] for day in days if 0 < day["vendors"] < MIN_VENDORS]

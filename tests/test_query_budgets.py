@@ -281,9 +281,9 @@ BUDGETS = {
     "bookings": Budget(DAY + "bookings/", add_booked_stalls, 3),
     # The market, then the page of reports with their days and vendors.
     "sales/reports": Budget(MARKET + "sales/reports/", add_sales_reports, 3),
-    # The market; the days; the seasons, the categories and the total (who reported on the
-    # days of 1 or 2 vendors only when there are such days: none here).
-    "sales/summary": Budget(MARKET + "sales/summary/", add_sales_days, 6, rows_in=sales_day_rows),
+    # The market; the days; the seasons; the categories, which sum to the total (who
+    # reported on the days of 1 or 2 vendors only when there are such days: none here).
+    "sales/summary": Budget(MARKET + "sales/summary/", add_sales_days, 5, rows_in=sales_day_rows),
     "fees": Budget(MARKET + "fees/", add_fee_vendors, 4, rows_in=fee_vendor_rows),
     "applications": Budget(MARKET + "applications/", add_applications, 2),
     "applications?status": Budget(

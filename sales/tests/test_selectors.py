@@ -189,7 +189,7 @@ def test_a_summary_costs_the_same_queries_whatever_the_rows(market):
         SeasonDay.objects.create(season=season, market_day=day)
         for category in ("produce", "baked_goods", "crafts", "beverages"):
             report(day, category, cash_cents=100)
-    assert queries() == one == 6  # the season, then the summary's five
+    assert queries() == one == 5  # the season, then the summary's four
 
 
 def test_another_markets_reports_never_count(market):
