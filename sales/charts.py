@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils.formats import date_format
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
@@ -108,41 +108,25 @@ def bar_chart(
     legend_height = math.ceil(len(series) / per_row) * LEGEND_ROW + 8
     base = TOP + legend_height + PLOT_HEIGHT
     height = base + LABEL_SPACE
+    # Numbers need no escaping; every text goes through escape(). Built with f-strings, not
+    # format_html per element: a chart has hundreds of them.
     parts = []
     for tick in range(TICKS + 1):
-        value = top * tick // TICKS
         y = base - PLOT_HEIGHT * tick / TICKS
+        money = escape(format_money(top * tick // TICKS, currency))
         parts.append(
-            format_html(
-                '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="{}"/>'
-                '<text class="tick" x="{}" y="{}" text-anchor="end" font-size="12" '
-                'fill="{}">{}</text>',
-                LEFT,
-                width - RIGHT,
-                _number(y),
-                _number(y),
-                GRID_COLOUR,
-                1 if tick == 0 else "0.5",
-                LEFT - 6,
-                _number(y + 4),
-                TEXT_COLOUR,
-                format_money(value, currency),
-            )
+            f'<line x1="{LEFT}" x2="{width - RIGHT}" y1="{_number(y)}" y2="{_number(y)}" '
+            f'stroke="{GRID_COLOUR}" stroke-width="{1 if tick == 0 else 0.5}"/>'
+            f'<text class="tick" x="{LEFT - 6}" y="{_number(y + 4)}" text-anchor="end" '
+            f'font-size="12" fill="{TEXT_COLOUR}">{money}</text>'
         )
     for index, group in enumerate(groups):
-        x = LEFT + index * SLOT + (SLOT - BAR) / 2
-        centre = LEFT + index * SLOT + SLOT / 2
+        x = _number(LEFT + index * SLOT + (SLOT - BAR) / 2)
+        centre = _number(LEFT + index * SLOT + SLOT / 2)
+        label = escape(group.label)
         parts.append(
-            format_html(
-                '<text x="{}" y="{}" font-size="11" fill="{}" text-anchor="end" '
-                'transform="rotate(-45 {} {})">{}</text>',
-                _number(centre),
-                base + 14,
-                TEXT_COLOUR,
-                _number(centre),
-                base + 14,
-                group.label,
-            )
+            f'<text x="{centre}" y="{base + 14}" font-size="11" fill="{TEXT_COLOUR}" '
+            f'text-anchor="end" transform="rotate(-45 {centre} {base + 14})">{label}</text>'
         )
         if group.values is None:
             why = (
@@ -150,16 +134,11 @@ def bar_chart(
                 if group.suppressed_reason == FEWER_VENDORS
                 else _("%(group)s: not shown, or the total would give away a smaller group")
             )
+            why = escape(why % {"group": group.label, "count": MIN_VENDORS})
+            mark = escape(SUPPRESSED_MARKS[group.suppressed_reason])
             parts.append(
-                format_html(
-                    '<text x="{}" y="{}" font-size="11" fill="{}" text-anchor="middle" '
-                    'class="suppressed"><title>{}</title>{}</text>',
-                    _number(centre),
-                    base - 4,
-                    TEXT_COLOUR,
-                    why % {"group": group.label, "count": MIN_VENDORS},
-                    SUPPRESSED_MARKS[group.suppressed_reason],
-                )
+                f'<text x="{centre}" y="{base - 4}" font-size="11" fill="{TEXT_COLOUR}" '
+                f'text-anchor="middle" class="suppressed"><title>{why}</title>{mark}</text>'
             )
             continue
         y = base
@@ -169,37 +148,20 @@ def bar_chart(
                 continue
             bar_height = PLOT_HEIGHT * value / top
             y -= bar_height
+            bar_title = escape(f"{group.label}, {one.label}: {format_money(value, currency)}")
             parts.append(
-                format_html(
-                    '<rect class="bar" data-group="{}" data-series="{}" x="{}" y="{}" '
-                    'width="{}" height="{}" fill="{}" stroke="#ffffff" stroke-width="1">'
-                    "<title>{}</title></rect>",
-                    group.label,
-                    one.key,
-                    _number(x),
-                    _number(y),
-                    BAR,
-                    _number(bar_height),
-                    one.colour,
-                    f"{group.label}, {one.label}: {format_money(value, currency)}",
-                )
+                f'<rect class="bar" data-group="{label}" data-series="{escape(one.key)}" '
+                f'x="{x}" y="{_number(y)}" width="{BAR}" height="{_number(bar_height)}" '
+                f'fill="{one.colour}" stroke="#ffffff" stroke-width="1">'
+                f"<title>{bar_title}</title></rect>"
             )
-    legend = format_html_join(
-        "",
-        '<rect x="{}" y="{}" width="12" height="12" fill="{}"/>'
-        '<text x="{}" y="{}" font-size="12" fill="{}">{}</text>',
-        (
-            (
-                LEFT + position % per_row * LEGEND_ENTRY,
-                TOP + position // per_row * LEGEND_ROW,
-                one.colour,
-                LEFT + position % per_row * LEGEND_ENTRY + 16,
-                TOP + position // per_row * LEGEND_ROW + 11,
-                TEXT_COLOUR,
-                one.label,
-            )
-            for position, one in enumerate(series)
-        ),
+    legend = "".join(
+        f'<rect x="{LEFT + position % per_row * LEGEND_ENTRY}" '
+        f'y="{TOP + position // per_row * LEGEND_ROW}" width="12" height="12" '
+        f'fill="{one.colour}"/><text x="{LEFT + position % per_row * LEGEND_ENTRY + 16}" '
+        f'y="{TOP + position // per_row * LEGEND_ROW + 11}" font-size="12" '
+        f'fill="{TEXT_COLOUR}">{escape(one.label)}</text>'
+        for position, one in enumerate(series)
     )
     return format_html(
         '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
@@ -212,7 +174,7 @@ def bar_chart(
         id=chart_id,
         title=title,
         desc=description,
-        legend=legend,
+        legend=mark_safe(legend),  # numbers and escaped text only, as the parts
         parts=mark_safe("".join(parts)),
     )
 

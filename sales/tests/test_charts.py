@@ -155,7 +155,12 @@ def test_a_label_cannot_break_the_svg(market):
                 "amounts": {"cash": 100},
             }
         ],
-        "categories": [{"label": "<b>&", "suppressed": False, "gross_cents": 5}],
+        "categories": [
+            {"label": "\"><script>x</script>&'", "suppressed": False, "gross_cents": 5},
+            {"label": "<b>", "suppressed": True, "suppressed_reason": "fewer_vendors"},
+        ],
     }
     root = parse(charts.categories_chart(summary))
-    assert bars(root)[0].get("data-group") == "<b>&"
+    assert bars(root)[0].get("data-group") == "\"><script>x</script>&'"
+    assert root.findall(f".//{SVG}script") == []
+    assert "<b>:" in root.find(f".//{SVG}text[@class='suppressed']/{SVG}title").text
