@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from marketflow.admin_base import csv_response
 from marketflow.currencies import format_money
+from marketflow.errors import DomainError
+from marketflow.forms import add_domain_error_to_form
 from marketflow.models import Market, SalesCurrency
 from sales import charts, selectors
 from sales.exports import summary_csv_header, summary_csv_rows
@@ -33,12 +35,6 @@ class SalesPeriodForm(forms.Form):
     def __init__(self, *args, market: Market, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["season"].queryset = Season.objects.filter(market=market)
-
-    def clean(self):
-        data = super().clean()
-        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
-            raise forms.ValidationError(_("The first date must not be after the last."))
-        return data
 
 
 def _with_cells(groups: list[dict], currencies: list[str], currency: str) -> list[dict]:
@@ -89,12 +85,23 @@ class SalesAdminMixin:
         ]
 
     def _sales_period(self, request, market: Market) -> tuple[SalesPeriodForm, object]:
+        """The period the form asks for, checked by the selector (a refusal goes on the
+        form); every day of the market until the form is valid."""
         form = SalesPeriodForm(request.GET or None, market=market)
-        data = form.cleaned_data if form.is_bound and form.is_valid() else {}
-        period = selectors.SalesPeriod(
-            season=data.get("season"), date_from=data.get("date_from"), date_to=data.get("date_to")
-        )
-        return form, period
+        if form.is_bound and form.is_valid():
+            data = form.cleaned_data
+            try:
+                period = selectors.sales_period(
+                    market=market,
+                    season_id=data["season"].pk if data["season"] else None,
+                    date_from=data["date_from"],
+                    date_to=data["date_to"],
+                )
+            except DomainError as error:
+                add_domain_error_to_form(form, error)
+            else:
+                return form, period
+        return form, selectors.SalesPeriod()
 
     def sales_view(self, request, market_id):
         market = self._fees_market(request, market_id)
