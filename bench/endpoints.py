@@ -277,6 +277,33 @@ def build_catalog() -> Catalog:
                              headers=cookies(sessionid=s.organizer_session)),
         is_list=True, skipped="" if readiness else "the admin readiness page does not exist yet",
     ))  # fmt: skip
+    # Sales: the organizer's summary (every day, season and category of the market's past,
+    # aggregated in SQL), its CSV for funders, the reports one by one, and the admin page.
+    add(Endpoint(
+        "sales_summary_api", "sales summary (API)", "read",
+        lambda s, u: Request("GET", f"{api}/markets/{s.market_id}/sales/summary/",
+                             headers=token(s.organizer_token)),
+        is_list=True,
+    ))  # fmt: skip
+    add(Endpoint(
+        "sales_summary_csv", "sales summary CSV for funders (API)", "read",
+        lambda s, u: Request("GET", f"{api}/markets/{s.market_id}/sales/summary.csv",
+                             headers=token(s.organizer_token)),
+        is_list=True,
+    ))  # fmt: skip
+    build, one = listing(lambda s: f"{api}/markets/{s.market_id}/sales/reports/")
+    add(Endpoint("sales_reports_api", "sales reports (API)", "read", build, is_list=True,
+                 one_row=one))  # fmt: skip
+    sales = _reverse(
+        "admin:marketflow_market_sales", market_id="00000000-0000-0000-0000-000000000000"
+    )
+    add(Endpoint(
+        "admin_sales", "admin sales page (charts, tables, vendors)", "read",
+        lambda s, u: Request("GET", _reverse("admin:marketflow_market_sales",
+                                             market_id=s.market_id),
+                             headers=cookies(sessionid=s.organizer_session)),
+        is_list=True, skipped="" if sales else "the admin sales page does not exist yet",
+    ))  # fmt: skip
     return Catalog(endpoints)
 
 

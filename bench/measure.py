@@ -152,7 +152,8 @@ class DataFloor:
                 cursor.execute(sql)
                 if cursor.description is not None:
                     results.append(cursor.fetchall())
-        return orjson.dumps(results)
+        # SUM of integers is numeric in PostgreSQL: psycopg reads it as a Decimal.
+        return orjson.dumps(results, default=str)
 
     def read(self, statements: list[str]) -> float:
         began = time.perf_counter()

@@ -61,7 +61,7 @@ TIMEZONES = ("Europe/Berlin", "America/New_York", "America/Chicago", "Europe/Lon
 CATEGORIES = ("produce", "baked_goods", "crafts", "prepared_food", "beverages", "other")
 SIZES = ("small", "medium", "large")
 # Bump when the data set's shape changes: a kept database of another version is reseeded.
-SEED_VERSION = 6
+SEED_VERSION = 7
 # Every market requires an insurance certificate, which expires (readiness, reminders), but
 # one: the market next to the measured one takes applications without documents, and the
 # public apply is measured there (an application to the others needs an upload).
@@ -121,6 +121,25 @@ class SeedInfo:
     password: str = BENCH_PASSWORD
     steps: dict = field(default_factory=dict)
     version: int = 0
+
+
+# A booking's amounts by currency (cents), from ``h``, a hash of its id: cash and card on
+# every report, SNAP on one in three, WIC on one in four, tokens and incentives on one in five.
+SALES_AMOUNTS = {
+    "cash": "5000 + mod(h, 40000)",
+    "card": "mod(h / 7, 30000)",
+    "snap": "CASE WHEN mod(h, 3) = 0 THEN mod(h / 11, 6000) ELSE 0 END",
+    "wic": "CASE WHEN mod(h, 4) = 1 THEN mod(h / 13, 3000) ELSE 0 END",
+    "market_tokens": "CASE WHEN mod(h, 5) = 2 THEN mod(h / 17, 4000) ELSE 0 END",
+    "incentive": "CASE WHEN mod(h, 5) = 3 THEN mod(h / 19, 2000) ELSE 0 END",
+}
+# A UUIDv7 in SQL (PostgreSQL before 18 has no uuidv7()): the millisecond clock in the first
+# 48 bits of a random UUID, then the version bits set to 7.
+UUID7_SQL = (
+    "encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid()) placing "
+    "substring(int8send(floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint) FROM 3) "
+    "FROM 1 FOR 6), 52, 1), 53, 1), 'hex')::uuid"
+)
 
 
 class Copier:
@@ -416,6 +435,28 @@ def seed(conn: psycopg.Connection, *, scale: float, log=print) -> SeedInfo:
     booking_fields += ["fee_cents", "payment_status", "paid_at", "booked_by_id"]
     step("bookings", lambda: copier.copy(Booking, booking_fields, bookings()))
     assert small_accepted > SMALL_BOOKINGS_PER_DAY - 1
+
+    # --- sales reports: about four in five bookings of past days reported, generated in SQL
+    # from each booking's id (INSERT ... SELECT, no rows through Python), so the totals vary
+    # by day, currency and category and some day-category groups have fewer than 3 vendors.
+    def sales_reports() -> int:
+        report_fields = ["market_id", "market_day_id", "vendor_id", "booking_id"]
+        report_fields += [f"{code}_cents" for code in SALES_AMOUNTS]
+        amounts = ", ".join(SALES_AMOUNTS.values())
+        gross = " + ".join(f"({sql})" for sql in SALES_AMOUNTS.values())
+        return conn.execute(
+            f"""INSERT INTO sales_salesreport (id, created_at, updated_at, late,
+                {", ".join(report_fields)}, gross_cents)
+            SELECT {UUID7_SQL}, %(now)s, %(now)s, false,
+                d.market_id, b.market_day_id, b.vendor_id, b.id, {amounts}, {gross}
+            FROM (SELECT *, abs(hashtext(id::text)::bigint) AS h FROM stalls_booking) b
+            JOIN marketflow_marketday d ON d.id = b.market_day_id
+            WHERE d.date < %(today)s AND mod(b.h, 5) <> 0
+            ORDER BY d.market_id, d.date""",
+            {"now": now, "today": today},
+        ).rowcount
+
+    step("sales_reports", sales_reports)
 
     # --- documents: every market requires an insurance certificate that expires. Each vendor
     # has one, expiring 0 to 89 days from today; each market approved those of its accepted

@@ -45,6 +45,7 @@ from marketflow.models import (
 )
 from marketflow.selectors import market_list, with_email_bounce
 from sales.admin import PayoutsAdminMixin
+from sales.report_admin import SalesAdminMixin
 from stalls import selectors as stall_selectors
 from stalls import services as stall_services
 from stalls.admin import (
@@ -292,7 +293,11 @@ class StallInline(ScopedInlineMixin, admin.TabularInline):
 
 @admin.register(Market)
 class MarketAdmin(
-    PayoutsAdminMixin, ReadinessAdminMixin, FeeStatementsAdminMixin, ScopedModelAdmin
+    SalesAdminMixin,
+    PayoutsAdminMixin,
+    ReadinessAdminMixin,
+    FeeStatementsAdminMixin,
+    ScopedModelAdmin,
 ):
     owner_path = "organizer"
     form = MarketAdminForm

@@ -393,6 +393,7 @@ SPECTACULAR_SETTINGS = {
         "DocumentReviewStatusEnum": "vendors.models.DocumentReview.Status",
         "WaitlistEntryStateEnum": "stalls.models.WaitlistEntry.State",
         "StallOfferStateEnum": "stalls.models.StallOffer.State",
+        "SalesCurrencyEnum": "marketflow.models.SalesCurrency",
     },
 }
 

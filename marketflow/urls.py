@@ -9,7 +9,7 @@ from marketflow import email_tracking, health, observability
 from marketflow import pages as core_pages
 from marketflow import views as core_views
 from sales import views as sales_views
-from sales.urls import payout_patterns
+from sales.urls import payout_patterns, sales_patterns
 from seasons.urls import season_patterns
 from stalls import views as stall_views
 from vendors import views as vendor_views
@@ -127,6 +127,7 @@ market_patterns = [
         name="document-review",
     ),
     path("readiness/", stall_views.MarketReadinessView.as_view(), name="market-readiness"),
+    *sales_patterns,
 ]
 
 api_patterns = [

@@ -1,4 +1,4 @@
-from marketflow.errors import ConflictError, NotFoundError
+from marketflow.errors import ConflictError, NotFoundError, ValidationFailedError
 
 
 class SalesReportNotFoundError(NotFoundError):
@@ -46,3 +46,13 @@ class SettlementChangedError(ConflictError):
 class NothingToSettleError(ConflictError):
     code = "nothing_to_settle"
     default_message = "This vendor has no tokens and no fees to settle at this market."
+
+
+class SalesSeasonUnknownError(ValidationFailedError):
+    code = "sales_season_unknown"
+    default_message = "This market has no such season."
+
+
+class SalesPeriodInvalidError(ValidationFailedError):
+    code = "sales_period_invalid"
+    default_message = "The period's start is after its end."

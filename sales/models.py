@@ -80,6 +80,9 @@ class SalesReport(BaseModel):
         ordering = ["market_day__date", "vendor__business_name"]
         indexes = [
             models.Index(fields=["market", "market_day"], name="sales_report_market_day"),
+            # The organizer's list of reports, newest first (cursor on the UUIDv7 id): without
+            # it PostgreSQL walks the primary key back through every market's reports.
+            models.Index(fields=["market", "-id"], name="sales_report_market_newest"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -301,7 +301,7 @@ def check_cell(world, actor: Actor, method, path, definition, target) -> list[st
 
     visible = visible_tenants(actor, path, definition, target, world)
     hidden = set().union(*(t.row_ids() for t in (world.x, world.y) if t not in visible))
-    leaked = set(UUID_RE.findall(response.content.decode())) & hidden
+    leaked = set(UUID_RE.findall(response.getvalue().decode())) & hidden  # CSVs stream
     if leaked:
         problems.append(f"answer contains ids of another tenant: {sorted(leaked)}")
     return [f"{actor.name} {method} {url}: {problem}" for problem in problems]

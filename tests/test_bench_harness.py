@@ -77,6 +77,29 @@ def test_seed_keeps_the_domain_rules(seeded):
     assert count("SELECT count(*) FROM stalls_booking WHERE substr(id::text, 15, 1) <> '7'") == 0
 
 
+def test_seed_reports_sales_of_past_bookings_only(seeded):
+    reports = count("SELECT count(*) FROM sales_salesreport")
+    past = count(
+        "SELECT count(*) FROM stalls_booking b JOIN marketflow_marketday d "
+        "ON d.id = b.market_day_id WHERE d.date < CURRENT_DATE"
+    )
+    assert past * 0.7 < reports < past  # about four in five, by each booking's hash
+    assert (
+        count(
+            "SELECT count(*) FROM sales_salesreport r JOIN stalls_booking b ON b.id = r.booking_id "
+            "JOIN marketflow_marketday d ON d.id = b.market_day_id "
+            "WHERE d.date >= CURRENT_DATE OR r.market_id <> d.market_id "
+            "OR r.vendor_id <> b.vendor_id OR r.market_day_id <> b.market_day_id"
+        )
+        == 0
+    )
+    # Every currency occurs, and the ids are UUIDv7 like the rest.
+    for column in ("cash", "card", "snap", "wic", "market_tokens", "incentive"):
+        assert count(f"SELECT count(*) FROM sales_salesreport WHERE {column}_cents > 0") > 0
+    assert count("SELECT count(*) FROM sales_salesreport WHERE substr(id::text, 15, 1) <> '7'") == 0
+    assert count("SELECT count(DISTINCT id) FROM sales_salesreport") == reports
+
+
 def test_verify_refuses_a_booking_of_a_vendor_not_accepted(seeded):
     with connection.cursor() as cursor:
         cursor.execute(
@@ -105,6 +128,34 @@ def test_an_endpoint_is_measured_beside_its_data_floor(seeded):
     assert result["queries"] == result["queries_one_row"] == 2  # the token, then the page
     assert result["endpoint"]["n"] == result["floor"]["n"] == 4
     assert result["ratio"] > 0
+
+
+@pytest.mark.parametrize("key", ["sales_summary_api", "sales_summary_csv"])
+def test_the_sales_summary_is_measured_beside_its_floor(seeded, key):
+    """Its SQL sums integers, which PostgreSQL answers as numeric: the floor encodes them."""
+    endpoint = next(e for e in build_catalog().endpoints if e.key == key)
+    side = Side(
+        "large", seeded.market_id, seeded.market_slug, seeded.organizer_token,
+        seeded.organizer_email, seeded.vendor_token, seeded.vendor_email,
+    )  # fmt: skip
+    floor = DataFloor(database_url())
+    try:
+        result = measure_endpoint(endpoint, side, WsgiClient(), floor, 2, "test")
+    finally:
+        floor.close()
+    assert "error" not in result, result.get("error")
+    assert result["status"] == 200
+    # The token, the market; the days, seasons and categories; a day of 1 or 2
+    # vendors (the tiny seed has some) adds who reported on it.
+    assert result["queries"] in (5, 6)
+    assert result["floor"]["n"] == 2
+
+
+def test_the_sales_endpoints_are_in_the_catalog():
+    keys = {e.key: e for e in build_catalog().endpoints}
+    for key in ("sales_summary_api", "sales_summary_csv", "sales_reports_api", "admin_sales"):
+        assert not keys[key].skipped, key
+    assert not keys["public_directory_api"].skipped and not keys["public_directory_page"].skipped
 
 
 def test_plans_flag_a_sequential_scan_of_a_big_table(seeded):

@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 
 from applications.tests.factories import AcceptedApplicationFactory, ApplicationFactory
 from conftest import token_client
+from marketflow.models import MarketDay
 from marketflow.services import user_token_create
 from marketflow.tests.factories import MarketDayFactory, MarketFactory
 from sales.tests.factories import SalesReportFactory, past_day
@@ -92,6 +93,31 @@ def add_not_ready_vendors(s: Setting, n: int):
         DocumentReview.objects.create(market=s.market, document=document, status="approved")
         if index % 2:
             BookingFactory(market_day=s.market_day, vendor=application.vendor)
+
+
+def add_sales_reports(s: Setting, n: int):
+    """Reports of one past market day, each by another vendor."""
+    day = MarketDay.objects.filter(market=s.market, date__lt=s.market.today()).first()
+    day = day or past_day(s.market, 7)
+    for _ in range(n):
+        vendor = AcceptedApplicationFactory(market=s.market).vendor
+        SalesReportFactory(booking=BookingFactory(market_day=day, vendor=vendor))
+
+
+def add_sales_days(s: Setting, n: int):
+    """Past market days, each with reports of three vendors in their own categories."""
+    start = MarketDay.objects.filter(market=s.market, date__lt=s.market.today()).count()
+    for index in range(start, start + n):
+        day = past_day(s.market, 7 * (index + 1))
+        for category in ("produce", "crafts", "baked_goods"):
+            vendor = AcceptedApplicationFactory(
+                market=s.market, vendor__product_categories=[category]
+            ).vendor
+            SalesReportFactory(booking=BookingFactory(market_day=day, vendor=vendor))
+
+
+def sales_day_rows(body) -> int:
+    return len(body["days"])
 
 
 def not_ready_rows(body) -> int:
@@ -270,6 +296,11 @@ BUDGETS = {
     # required documents, and the documents expiring soon.
     "readiness": Budget(MARKET + "readiness/", add_not_ready_vendors, 6, rows_in=not_ready_rows),
     "bookings": Budget(DAY + "bookings/", add_booked_stalls, 3),
+    # The market, then the page of reports with their days and vendors.
+    "sales/reports": Budget(MARKET + "sales/reports/", add_sales_reports, 3),
+    # The market; the days; the seasons; the categories, which sum to the total (who
+    # reported on the days of 1 or 2 vendors only when there are such days: none here).
+    "sales/summary": Budget(MARKET + "sales/summary/", add_sales_days, 5, rows_in=sales_day_rows),
     "fees": Budget(MARKET + "fees/", add_fee_vendors, 4, rows_in=fee_vendor_rows),
     # The market, then tokens owed, fees owed and the vendors' names.
     "payouts": Budget(MARKET + "payouts/", add_payout_vendors, 5, rows_in=fee_vendor_rows),
@@ -358,7 +389,7 @@ def test_every_list_endpoint_has_a_budget():
         template
         for template, view in api_routes()
         if getattr(view, "cursor_ordering", None)
-        or template.endswith(("/board/", "/fees/", "/readiness/", "/payouts/"))
+        or template.endswith(("/board/", "/fees/", "/readiness/", "/payouts/", "/sales/summary/"))
     }
     budgeted = {
         budget.path.replace("{market}", "{market_id}")

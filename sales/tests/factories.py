@@ -2,6 +2,7 @@ import datetime
 
 import factory
 
+from applications.tests.factories import AcceptedApplicationFactory
 from marketflow.tests.factories import MarketDayFactory
 from sales.models import SalesReport
 from stalls.tests.factories import BookingFactory
@@ -46,3 +47,14 @@ class SalesReportFactory(factory.django.DjangoModelFactory):
     wic_cents = 0
     market_tokens_cents = 0
     incentive_cents = 0
+
+
+def vendor_report(market_day, category="produce", name=None, **amounts):
+    """A report of ``market_day`` by a new vendor accepted at its market, of one product
+    category; amounts in cents by column (``cash_cents=...``), 0 where not given."""
+    fields = {"vendor__product_categories": [category]}
+    if name:
+        fields["vendor__business_name"] = name
+    vendor = AcceptedApplicationFactory(market=market_day.market, **fields).vendor
+    booking = BookingFactory(market_day=market_day, vendor=vendor)
+    return SalesReportFactory(booking=booking, **{"cash_cents": 0, **amounts})

@@ -92,6 +92,7 @@ ADMIN_PAGES = [
     "/admin/marketflow/market/{market}/fees/{vendor}/",
     "/admin/marketflow/market/{market}/readiness/",
     "/admin/marketflow/market/{market}/payouts/",
+    "/admin/marketflow/market/{market}/sales/",
     "/admin/marketflow/market/{market}/import-vendors/",
     "/admin/stalls/marketmessage/",
     "/admin/stalls/marketmessage/add/?market={market}",
