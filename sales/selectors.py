@@ -66,15 +66,22 @@ from vendors.models import Vendor
 ZONE_MARGIN = datetime.timedelta(days=1)
 
 
+def _reportable_rows(bookings: QuerySet[Booking]) -> QuerySet[Booking]:
+    """What the database can tell of ``sales_report_submit``'s rule: active bookings on
+    scheduled days up to tomorrow (UTC), not no-shows; whether such a day has started at its
+    market is for ``_reportable`` (or the caller) to say."""
+    bookings = bookings.active().filter(market_day__status=MarketDay.Status.SCHEDULED)
+    bookings = bookings.exclude(attendance=Booking.Attendance.NO_SHOW)
+    return bookings.filter(market_day__date__lte=timezone.now().date() + ZONE_MARGIN)
+
+
 def _reportable(bookings: QuerySet[Booking]) -> QuerySet[Booking]:
     """``bookings`` whose day can be reported, by ``sales_report_submit``'s rule: active, on a
     scheduled day that has started at its market, not a no-show. Whether a day of the last
     two has started depends on its market's time zone and start time: those few are read
     and the ones still to start left out."""
-    bookings = bookings.active().filter(market_day__status=MarketDay.Status.SCHEDULED)
-    bookings = bookings.exclude(attendance=Booking.Attendance.NO_SHOW)
+    bookings = _reportable_rows(bookings)
     now = timezone.now()
-    bookings = bookings.filter(market_day__date__lte=now.date() + ZONE_MARGIN)
     soon = bookings.filter(market_day__date__gte=now.date() - ZONE_MARGIN).select_related(
         "market_day__market"
     )
@@ -107,28 +114,46 @@ def within_deadline(booking: Booking) -> bool:
 
 
 def unreported_open_days(bookings: QuerySet[Booking]) -> list[Booking]:
-    """Of ``bookings`` (reportable ones), those not reported whose deadline has not passed:
-    the days a vendor still has to report, soonest deadline first."""
-    earliest = timezone.now().date() - ZONE_MARGIN - datetime.timedelta(days=MAX_SALES_REPORT_DAYS)
-    candidates = bookings.filter(
-        sales_report__isnull=True, market_day__date__gte=earliest
-    ).select_related("market_day__market", "stall")
-    days = [booking for booking in candidates if within_deadline(booking)]
+    """Of ``bookings``, those a vendor still has to report: reportable (by
+    ``sales_report_submit``'s rule: the day has started), not reported, their deadline not
+    passed; soonest deadline first. One query, of the columns the portal's count and the
+    reminders read."""
+    now = timezone.now()
+    earliest = now.date() - ZONE_MARGIN - datetime.timedelta(days=MAX_SALES_REPORT_DAYS)
+    candidates = (
+        _reportable_rows(bookings)
+        .filter(sales_report__isnull=True, market_day__date__gte=earliest)
+        .select_related("market_day__market", "stall")
+        .only(
+            "vendor_id",
+            "market_day__date",
+            "market_day__start_time",
+            "market_day__end_time",
+            "market_day__market__name",
+            "market_day__market__timezone",
+            "market_day__market__sales_report_days",
+            "stall__label",
+        )
+    )
+    days = [
+        booking
+        for booking in candidates
+        if booking.market_day.starts_at <= now and within_deadline(booking)
+    ]
     return sorted(days, key=lambda booking: (deadline(booking), booking.market_day.date))
 
 
 def vendor_days_to_report(*, vendor: Vendor) -> list[Booking]:
-    return unreported_open_days(_reportable(Booking.objects.filter(vendor=vendor)))
+    return unreported_open_days(Booking.objects.filter(vendor=vendor))
 
 
 def days_to_remind() -> dict[UUID, list[Booking]]:
     """Every vendor who has reportable days not reported whose deadline has not passed, and
     those days (across markets): what the reminders are about. A day still under way is left
     out: the vendor is still selling."""
-    bookings = _reportable(Booking.objects.all())
     now = timezone.now()
     by_vendor: dict[UUID, list[Booking]] = {}
-    for booking in unreported_open_days(bookings):
+    for booking in unreported_open_days(Booking.objects.all()):
         day = booking.market_day
         if day.market.at(day.date, day.end_time) <= now:
             by_vendor.setdefault(booking.vendor_id, []).append(booking)
@@ -189,8 +214,7 @@ def market_day_booking_get(*, market_day: MarketDay, booking_id: UUID) -> Bookin
 def reminder_days(*, reminder: SalesReminder) -> list[Booking]:
     """The days ``reminder`` is about that are still to report (not reported since, deadline
     not passed), each with its ``deadline``."""
-    bookings = _reportable(Booking.objects.filter(pk__in=reminder.bookings))
-    days = unreported_open_days(bookings)
+    days = unreported_open_days(Booking.objects.filter(pk__in=reminder.bookings))
     for booking in days:
         booking.deadline = deadline(booking)
     return days
