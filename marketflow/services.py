@@ -3,10 +3,11 @@
 import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 from uuid import UUID
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
@@ -107,6 +108,19 @@ def organizer_create(
             fields={"email": ["An account with this e-mail already exists."]}
         ) from None
     return user
+
+
+RowT = TypeVar("RowT", bound=models.Model)
+
+
+def insert_once(row: RowT) -> RowT | None:
+    """Insert ``row`` unless a unique constraint holds its twin: ``row``, or None when the
+    twin was there (one ``INSERT ... ON CONFLICT DO NOTHING``: a concurrent insert of the same
+    twin waits for the other transaction to commit, then inserts nothing). Inside the
+    transaction that does what the row records (an e-mail enqueued), the two commit together,
+    once."""
+    type(row).objects.bulk_create([row], ignore_conflicts=True)
+    return row if type(row).objects.filter(pk=row.pk).exists() else None
 
 
 def account_claim(*, candidate: User) -> User:

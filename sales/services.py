@@ -27,6 +27,7 @@ from marketflow.email_tasks import enqueue_email
 from marketflow.errors import ValidationFailedError
 from marketflow.models import Market, MarketDay, SalesCurrency, User
 from marketflow.selectors import market_list
+from marketflow.services import insert_once
 from sales.errors import (
     SalesBookingNotFoundError,
     SalesDayNotReportableError,
@@ -337,12 +338,9 @@ def sales_reminder_record(
     *, vendor_id: UUID, sent_on: datetime.date, booking_ids: list[str]
 ) -> SalesReminder | None:
     """Record that vendor ``vendor_id`` is reminded on ``sent_on`` of ``booking_ids``; None
-    when they were already that day (one ``INSERT ... ON CONFLICT DO NOTHING`` on the unique
-    (vendor, sent_on): a concurrent run inserting the same reminder waits for ours to commit,
-    then inserts nothing). Call inside the transaction that enqueues the e-mail."""
-    reminder = SalesReminder(vendor_id=vendor_id, sent_on=sent_on, bookings=booking_ids)
-    SalesReminder.objects.bulk_create([reminder], ignore_conflicts=True)
-    return reminder if SalesReminder.objects.filter(pk=reminder.pk).exists() else None
+    when they were already that day (``insert_once`` on the unique (vendor, sent_on)). Call
+    inside the transaction that enqueues the e-mail."""
+    return insert_once(SalesReminder(vendor_id=vendor_id, sent_on=sent_on, bookings=booking_ids))
 
 
 def sales_reminders_send(*, today: datetime.date) -> list[SalesReminder]:

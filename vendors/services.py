@@ -18,7 +18,7 @@ from django.utils import timezone
 from marketflow.errors import LinkInvalidError, ValidationFailedError
 from marketflow.models import Market, User, normalize_email
 from marketflow.selectors import unverified_accounts
-from marketflow.services import account_claim
+from marketflow.services import account_claim, insert_once
 from marketflow.validation import full_clean, only_fields, validate_new_password
 from vendors.errors import (
     DocumentStorageUnavailableError,
@@ -362,10 +362,8 @@ def document_reminder_record(
     *, document_id, threshold: str, expires_on: datetime.date
 ) -> DocumentReminder | None:
     """Record that the reminder ``threshold`` about document ``document_id`` expiring on
-    ``expires_on`` is being sent; None when it was already (one ``INSERT ... ON CONFLICT DO
-    NOTHING`` on the unique constraint: a concurrent run inserting the same reminder waits
-    for ours to commit, then inserts nothing). Call inside the transaction that enqueues the
-    e-mail, so the record and the e-mail commit together."""
-    reminder = DocumentReminder(document_id=document_id, threshold=threshold, expires_on=expires_on)
-    DocumentReminder.objects.bulk_create([reminder], ignore_conflicts=True)
-    return reminder if DocumentReminder.objects.filter(pk=reminder.pk).exists() else None
+    ``expires_on`` is being sent; None when it was already (``insert_once``). Call inside the
+    transaction that enqueues the e-mail, so the record and the e-mail commit together."""
+    return insert_once(
+        DocumentReminder(document_id=document_id, threshold=threshold, expires_on=expires_on)
+    )
