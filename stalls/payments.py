@@ -14,6 +14,7 @@ import logging
 from uuid import UUID
 
 from django.conf import settings
+from django.db.models import BooleanField, ExpressionWrapper
 from django.urls import reverse
 from django.utils import timezone
 
@@ -43,16 +44,17 @@ def unpaid_bookings_by_market(*, vendor: Vendor) -> list[dict]:
     (payable by card), ``sales_fees`` with an unpaid sales fee (``Booking.sales_fee_cents``,
     settled with the organizer), ``total_cents`` both. Reads the columns the vendor portal
     shows, nothing more."""
-    status = Booking.PaymentStatus
     bookings = (
         Booking.objects.filter(OWED_DAY, STALL_FEE_DUE | SALES_FEE_DUE, vendor=vendor)
+        .annotate(
+            stall_fee_due=ExpressionWrapper(STALL_FEE_DUE, output_field=BooleanField()),
+            sales_fee_due=ExpressionWrapper(SALES_FEE_DUE, output_field=BooleanField()),
+        )
         .select_related("stall", "market_day__market__organizer")
         .only(
             "fee_cents",
-            "payment_status",
             "sales_fee_cents",
             "sales_fee_note",
-            "sales_fee_status",
             "stall__label",
             "market_day__date",
             "market_day__market__name",
@@ -74,10 +76,10 @@ def unpaid_bookings_by_market(*, vendor: Vendor) -> list[dict]:
                 "can_pay": market.organizer.stripe_charges_enabled,
             },
         )
-        if booking.payment_status == status.UNPAID and booking.fee_cents > 0:
+        if booking.stall_fee_due:
             entry["bookings"].append(booking)
             entry["total_cents"] += booking.fee_cents
-        if booking.sales_fee_status == status.UNPAID and booking.sales_fee_cents > 0:
+        if booking.sales_fee_due:
             entry["sales_fees"].append(booking)
             entry["total_cents"] += booking.sales_fee_cents
     return list(markets.values())
