@@ -2,7 +2,6 @@
 the reminders sent to vendors who have not reported; and settlements, where the tokens a
 vendor took in (owed by the market) are netted against the fees the vendor owes."""
 
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
@@ -17,9 +16,6 @@ REVISION_REASON_MAX_LENGTH = 300
 def amount_field(code: str) -> str:
     """The report's column of currency ``code``: ``cash`` → ``cash_cents``."""
     return f"{code}_cents"
-
-
-AMOUNT_FIELDS = [amount_field(code) for code in SalesCurrency.values]
 
 
 def currency_lines(amounts: dict[str, int], currencies: list[str]) -> list[tuple[str, int]]:
@@ -110,10 +106,6 @@ class SalesReport(BaseModel):
     def tokens_cents(self) -> int:
         """What the market owes the vendor for the tokens taken in."""
         return sum(getattr(self, field) for field in TOKEN_FIELDS)
-
-    def clean(self):
-        if self.gross_cents != sum(getattr(self, field) for field in AMOUNT_FIELDS):
-            raise ValidationError(_("Gross sales must be the sum of the currencies."))
 
 
 class SalesReportRevision(BaseModel):
